@@ -1,0 +1,150 @@
+"""The life of a backend service process: connections, gRPC server, consumers, graceful stop.
+
+A service describes itself once (`ServiceDefinition`); `start_service` opens MongoDB and NATS,
+creates indexes and streams, starts the gRPC server and the consumers, and returns a handle whose
+`stop()` undoes it all in reverse. Tests call `start_service` in-process with their own settings;
+`serve` is what `python -m services.<name>` runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from pymongo.asynchronous.database import AsyncDatabase
+
+from common import bus
+from common.config import Settings
+from common.grpc_server import Registration, start_grpc_server
+from common.logs import setup_logging
+from common.mongo import IndexSpec, ensure_indexes, open_client
+from common.telemetry import setup_tracing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Runtime:
+    """The connections a service's servicers and consumers are built from."""
+
+    settings: Settings
+    db: AsyncDatabase[dict[str, Any]]
+    nc: NATS
+    js: JetStreamContext
+    events: bus.EventPublisher
+
+
+@dataclass(kw_only=True)
+class ServiceParts:
+    """What a service plugs into the runtime: gRPC servicers and NATS consumers."""
+
+    registrations: list[Registration]
+    service_names: list[str]
+    consumers: list[bus.Consumer] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceDefinition:
+    name: str
+    indexes: Sequence[IndexSpec]
+    build: Callable[[Runtime], ServiceParts]
+
+
+@dataclass(kw_only=True)
+class RunningService:
+    """A started service; `port` is the bound gRPC port (useful when asked for port 0)."""
+
+    name: str
+    port: int
+    runtime: Runtime
+    server: grpc.aio.Server
+    health: health.aio.HealthServicer
+    _stack: AsyncExitStack
+
+    async def stop(self, grace: float = 2.0) -> None:
+        """Report NOT_SERVING, finish in-flight RPCs within `grace`, stop consumers, drain NATS."""
+        await self.health.enter_graceful_shutdown()
+        await self._stack.aclose()
+
+
+async def start_service(definition: ServiceDefinition, settings: Settings) -> RunningService:
+    """Open connections, ensure indexes and streams, and start serving; see the module docstring."""
+    stack = AsyncExitStack()
+    try:
+        client = open_client(settings.mongodb_uri)
+        stack.push_async_callback(client.close)
+        db = client[settings.database_name]
+        await ensure_indexes(db, definition.indexes)
+
+        nc = await bus.connect(settings.nats_url, name=f"crm-{settings.service}")
+        stack.push_async_callback(_drain, nc)
+        js = nc.jetstream()
+        await bus.ensure_streams(js, root=settings.subject_root, replicas=settings.stream_replicas)
+        runtime = Runtime(
+            settings=settings,
+            db=db,
+            nc=nc,
+            js=js,
+            events=bus.EventPublisher(js, root=settings.subject_root, service=settings.service),
+        )
+        parts = definition.build(runtime)
+
+        server, port, health_servicer = await start_grpc_server(
+            host=settings.grpc_host,
+            port=settings.grpc_port,
+            internal_token=settings.internal_token,
+            registrations=parts.registrations,
+            service_names=parts.service_names,
+        )
+        stack.push_async_callback(server.stop, 2.0)
+
+        runner = bus.ConsumerRunner(
+            js,
+            root=settings.subject_root,
+            service=settings.service,
+            max_deliver=settings.consumer_max_deliver,
+        )
+        stack.push_async_callback(runner.stop)
+        for consumer in parts.consumers:
+            await runner.start(consumer)
+    except BaseException:
+        await stack.aclose()
+        raise
+    log.info("%s serving gRPC on %s:%d", definition.name, settings.grpc_host, port)
+    return RunningService(
+        name=definition.name, port=port, runtime=runtime, server=server, health=health_servicer, _stack=stack
+    )
+
+
+async def _drain(nc: NATS) -> None:
+    with contextlib.suppress(Exception):
+        await nc.drain()
+
+
+async def serve(definition: ServiceDefinition) -> None:
+    """Run a service until SIGTERM or SIGINT, then stop gracefully. Used by `python -m services.<name>`."""
+    settings = Settings.from_env(definition.name)
+    setup_logging(definition.name, settings.log_level)
+    setup_tracing(definition.name)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    running = await start_service(definition, settings)
+    await stop.wait()
+    log.info("%s stopping", definition.name)
+    await running.stop()
+
+
+def health_status_name(status: int) -> str:
+    return str(health_pb2.HealthCheckResponse.ServingStatus.Name(status))

@@ -1,0 +1,32 @@
+"""UTC, timezone-aware time and its conversion to and from protobuf Timestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Naive datetimes (as some drivers return) are taken as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def to_timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(as_utc(value))
+    return ts
+
+
+def from_timestamp(ts: Timestamp | None) -> datetime | None:
+    """None for an unset Timestamp field, else an aware UTC datetime (millisecond precision, as stored)."""
+    if ts is None or (ts.seconds == 0 and ts.nanos == 0):
+        return None
+    value = ts.ToDatetime(tzinfo=UTC)
+    return value.replace(microsecond=(value.microsecond // 1000) * 1000)

@@ -1,0 +1,102 @@
+"""Real servers for the whole suite: nats-server (JetStream) and the nx-27017 MongoDB stand-in.
+
+Set NATS_URL / MONGODB_URI to run the same suite against real clusters. Every test gets its own
+namespace, used as the MongoDB database prefix and the NATS subject root, so tests never see each
+other's documents or messages even on a shared server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pymongo import AsyncMongoClient
+
+from common.config import Settings
+from common.local_servers import start_mongo_standin, start_nats
+from common.mongo import open_client
+
+TEST_TOKEN = "test-internal-token"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def span_exporter() -> InMemorySpanExporter:
+    """One in-memory exporter for the process, installed before any service creates a span."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return exporter
+
+
+@pytest.fixture(scope="session")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("NATS_URL"):
+        yield os.environ["NATS_URL"]
+        return
+    server = start_nats(tmp_path_factory.mktemp("nats"))
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("MONGODB_URI"):
+        yield os.environ["MONGODB_URI"]
+        return
+    server = start_mongo_standin(tmp_path_factory.mktemp("mongo"))
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A fresh database prefix and subject root for one test."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+async def mongo_client(mongodb_uri: str, namespace: str) -> AsyncIterator[AsyncMongoClient[dict[str, Any]]]:
+    """A client for assertions on stored documents; drops the test's databases afterwards."""
+    client = open_client(mongodb_uri)
+    try:
+        yield client
+    finally:
+        for name in await client.list_database_names():
+            if name.startswith(f"{namespace}_"):
+                await client.drop_database(name)
+        await client.close()
+
+
+@pytest.fixture
+def settings_for(
+    mongodb_uri: str, nats_url: str, namespace: str, mongo_client: AsyncMongoClient[dict[str, Any]]
+) -> Callable[..., Settings]:
+    """Settings of a service for this test: free gRPC port, the test's namespace, the test token."""
+
+    def make(service: str, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "service": service,
+            "grpc_port": 0,
+            "mongodb_uri": mongodb_uri,
+            "mongodb_db_prefix": namespace,
+            "nats_url": nats_url,
+            "subject_root": namespace,
+            "internal_token": TEST_TOKEN,
+            "consumer_max_deliver": 3,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make

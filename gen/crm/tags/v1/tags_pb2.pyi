@@ -237,12 +237,24 @@ class AssignTagsRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[TagAssignmentInput, _Mapping]]] = ...) -> None: ...
 
 class AssignTagsResponse(_message.Message):
-    __slots__ = ("assigned", "replaced")
+    __slots__ = ("assigned", "replaced", "skipped")
     ASSIGNED_FIELD_NUMBER: _ClassVar[int]
     REPLACED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
     assigned: _containers.RepeatedCompositeFieldContainer[TagAssignment]
     replaced: _containers.RepeatedCompositeFieldContainer[TagAssignment]
-    def __init__(self, assigned: _Optional[_Iterable[_Union[TagAssignment, _Mapping]]] = ..., replaced: _Optional[_Iterable[_Union[TagAssignment, _Mapping]]] = ...) -> None: ...
+    skipped: _containers.RepeatedCompositeFieldContainer[SkippedAssignment]
+    def __init__(self, assigned: _Optional[_Iterable[_Union[TagAssignment, _Mapping]]] = ..., replaced: _Optional[_Iterable[_Union[TagAssignment, _Mapping]]] = ..., skipped: _Optional[_Iterable[_Union[SkippedAssignment, _Mapping]]] = ...) -> None: ...
+
+class SkippedAssignment(_message.Message):
+    __slots__ = ("tag_key", "value", "reason")
+    TAG_KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    tag_key: str
+    value: str
+    reason: str
+    def __init__(self, tag_key: _Optional[str] = ..., value: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class RemoveTagRequest(_message.Message):
     __slots__ = ("customer_id", "tag_key", "reason")

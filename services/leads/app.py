@@ -1,0 +1,26 @@
+"""The leads service as the runtime sees it: its indexes and how its servicer is built."""
+
+from __future__ import annotations
+
+from crm.leads.v1 import leads_pb2, leads_pb2_grpc
+
+from common.service import Runtime, ServiceDefinition, ServiceParts
+from services.leads.api import LeadsServicer
+from services.leads.events import LeadsEvents
+from services.leads.store import INDEXES as STORE_INDEXES
+from services.leads.store import CustomerStore
+
+INDEXES = STORE_INDEXES
+SERVICE_NAME = leads_pb2.DESCRIPTOR.services_by_name["LeadsService"].full_name
+
+
+def build(runtime: Runtime) -> ServiceParts:
+    """The leads servicer over this process's database and event publisher; no consumers yet."""
+    servicer = LeadsServicer(store=CustomerStore(runtime.db), events=LeadsEvents(runtime.events))
+    return ServiceParts(
+        registrations=[(leads_pb2_grpc.add_LeadsServiceServicer_to_server, servicer)],
+        service_names=[SERVICE_NAME],
+    )
+
+
+DEFINITION = ServiceDefinition(name="leads", indexes=INDEXES, build=build)

@@ -1,0 +1,143 @@
+"""MongoDB access of the leads service: customers and the identity keys that keep them unique.
+
+`customers` holds one document per customer (`_id` = customer id, `tenant_id`). `identities` holds
+one document per contact point (`_id` = "<tenant>|<kind>|<value>" → `customer_id`); the unique `_id`
+is what makes identity resolution race-free without transactions (which the local stand-in does not
+isolate): a create claims every key with an insert before it inserts the customer, and exactly one
+of two concurrent claims of the same key can succeed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from common.errors import AlreadyExists
+from common.mongo import IndexSpec
+from common.timeutil import as_utc, utcnow
+from services.leads.listing import PagePosition
+from services.leads.profiles import IdentityKey
+
+CUSTOMERS = "customers"
+IDENTITIES = "identities"
+
+INDEXES = [
+    # List walks customers newest first. Get/BatchGet filter by the unique _id (plus tenant_id), which
+    # the built-in _id index serves; the stand-in rejects compound indexes that contain _id.
+    IndexSpec(CUSTOMERS, [("tenant_id", 1), ("created_at", -1)]),
+    # Finding every key of a customer (merges, deletes) without scanning the tenant.
+    IndexSpec(IDENTITIES, [("tenant_id", 1), ("customer_id", 1)]),
+]
+
+# A key whose customer never appeared is left over from a create that died between claiming and
+# inserting; after this long it is taken over rather than blocking that email or phone forever.
+ORPHAN_AFTER = timedelta(seconds=30)
+# How long a conflicting create waits for an in-flight one to insert its customer or roll back.
+SETTLE_WAIT = 2.0
+_POLL = 0.02
+
+Document = dict[str, Any]
+
+
+class CustomerStore:
+    """Customers and identity keys of every tenant; every method is scoped by `tenant`."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._customers = db[CUSTOMERS]
+        self._identities = db[IDENTITIES]
+
+    async def create(self, document: Document, keys: Sequence[IdentityKey]) -> Document:
+        """Insert a new customer after claiming its identity keys; raises AlreadyExists on a duplicate.
+
+        Keys are claimed in the given order. If one belongs to another customer, the keys claimed by
+        this call are released and nothing is written. The error names the existing customer in its
+        metadata (`existing_customer_id`, `identity`), which callers use to be idempotent.
+        """
+        tenant, customer_id = document["tenant_id"], document["_id"]
+        claimed: list[str] = []
+        try:
+            for key in keys:
+                owner = await self._claim(tenant, key, customer_id, now=document["created_at"])
+                if owner is not None:
+                    raise AlreadyExists(
+                        f"{key.kind} {key.value} already belongs to customer {owner}",
+                        field=f"customer.{key.kind}",
+                        metadata={"existing_customer_id": owner, "identity": key.kind},
+                    )
+                claimed.append(key.storage_id(tenant))
+            await self._customers.insert_one(document)
+        except BaseException:
+            # Also on cancellation: a half-claimed set of keys would block these contacts until orphaned.
+            if claimed:
+                await self._identities.delete_many({"_id": {"$in": claimed}, "customer_id": customer_id})
+            raise
+        return document
+
+    async def _claim(self, tenant: str, key: IdentityKey, customer_id: str, *, now: datetime) -> str | None:
+        """Claim one key for `customer_id`; None on success, else the id of the customer that holds it."""
+        storage_id = key.storage_id(tenant)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_WAIT
+        while True:
+            try:
+                await self._identities.insert_one(
+                    {
+                        "_id": storage_id,
+                        "tenant_id": tenant,
+                        "kind": key.kind,
+                        "value": key.value,
+                        "customer_id": customer_id,
+                        "claimed_at": now,
+                    }
+                )
+                return None
+            except DuplicateKeyError:
+                pass
+            holder = await self._identities.find_one({"_id": storage_id})
+            if holder is None:
+                continue  # released between our insert and our read: try again
+            owner = str(holder["customer_id"])
+            if await self._customers.find_one({"_id": owner, "tenant_id": tenant}, {"_id": 1}):
+                return owner
+            if utcnow() - as_utc(holder["claimed_at"]) > ORPHAN_AFTER:
+                # Guarded by the old owner, so two creates cannot both take the same orphan over.
+                await self._identities.delete_one({"_id": storage_id, "customer_id": owner})
+                continue
+            if loop.time() >= deadline:
+                # Still being created by someone else; report it, it is the customer this one duplicates.
+                return owner
+            await asyncio.sleep(_POLL)
+
+    async def get(self, tenant: str, customer_id: str) -> Document | None:
+        return await self._customers.find_one({"_id": customer_id, "tenant_id": tenant})
+
+    async def get_many(self, tenant: str, customer_ids: Sequence[str]) -> dict[str, Document]:
+        """The tenant's customers among `customer_ids`, by id, in one query."""
+        cursor = self._customers.find(
+            {"tenant_id": tenant, "_id": {"$in": list(dict.fromkeys(customer_ids))}}
+        )
+        return {doc["_id"]: doc async for doc in cursor}
+
+    async def list_newest_first(
+        self, tenant: str, *, after: PagePosition | None, limit: int
+    ) -> list[Document]:
+        """Up to `limit` customers created before `after` (from the newest when None), newest first.
+
+        Sorted by (created_at, _id) descending, a total order, so pages neither skip nor repeat.
+        """
+        query: Document = {"tenant_id": tenant}
+        if after is not None:
+            query["$or"] = [
+                {"created_at": {"$lt": after.created_at}},
+                {"created_at": after.created_at, "_id": {"$lt": after.customer_id}},
+            ]
+        cursor = (
+            self._customers.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
+        )
+        return [doc async for doc in cursor]

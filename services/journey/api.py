@@ -1,0 +1,68 @@
+"""The JourneyService gRPC servicer: decode the request, call the domain/store, encode the reply."""
+
+from __future__ import annotations
+
+import grpc
+from crm.journey.v1 import journey_pb2, journey_pb2_grpc
+
+from common.context import current_call
+from common.ids import require_customer_id, require_customer_ids
+from common.paging import decode_cursor, encode_cursor, page_size
+from common.timeutil import utcnow
+from services.journey import convert
+from services.journey.progress import ProgressState, progress_view
+from services.journey.recording import TouchpointRecorder
+from services.journey.store import JourneyStore
+from services.journey.templates import journey_for_tenant, template
+
+MAX_BATCH = 200
+
+
+class JourneyServicer(journey_pb2_grpc.JourneyServiceServicer):
+    """Touchpoints, timelines and progress for the calling tenant."""
+
+    def __init__(self, *, store: JourneyStore, recorder: TouchpointRecorder) -> None:
+        self._store = store
+        self._recorder = recorder
+
+    async def RecordTouchpoint(
+        self, request: journey_pb2.RecordTouchpointRequest, context: grpc.aio.ServicerContext
+    ) -> journey_pb2.RecordTouchpointResponse:
+        tenant = current_call().tenant
+        journey = journey_for_tenant(tenant)
+        touchpoint = convert.touchpoint_from_proto(request.touchpoint, journey=journey, now=utcnow())
+        recorded = await self._recorder.record(tenant, touchpoint, journey)
+        return journey_pb2.RecordTouchpointResponse(
+            touchpoint=convert.touchpoint_to_proto(recorded.touchpoint),
+            progress=convert.progress_to_proto(recorded.progress),
+            stage_changed=recorded.stage_changed,
+        )
+
+    async def ListTimeline(
+        self, request: journey_pb2.ListTimelineRequest, context: grpc.aio.ServicerContext
+    ) -> journey_pb2.ListTimelineResponse:
+        tenant = current_call().tenant
+        customer_id = require_customer_id(request.customer_id)
+        size = page_size(request.page_size)
+        after = convert.timeline_position(decode_cursor(request.page_token))
+        # One extra row says whether another page exists without counting.
+        rows = await self._store.timeline(tenant, customer_id, limit=size + 1, after=after)
+        page = rows[:size]
+        token = encode_cursor(convert.timeline_cursor(page[-1])) if len(rows) > size else ""
+        return journey_pb2.ListTimelineResponse(
+            touchpoints=[convert.touchpoint_to_proto(t) for t in page], next_page_token=token
+        )
+
+    async def BatchGetProgress(
+        self, request: journey_pb2.BatchGetProgressRequest, context: grpc.aio.ServicerContext
+    ) -> journey_pb2.BatchGetProgressResponse:
+        tenant = current_call().tenant
+        customer_ids = require_customer_ids(list(request.customer_ids), maximum=MAX_BATCH)
+        states = await self._store.progress_of(tenant, customer_ids)
+        default = ProgressState(journey=journey_for_tenant(tenant).key)
+        replies = []
+        for customer_id in customer_ids:
+            state = states.get(customer_id, default)
+            view = progress_view(customer_id, state, template(state.journey))
+            replies.append(convert.progress_to_proto(view))
+        return journey_pb2.BatchGetProgressResponse(progress=replies)

@@ -1,0 +1,30 @@
+"""The journey service's wiring: its indexes, and how its servicer and consumer are built."""
+
+from __future__ import annotations
+
+from crm.journey.v1 import journey_pb2, journey_pb2_grpc
+
+from common.service import Runtime, ServiceDefinition, ServiceParts
+from services.journey.api import JourneyServicer
+from services.journey.events import JourneyEvents, ingest_consumer
+from services.journey.recording import TouchpointRecorder
+from services.journey.store import INDEXES, JourneyStore
+
+
+def build(runtime: Runtime) -> ServiceParts:
+    """The gRPC servicer and the touchpoint ingest consumer, sharing one store and recorder."""
+    store = JourneyStore(runtime.db)
+    recorder = TouchpointRecorder(store=store, events=JourneyEvents(runtime.events))
+    return ServiceParts(
+        registrations=[
+            (
+                journey_pb2_grpc.add_JourneyServiceServicer_to_server,
+                JourneyServicer(store=store, recorder=recorder),
+            )
+        ],
+        service_names=[journey_pb2.DESCRIPTOR.services_by_name["JourneyService"].full_name],
+        consumers=[ingest_consumer(recorder)],
+    )
+
+
+DEFINITION = ServiceDefinition(name="journey", indexes=INDEXES, build=build)

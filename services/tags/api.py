@@ -1,0 +1,140 @@
+"""The gRPC servicer of crm.tags.v1.TagsService: decode, call the operations, encode."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import grpc
+from crm.tags.v1 import tags_pb2, tags_pb2_grpc
+
+from common.context import current_call
+from common.errors import InvalidArgument
+from common.ids import require_customer_id, require_customer_ids
+from common.paging import decode_cursor, encode_cursor, page_size
+from services.tags import convert
+from services.tags.operations import TagOperations
+
+MAX_BATCH_CUSTOMERS = 200
+
+
+class TagsServicer(tags_pb2_grpc.TagsServiceServicer):
+    def __init__(self, ops: TagOperations) -> None:
+        self._ops = ops
+
+    async def DefineTag(
+        self, request: tags_pb2.DefineTagRequest, context: grpc.aio.ServicerContext
+    ) -> tags_pb2.TagDefinition:
+        candidate = convert.definition_from_proto(request.definition)
+        definition = await self._ops.define_tag(current_call().tenant, candidate)
+        return convert.definition_to_proto(definition)
+
+    async def ListTagDefinitions(
+        self, request: tags_pb2.ListTagDefinitionsRequest, context: grpc.aio.ServicerContext
+    ) -> tags_pb2.ListTagDefinitionsResponse:
+        size = page_size(request.page_size, default=100, maximum=500)
+        cursor = decode_cursor(request.page_token)
+        after = _cursor_str(cursor, "k") if cursor else None
+        found = await self._ops.store.list_definitions(
+            current_call().tenant,
+            after_key=after,
+            group=request.group.strip(),
+            include_archived=request.include_archived,
+            limit=size + 1,
+        )
+        page = found[:size]
+        token = encode_cursor({"k": page[-1].key}) if len(found) > size else ""
+        return tags_pb2.ListTagDefinitionsResponse(
+            definitions=[convert.definition_to_proto(d) for d in page], next_page_token=token
+        )
+
+    async def AssignTags(
+        self, request: tags_pb2.AssignTagsRequest, context: grpc.aio.ServicerContext
+    ) -> tags_pb2.AssignTagsResponse:
+        call = current_call()
+        customer_id = require_customer_id(request.customer_id)
+        items = convert.inputs_from_proto(request)
+        result, definitions = await self._ops.assign(
+            call.tenant, customer_id, items, roles=call.roles, actor=call.caller
+        )
+        return tags_pb2.AssignTagsResponse(
+            assigned=[convert.assignment_to_proto(a, definitions.get(a.tag_key)) for a in result.assigned],
+            replaced=[convert.assignment_to_proto(a, definitions.get(a.tag_key)) for a in result.replaced],
+            skipped=[convert.skipped_to_proto(s) for s in result.skipped],
+        )
+
+    async def RemoveTag(
+        self, request: tags_pb2.RemoveTagRequest, context: grpc.aio.ServicerContext
+    ) -> tags_pb2.RemoveTagResponse:
+        call = current_call()
+        customer_id = require_customer_id(request.customer_id)
+        tag_key = request.tag_key.strip()
+        if not tag_key:
+            raise InvalidArgument("tag_key is required", field="tag_key")
+        removed, definition = await self._ops.remove(
+            call.tenant, customer_id, tag_key, roles=call.roles, actor=call.caller, reason=request.reason
+        )
+        return tags_pb2.RemoveTagResponse(removed=convert.assignment_to_proto(removed, definition))
+
+    async def ListCustomerTags(
+        self, request: tags_pb2.ListCustomerTagsRequest, context: grpc.aio.ServicerContext
+    ) -> tags_pb2.ListCustomerTagsResponse:
+        customer_id = require_customer_id(request.customer_id)
+        by_customer, definitions = await self._ops.active_tags(current_call().tenant, [customer_id])
+        return tags_pb2.ListCustomerTagsResponse(
+            tags=[
+                convert.assignment_to_proto(a, definitions.get(a.tag_key)) for a in by_customer[customer_id]
+            ]
+        )
+
+    async def BatchListCustomerTags(
+        self, request: tags_pb2.BatchListCustomerTagsRequest, context: grpc.aio.ServicerContext
+    ) -> tags_pb2.BatchListCustomerTagsResponse:
+        ids = require_customer_ids(list(request.customer_ids), maximum=MAX_BATCH_CUSTOMERS)
+        by_customer, definitions = await self._ops.active_tags(current_call().tenant, ids)
+        return tags_pb2.BatchListCustomerTagsResponse(
+            customers=[
+                tags_pb2.CustomerTags(
+                    customer_id=cid,
+                    tags=[
+                        convert.assignment_to_proto(a, definitions.get(a.tag_key)) for a in by_customer[cid]
+                    ],
+                )
+                for cid in ids
+            ]
+        )
+
+    async def ListTagHistory(
+        self, request: tags_pb2.ListTagHistoryRequest, context: grpc.aio.ServicerContext
+    ) -> tags_pb2.ListTagHistoryResponse:
+        customer_id = require_customer_id(request.customer_id)
+        size = page_size(request.page_size, default=50, maximum=200)
+        cursor = decode_cursor(request.page_token)
+        before = (_cursor_time(cursor), _cursor_str(cursor, "id")) if cursor else None
+        found = await self._ops.store.history(
+            current_call().tenant, customer_id, before=before, limit=size + 1
+        )
+        page = found[:size]
+        token = ""
+        if len(found) > size:
+            last = page[-1]
+            token = encode_cursor({"at": last.at.isoformat(), "id": last.id})
+        return tags_pb2.ListTagHistoryResponse(
+            entries=[convert.history_to_proto(e) for e in page], next_page_token=token
+        )
+
+
+def _cursor_str(cursor: dict[str, object], name: str) -> str:
+    value = cursor.get(name)
+    if not isinstance(value, str):
+        raise InvalidArgument("page_token is malformed", field="page_token")
+    return value
+
+
+def _cursor_time(cursor: dict[str, object]) -> datetime:
+    try:
+        value = datetime.fromisoformat(_cursor_str(cursor, "at"))
+    except ValueError:
+        raise InvalidArgument("page_token is malformed", field="page_token") from None
+    if value.tzinfo is None:
+        raise InvalidArgument("page_token is malformed", field="page_token")
+    return value

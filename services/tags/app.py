@@ -1,0 +1,26 @@
+"""The tags service: its indexes, how its servicer and consumers are built, and its definition."""
+
+from __future__ import annotations
+
+from crm.tags.v1 import tags_pb2, tags_pb2_grpc
+
+from common.service import Runtime, ServiceDefinition, ServiceParts
+from services.tags.api import TagsServicer
+from services.tags.events import intent_level_consumer
+from services.tags.operations import TagOperations
+from services.tags.store import INDEXES, TagStore
+
+SERVICE_NAME = tags_pb2.DESCRIPTOR.services_by_name["TagsService"].full_name
+
+
+def build(runtime: Runtime) -> ServiceParts:
+    """Wire the store, operations, servicer and consumers onto the runtime's connections."""
+    ops = TagOperations(TagStore(runtime.db), runtime.events)
+    return ServiceParts(
+        registrations=[(tags_pb2_grpc.add_TagsServiceServicer_to_server, TagsServicer(ops))],
+        service_names=[SERVICE_NAME],
+        consumers=[intent_level_consumer(ops)],
+    )
+
+
+DEFINITION = ServiceDefinition(name="tags", indexes=INDEXES, build=build)

@@ -1,0 +1,47 @@
+"""The tag library: create-or-update, defaults, and the paginated list."""
+
+from __future__ import annotations
+
+from crm.tags.v1 import tags_pb2 as T
+
+from tests.integration.tags.conftest import TagsClient
+from tests.integration.tags.helpers import enum_tag, flag_tag
+from tests.support.rpc import metadata
+
+MD = metadata("acme")
+
+
+async def test_define_fills_defaults_and_an_update_keeps_created_at(tags: TagsClient) -> None:
+    created = await tags.stub.DefineTag(enum_tag("industry", ["retail"]), metadata=MD)
+    request = enum_tag("industry", ["retail", "auto"])
+    request.definition.display_name = "行业"
+
+    updated = await tags.stub.DefineTag(request, metadata=MD)
+
+    assert (created.status, created.update_cycle) == (T.TAG_STATUS_ACTIVE, T.UPDATE_CYCLE_REALTIME)
+    assert (updated.display_name, list(updated.allowed_values)) == ("行业", ["retail", "auto"])
+    assert updated.created_at == created.created_at
+    assert updated.updated_at.ToDatetime() >= created.updated_at.ToDatetime()
+
+
+async def test_list_pages_by_key_filters_by_group_and_hides_archived(tags: TagsClient) -> None:
+    for key in ("a1", "a2", "a3", "b1"):
+        await tags.stub.DefineTag(flag_tag(key, group=key[0]), metadata=MD)
+    archived = flag_tag("a4", group="a")
+    archived.definition.status = T.TAG_STATUS_ARCHIVED
+    await tags.stub.DefineTag(archived, metadata=MD)
+
+    first = await tags.stub.ListTagDefinitions(
+        T.ListTagDefinitionsRequest(page_size=2, group="a"), metadata=MD
+    )
+    second = await tags.stub.ListTagDefinitions(
+        T.ListTagDefinitionsRequest(page_size=2, group="a", page_token=first.next_page_token), metadata=MD
+    )
+    everything = await tags.stub.ListTagDefinitions(
+        T.ListTagDefinitionsRequest(include_archived=True), metadata=MD
+    )
+
+    assert [d.key for d in first.definitions] == ["a1", "a2"]
+    assert [d.key for d in second.definitions] == ["a3"]
+    assert second.next_page_token == ""
+    assert [d.key for d in everything.definitions] == ["a1", "a2", "a3", "a4", "b1"]

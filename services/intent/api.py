@@ -1,0 +1,43 @@
+"""The IntentService gRPC servicer: thin — decode, call the engine, encode."""
+
+from __future__ import annotations
+
+import grpc
+from crm.intent.v1 import intent_pb2, intent_pb2_grpc
+
+from common.context import current_call
+from common.ids import require_customer_id, require_customer_ids
+from services.intent import convert
+from services.intent.engine import IntentEngine
+
+MAX_BATCH_GET = 200
+
+
+class IntentApi(intent_pb2_grpc.IntentServiceServicer):
+    """Serves IngestSignals, GetScore and BatchGetScores for the caller's tenant."""
+
+    def __init__(self, engine: IntentEngine) -> None:
+        self._engine = engine
+
+    async def IngestSignals(
+        self, request: intent_pb2.IngestSignalsRequest, context: grpc.aio.ServicerContext
+    ) -> intent_pb2.IngestSignalsResponse:
+        raws = [convert.raw_signal(s) for s in request.signals]
+        outcome = await self._engine.ingest_raw(current_call().tenant, raws, "signals")
+        return intent_pb2.IngestSignalsResponse(
+            accepted=outcome.accepted, duplicates=outcome.duplicates, signal_ids=outcome.signal_ids
+        )
+
+    async def GetScore(
+        self, request: intent_pb2.GetScoreRequest, context: grpc.aio.ServicerContext
+    ) -> intent_pb2.IntentScore:
+        customer_id = require_customer_id(request.customer_id)
+        [result] = await self._engine.scores(current_call().tenant, [customer_id])
+        return convert.intent_score(result)
+
+    async def BatchGetScores(
+        self, request: intent_pb2.BatchGetScoresRequest, context: grpc.aio.ServicerContext
+    ) -> intent_pb2.BatchGetScoresResponse:
+        ids = require_customer_ids(list(request.customer_ids), maximum=MAX_BATCH_GET)
+        results = await self._engine.scores(current_call().tenant, ids)
+        return intent_pb2.BatchGetScoresResponse(scores=[convert.intent_score(r) for r in results])

@@ -1,0 +1,39 @@
+"""The intent service's definition: its indexes and how its servicer and consumer are built."""
+
+from __future__ import annotations
+
+from crm.intent.v1 import intent_pb2, intent_pb2_grpc
+
+from common.mongo import IndexSpec
+from common.service import Runtime, ServiceDefinition, ServiceParts
+from services.intent import events
+from services.intent.api import IntentApi
+from services.intent.config import IntentConfig
+from services.intent.engine import IntentEngine
+from services.intent.scoring import ScoringModel
+from services.intent.store import SCORES, SIGNALS, IntentStore
+
+CONFIG = IntentConfig.from_env()
+
+INDEXES = [
+    # Scoring reads one tenant's customers' signals within the window: equality, $in, then range.
+    IndexSpec(SIGNALS, [("tenant_id", 1), ("customer_id", 1), ("occurred_at", 1)]),
+    # Retention. A TTL index must be on the date field alone; changing the retention later needs collMod.
+    IndexSpec(SIGNALS, [("occurred_at", 1)], {"expireAfterSeconds": CONFIG.retention_days * 24 * 3600}),
+    IndexSpec(SCORES, [("tenant_id", 1), ("customer_id", 1)], {"unique": True}),
+]
+
+
+def build(runtime: Runtime) -> ServiceParts:
+    """Wire the engine to this process's database and publisher; expose it over gRPC and NATS."""
+    engine = IntentEngine(
+        store=IntentStore(runtime.db), publisher=runtime.events, config=CONFIG, model=ScoringModel()
+    )
+    return ServiceParts(
+        registrations=[(intent_pb2_grpc.add_IntentServiceServicer_to_server, IntentApi(engine))],
+        service_names=[intent_pb2.DESCRIPTOR.services_by_name["IntentService"].full_name],
+        consumers=[events.ingest_consumer(engine.ingest_raw)],
+    )
+
+
+DEFINITION = ServiceDefinition(name="intent", indexes=INDEXES, build=build)

@@ -1,0 +1,57 @@
+"""NATS side of the intent service: the signal ingest consumer and the `level_changed` event.
+
+`level_changed` (subject `<root>.evt.<tenant>.intent.level_changed`, type `crm.intent.level_changed.v1`,
+CloudEvent `subject` = customer id) carries:
+    {"customer_id": "cus_…", "level": "low"|"medium"|"high",
+     "previous_level": "low"|"medium"|"high"|null, "score": 72.4,
+     "reason": "3 pricing_page_view and 1 demo_request in the last 7 days"}
+The tags service turns it into the system tag `intent.level`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from common.bus import Consumer, EventPublisher
+from services.intent.signals import RawSignal, raws_from_event_data
+
+LEVEL_CHANGED = "level_changed"
+INGEST_DURABLE = "intent-ingest"
+INGEST_SUBJECT = "in.*.signals"
+
+IngestRaw = Callable[[str, list[RawSignal], str], Awaitable[Any]]
+
+
+def level_changed_data(
+    *, customer_id: str, level: str, previous_level: str | None, score: float, reason: str
+) -> dict[str, Any]:
+    """The JSON data of a `level_changed` event (shape documented in the module docstring)."""
+    return {
+        "customer_id": customer_id,
+        "level": level,
+        "previous_level": previous_level,
+        "score": score,
+        "reason": reason,
+    }
+
+
+async def publish_level_changed(events: EventPublisher, *, tenant: str, data: dict[str, Any]) -> None:
+    """Announce one level change; the customer id is the CloudEvent subject so consumers can key on it."""
+    await events.publish(tenant=tenant, event=LEVEL_CHANGED, data=data, subject_id=data["customer_id"])
+
+
+def ingest_consumer(ingest: IngestRaw) -> Consumer:
+    """The durable consumer of `<root>.in.<tenant>.signals`: one signal or {"items": [...]} per message.
+
+    Malformed data raises InvalidArgument, which the runner dead-letters at once. Re-delivery is
+    harmless: stored signal ids are de-duplicated, and rescoring is idempotent.
+    """
+
+    async def handle(tenant: str, event: dict[str, Any]) -> None:
+        raws, field = raws_from_event_data(event["data"])
+        await ingest(tenant, raws, field)
+
+    return Consumer(
+        durable=INGEST_DURABLE, stream_kind="in", filter_subject=INGEST_SUBJECT, handler=handle, batch=64
+    )

@@ -1,0 +1,66 @@
+"""What the intent integration tests share: a client-side view of the running service."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from crm.intent.v1 import intent_pb2, intent_pb2_grpc
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+
+from common import bus, cloudevents
+from common.ids import new_customer_id
+from tests.support.rpc import metadata
+
+
+@dataclass
+class Intent:
+    """The service under test as a client sees it: its gRPC API and the NATS it talks on."""
+
+    stub: intent_pb2_grpc.IntentServiceStub
+    nc: NATS
+    js: JetStreamContext
+    namespace: str
+
+    async def ingest(
+        self, *signals: intent_pb2.Signal, tenant: str = "acme"
+    ) -> intent_pb2.IngestSignalsResponse:
+        request = intent_pb2.IngestSignalsRequest(signals=list(signals))
+        response: intent_pb2.IngestSignalsResponse = await self.stub.IngestSignals(
+            request, metadata=metadata(tenant)
+        )
+        return response
+
+    async def score(self, customer_id: str, *, tenant: str = "acme") -> intent_pb2.IntentScore:
+        request = intent_pb2.GetScoreRequest(customer_id=customer_id)
+        response: intent_pb2.IntentScore = await self.stub.GetScore(request, metadata=metadata(tenant))
+        return response
+
+    async def publish_signals(self, data: dict[str, Any], *, tenant: str = "acme") -> None:
+        """Publish an ingest CloudEvent as a partner would, on <root>.in.<tenant>.signals."""
+        envelope = cloudevents.make_event(
+            type="com.partner.signal.v1", source="partner/web", tenant=tenant, data=data
+        )
+        await bus.publish_event(self.js, f"{self.namespace}.in.{tenant}.signals", envelope)
+
+
+def signal(customer_id: str, kind: str, **fields: Any) -> intent_pb2.Signal:
+    """A proto Signal for `customer_id` of type `kind`, with any other fields given."""
+    return intent_pb2.Signal(customer_id=customer_id, type=kind, **fields)
+
+
+def customer() -> str:
+    return new_customer_id()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 10.0) -> None:
+    """Poll `check` until it holds (consumers work asynchronously); fail after `within` seconds."""
+    async with asyncio.timeout(within):
+        # Polling the public API, as a client would: there is no in-process event to wait on.
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.05)

@@ -40,7 +40,7 @@ def stream_name(root: str, kind: str) -> str:
 
 async def connect(url: str, *, name: str) -> NATS:
     """Connect with unlimited reconnects: a NATS restart must not take a service down."""
-    return await nats.connect(url, name=name, max_reconnect_attempts=-1, connect_timeout=5)
+    return await nats.connect(url, name=name, max_reconnect_attempts=-1, connect_timeout=5, drain_timeout=5)
 
 
 async def ensure_streams(js: JetStreamContext, *, root: str, replicas: int = 1) -> None:
@@ -148,6 +148,7 @@ class ConsumerRunner:
         self._service = service
         self._max_deliver = max_deliver
         self._tasks: list[asyncio.Task[None]] = []
+        self._subscriptions: list[JetStreamContext.PullSubscription] = []
         self._stopping = asyncio.Event()
 
     async def start(self, consumer: Consumer) -> None:
@@ -164,6 +165,7 @@ class ConsumerRunner:
                 filter_subject=subject,
             ),
         )
+        self._subscriptions.append(sub)
         self._tasks.append(
             asyncio.create_task(self._loop(consumer, sub), name=f"consumer:{consumer.durable}")
         )
@@ -175,7 +177,12 @@ class ConsumerRunner:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # An open pull subscription makes the connection's drain wait for its full timeout.
+        for sub in self._subscriptions:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
         self._tasks.clear()
+        self._subscriptions.clear()
 
     async def _loop(self, consumer: Consumer, sub: JetStreamContext.PullSubscription) -> None:
         while not self._stopping.is_set():

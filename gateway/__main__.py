@@ -1,0 +1,28 @@
+"""`python -m gateway`: serve the GraphQL gateway with uvicorn (HTTP and WebSocket)."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from common.config import GatewaySettings
+from common.logs import setup_logging
+from common.telemetry import setup_tracing
+from gateway.app import create_app
+
+
+def main() -> None:
+    settings = GatewaySettings.from_env()
+    setup_logging("gateway", settings.log_level)
+    setup_tracing("gateway")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        ws="websockets-sansio",
+        log_config=None,  # keep our JSON logging
+        proxy_headers=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

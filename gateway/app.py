@@ -1,0 +1,59 @@
+"""The gateway ASGI app: `/graphql`, `/healthz`, `/readyz` and `/metrics`.
+
+The lifespan opens what every request shares (one gRPC channel per backend, one NATS connection
+for subscriptions) and closes it on shutdown; Starlette hands it to each request as `state`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.routing import Route, WebSocketRoute
+
+from common import bus
+from common.config import GatewaySettings
+from gateway.clients import Backends
+from gateway.context import Services
+from gateway.health import healthz, readyz
+from gateway.metrics import GatewayMetrics
+from gateway.schema import build_schema
+from gateway.view import GatewayGraphQL
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: GatewaySettings) -> Starlette:
+    """Build the gateway app for `settings`; connections open when the ASGI lifespan starts."""
+    metrics = GatewayMetrics()
+    graphql = GatewayGraphQL(build_schema(settings, metrics=metrics))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        backends = Backends.open(settings.peers)
+        try:
+            nc = await bus.connect(settings.nats_url, name="crm-gateway")
+        except BaseException:
+            await backends.close()
+            raise
+        log.info("gateway connected to %s and NATS at %s", dict(settings.peers), settings.nats_url)
+        try:
+            yield {"services": Services(settings=settings, backends=backends, nats=nc, metrics=metrics)}
+        finally:
+            with contextlib.suppress(Exception):
+                await nc.drain()
+            await backends.close()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint),
+        ],
+        lifespan=lifespan,
+    )

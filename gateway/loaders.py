@@ -1,0 +1,68 @@
+"""Per-request DataLoaders: every part of the customer view costs one batch RPC per backend.
+
+A `customers(first: 50)` query asking for profile, tags, intent and journey makes one
+BatchGetCustomers (or none, when the list already carried the profiles), one BatchListCustomerTags,
+one BatchGetScores and one BatchGetProgress, whatever the page size. Loaders are built per request
+so their caches never outlive it or cross tenants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from crm.intent.v1 import intent_pb2
+from crm.journey.v1 import journey_pb2
+from crm.leads.v1 import leads_pb2
+from crm.tags.v1 import tags_pb2
+from strawberry.dataloader import DataLoader
+
+from gateway.clients import BackendCaller
+
+
+@dataclass(frozen=True, kw_only=True)
+class Loaders:
+    profiles: DataLoader[str, leads_pb2.Customer | None]
+    tags: DataLoader[str, list[tags_pb2.TagAssignment]]
+    intent: DataLoader[str, intent_pb2.IntentScore]
+    progress: DataLoader[str, journey_pb2.Progress]
+
+
+def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
+    """Loaders that batch into the backends' Batch* RPCs, at most `max_batch` ids per call."""
+
+    async def load_profiles(ids: Sequence[str]) -> list[leads_pb2.Customer | None]:
+        reply = await caller.call("leads", "BatchGetCustomers", leads_pb2.BatchGetCustomersRequest(ids=ids))
+        found = {c.id: c for c in reply.customers}
+        return [found.get(i) for i in ids]
+
+    async def load_tags(ids: Sequence[str]) -> list[list[tags_pb2.TagAssignment]]:
+        reply = await caller.call(
+            "tags", "BatchListCustomerTags", tags_pb2.BatchListCustomerTagsRequest(customer_ids=ids)
+        )
+        found = {c.customer_id: list(c.tags) for c in reply.customers}
+        return [found.get(i, []) for i in ids]
+
+    async def load_intent(ids: Sequence[str]) -> list[intent_pb2.IntentScore]:
+        reply = await caller.call(
+            "intent", "BatchGetScores", intent_pb2.BatchGetScoresRequest(customer_ids=ids)
+        )
+        found = {s.customer_id: s for s in reply.scores}
+        return [
+            found.get(i) or intent_pb2.IntentScore(customer_id=i, level=intent_pb2.INTENT_LEVEL_LOW)
+            for i in ids
+        ]
+
+    async def load_progress(ids: Sequence[str]) -> list[journey_pb2.Progress]:
+        reply = await caller.call(
+            "journey", "BatchGetProgress", journey_pb2.BatchGetProgressRequest(customer_ids=ids)
+        )
+        found = {p.customer_id: p for p in reply.progress}
+        return [found.get(i) or journey_pb2.Progress(customer_id=i) for i in ids]
+
+    return Loaders(
+        profiles=DataLoader(load_fn=load_profiles, max_batch_size=max_batch),
+        tags=DataLoader(load_fn=load_tags, max_batch_size=max_batch),
+        intent=DataLoader(load_fn=load_intent, max_batch_size=max_batch),
+        progress=DataLoader(load_fn=load_progress, max_batch_size=max_batch),
+    )

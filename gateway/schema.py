@@ -1,0 +1,191 @@
+"""The gateway's GraphQL schema: queries, mutations and the event subscription.
+
+Resolvers are thin: validate what the gateway can check without a backend (ids, page sizes, batch
+sizes), call the owning service, and convert. The per-part resolution of `Customer` lives in
+`gateway.types.customer`; the limits and caches are schema extensions built from the settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from functools import partial
+
+import strawberry
+from crm.intent.v1 import intent_pb2
+from crm.journey.v1 import journey_pb2
+from crm.leads.v1 import leads_pb2
+from crm.tags.v1 import tags_pb2
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from common.config import GatewaySettings
+from gateway.context import GatewayInfo
+from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
+from gateway.metrics import GatewayMetrics
+from gateway.observability import OperationObserver, log_errors
+from gateway.paging import page_after
+from gateway.subscriptions import domain_events
+from gateway.types.customer import Customer, CustomerConnection, CustomerEdge
+from gateway.types.events import CustomerEvent
+from gateway.types.inputs import CreateCustomerInput, DefineTagInput, SignalInput, TagInput, TouchpointInput
+from gateway.types.intent import IngestSignalsPayload
+from gateway.types.journey import RecordTouchpointPayload
+from gateway.types.pagination import PageInfo
+from gateway.types.tags import AssignTagsPayload, TagDefinition
+from gateway.validation import require_batch, require_customer_id, require_page_size
+
+MAX_TOKENS = 2000
+DEFAULT_PAGE = 20
+
+
+async def _require_customers(info: GatewayInfo, ids: list[str]) -> None:
+    """NOT_FOUND unless every id is a customer of the caller's tenant (one batch RPC to leads)."""
+    profiles = await info.context.loaders.profiles.load_many(ids)
+    missing = sorted({i for i, p in zip(ids, profiles, strict=True) if p is None})
+    if missing:
+        raise not_found(f"no customer {', '.join(missing)}")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One customer of your tenant; null with NOT_FOUND if there is none")
+    async def customer(self, info: GatewayInfo, id: strawberry.ID) -> Customer | None:
+        customer_id = require_customer_id(str(id))
+        try:
+            message = await info.context.loaders.profiles.load(customer_id)
+        except GatewayError as err:
+            if err.code != SERVICE_UNAVAILABLE:
+                raise
+            # Without leads we cannot confirm the id, but the other parts are tenant-scoped by
+            # their services, so serve them; `profile` reports the outage at its own path.
+            return Customer(id=strawberry.ID(customer_id))
+        if message is None:
+            raise not_found(f"no customer {customer_id}")
+        return Customer.from_proto(message)
+
+    @strawberry.field(description="Customers of your tenant, newest first")
+    async def customers(
+        self, info: GatewayInfo, first: int | None = DEFAULT_PAGE, after: str | None = None
+    ) -> CustomerConnection:
+        context = info.context
+        maximum = context.settings.max_page_size
+        first = require_page_size(DEFAULT_PAGE if first is None else first, maximum=maximum)
+
+        async def fetch(token: str, size: int) -> tuple[list[leads_pb2.Customer], str]:
+            request = leads_pb2.ListCustomersRequest(page_size=size, page_token=token)
+            reply = await context.caller.call("leads", "ListCustomers", request)
+            return list(reply.customers), reply.next_page_token
+
+        page = await page_after(fetch, first=first, after=after, max_skip=maximum)
+        # The list already carries the profiles: prime the loader so `profile` costs no RPC.
+        context.loaders.profiles.prime_many({c.id: c for c, _ in page.edges})
+        return CustomerConnection(
+            edges=[CustomerEdge(node=Customer.from_proto(c), cursor=cursor) for c, cursor in page.edges],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Create a customer; CONFLICT names the existing one for a known email/phone"
+    )
+    async def create_customer(self, info: GatewayInfo, input: CreateCustomerInput) -> Customer:
+        request = leads_pb2.CreateCustomerRequest(customer=input.to_proto())
+        message = await info.context.caller.call("leads", "CreateCustomer", request)
+        info.context.loaders.profiles.prime(message.id, message)
+        return Customer.from_proto(message)
+
+    @strawberry.mutation(description="Create or update a tag definition of your tenant's library")
+    async def define_tag(self, info: GatewayInfo, input: DefineTagInput) -> TagDefinition:
+        request = tags_pb2.DefineTagRequest(definition=input.to_proto())
+        return TagDefinition.from_proto(await info.context.caller.call("tags", "DefineTag", request))
+
+    @strawberry.mutation(description="Assign tags to one customer, all or nothing")
+    async def assign_tags(
+        self, info: GatewayInfo, customer_id: strawberry.ID, tags: list[TagInput]
+    ) -> AssignTagsPayload:
+        cid = require_customer_id(str(customer_id), field="customerId")
+        require_batch(tags, maximum=info.context.settings.max_batch, field="tags")
+        await _require_customers(info, [cid])
+        request = tags_pb2.AssignTagsRequest(customer_id=cid, tags=[t.to_proto() for t in tags])
+        return AssignTagsPayload.from_proto(await info.context.caller.call("tags", "AssignTags", request))
+
+    @strawberry.mutation(description="Record a touchpoint; the journey stage moves if its type implies one")
+    async def record_touchpoint(self, info: GatewayInfo, input: TouchpointInput) -> RecordTouchpointPayload:
+        cid = require_customer_id(str(input.customer_id), field="input.customerId")
+        await _require_customers(info, [cid])
+        actor = info.context.authenticated().subject
+        request = journey_pb2.RecordTouchpointRequest(touchpoint=input.to_proto(actor=actor))
+        reply = await info.context.caller.call("journey", "RecordTouchpoint", request)
+        return RecordTouchpointPayload.from_proto(reply)
+
+    @strawberry.mutation(
+        description="Ingest intent signals (re-sending a signal id is counted, not stored twice)"
+    )
+    async def ingest_signals(self, info: GatewayInfo, signals: list[SignalInput]) -> IngestSignalsPayload:
+        require_batch(signals, maximum=info.context.settings.max_batch, field="signals")
+        ids = [
+            require_customer_id(str(s.customer_id), field=f"signals[{i}].customerId")
+            for i, s in enumerate(signals)
+        ]
+        messages = [s.to_proto(index=i) for i, s in enumerate(signals)]
+        await _require_customers(info, ids)
+        request = intent_pb2.IngestSignalsRequest(signals=messages)
+        return IngestSignalsPayload.from_proto(
+            await info.context.caller.call("intent", "IngestSignals", request)
+        )
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Live domain events of your tenant, optionally about one customer")
+    async def customer_events(
+        self, info: GatewayInfo, customer_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[CustomerEvent, None]:
+        principal = info.context.authenticated()
+        cid = require_customer_id(str(customer_id), field="customerId") if customer_id is not None else None
+        nc = info.context.services.nats
+        if nc is None:
+            raise GatewayError("event streaming is unavailable", code=SERVICE_UNAVAILABLE, service="nats")
+        events = domain_events(
+            nc, root=info.context.settings.subject_root, tenant=principal.tenant, customer_id=cid
+        )
+        # aclosing: when the client completes or disconnects, the NATS subscription ends now, not at GC.
+        async with aclosing(events):
+            async for event in events:
+                yield CustomerEvent.from_cloudevent(event)
+
+
+class GatewaySchema(strawberry.federation.Schema):
+    """The federation schema with the gateway's error logging in place of strawberry's log-everything."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors)
+
+
+def build_schema(settings: GatewaySettings, *, metrics: GatewayMetrics | None = None) -> GatewaySchema:
+    """The federation schema with limits from `settings`; `metrics` None leaves metrics off (printing)."""
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            partial(OperationObserver, metrics=metrics),
+            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+            partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+            ParserCache,
+            ValidationCache,
+        ],
+    )

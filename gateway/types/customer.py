@@ -1,0 +1,63 @@
+"""The unified customer view: a federation entity whose parts come from four services.
+
+Each part (profile, tags, intent, journey) is nullable and resolved on its own through a
+DataLoader, so one backend being down costs only its part: the response still carries the others,
+plus an error whose path ends in the missing field.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from crm.leads.v1 import leads_pb2
+
+from gateway.context import GatewayInfo
+from gateway.types.intent import IntentSummary
+from gateway.types.journey import JourneySummary
+from gateway.types.pagination import PageInfo
+from gateway.types.profile import CustomerProfile
+from gateway.types.tags import TagAssignment
+from gateway.validation import require_customer_id
+
+
+@strawberry.federation.type(keys=["id"], description="A customer, as every service sees them")
+class Customer:
+    id: strawberry.ID
+
+    @classmethod
+    def from_proto(cls, message: leads_pb2.Customer) -> Customer:
+        return cls(id=strawberry.ID(message.id))
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Customer:
+        """Federation entry point: a router hands us an id; parts load (tenant-scoped) on demand."""
+        return cls(id=strawberry.ID(require_customer_id(str(id))))
+
+    @strawberry.field(description="Contact, company and lead status (leads service)")
+    async def profile(self, info: GatewayInfo) -> CustomerProfile | None:
+        message = await info.context.loaders.profiles.load(str(self.id))
+        return CustomerProfile.from_proto(message) if message is not None else None
+
+    @strawberry.field(description="Active tags with provenance (tags service)")
+    async def tags(self, info: GatewayInfo) -> list[TagAssignment] | None:
+        assignments = await info.context.loaders.tags.load(str(self.id))
+        return [TagAssignment.from_proto(a) for a in assignments]
+
+    @strawberry.field(description="Purchase-intent score and level (intent service)")
+    async def intent(self, info: GatewayInfo) -> IntentSummary | None:
+        return IntentSummary.from_proto(await info.context.loaders.intent.load(str(self.id)))
+
+    @strawberry.field(description="Journey stage and timeline (journey service)")
+    async def journey(self, info: GatewayInfo) -> JourneySummary | None:
+        return JourneySummary.from_proto(await info.context.loaders.progress.load(str(self.id)))
+
+
+@strawberry.type
+class CustomerEdge:
+    node: Customer
+    cursor: str
+
+
+@strawberry.type
+class CustomerConnection:
+    edges: list[CustomerEdge]
+    page_info: PageInfo

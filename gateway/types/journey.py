@@ -1,0 +1,117 @@
+"""The customer's journey: stages reached and the touchpoint timeline (from the journey service)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from crm.journey.v1 import journey_pb2
+
+from common.timeutil import from_timestamp
+from gateway.context import GatewayInfo
+from gateway.paging import page_after
+from gateway.types.pagination import PageInfo
+from gateway.validation import require_page_size
+
+
+@strawberry.type
+class StageReached:
+    stage: str
+    first_reached_at: datetime | None
+
+
+@strawberry.type(description="A touchpoint on the customer's timeline")
+class Touchpoint:
+    id: strawberry.ID
+    customer_id: strawberry.ID
+    type: str
+    channel: str
+    occurred_at: datetime | None
+    actor: str
+    notes: str
+    stage: str = strawberry.field(description='The stage this touchpoint implies, "" if none')
+
+    @classmethod
+    def from_proto(cls, message: journey_pb2.Touchpoint) -> Touchpoint:
+        return cls(
+            id=strawberry.ID(message.id),
+            customer_id=strawberry.ID(message.customer_id),
+            type=message.type,
+            channel=message.channel,
+            occurred_at=from_timestamp(message.occurred_at),
+            actor=message.actor,
+            notes=message.notes,
+            stage=message.stage,
+        )
+
+
+@strawberry.type
+class TouchpointEdge:
+    node: Touchpoint
+    cursor: str
+
+
+@strawberry.type
+class TouchpointConnection:
+    edges: list[TouchpointEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="Where the customer stands on the tenant's journey (5A by default)")
+class JourneySummary:
+    customer_id: strawberry.Private[str]
+    journey: str
+    stage: str = strawberry.field(description="Stage implied by the most recent stage-bearing touchpoint")
+    furthest_stage: str
+    reached: list[StageReached]
+    last_touch_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, message: journey_pb2.Progress) -> JourneySummary:
+        return cls(
+            customer_id=message.customer_id,
+            journey=message.journey,
+            stage=message.current_stage,
+            furthest_stage=message.furthest_stage,
+            reached=[
+                StageReached(stage=r.stage, first_reached_at=from_timestamp(r.first_reached_at))
+                for r in message.reached
+            ],
+            last_touch_at=from_timestamp(message.last_touch_at),
+        )
+
+    @strawberry.field(description="Touchpoints, newest first")
+    async def timeline(
+        self, info: GatewayInfo, first: int = 20, after: str | None = None
+    ) -> TouchpointConnection:
+        settings = info.context.settings
+        require_page_size(first, maximum=settings.max_page_size)
+        caller = info.context.caller
+
+        async def fetch(token: str, size: int) -> tuple[list[journey_pb2.Touchpoint], str]:
+            request = journey_pb2.ListTimelineRequest(
+                customer_id=self.customer_id, page_size=size, page_token=token
+            )
+            reply = await caller.call("journey", "ListTimeline", request)
+            return list(reply.touchpoints), reply.next_page_token
+
+        page = await page_after(fetch, first=first, after=after, max_skip=settings.max_page_size)
+        return TouchpointConnection(
+            edges=[TouchpointEdge(node=Touchpoint.from_proto(t), cursor=c) for t, c in page.edges],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+
+@strawberry.type
+class RecordTouchpointPayload:
+    touchpoint: Touchpoint
+    stage_changed: bool
+    journey: JourneySummary | None
+
+    @classmethod
+    def from_proto(cls, message: journey_pb2.RecordTouchpointResponse) -> RecordTouchpointPayload:
+        return cls(
+            touchpoint=Touchpoint.from_proto(message.touchpoint),
+            stage_changed=message.stage_changed,
+            journey=JourneySummary.from_proto(message.progress) if message.HasField("progress") else None,
+        )

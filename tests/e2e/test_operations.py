@@ -1,0 +1,29 @@
+"""Probes and metrics that operators rely on."""
+
+from __future__ import annotations
+
+from tests.e2e.graphql import CUSTOMER_VIEW, create_customer, gql, ok
+from tests.support.stack import Stack
+
+
+async def test_probes_report_live_and_ready_with_each_backend(stack: Stack) -> None:
+    async with stack.anonymous() as client:
+        live = await client.get("/healthz")
+        ready = await client.get("/readyz")
+    assert live.status_code == 200
+    assert ready.status_code == 200
+    assert ready.json()["backends"] == {s: "SERVING" for s in ("tags", "journey", "intent", "leads")}
+
+
+async def test_metrics_count_operations_backend_rpcs_and_errors(stack: Stack) -> None:
+    async with stack.client() as client:
+        customer_id = await create_customer(client, "Metric Lu", "metric.lu@example.com")
+        await ok(client, "query ShowOne($id: ID!) { customer(id: $id) { profile { name } } }", id=customer_id)
+        await gql(client, CUSTOMER_VIEW, id="not-an-id")
+        text = (await client.get("/metrics")).text
+
+    assert 'crm_gateway_graphql_operations_total{operation="ShowOne",outcome="ok",type="query"} 1.0' in text
+    assert 'crm_gateway_graphql_operations_total{operation="View",outcome="error",type="query"} 1.0' in text
+    assert 'crm_gateway_backend_rpcs_total{code="OK",method="CreateCustomer",service="leads"} 1.0' in text
+    assert 'crm_gateway_graphql_errors_total{code="BAD_USER_INPUT"} 1.0' in text
+    assert "crm_gateway_backend_rpc_seconds_bucket" in text

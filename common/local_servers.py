@@ -99,4 +99,3 @@ def start_mongo_standin(data_dir: Path, *, port: int | None = None) -> LocalServ
     )
     wait_for_port(port, proc=proc, timeout=30)
     return LocalServer("mongodb", f"mongodb://127.0.0.1:{port}/?directConnection=true", proc)
-

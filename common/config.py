@@ -109,6 +109,7 @@ class GatewaySettings:
     max_query_depth: int = 10
     max_aliases: int = 30
     max_batch: int = 100
+    max_tokens: int = 2000
     log_level: str = "INFO"
 
     @classmethod
@@ -128,5 +129,10 @@ class GatewaySettings:
             nats_url=_get(env, "NATS_URL", cls.nats_url),
             subject_root=_get(env, "NATS_SUBJECT_ROOT", "crm"),
             rpc_timeout_seconds=float(_get(env, "RPC_TIMEOUT_SECONDS", "5")),
+            max_page_size=_int(env, "GATEWAY_MAX_PAGE_SIZE", cls.max_page_size),
+            max_query_depth=_int(env, "GATEWAY_MAX_QUERY_DEPTH", cls.max_query_depth),
+            max_aliases=_int(env, "GATEWAY_MAX_ALIASES", cls.max_aliases),
+            max_batch=_int(env, "GATEWAY_MAX_BATCH", cls.max_batch),
+            max_tokens=_int(env, "GATEWAY_MAX_TOKENS", cls.max_tokens),
             log_level=_get(env, "LOG_LEVEL", "INFO"),
         )

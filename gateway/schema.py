@@ -42,7 +42,6 @@ from gateway.types.pagination import PageInfo
 from gateway.types.tags import AssignTagsPayload, TagDefinition
 from gateway.validation import require_batch, require_customer_id, require_page_size
 
-MAX_TOKENS = 2000
 DEFAULT_PAGE = 20
 
 
@@ -184,7 +183,7 @@ def build_schema(settings: GatewaySettings, *, metrics: GatewayMetrics | None = 
             partial(OperationObserver, metrics=metrics),
             partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
             partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             ParserCache,
             ValidationCache,
         ],

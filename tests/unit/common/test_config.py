@@ -34,3 +34,16 @@ def test_peer_addresses_come_from_svc_addr_variables() -> None:
 def test_unknown_service_is_rejected() -> None:
     with pytest.raises(ConfigError, match="unknown service"):
         Settings.from_env("billing", {})
+
+
+def test_gateway_limits_come_from_the_environment() -> None:
+    s = GatewaySettings.from_env(
+        {
+            "GATEWAY_MAX_PAGE_SIZE": "50",
+            "GATEWAY_MAX_QUERY_DEPTH": "6",
+            "GATEWAY_MAX_BATCH": "10",
+            "GATEWAY_MAX_TOKENS": "500",
+        }
+    )
+    assert (s.max_page_size, s.max_query_depth, s.max_batch, s.max_tokens) == (50, 6, 10, 500)
+    assert GatewaySettings.from_env({}).max_aliases == 30

@@ -188,7 +188,7 @@ class ConsumerRunner:
         while not self._stopping.is_set():
             try:
                 msgs = await sub.fetch(consumer.batch, timeout=1)
-            except NatsTimeout:
+            except (NatsTimeout, TimeoutError):  # an idle fetch; nats-py raises either class
                 continue
             except asyncio.CancelledError:
                 raise

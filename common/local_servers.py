@@ -71,6 +71,8 @@ def start_nats(data_dir: Path, *, port: int | None = None, log_file: Path | None
         [_binary("nats-server"), "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(data_dir)],
         stdout=out,
         stderr=subprocess.STDOUT,
+        # Own session: a terminal Ctrl-C must not stop them before the services have drained.
+        start_new_session=True,
     )
     wait_for_port(port, proc=proc)
     return LocalServer("nats", f"nats://127.0.0.1:{port}", proc)
@@ -96,6 +98,8 @@ def start_mongo_standin(data_dir: Path, *, port: int | None = None) -> LocalServ
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
+        # Own session: a terminal Ctrl-C must not stop them before the services have drained.
+        start_new_session=True,
     )
     wait_for_port(port, proc=proc, timeout=30)
     return LocalServer("mongodb", f"mongodb://127.0.0.1:{port}/?directConnection=true", proc)

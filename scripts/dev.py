@@ -1,0 +1,336 @@
+"""`make run`: the whole stack on this machine, with demo data, until Ctrl-C.
+
+Starts nats-server (JetStream) and the nx-27017 MongoDB stand-in unless `NATS_URL` / `MONGODB_URI`
+point elsewhere, then the four services and the gateway as child processes on 127.0.0.1 (logs in
+`.run/logs/<name>.log`), waits for the gateway's `/readyz`, seeds the `demo` tenant (idempotent),
+prints how to make a first query, and watches the children: one that dies is reported with the tail
+of its log while the rest keep running. Ctrl-C or SIGTERM stops the services and the gateway first,
+then NATS and MongoDB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+
+from common.config import DEFAULT_GRPC_PORTS, DEV_INTERNAL_TOKEN, SERVICES
+from common.local_servers import start_mongo_standin, start_nats
+from scripts.seed_demo import seed_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = ROOT / ".run"
+LOG_DIR = RUN_DIR / "logs"
+READY_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+TAIL_LINES = 20
+TENANT = "demo"
+
+
+class LaunchError(RuntimeError):
+    """Something the operator must fix before the stack can start; the message says what."""
+
+
+@dataclass(kw_only=True)
+class Child:
+    """One process this launcher started and must stop; `log` is where its output goes."""
+
+    name: str
+    log: Path
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    reported: bool = False
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as out:
+            out.write(f"---- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {self.name}\n".encode())
+            # Own session: a terminal's Ctrl-C reaches only the launcher, which stops children in order.
+            self.process = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=ROOT,
+            )
+
+    def exit_code(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def terminate(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
+    def wait(self, timeout: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def tail(self, lines: int = TAIL_LINES) -> str:
+        try:
+            text = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "\n".join(f"    {line}" for line in text[-lines:])
+
+
+@dataclass(kw_only=True)
+class Plan:
+    """Where everything listens; read from the environment once."""
+
+    nats_url: str
+    mongodb_uri: str
+    nats_port: int | None  # None: an external server, nothing to start
+    mongo_port: int | None
+    service_ports: dict[str, int]
+    gateway_port: int
+
+    @property
+    def addresses(self) -> dict[str, str]:
+        return {svc: f"127.0.0.1:{port}" for svc, port in self.service_ports.items()}
+
+
+def _port_of(address: str) -> int:
+    return int(address.rsplit(":", 1)[1])
+
+
+def make_plan(env: dict[str, str]) -> Plan:
+    """Ports and URLs from the environment, with the local defaults of common/config.py."""
+    nats_port = None if env.get("NATS_URL") else int(env.get("NATS_PORT") or 4222)
+    mongo_port = None if env.get("MONGODB_URI") else int(env.get("MONGO_PORT") or 27017)
+    return Plan(
+        nats_url=env.get("NATS_URL") or f"nats://127.0.0.1:{nats_port}",
+        mongodb_uri=env.get("MONGODB_URI") or f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true",
+        nats_port=nats_port,
+        mongo_port=mongo_port,
+        service_ports={
+            svc: _port_of(env[f"{svc.upper()}_ADDR"])
+            if env.get(f"{svc.upper()}_ADDR")
+            else DEFAULT_GRPC_PORTS[svc]
+            for svc in SERVICES
+        },
+        gateway_port=int(env.get("GATEWAY_PORT") or 8000),
+    )
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as sock:
+        # As the servers do: connections lingering in TIME_WAIT from a previous run do not count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def check_ports(plan: Plan) -> None:
+    """Fail before starting anything if a port we need is taken, naming the variable that moves it."""
+    wanted: list[tuple[int | None, str, str]] = [
+        (plan.nats_port, "NATS", "NATS_PORT=<port>, or NATS_URL=nats://host:port to use a running server"),
+        (plan.mongo_port, "MongoDB", "MONGO_PORT=<port>, or MONGODB_URI=mongodb://… to use a running server"),
+        *(
+            (port, f"the {svc} service", f"{svc.upper()}_ADDR=127.0.0.1:<port>")
+            for svc, port in plan.service_ports.items()
+        ),
+        (plan.gateway_port, "the gateway", "GATEWAY_PORT=<port>"),
+    ]
+    taken = [
+        f"  port {port} ({what}) is in use; choose another with {how}"
+        for port, what, how in wanted
+        if port is not None and _port_taken(port)
+    ]
+    if taken:
+        raise LaunchError("cannot start:\n" + "\n".join(taken) + "\n  (is another `make run` still running?)")
+
+
+def start_infrastructure(plan: Plan, started: list[Child]) -> None:
+    """NATS and the MongoDB stand-in, unless external ones were given; data survives restarts in .run/.
+
+    Each server joins `started` as soon as it runs, so a failure of the next one still stops it.
+    """
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    if plan.nats_port is not None:
+        log = LOG_DIR / "nats.log"
+        server = start_nats(RUN_DIR / "nats", port=plan.nats_port, log_file=log)
+        started.append(Child(name="nats", log=log, process=server.process))
+    if plan.mongo_port is not None:
+        server = start_mongo_standin(RUN_DIR / "mongo", port=plan.mongo_port)
+        started.append(Child(name="mongodb", log=RUN_DIR / "mongo" / "nx-27017.log", process=server.process))
+
+
+def app_children(plan: Plan, base_env: dict[str, str]) -> list[Child]:
+    """The four services and the gateway, each told where everything else is."""
+    env = {
+        **base_env,
+        "MONGODB_URI": plan.mongodb_uri,
+        "NATS_URL": plan.nats_url,
+        "GRPC_HOST": "127.0.0.1",
+        "GATEWAY_HOST": "127.0.0.1",
+        "GATEWAY_PORT": str(plan.gateway_port),
+        **{f"{svc.upper()}_ADDR": address for svc, address in plan.addresses.items()},
+    }
+    children = [
+        Child(
+            name=svc,
+            log=LOG_DIR / f"{svc}.log",
+            argv=[sys.executable, "-m", f"services.{svc}"],
+            env={**env, "GRPC_PORT": str(port)},
+        )
+        for svc, port in plan.service_ports.items()
+    ]
+    children.append(
+        Child(name="gateway", log=LOG_DIR / "gateway.log", argv=[sys.executable, "-m", "gateway"], env=env)
+    )
+    return children
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return int(reply.status) == 200
+    except (urllib.error.URLError, OSError):
+        return False  # 503 (a backend not yet SERVING) lands here too
+
+
+async def wait_ready(url: str, children: list[Child], *, within: float, stop: asyncio.Event) -> None:
+    """Poll `url` until 200; fail early if a child exits, and after `within` seconds."""
+    deadline = time.monotonic() + within
+    while not await asyncio.to_thread(_ready, url):
+        dead = [c for c in children if c.exit_code() is not None]
+        if dead:
+            raise LaunchError(f"{dead[0].name} exited with code {dead[0].exit_code()} while starting")
+        if stop.is_set():
+            raise LaunchError("interrupted while starting")
+        if time.monotonic() > deadline:
+            raise LaunchError(f"{url} did not answer 200 within {within:.0f}s")
+        await asyncio.sleep(0.25)
+
+
+def report_exits(children: list[Child]) -> None:
+    """Tell the operator about each child that died since the last look, with the end of its log."""
+    for child in children:
+        code = child.exit_code()
+        if code is not None and not child.reported:
+            child.reported = True
+            print(
+                f"\n!! {child.name} exited with code {code}; the others keep running. Last lines of {child.log}:"
+            )
+            print(child.tail(), flush=True)
+
+
+def stop_all(apps: list[Child], infrastructure: list[Child]) -> None:
+    """Services and gateway first (they drain NATS and close MongoDB cleanly), then the servers."""
+    for group in (apps, infrastructure):
+        for child in group:
+            child.terminate()
+        for child in group:
+            child.wait(STOP_TIMEOUT)
+
+
+def banner(plan: Plan, *, ready_seconds: float, seed_line: str) -> str:
+    url = f"http://127.0.0.1:{plan.gateway_port}/graphql"
+    query = '{"query":"{ customers(first: 3) { edges { node { id profile { name company } intent { score level } } } } }"}'
+    return f"""
+  {seed_line}
+
+  CRM stack ready in {ready_seconds:.1f}s (to /readyz 200) — tenant "{TENANT}"
+  GraphQL:   {url}   (GraphiQL: open it in a browser)
+  Token:     make token TENANT={TENANT} ROLES=admin
+  Try:       curl -s {url} -H "Authorization: Bearer $(make -s token TENANT={TENANT} ROLES=admin)" \\
+               -H 'Content-Type: application/json' \\
+               -d '{query}'
+  Logs:      {LOG_DIR.relative_to(ROOT)}/<name>.log
+  Stop:      Ctrl-C
+"""
+
+
+async def start_apps(plan: Plan, base_env: dict[str, str], apps: list[Child], stop: asyncio.Event) -> None:
+    """Start the services and the gateway, and wait for `/readyz`; on failure show every log's tail."""
+    apps.extend(app_children(plan, base_env))
+    for child in apps:
+        child.start()
+    print(f"starting tags, journey, intent, leads and the gateway (logs in {LOG_DIR.relative_to(ROOT)}/) …")
+    try:
+        await wait_ready(
+            f"http://127.0.0.1:{plan.gateway_port}/readyz", apps, within=READY_TIMEOUT, stop=stop
+        )
+    except LaunchError:
+        if not stop.is_set():
+            for child in apps:
+                print(f"\n-- {child.name} ({child.log}):\n{child.tail()}")
+        raise
+
+
+async def seed(plan: Plan, base_env: dict[str, str]) -> str:
+    """Seed the demo tenant over gRPC, as any client would; returns the one-line summary."""
+    token = base_env.get("INTERNAL_TOKEN") or DEV_INTERNAL_TOKEN
+    try:
+        summary = await seed_demo(addresses=plan.addresses, token=token, tenant=TENANT)
+    except grpc.aio.AioRpcError as err:
+        raise LaunchError(
+            f"seeding tenant {TENANT!r} failed: {err.code().name}: {err.details()} (see {LOG_DIR}/)"
+        ) from None
+    return summary.line()
+
+
+async def watch(children: list[Child], stop: asyncio.Event) -> None:
+    """Until asked to stop, report children that die; the others keep running."""
+    while not stop.is_set():
+        report_exits(children)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=0.5)
+
+
+async def supervise(plan: Plan, base_env: dict[str, str]) -> None:
+    """Run the stack until SIGINT/SIGTERM; always stop what was started."""
+    started_at = time.monotonic()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    apps: list[Child] = []
+    infrastructure: list[Child] = []
+    try:
+        check_ports(plan)
+        await asyncio.to_thread(start_infrastructure, plan, infrastructure)
+        await start_apps(plan, base_env, apps, stop)
+        ready_seconds = time.monotonic() - started_at
+        seed_line = await seed(plan, base_env)
+        print(banner(plan, ready_seconds=ready_seconds, seed_line=seed_line), flush=True)
+        await watch(apps + infrastructure, stop)
+    finally:
+        if apps or infrastructure:
+            print("\nstopping …", flush=True)
+            await asyncio.to_thread(stop_all, apps, infrastructure)
+
+
+def main() -> int:
+    os.chdir(ROOT)
+    try:
+        asyncio.run(supervise(make_plan(dict(os.environ)), dict(os.environ)))
+    except LaunchError as err:
+        print(f"make run: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

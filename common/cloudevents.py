@@ -8,7 +8,7 @@ from typing import Any
 
 from common.errors import InvalidArgument
 from common.ids import new_id
-from common.timeutil import utcnow
+from common.timeutil import iso_utc, utcnow
 
 SPEC_VERSION = "1.0"
 REQUIRED = ("specversion", "id", "source", "type")
@@ -35,7 +35,7 @@ def make_event(
         "id": event_id or new_id("evt"),
         "source": source,
         "type": type,
-        "time": (time or utcnow()).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "time": iso_utc(time or utcnow()),
         "datacontenttype": "application/json",
         "tenantid": tenant,
         "data": data,
@@ -65,3 +65,18 @@ def decode(payload: bytes) -> dict[str, Any]:
     if not isinstance(event.get("data"), dict):
         raise InvalidArgument("CloudEvent data must be a JSON object")
     return event
+
+
+def data_items(data: dict[str, Any], *, maximum: int) -> tuple[list[Any], bool]:
+    """The items of an ingest CloudEvent's data: one object, or `{"items": [...]}` for a batch.
+
+    Returns the items and whether the message was a batch (which decides how fields are named in errors).
+    """
+    if "items" not in data:
+        return [data], False
+    items = data["items"]
+    if not isinstance(items, list) or not items:
+        raise InvalidArgument("data.items must be a non-empty JSON array", field="items")
+    if len(items) > maximum:
+        raise InvalidArgument(f"data.items has {len(items)} entries; at most {maximum}", field="items")
+    return items, True

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from common.errors import InvalidArgument
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -14,6 +16,22 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """Naive datetimes (as some drivers return) are taken as UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso_utc(value: datetime) -> str:
+    """The JSON form of a time in events: ISO-8601 UTC with milliseconds and a `Z`."""
+    return as_utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso_instant(value: str, *, field: str) -> datetime:
+    """An ISO-8601 time with an offset (`Z` or `+08:00`) as aware UTC; one without an offset is ambiguous."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument(f"{field} {value!r} is not an ISO-8601 time", field=field) from None
+    if parsed.tzinfo is None:
+        raise InvalidArgument(f"{field} {value!r} has no timezone offset (use Z for UTC)", field=field)
+    return parsed.astimezone(UTC)
 
 
 def to_timestamp(value: datetime | None) -> Timestamp | None:

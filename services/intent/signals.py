@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from common.cloudevents import data_items
 from common.errors import InvalidArgument
 from common.ids import client_id_or_new, require_customer_id
-from common.timeutil import as_utc
+from common.timeutil import as_utc, parse_iso_instant
 from services.intent.config import IntentConfig
 
 MAX_BATCH = 500
@@ -163,10 +164,8 @@ def raw_from_json(value: Any, *, field: str) -> RawSignal:
 
 def raws_from_event_data(data: dict[str, Any]) -> tuple[list[RawSignal], str]:
     """The signals in a CloudEvent's data (one object, or {"items": [...]}) and the field prefix to report."""
-    if "items" in data:
-        items = data["items"]
-        if not isinstance(items, list):
-            raise InvalidArgument("data.items must be a list of signals", field="items")
+    items, batch = data_items(data, maximum=MAX_BATCH)
+    if batch:
         return [raw_from_json(item, field=f"items[{i}]") for i, item in enumerate(items)], "items"
     return [raw_from_json(data, field="data")], "data"
 
@@ -194,10 +193,4 @@ def _json_time(value: Any, *, field: str) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise InvalidArgument(f"{field} must be an ISO-8601 string", field=field)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidArgument(f"{field} {value!r} is not an ISO-8601 time", field=field) from None
-    if parsed.tzinfo is None:
-        raise InvalidArgument(f"{field} {value!r} needs a UTC offset (e.g. Z)", field=field)
-    return as_utc(parsed)
+    return parse_iso_instant(value, field=field)

@@ -18,11 +18,11 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from common.bus import Consumer, EventPublisher
-from common.errors import InvalidArgument
-from common.timeutil import utcnow
+from common.cloudevents import data_items
+from common.timeutil import iso_utc, utcnow
 from services.journey.progress import StageChange
 from services.journey.templates import Journey, journey_for_tenant
-from services.journey.touchpoints import Touchpoint, iso, touchpoint_from_json, touchpoint_json
+from services.journey.touchpoints import Touchpoint, touchpoint_from_json, touchpoint_json
 
 if TYPE_CHECKING:
     from services.journey.recording import TouchpointRecorder
@@ -42,7 +42,7 @@ def stage_changed_data(customer_id: str, journey: Journey, change: StageChange) 
         "stage": change.stage,
         "previous_stage": change.previous_stage,
         "furthest_stage": change.furthest_stage,
-        "at": iso(change.at),
+        "at": iso_utc(change.at),
         "touchpoint_id": change.touchpoint_id,
     }
 
@@ -103,13 +103,7 @@ def parse_ingest(event: dict[str, Any], *, journey: Journey) -> list[Touchpoint]
     An item without an id gets one derived from the event's source, id and the item's position, so a
     redelivery of the same message records the same touchpoints instead of copies.
     """
-    data = event["data"]
-    batch = "items" in data
-    items = data["items"] if batch else [data]
-    if not isinstance(items, list) or not items:
-        raise InvalidArgument("items must be a non-empty JSON array", field="items")
-    if len(items) > MAX_INGEST_ITEMS:
-        raise InvalidArgument(f"items has {len(items)} entries; at most {MAX_INGEST_ITEMS}", field="items")
+    items, batch = data_items(event["data"], maximum=MAX_INGEST_ITEMS)
     digest = hashlib.sha256(f"{event.get('source', '')}\n{event['id']}".encode()).hexdigest()[:26]
     now = utcnow()
     return [

@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from common.timeutil import iso_utc
 from services.journey.templates import Journey
-from services.journey.touchpoints import Touchpoint, iso
+from services.journey.touchpoints import Touchpoint
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,7 +80,7 @@ def ordering_key(at: datetime, touchpoint_id: str, stage: str) -> str:
     first stage-bearing touchpoint the timeline shows. A space separates the parts because it sorts
     before every character an id may contain, so an id that is a prefix of another still sorts first.
     """
-    return f"{iso(at)} {touchpoint_id} {stage}"
+    return f"{iso_utc(at)} {touchpoint_id} {stage}"
 
 
 def stage_of_key(key: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from common.errors import InvalidArgument
 from common.ids import client_id_or_new, require_customer_id
+from common.timeutil import iso_utc, parse_iso_instant
 from services.journey.templates import Journey
 
 TYPE_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
@@ -113,7 +114,7 @@ def touchpoint_from_json(
         customer_id=text["customer_id"],
         type=text["type"],
         channel=text["channel"],
-        occurred_at=parse_instant(raw_at, field=f"{field_prefix}occurred_at") if raw_at else None,
+        occurred_at=parse_iso_instant(raw_at, field=f"{field_prefix}occurred_at") if raw_at else None,
         actor=text["actor"],
         notes=text["notes"],
         journey=journey,
@@ -134,17 +135,6 @@ def _string(item: dict[str, Any], name: str, field_prefix: str) -> str:
     return value
 
 
-def parse_instant(value: str, *, field: str) -> datetime:
-    """An ISO-8601 time with an offset (`Z` or `+08:00`); a time without one is ambiguous and refused."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidArgument(f"{value!r} is not an ISO-8601 time", field=field) from None
-    if parsed.tzinfo is None:
-        raise InvalidArgument(f"{value!r} has no timezone offset (use Z for UTC)", field=field)
-    return parsed.astimezone(UTC)
-
-
 def touchpoint_json(touchpoint: Touchpoint) -> dict[str, Any]:
     """The JSON form of a touchpoint in events: the proto's fields, times as ISO-8601 UTC."""
     return {
@@ -152,7 +142,7 @@ def touchpoint_json(touchpoint: Touchpoint) -> dict[str, Any]:
         "customer_id": touchpoint.customer_id,
         "type": touchpoint.type,
         "channel": touchpoint.channel,
-        "occurred_at": iso(touchpoint.occurred_at),
+        "occurred_at": iso_utc(touchpoint.occurred_at),
         "actor": touchpoint.actor,
         "notes": touchpoint.notes,
         "stage": touchpoint.stage,
@@ -170,10 +160,6 @@ def to_millis(value: datetime) -> int:
 
 def from_millis(value: int) -> datetime:
     return _EPOCH + value * _MILLISECOND
-
-
-def iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _require_length(value: str, maximum: int, *, field: str) -> None:

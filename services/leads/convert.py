@@ -8,7 +8,7 @@ from typing import Any
 from crm.leads.v1 import leads_pb2
 from google.protobuf.message import Message
 
-from common.timeutil import as_utc, to_timestamp
+from common.timeutil import iso_utc, to_timestamp
 from services.leads.profiles import TEXT_LIMITS
 
 # The string fields a customer document carries besides id, status and times.
@@ -40,10 +40,6 @@ def customer_to_event(doc: dict[str, Any]) -> dict[str, Any]:
         "created_at": iso_utc(doc["created_at"]),
         "updated_at": iso_utc(doc["updated_at"]),
     }
-
-
-def iso_utc(value: datetime) -> str:
-    return as_utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _set_time(message: Message, name: str, value: datetime | None) -> None:

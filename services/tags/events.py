@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from common.bus import Consumer, Handler
+from common.timeutil import iso_utc
 from services.tags import intent_level
 from services.tags.model import HistoryEntry, TagDef
 
@@ -22,10 +23,6 @@ if TYPE_CHECKING:
     from services.tags.operations import TagOperations
 
 EventItem = tuple[str, str, dict[str, Any], str]
-
-
-def _iso(entry: HistoryEntry) -> str:
-    return entry.at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def change_events(tenant: str, history: list[HistoryEntry]) -> list[EventItem]:
@@ -41,7 +38,7 @@ def change_events(tenant: str, history: list[HistoryEntry]) -> list[EventItem]:
             "confidence": entry.confidence,
             "actor": entry.actor,
             "reason": entry.reason,
-            "at": _iso(entry),
+            "at": iso_utc(entry.at),
         }
         if entry.action == "assigned":
             items.append((tenant, "assigned", data, entry.customer_id))
@@ -65,7 +62,7 @@ def definition_event(definition: TagDef, *, created: bool) -> dict[str, Any]:
         "ttl_days": definition.ttl_days,
         "status": definition.status,
         "created": created,
-        "updated_at": updated.isoformat(timespec="milliseconds").replace("+00:00", "Z") if updated else "",
+        "updated_at": iso_utc(updated) if updated else "",
     }
 
 

@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 from crm.journey.v1 import journey_pb2_grpc
 
-from common import bus
 from common.config import Settings
-from common.service import start_service
 from services.journey.app import DEFINITION
 from tests.integration.journey.helpers import Journey
-from tests.support.events import connect
-from tests.support.rpc import channel
+from tests.support.service import service_under_test
 
 
 @pytest.fixture
 async def journey(
     settings_for: Callable[..., Settings], nats_url: str, namespace: str
 ) -> AsyncIterator[Journey]:
-    running = await start_service(DEFINITION, settings_for("journey"))
-    nc = await connect(nats_url)
-    try:
-        async with channel(running.port) as ch:
-            yield Journey(
-                stub=journey_pb2_grpc.JourneyServiceStub(ch), nc=nc, js=nc.jetstream(), namespace=namespace
-            )
-    finally:
-        await running.stop()
-        # The NATS server lives for the whole session: leave no streams of this test behind.
-        for kind in ("evt", "in", "dlq"):
-            with contextlib.suppress(Exception):
-                await nc.jetstream().delete_stream(bus.stream_name(namespace, kind))
-        await nc.close()
+    async with service_under_test(DEFINITION, settings_for("journey"), nats_url=nats_url) as svc:
+        yield Journey(
+            stub=journey_pb2_grpc.JourneyServiceStub(svc.channel),
+            nc=svc.nc,
+            js=svc.nc.jetstream(),
+            namespace=namespace,
+        )

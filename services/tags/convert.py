@@ -9,7 +9,16 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from common.errors import InvalidArgument
 from common.timeutil import from_timestamp, to_timestamp
-from services.tags.model import AssignInput, Assignment, Evidence, Hints, HistoryEntry, Skipped, TagDef
+from services.tags.model import (
+    AssignInput,
+    Assignment,
+    Evidence,
+    Hints,
+    HistoryEntry,
+    Skipped,
+    TagDef,
+    ValueHints,
+)
 
 _CATEGORY = (tags_pb2.TagCategory, "TAG_CATEGORY_")
 _VALUE_TYPE = (tags_pb2.TagValueType, "TAG_VALUE_TYPE_")
@@ -56,6 +65,10 @@ def definition_from_proto(msg: tags_pb2.TagDefinition) -> TagDef:
             keywords=tuple(msg.hints.keywords),
             synonyms=tuple(msg.hints.synonyms),
             patterns=tuple(msg.hints.patterns),
+            values=tuple(
+                ValueHints(value=v.value, keywords=tuple(v.keywords), patterns=tuple(v.patterns))
+                for v in msg.hints.values
+            ),
         ),
     )
 
@@ -78,6 +91,10 @@ def definition_to_proto(definition: TagDef) -> tags_pb2.TagDefinition:
             keywords=list(definition.hints.keywords),
             synonyms=list(definition.hints.synonyms),
             patterns=list(definition.hints.patterns),
+            values=[
+                tags_pb2.ValueHints(value=v.value, keywords=list(v.keywords), patterns=list(v.patterns))
+                for v in definition.hints.values
+            ],
         ),
         created_at=to_timestamp(definition.created_at),
         updated_at=to_timestamp(definition.updated_at),

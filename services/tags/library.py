@@ -15,6 +15,7 @@ from services.tags.model import (
     VALUE_TYPES,
     Hints,
     TagDef,
+    ValueHints,
 )
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -24,6 +25,9 @@ MAX_DESCRIPTION = 1000
 MAX_ALLOWED_VALUES = 200
 MAX_VALUE = 200
 MAX_ROLES = 32
+MAX_HINTS = 200
+MAX_HINT_LENGTH = 50
+MAX_PATTERN_PARTS = 4
 FIELD = "definition"
 
 
@@ -68,7 +72,13 @@ def normalized(candidate: TagDef) -> TagDef:
         update_cycle=candidate.update_cycle or "realtime",
         status=candidate.status or "active",
         hints=Hints(
-            keywords=_clean(hints.keywords), synonyms=_clean(hints.synonyms), patterns=_clean(hints.patterns)
+            keywords=_clean(hints.keywords),
+            synonyms=_clean(hints.synonyms),
+            patterns=_clean(hints.patterns),
+            values=tuple(
+                ValueHints(value=v.value.strip(), keywords=_clean(v.keywords), patterns=_clean(v.patterns))
+                for v in hints.values
+            ),
         ),
     )
 
@@ -106,6 +116,52 @@ def check_definition(definition: TagDef) -> None:
         raise InvalidArgument("ttl_days must be 0 (never expires) or more", field=f"{FIELD}.ttl_days")
     if len(definition.assign_roles) > MAX_ROLES:
         raise InvalidArgument(f"at most {MAX_ROLES} assign_roles", field=f"{FIELD}.assign_roles")
+    _check_hints(definition)
+
+
+def _check_hints(definition: TagDef) -> None:
+    """Hints are bounded lists of short phrases; patterns are literal text with `*` gaps, never regexes."""
+    hints = definition.hints
+    base = f"{FIELD}.hints"
+    _check_phrases(hints.keywords, f"{base}.keywords")
+    _check_phrases(hints.synonyms, f"{base}.synonyms")
+    _check_patterns(hints.patterns, f"{base}.patterns")
+    if hints.values and definition.value_type != "enum":
+        raise InvalidArgument(
+            f"only enum tags have value hints, not {definition.value_type}", field=f"{base}.values"
+        )
+    seen: set[str] = set()
+    for i, value_hints in enumerate(hints.values):
+        name = f"{base}.values[{i}]"
+        if value_hints.value not in definition.allowed_values:
+            raise InvalidArgument(
+                f"value hint for {value_hints.value!r}, which is not an allowed value", field=f"{name}.value"
+            )
+        if value_hints.value in seen:
+            raise InvalidArgument(f"value {value_hints.value!r} has hints twice", field=f"{name}.value")
+        seen.add(value_hints.value)
+        _check_phrases(value_hints.keywords, f"{name}.keywords")
+        _check_patterns(value_hints.patterns, f"{name}.patterns")
+
+
+def _check_phrases(phrases: tuple[str, ...], field: str) -> None:
+    if len(phrases) > MAX_HINTS:
+        raise InvalidArgument(f"at most {MAX_HINTS} entries", field=field)
+    for i, phrase in enumerate(phrases):
+        if len(phrase) > MAX_HINT_LENGTH:
+            raise InvalidArgument(f"hints are at most {MAX_HINT_LENGTH} characters", field=f"{field}[{i}]")
+
+
+def _check_patterns(patterns: tuple[str, ...], field: str) -> None:
+    _check_phrases(patterns, field)
+    for i, pattern in enumerate(patterns):
+        parts = pattern.split("*")
+        if any(not part.strip() for part in parts) or len(parts) > MAX_PATTERN_PARTS:
+            raise InvalidArgument(
+                f"pattern {pattern!r}: literal text joined by single `*` gaps, not starting or ending "
+                f"with `*`, at most {MAX_PATTERN_PARTS - 1} gaps",
+                field=f"{field}[{i}]",
+            )
 
 
 def _check_allowed_values(definition: TagDef) -> None:

@@ -23,12 +23,25 @@ ADMIN_ROLE = "admin"
 
 
 @dataclass(frozen=True, kw_only=True)
+class ValueHints:
+    """What makes one allowed value of an enum tag heard in a conversation."""
+
+    value: str
+    keywords: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class Hints:
-    """Extraction hints for conversation tags (keywords, synonyms, patterns)."""
+    """Extraction hints for conversation tags (see `ExtractionHints` in tags.proto for their meaning)."""
 
     keywords: tuple[str, ...] = ()
     synonyms: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    values: tuple[ValueHints, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.keywords or self.synonyms or self.patterns or self.values)
 
 
 @dataclass(frozen=True, kw_only=True)

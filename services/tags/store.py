@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from common.mongo import IndexSpec
 from common.timeutil import as_utc
-from services.tags.model import Assignment, Evidence, Hints, HistoryEntry, TagDef
+from services.tags.model import Assignment, Evidence, Hints, HistoryEntry, TagDef, ValueHints
 
 DEFINITIONS = "tag_definitions"
 ASSIGNMENTS = "tag_assignments"
@@ -172,6 +172,14 @@ def _definition(doc: dict[str, Any]) -> TagDef:
             keywords=tuple(hints.get("keywords") or ()),
             synonyms=tuple(hints.get("synonyms") or ()),
             patterns=tuple(hints.get("patterns") or ()),
+            values=tuple(
+                ValueHints(
+                    value=v["value"],
+                    keywords=tuple(v.get("keywords") or ()),
+                    patterns=tuple(v.get("patterns") or ()),
+                )
+                for v in hints.get("values") or ()
+            ),
         ),
         created_at=_time(doc.get("created_at")),
         updated_at=_time(doc.get("updated_at")),

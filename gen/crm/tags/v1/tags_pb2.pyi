@@ -61,6 +61,41 @@ class AssignmentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ASSIGNMENT_STATUS_SUGGESTED: _ClassVar[AssignmentStatus]
     ASSIGNMENT_STATUS_REJECTED: _ClassVar[AssignmentStatus]
     ASSIGNMENT_STATUS_EXPIRED: _ClassVar[AssignmentStatus]
+
+class Speaker(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SPEAKER_UNSPECIFIED: _ClassVar[Speaker]
+    SPEAKER_CUSTOMER: _ClassVar[Speaker]
+    SPEAKER_REP: _ClassVar[Speaker]
+
+class ConversationChannel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONVERSATION_CHANNEL_UNSPECIFIED: _ClassVar[ConversationChannel]
+    CONVERSATION_CHANNEL_CALL: _ClassVar[ConversationChannel]
+    CONVERSATION_CHANNEL_WECHAT: _ClassVar[ConversationChannel]
+    CONVERSATION_CHANNEL_WECOM: _ClassVar[ConversationChannel]
+    CONVERSATION_CHANNEL_MEETING: _ClassVar[ConversationChannel]
+    CONVERSATION_CHANNEL_EMAIL: _ClassVar[ConversationChannel]
+
+class SuggestionStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SUGGESTION_STATUS_UNSPECIFIED: _ClassVar[SuggestionStatus]
+    SUGGESTION_STATUS_PENDING: _ClassVar[SuggestionStatus]
+    SUGGESTION_STATUS_APPLIED: _ClassVar[SuggestionStatus]
+    SUGGESTION_STATUS_ACCEPTED: _ClassVar[SuggestionStatus]
+    SUGGESTION_STATUS_REJECTED: _ClassVar[SuggestionStatus]
+
+class SuggestionAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SUGGESTION_ACTION_UNSPECIFIED: _ClassVar[SuggestionAction]
+    SUGGESTION_ACTION_ASSIGN: _ClassVar[SuggestionAction]
+    SUGGESTION_ACTION_REMOVE: _ClassVar[SuggestionAction]
+
+class ReviewDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REVIEW_DECISION_UNSPECIFIED: _ClassVar[ReviewDecision]
+    REVIEW_DECISION_ACCEPT: _ClassVar[ReviewDecision]
+    REVIEW_DECISION_REJECT: _ClassVar[ReviewDecision]
 TAG_CATEGORY_UNSPECIFIED: TagCategory
 TAG_CATEGORY_BASIC: TagCategory
 TAG_CATEGORY_BEHAVIOR: TagCategory
@@ -95,16 +130,48 @@ ASSIGNMENT_STATUS_ACTIVE: AssignmentStatus
 ASSIGNMENT_STATUS_SUGGESTED: AssignmentStatus
 ASSIGNMENT_STATUS_REJECTED: AssignmentStatus
 ASSIGNMENT_STATUS_EXPIRED: AssignmentStatus
+SPEAKER_UNSPECIFIED: Speaker
+SPEAKER_CUSTOMER: Speaker
+SPEAKER_REP: Speaker
+CONVERSATION_CHANNEL_UNSPECIFIED: ConversationChannel
+CONVERSATION_CHANNEL_CALL: ConversationChannel
+CONVERSATION_CHANNEL_WECHAT: ConversationChannel
+CONVERSATION_CHANNEL_WECOM: ConversationChannel
+CONVERSATION_CHANNEL_MEETING: ConversationChannel
+CONVERSATION_CHANNEL_EMAIL: ConversationChannel
+SUGGESTION_STATUS_UNSPECIFIED: SuggestionStatus
+SUGGESTION_STATUS_PENDING: SuggestionStatus
+SUGGESTION_STATUS_APPLIED: SuggestionStatus
+SUGGESTION_STATUS_ACCEPTED: SuggestionStatus
+SUGGESTION_STATUS_REJECTED: SuggestionStatus
+SUGGESTION_ACTION_UNSPECIFIED: SuggestionAction
+SUGGESTION_ACTION_ASSIGN: SuggestionAction
+SUGGESTION_ACTION_REMOVE: SuggestionAction
+REVIEW_DECISION_UNSPECIFIED: ReviewDecision
+REVIEW_DECISION_ACCEPT: ReviewDecision
+REVIEW_DECISION_REJECT: ReviewDecision
 
 class ExtractionHints(_message.Message):
-    __slots__ = ("keywords", "synonyms", "patterns")
+    __slots__ = ("keywords", "synonyms", "patterns", "values")
     KEYWORDS_FIELD_NUMBER: _ClassVar[int]
     SYNONYMS_FIELD_NUMBER: _ClassVar[int]
     PATTERNS_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
     keywords: _containers.RepeatedScalarFieldContainer[str]
     synonyms: _containers.RepeatedScalarFieldContainer[str]
     patterns: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, keywords: _Optional[_Iterable[str]] = ..., synonyms: _Optional[_Iterable[str]] = ..., patterns: _Optional[_Iterable[str]] = ...) -> None: ...
+    values: _containers.RepeatedCompositeFieldContainer[ValueHints]
+    def __init__(self, keywords: _Optional[_Iterable[str]] = ..., synonyms: _Optional[_Iterable[str]] = ..., patterns: _Optional[_Iterable[str]] = ..., values: _Optional[_Iterable[_Union[ValueHints, _Mapping]]] = ...) -> None: ...
+
+class ValueHints(_message.Message):
+    __slots__ = ("value", "keywords", "patterns")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    PATTERNS_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    keywords: _containers.RepeatedScalarFieldContainer[str]
+    patterns: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, value: _Optional[str] = ..., keywords: _Optional[_Iterable[str]] = ..., patterns: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TagDefinition(_message.Message):
     __slots__ = ("key", "display_name", "description", "group", "category", "value_type", "allowed_values", "exclusive", "update_cycle", "ttl_days", "assign_roles", "status", "hints", "created_at", "updated_at")
@@ -349,3 +416,303 @@ class ListTagHistoryResponse(_message.Message):
     entries: _containers.RepeatedCompositeFieldContainer[TagHistoryEntry]
     next_page_token: str
     def __init__(self, entries: _Optional[_Iterable[_Union[TagHistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class Turn(_message.Message):
+    __slots__ = ("speaker", "text", "offset_ms")
+    SPEAKER_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_MS_FIELD_NUMBER: _ClassVar[int]
+    speaker: Speaker
+    text: str
+    offset_ms: int
+    def __init__(self, speaker: _Optional[_Union[Speaker, str]] = ..., text: _Optional[str] = ..., offset_ms: _Optional[int] = ...) -> None: ...
+
+class ConversationInput(_message.Message):
+    __slots__ = ("id", "customer_id", "channel", "started_at", "time_zone", "turns", "rep_id", "summary")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    TURNS_FIELD_NUMBER: _ClassVar[int]
+    REP_ID_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    customer_id: str
+    channel: ConversationChannel
+    started_at: _timestamp_pb2.Timestamp
+    time_zone: str
+    turns: _containers.RepeatedCompositeFieldContainer[Turn]
+    rep_id: str
+    summary: str
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[ConversationChannel, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., turns: _Optional[_Iterable[_Union[Turn, _Mapping]]] = ..., rep_id: _Optional[str] = ..., summary: _Optional[str] = ...) -> None: ...
+
+class Span(_message.Message):
+    __slots__ = ("turn_index", "start", "end", "quote")
+    TURN_INDEX_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    QUOTE_FIELD_NUMBER: _ClassVar[int]
+    turn_index: int
+    start: int
+    end: int
+    quote: str
+    def __init__(self, turn_index: _Optional[int] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., quote: _Optional[str] = ...) -> None: ...
+
+class HeardFact(_message.Message):
+    __slots__ = ("kind", "value", "text", "qualifier", "confidence", "evidence", "at", "amount", "amount_max")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    QUALIFIER_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MAX_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    value: str
+    text: str
+    qualifier: str
+    confidence: float
+    evidence: Span
+    at: _timestamp_pb2.Timestamp
+    amount: float
+    amount_max: float
+    def __init__(self, kind: _Optional[str] = ..., value: _Optional[str] = ..., text: _Optional[str] = ..., qualifier: _Optional[str] = ..., confidence: _Optional[float] = ..., evidence: _Optional[_Union[Span, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount: _Optional[float] = ..., amount_max: _Optional[float] = ...) -> None: ...
+
+class Suggestion(_message.Message):
+    __slots__ = ("id", "customer_id", "conversation_id", "tag_key", "value", "action", "confidence", "evidence", "reason", "status", "created_at", "reviewed_by", "reviewed_at", "review_note", "display_name", "group")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TAG_KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_BY_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_NOTE_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    customer_id: str
+    conversation_id: str
+    tag_key: str
+    value: str
+    action: SuggestionAction
+    confidence: float
+    evidence: Span
+    reason: str
+    status: SuggestionStatus
+    created_at: _timestamp_pb2.Timestamp
+    reviewed_by: str
+    reviewed_at: _timestamp_pb2.Timestamp
+    review_note: str
+    display_name: str
+    group: str
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., tag_key: _Optional[str] = ..., value: _Optional[str] = ..., action: _Optional[_Union[SuggestionAction, str]] = ..., confidence: _Optional[float] = ..., evidence: _Optional[_Union[Span, _Mapping]] = ..., reason: _Optional[str] = ..., status: _Optional[_Union[SuggestionStatus, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reviewed_by: _Optional[str] = ..., reviewed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., review_note: _Optional[str] = ..., display_name: _Optional[str] = ..., group: _Optional[str] = ...) -> None: ...
+
+class Conversation(_message.Message):
+    __slots__ = ("id", "customer_id", "channel", "started_at", "time_zone", "turns", "rep_id", "summary", "facts", "suggestions", "received_at", "extracted_at", "expires_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    TURNS_FIELD_NUMBER: _ClassVar[int]
+    REP_ID_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXTRACTED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    customer_id: str
+    channel: ConversationChannel
+    started_at: _timestamp_pb2.Timestamp
+    time_zone: str
+    turns: _containers.RepeatedCompositeFieldContainer[Turn]
+    rep_id: str
+    summary: str
+    facts: _containers.RepeatedCompositeFieldContainer[HeardFact]
+    suggestions: _containers.RepeatedCompositeFieldContainer[Suggestion]
+    received_at: _timestamp_pb2.Timestamp
+    extracted_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., channel: _Optional[_Union[ConversationChannel, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ..., turns: _Optional[_Iterable[_Union[Turn, _Mapping]]] = ..., rep_id: _Optional[str] = ..., summary: _Optional[str] = ..., facts: _Optional[_Iterable[_Union[HeardFact, _Mapping]]] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extracted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class IngestConversationRequest(_message.Message):
+    __slots__ = ("conversation",)
+    CONVERSATION_FIELD_NUMBER: _ClassVar[int]
+    conversation: ConversationInput
+    def __init__(self, conversation: _Optional[_Union[ConversationInput, _Mapping]] = ...) -> None: ...
+
+class IngestConversationResponse(_message.Message):
+    __slots__ = ("conversation", "duplicate", "applied", "suggested", "skipped")
+    CONVERSATION_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    conversation: Conversation
+    duplicate: bool
+    applied: _containers.RepeatedCompositeFieldContainer[TagAssignment]
+    suggested: _containers.RepeatedCompositeFieldContainer[Suggestion]
+    skipped: _containers.RepeatedCompositeFieldContainer[SkippedAssignment]
+    def __init__(self, conversation: _Optional[_Union[Conversation, _Mapping]] = ..., duplicate: _Optional[bool] = ..., applied: _Optional[_Iterable[_Union[TagAssignment, _Mapping]]] = ..., suggested: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., skipped: _Optional[_Iterable[_Union[SkippedAssignment, _Mapping]]] = ...) -> None: ...
+
+class ReextractConversationRequest(_message.Message):
+    __slots__ = ("conversation_id",)
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    conversation_id: str
+    def __init__(self, conversation_id: _Optional[str] = ...) -> None: ...
+
+class GetConversationRequest(_message.Message):
+    __slots__ = ("conversation_id",)
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    conversation_id: str
+    def __init__(self, conversation_id: _Optional[str] = ...) -> None: ...
+
+class ListConversationsRequest(_message.Message):
+    __slots__ = ("customer_id", "page_size", "page_token")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListConversationsResponse(_message.Message):
+    __slots__ = ("conversations", "next_page_token")
+    CONVERSATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    conversations: _containers.RepeatedCompositeFieldContainer[Conversation]
+    next_page_token: str
+    def __init__(self, conversations: _Optional[_Iterable[_Union[Conversation, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class BatchListConversationsRequest(_message.Message):
+    __slots__ = ("customer_ids", "per_customer")
+    CUSTOMER_IDS_FIELD_NUMBER: _ClassVar[int]
+    PER_CUSTOMER_FIELD_NUMBER: _ClassVar[int]
+    customer_ids: _containers.RepeatedScalarFieldContainer[str]
+    per_customer: int
+    def __init__(self, customer_ids: _Optional[_Iterable[str]] = ..., per_customer: _Optional[int] = ...) -> None: ...
+
+class CustomerConversations(_message.Message):
+    __slots__ = ("customer_id", "conversations")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATIONS_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    conversations: _containers.RepeatedCompositeFieldContainer[Conversation]
+    def __init__(self, customer_id: _Optional[str] = ..., conversations: _Optional[_Iterable[_Union[Conversation, _Mapping]]] = ...) -> None: ...
+
+class BatchListConversationsResponse(_message.Message):
+    __slots__ = ("customers",)
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedCompositeFieldContainer[CustomerConversations]
+    def __init__(self, customers: _Optional[_Iterable[_Union[CustomerConversations, _Mapping]]] = ...) -> None: ...
+
+class ListSuggestionsRequest(_message.Message):
+    __slots__ = ("customer_id", "conversation_id", "tag_key", "status", "page_size", "page_token")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TAG_KEY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    conversation_id: str
+    tag_key: str
+    status: SuggestionStatus
+    page_size: int
+    page_token: str
+    def __init__(self, customer_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., tag_key: _Optional[str] = ..., status: _Optional[_Union[SuggestionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSuggestionsResponse(_message.Message):
+    __slots__ = ("suggestions", "next_page_token")
+    SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    suggestions: _containers.RepeatedCompositeFieldContainer[Suggestion]
+    next_page_token: str
+    def __init__(self, suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ReviewSuggestionRequest(_message.Message):
+    __slots__ = ("suggestion_id", "decision", "note")
+    SUGGESTION_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    suggestion_id: str
+    decision: ReviewDecision
+    note: str
+    def __init__(self, suggestion_id: _Optional[str] = ..., decision: _Optional[_Union[ReviewDecision, str]] = ..., note: _Optional[str] = ...) -> None: ...
+
+class ReviewSuggestionResponse(_message.Message):
+    __slots__ = ("suggestion", "assigned", "removed")
+    SUGGESTION_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNED_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    suggestion: Suggestion
+    assigned: _containers.RepeatedCompositeFieldContainer[TagAssignment]
+    removed: _containers.RepeatedCompositeFieldContainer[TagAssignment]
+    def __init__(self, suggestion: _Optional[_Union[Suggestion, _Mapping]] = ..., assigned: _Optional[_Iterable[_Union[TagAssignment, _Mapping]]] = ..., removed: _Optional[_Iterable[_Union[TagAssignment, _Mapping]]] = ...) -> None: ...
+
+class GetTagPrecisionRequest(_message.Message):
+    __slots__ = ("tag_keys",)
+    TAG_KEYS_FIELD_NUMBER: _ClassVar[int]
+    tag_keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tag_keys: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TagPrecision(_message.Message):
+    __slots__ = ("tag_key", "display_name", "accepted", "rejected", "pending", "applied", "has_precision", "precision")
+    TAG_KEY_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    HAS_PRECISION_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
+    tag_key: str
+    display_name: str
+    accepted: int
+    rejected: int
+    pending: int
+    applied: int
+    has_precision: bool
+    precision: float
+    def __init__(self, tag_key: _Optional[str] = ..., display_name: _Optional[str] = ..., accepted: _Optional[int] = ..., rejected: _Optional[int] = ..., pending: _Optional[int] = ..., applied: _Optional[int] = ..., has_precision: _Optional[bool] = ..., precision: _Optional[float] = ...) -> None: ...
+
+class GetTagPrecisionResponse(_message.Message):
+    __slots__ = ("tags",)
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    tags: _containers.RepeatedCompositeFieldContainer[TagPrecision]
+    def __init__(self, tags: _Optional[_Iterable[_Union[TagPrecision, _Mapping]]] = ...) -> None: ...
+
+class ConversationSettings(_message.Message):
+    __slots__ = ("auto_apply_threshold", "time_zone", "updated_at", "updated_by")
+    AUTO_APPLY_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    auto_apply_threshold: float
+    time_zone: str
+    updated_at: _timestamp_pb2.Timestamp
+    updated_by: str
+    def __init__(self, auto_apply_threshold: _Optional[float] = ..., time_zone: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by: _Optional[str] = ...) -> None: ...
+
+class GetConversationSettingsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class UpdateConversationSettingsRequest(_message.Message):
+    __slots__ = ("settings",)
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    settings: ConversationSettings
+    def __init__(self, settings: _Optional[_Union[ConversationSettings, _Mapping]] = ...) -> None: ...

@@ -69,6 +69,56 @@ class TagsServiceStub:
                 request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListTagHistoryRequest.SerializeToString,
                 response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListTagHistoryResponse.FromString,
                 _registered_method=True)
+        self.IngestConversation = channel.unary_unary(
+                '/crm.tags.v1.TagsService/IngestConversation',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.IngestConversationRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.IngestConversationResponse.FromString,
+                _registered_method=True)
+        self.ReextractConversation = channel.unary_unary(
+                '/crm.tags.v1.TagsService/ReextractConversation',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ReextractConversationRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.IngestConversationResponse.FromString,
+                _registered_method=True)
+        self.GetConversation = channel.unary_unary(
+                '/crm.tags.v1.TagsService/GetConversation',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetConversationRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.Conversation.FromString,
+                _registered_method=True)
+        self.ListConversations = channel.unary_unary(
+                '/crm.tags.v1.TagsService/ListConversations',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListConversationsRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListConversationsResponse.FromString,
+                _registered_method=True)
+        self.BatchListConversations = channel.unary_unary(
+                '/crm.tags.v1.TagsService/BatchListConversations',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.BatchListConversationsRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.BatchListConversationsResponse.FromString,
+                _registered_method=True)
+        self.ListSuggestions = channel.unary_unary(
+                '/crm.tags.v1.TagsService/ListSuggestions',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListSuggestionsRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListSuggestionsResponse.FromString,
+                _registered_method=True)
+        self.ReviewSuggestion = channel.unary_unary(
+                '/crm.tags.v1.TagsService/ReviewSuggestion',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ReviewSuggestionRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ReviewSuggestionResponse.FromString,
+                _registered_method=True)
+        self.GetTagPrecision = channel.unary_unary(
+                '/crm.tags.v1.TagsService/GetTagPrecision',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetTagPrecisionRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetTagPrecisionResponse.FromString,
+                _registered_method=True)
+        self.GetConversationSettings = channel.unary_unary(
+                '/crm.tags.v1.TagsService/GetConversationSettings',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetConversationSettingsRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ConversationSettings.FromString,
+                _registered_method=True)
+        self.UpdateConversationSettings = channel.unary_unary(
+                '/crm.tags.v1.TagsService/UpdateConversationSettings',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.UpdateConversationSettingsRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ConversationSettings.FromString,
+                _registered_method=True)
 
 
 class TagsServiceServicer:
@@ -120,6 +170,76 @@ class TagsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IngestConversation(self, request, context):
+        """Conversations ("heard" tags). Ingest stores a conversation (de-duplicated by id), extracts what the
+        customer said with the tenant's tag hints, applies the sure tags and stores the rest as suggestions.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReextractConversation(self, request, context):
+        """Runs extraction again on a stored conversation with the current tag library (after hints changed).
+        People's decisions stand: rejected values are not suggested again, a person's values are not overturned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConversation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConversations(self, request, context):
+        """One customer's conversations, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchListConversations(self, request, context):
+        """The latest conversations of up to 200 customers, for the gateway's DataLoader.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSuggestions(self, request, context):
+        """Suggestions, newest first, filtered by customer, conversation, tag and status.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReviewSuggestion(self, request, context):
+        """A person accepts or rejects a suggestion; the decision is final for that customer and tag value.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTagPrecision(self, request, context):
+        """Per tag: how many suggestions people accepted and rejected, and the precision that follows.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConversationSettings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateConversationSettings(self, request, context):
+        """Admin only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TagsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -157,6 +277,56 @@ def add_TagsServiceServicer_to_server(servicer, server):
                     servicer.ListTagHistory,
                     request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListTagHistoryRequest.FromString,
                     response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListTagHistoryResponse.SerializeToString,
+            ),
+            'IngestConversation': grpc.unary_unary_rpc_method_handler(
+                    servicer.IngestConversation,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.IngestConversationRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.IngestConversationResponse.SerializeToString,
+            ),
+            'ReextractConversation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReextractConversation,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ReextractConversationRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.IngestConversationResponse.SerializeToString,
+            ),
+            'GetConversation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConversation,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetConversationRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.Conversation.SerializeToString,
+            ),
+            'ListConversations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConversations,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListConversationsRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListConversationsResponse.SerializeToString,
+            ),
+            'BatchListConversations': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchListConversations,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.BatchListConversationsRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.BatchListConversationsResponse.SerializeToString,
+            ),
+            'ListSuggestions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSuggestions,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListSuggestionsRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListSuggestionsResponse.SerializeToString,
+            ),
+            'ReviewSuggestion': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviewSuggestion,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ReviewSuggestionRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ReviewSuggestionResponse.SerializeToString,
+            ),
+            'GetTagPrecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTagPrecision,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetTagPrecisionRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetTagPrecisionResponse.SerializeToString,
+            ),
+            'GetConversationSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConversationSettings,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetConversationSettingsRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ConversationSettings.SerializeToString,
+            ),
+            'UpdateConversationSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateConversationSettings,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.UpdateConversationSettingsRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ConversationSettings.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -348,6 +518,276 @@ class TagsService:
             '/crm.tags.v1.TagsService/ListTagHistory',
             crm_dot_tags_dot_v1_dot_tags__pb2.ListTagHistoryRequest.SerializeToString,
             crm_dot_tags_dot_v1_dot_tags__pb2.ListTagHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IngestConversation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/IngestConversation',
+            crm_dot_tags_dot_v1_dot_tags__pb2.IngestConversationRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.IngestConversationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReextractConversation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/ReextractConversation',
+            crm_dot_tags_dot_v1_dot_tags__pb2.ReextractConversationRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.IngestConversationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConversation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/GetConversation',
+            crm_dot_tags_dot_v1_dot_tags__pb2.GetConversationRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.Conversation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConversations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/ListConversations',
+            crm_dot_tags_dot_v1_dot_tags__pb2.ListConversationsRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.ListConversationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchListConversations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/BatchListConversations',
+            crm_dot_tags_dot_v1_dot_tags__pb2.BatchListConversationsRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.BatchListConversationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSuggestions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/ListSuggestions',
+            crm_dot_tags_dot_v1_dot_tags__pb2.ListSuggestionsRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.ListSuggestionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviewSuggestion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/ReviewSuggestion',
+            crm_dot_tags_dot_v1_dot_tags__pb2.ReviewSuggestionRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.ReviewSuggestionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTagPrecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/GetTagPrecision',
+            crm_dot_tags_dot_v1_dot_tags__pb2.GetTagPrecisionRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.GetTagPrecisionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConversationSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/GetConversationSettings',
+            crm_dot_tags_dot_v1_dot_tags__pb2.GetConversationSettingsRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.ConversationSettings.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateConversationSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/UpdateConversationSettings',
+            crm_dot_tags_dot_v1_dot_tags__pb2.UpdateConversationSettingsRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.ConversationSettings.FromString,
             options,
             channel_credentials,
             insecure,

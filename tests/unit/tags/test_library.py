@@ -9,7 +9,7 @@ import pytest
 
 from common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from services.tags.library import define
-from services.tags.model import TagDef
+from services.tags.model import Hints, TagDef, ValueHints
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 FLAG = TagDef(key="vip", display_name="重要客户", category="basic", value_type="flag")
@@ -88,3 +88,65 @@ def test_value_type_cannot_change_but_other_fields_can_and_created_at_is_kept() 
     assert (updated.display_name, updated.created_at, updated.updated_at) == ("VIP", NOW, later)
     assert not updated.same_content(existing)
     assert define(FLAG, existing=existing, now=later).same_content(existing)
+
+
+BRAND = TagDef(
+    key="car.brand",
+    display_name="品牌",
+    category="basic",
+    value_type="enum",
+    allowed_values=("宝马", "奔驰"),
+)
+
+
+def test_hints_are_trimmed_and_empty_entries_dropped() -> None:
+    hints = Hints(
+        keywords=(" SUV ", "", "越野"),
+        values=(),
+        patterns=(" 给*父母买 ",),
+    )
+    defined = define(replace(FLAG, hints=hints), existing=None, now=NOW)
+
+    assert defined.hints.keywords == ("SUV", "越野")
+    assert defined.hints.patterns == ("给*父母买",)
+
+
+@pytest.mark.parametrize("pattern", ["*父母", "父母*", "给**父母", "a*b*c*d*e", "(.*)+"])
+def test_a_pattern_is_literal_text_with_single_star_gaps(pattern: str) -> None:
+    candidate = replace(FLAG, hints=Hints(patterns=(pattern,)))
+    if pattern == "(.*)+":
+        # Regex syntax is just literal text here ("(." then ")+"), so it is valid and harmless.
+        assert define(candidate, existing=None, now=NOW).hints.patterns == (pattern,)
+        return
+    with pytest.raises(InvalidArgument) as err:
+        define(candidate, existing=None, now=NOW)
+    assert field_of(err) == "definition.hints.patterns[0]"
+
+
+def test_value_hints_name_allowed_values_of_enum_tags_only() -> None:
+    good = replace(BRAND, hints=Hints(values=(ValueHints(value="宝马", keywords=("BMW", "别摸我")),)))
+    assert define(good, existing=None, now=NOW).hints.values[0].keywords == ("BMW", "别摸我")
+
+    with pytest.raises(InvalidArgument) as err:
+        define(replace(BRAND, hints=Hints(values=(ValueHints(value="奥迪"),))), existing=None, now=NOW)
+    assert field_of(err) == "definition.hints.values[0].value"
+
+    with pytest.raises(InvalidArgument) as err:
+        define(replace(FLAG, hints=Hints(values=(ValueHints(value="x"),))), existing=None, now=NOW)
+    assert field_of(err) == "definition.hints.values"
+
+    twice = Hints(values=(ValueHints(value="宝马"), ValueHints(value=" 宝马 ")))
+    with pytest.raises(InvalidArgument) as err:
+        define(replace(BRAND, hints=twice), existing=None, now=NOW)
+    assert field_of(err) == "definition.hints.values[1].value"
+
+
+def test_hint_lists_and_phrases_are_bounded() -> None:
+    with pytest.raises(InvalidArgument) as err:
+        define(
+            replace(FLAG, hints=Hints(keywords=tuple(f"k{i}" for i in range(201)))), existing=None, now=NOW
+        )
+    assert field_of(err) == "definition.hints.keywords"
+    with pytest.raises(InvalidArgument) as err:
+        define(replace(FLAG, hints=Hints(synonyms=("长" * 51,))), existing=None, now=NOW)
+    assert field_of(err) == "definition.hints.synonyms[0]"

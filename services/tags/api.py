@@ -12,14 +12,17 @@ from common.errors import InvalidArgument
 from common.ids import require_customer_id, require_customer_ids
 from common.paging import decode_cursor, encode_cursor, page_size
 from services.tags import convert
+from services.tags.conversation_api import ConversationServicerMixin
+from services.tags.listening import ConversationOperations
 from services.tags.operations import TagOperations
 
 MAX_BATCH_CUSTOMERS = 200
 
 
-class TagsServicer(tags_pb2_grpc.TagsServiceServicer):
-    def __init__(self, ops: TagOperations) -> None:
+class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer):
+    def __init__(self, ops: TagOperations, conversations: ConversationOperations) -> None:
         self._ops = ops
+        self._conversations = conversations
 
     async def DefineTag(
         self, request: tags_pb2.DefineTagRequest, context: grpc.aio.ServicerContext

@@ -1,4 +1,4 @@
-"""The events the tags service publishes, and the consumer that turns intent levels into a system tag.
+"""The events the tags service publishes, and its consumers: intent levels and ingested conversations.
 
 Published (subject `<root>.evt.<tenant>.tags.<event>`, CloudEvents type `crm.tags.<event>.v1`):
 - `assigned`: a value became active. data: customer_id, tag_key, value, previous_value ("" if none),
@@ -8,19 +8,43 @@ Published (subject `<root>.evt.<tenant>.tags.<event>`, CloudEvents type `crm.tag
   exclusive tag of its group) or "expired" (found expired when the tag was next written).
 - `definition_changed`: a tag definition was created or changed. data: key, display_name, group,
   category, value_type, allowed_values, exclusive, update_cycle, ttl_days, status, created, updated_at.
+- `callback_promised`: extraction heard the customer ask to be called back at a time (on re-extraction
+  only when that time changed). data: customer_id, conversation_id, callback_at (ISO-8601 UTC),
+  local_time (ISO-8601 with the offset of `time_zone`), time_zone, qualifier (at | after | before | day |
+  day_part), text (as said: "明天下午三点"), quote (the sentence), turn_index, channel, rep_id, at (when
+  it was said, ISO-8601 UTC).
+- `suggested`: a new pending suggestion waits for a person. data: suggestion_id, customer_id,
+  conversation_id, tag_key, value, action (assign | remove), confidence, reason, quote, at.
+- `conversation_ingested`: a conversation was stored and extracted (not for a duplicate). data:
+  conversation_id, customer_id, channel, started_at, turn_count, summary, applied (list of
+  {tag_key, value}), suggested (count of new pending suggestions), callback_at ("" if none).
+The subject of every event above is the customer id.
+
+Consumed: `<root>.evt.<tenant>.intent.level_changed` (durable `tags-intent-level`) and the ingest
+subject `<root>.in.<tenant>.conversations` (durable `tags-conversations`; data is one conversation or
+{"items": [...]}, see `conversations.input_from_json`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from common.bus import Consumer, Handler
 from common.timeutil import iso_utc
 from services.tags import intent_level
-from services.tags.model import HistoryEntry, TagDef
+from services.tags.conversations import Conversation, inputs_from_event_data
+from services.tags.heard.model import HeardFact
+from services.tags.model import Assignment, HistoryEntry, TagDef
+from services.tags.suggestions import Suggestion
 
 if TYPE_CHECKING:
+    from services.tags.listening import ConversationOperations
     from services.tags.operations import TagOperations
+
+CONVERSATIONS_DURABLE = "tags-conversations"
+CONVERSATIONS_SUBJECT = "in.*.conversations"
+MAX_CONVERSATIONS_PER_MESSAGE = 50
 
 EventItem = tuple[str, str, dict[str, Any], str]
 
@@ -98,3 +122,77 @@ def _level_changed_handler(ops: TagOperations) -> Handler:
         )
 
     return handle
+
+
+def callback_promised_data(conversation: Conversation, fact: HeardFact) -> dict[str, Any]:
+    """The data of a `callback_promised` event for the callback_at `fact` heard in `conversation`."""
+    assert fact.at is not None  # callback_at facts always carry their time
+    span = fact.evidence
+    return {
+        "customer_id": conversation.customer_id,
+        "conversation_id": conversation.id,
+        "callback_at": iso_utc(fact.at),
+        "local_time": fact.at.astimezone(ZoneInfo(conversation.time_zone)).isoformat(timespec="seconds"),
+        "time_zone": conversation.time_zone,
+        "qualifier": fact.qualifier,
+        "text": fact.text,
+        "quote": span.quote,
+        "turn_index": span.turn_index,
+        "channel": conversation.channel,
+        "rep_id": conversation.rep_id,
+        "at": iso_utc(conversation.transcript().spoken_at(span.turn_index)),
+    }
+
+
+def suggested_data(suggestion: Suggestion) -> dict[str, Any]:
+    """The data of a `suggested` event."""
+    return {
+        "suggestion_id": suggestion.id,
+        "customer_id": suggestion.customer_id,
+        "conversation_id": suggestion.conversation_id,
+        "tag_key": suggestion.tag_key,
+        "value": suggestion.value,
+        "action": suggestion.action,
+        "confidence": suggestion.confidence,
+        "reason": suggestion.reason,
+        "quote": suggestion.evidence.quote,
+        "at": iso_utc(suggestion.created_at),
+    }
+
+
+def conversation_ingested_data(
+    conversation: Conversation, *, applied: list[Assignment], suggested: int, callback: HeardFact | None
+) -> dict[str, Any]:
+    """The data of a `conversation_ingested` event."""
+    return {
+        "conversation_id": conversation.id,
+        "customer_id": conversation.customer_id,
+        "channel": conversation.channel,
+        "started_at": iso_utc(conversation.started_at),
+        "turn_count": len(conversation.turns),
+        "summary": conversation.display_summary,
+        "applied": [{"tag_key": a.tag_key, "value": a.value} for a in applied],
+        "suggested": suggested,
+        "callback_at": iso_utc(callback.at) if callback and callback.at else "",
+    }
+
+
+def conversations_consumer(ops: ConversationOperations) -> Consumer:
+    """The durable consumer of `<root>.in.<tenant>.conversations`: one conversation or {"items": [...]}.
+
+    Malformed data raises InvalidArgument, which the runner dead-letters at once; the message's
+    conversations are validated all together before any is stored. A conversation id that is already
+    stored is a quiet success, so redelivery and re-sends are harmless.
+    """
+
+    async def handle(tenant: str, event: dict[str, Any]) -> None:
+        raws = inputs_from_event_data(event["data"], maximum=MAX_CONVERSATIONS_PER_MESSAGE)
+        await ops.ingest(tenant, raws)
+
+    return Consumer(
+        durable=CONVERSATIONS_DURABLE,
+        stream_kind="in",
+        filter_subject=CONVERSATIONS_SUBJECT,
+        handler=handle,
+        batch=16,
+    )

@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from common.mongo import IndexSpec
 from common.timeutil import as_utc
+from services.tags.conversation_store import CONVERSATION_INDEXES
 from services.tags.model import Assignment, Evidence, Hints, HistoryEntry, TagDef, ValueHints
 
 DEFINITIONS = "tag_definitions"
@@ -35,6 +36,8 @@ INDEXES = [
         HISTORY,
         [("tenant_id", ASCENDING), ("customer_id", ASCENDING), ("at", DESCENDING), ("seq", DESCENDING)],
     ),
+    # Conversations, their suggestions and the tenants' conversation settings.
+    *CONVERSATION_INDEXES,
 ]
 
 

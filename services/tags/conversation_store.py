@@ -1,0 +1,400 @@
+"""MongoDB access for conversations, their suggestions and the tenants' conversation settings.
+
+- `conversations`: one document per conversation, `_id` = "<tenant>/<id>", turns and heard facts
+  embedded. Inserting the `_id` is the de-duplication (race-free); `expires_at` (started_at + retention)
+  carries a TTL index.
+- `tag_suggestions`: one document per suggestion, `_id` = "<tenant>/<suggestion id>". A person's
+  decision is a guarded single-document replace (status must still be what the reviewer saw), and
+  re-extraction refreshes only suggestions that are still pending, so it never undoes a review.
+Writes replace whole documents rather than `$set` fields: the stand-in stores a top-level datetime
+written by `$set` as a string.
+- `conversation_settings`: one document per tenant, `_id` = tenant.
+Every query filters by tenant_id and is served by an index in `CONVERSATION_INDEXES`.
+
+Two gaps of the local stand-in shape the documents (both forms are plain MongoDB):
+- it compares datetimes to the second, so sorting and paging use integer epoch milliseconds
+  (`started_ms`, `created_ms`) next to the datetimes people read;
+- it drops the other top-level fields for documents matching an `$or` branch beside them, so paging
+  filters are wrapped in `$and`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from common.mongo import IndexSpec
+from common.timeutil import as_utc
+from services.tags.conversations import Conversation, ConversationSettings
+from services.tags.heard.model import HeardFact, Span, Turn
+from services.tags.suggestions import ACCEPTED, APPLIED, ASSIGN, PENDING, REJECTED, REVIEWED, Suggestion
+
+CONVERSATIONS = "conversations"
+SUGGESTIONS = "tag_suggestions"
+SETTINGS = "conversation_settings"
+DUPLICATE_KEY = 11000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+CONVERSATION_INDEXES = [
+    # One customer's conversations newest first; also BatchListConversations ($in on customer_id).
+    # `seq` repeats the id: the stand-in cannot index `_id` inside a compound index.
+    IndexSpec(
+        CONVERSATIONS,
+        [
+            ("tenant_id", ASCENDING),
+            ("customer_id", ASCENDING),
+            ("started_ms", DESCENDING),
+            ("seq", DESCENDING),
+        ],
+    ),
+    # Retention. expireAfterSeconds 1, not 0: common.mongo.ensure_indexes takes 0 for "not a TTL index".
+    IndexSpec(CONVERSATIONS, [("expires_at", ASCENDING)], {"expireAfterSeconds": 1}),
+    # Listing by status (the review queue), and the person decisions of one customer.
+    IndexSpec(
+        SUGGESTIONS,
+        [("tenant_id", ASCENDING), ("status", ASCENDING), ("created_ms", DESCENDING), ("seq", DESCENDING)],
+    ),
+    IndexSpec(
+        SUGGESTIONS,
+        [
+            ("tenant_id", ASCENDING),
+            ("customer_id", ASCENDING),
+            ("status", ASCENDING),
+            ("created_ms", DESCENDING),
+            ("seq", DESCENDING),
+        ],
+    ),
+    # A conversation's suggestions (and listing filtered by conversation).
+    IndexSpec(
+        SUGGESTIONS,
+        [
+            ("tenant_id", ASCENDING),
+            ("conversation_id", ASCENDING),
+            ("status", ASCENDING),
+            ("created_ms", DESCENDING),
+        ],
+    ),
+    # Listing filtered by tag, and the precision aggregation ($match on tenant_id, tag_key, action).
+    IndexSpec(
+        SUGGESTIONS,
+        [("tenant_id", ASCENDING), ("tag_key", ASCENDING), ("action", ASCENDING), ("status", ASCENDING)],
+    ),
+    IndexSpec(SETTINGS, [("tenant_id", ASCENDING)], {"unique": True}),
+]
+
+
+class ConversationStore:
+    """Reads and writes the conversation collections; every method takes the tenant it is scoped to."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._conversations = db[CONVERSATIONS]
+        self._suggestions = db[SUGGESTIONS]
+        self._settings = db[SETTINGS]
+
+    # ---- conversations ----
+
+    async def insert_conversation(self, tenant: str, conversation: Conversation) -> bool:
+        """Store a new conversation; False when one with its id is already stored (nothing written)."""
+        try:
+            await self._conversations.insert_one(_conversation_doc(tenant, conversation))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def conversation(self, tenant: str, conversation_id: str) -> Conversation | None:
+        doc = await self._conversations.find_one({"_id": f"{tenant}/{conversation_id}", "tenant_id": tenant})
+        return _conversation(doc) if doc else None
+
+    async def save_extraction(self, tenant: str, conversation: Conversation) -> None:
+        """Record what the latest extraction heard (facts, summary, time) in the stored conversation."""
+        # A whole-document replace: the stand-in stores a top-level datetime written by $set as a string.
+        await self._conversations.replace_one(
+            {"_id": f"{tenant}/{conversation.id}", "tenant_id": tenant},
+            _conversation_doc(tenant, conversation),
+        )
+
+    async def customer_conversations(
+        self, tenant: str, customer_id: str, *, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Conversation]:
+        """One customer's conversations newest first by (started_at, id), after `before` (a previous page)."""
+        query: dict[str, Any] = {"tenant_id": tenant, "customer_id": customer_id}
+        if before is not None:
+            query = _after(query, "started_ms", before)
+        cursor = self._conversations.find(query).sort([("started_ms", DESCENDING), ("seq", DESCENDING)])
+        return [_conversation(doc) async for doc in cursor.limit(limit)]
+
+    async def latest_conversations(
+        self, tenant: str, customer_ids: Sequence[str], *, per_customer: int
+    ) -> dict[str, list[Conversation]]:
+        """Up to `per_customer` newest conversations of each customer, in one query."""
+        found: dict[str, list[Conversation]] = {cid: [] for cid in customer_ids}
+        cursor = self._conversations.find({"tenant_id": tenant, "customer_id": {"$in": list(found)}}).sort(
+            [("customer_id", ASCENDING), ("started_ms", DESCENDING), ("seq", DESCENDING)]
+        )
+        async for doc in cursor:
+            mine = found[doc["customer_id"]]
+            if len(mine) < per_customer:
+                mine.append(_conversation(doc))
+        return found
+
+    # ---- suggestions ----
+
+    async def suggestion(self, tenant: str, suggestion_id: str) -> Suggestion | None:
+        doc = await self._suggestions.find_one({"_id": f"{tenant}/{suggestion_id}", "tenant_id": tenant})
+        return _suggestion(doc) if doc else None
+
+    async def conversation_suggestions(
+        self, tenant: str, conversation_ids: Sequence[str]
+    ) -> list[Suggestion]:
+        """Every suggestion made from the conversations, any status, oldest first."""
+        if not conversation_ids:
+            return []
+        ids = list(conversation_ids)
+        query = {"tenant_id": tenant, "conversation_id": ids[0] if len(ids) == 1 else {"$in": ids}}
+        cursor = self._suggestions.find(query).sort([("created_ms", ASCENDING), ("seq", ASCENDING)])
+        return [_suggestion(doc) async for doc in cursor]
+
+    async def reviewed_suggestions(self, tenant: str, customer_id: str) -> list[Suggestion]:
+        """The customer's suggestions people accepted or rejected: the decisions extraction must respect."""
+        query = {"tenant_id": tenant, "customer_id": customer_id, "status": {"$in": list(REVIEWED)}}
+        return [_suggestion(doc) async for doc in self._suggestions.find(query)]
+
+    async def save_suggestions(
+        self, tenant: str, *, created: Sequence[Suggestion], updated: Sequence[Suggestion]
+    ) -> None:
+        """Insert new suggestions and refresh pending ones (an update only lands while still pending).
+
+        A suggestion created concurrently by another extraction of the same conversation is kept as is.
+        """
+        ops: list[InsertOne[dict[str, Any]] | ReplaceOne[dict[str, Any]]] = [
+            InsertOne(_suggestion_doc(tenant, s)) for s in created
+        ]
+        ops.extend(
+            ReplaceOne(
+                {"_id": f"{tenant}/{s.id}", "tenant_id": tenant, "status": PENDING},
+                _suggestion_doc(tenant, s),
+            )
+            for s in updated
+        )
+        if not ops:
+            return
+        try:
+            await self._suggestions.bulk_write(ops, ordered=False)
+        except BulkWriteError as err:
+            if any(e.get("code") != DUPLICATE_KEY for e in err.details.get("writeErrors", [])):
+                raise
+
+    async def set_review(self, tenant: str, new: Suggestion, *, expected_status: str) -> bool:
+        """Write a suggestion's review fields if its status is still `expected_status`; False otherwise."""
+        # A guarded whole-document replace: the stand-in stores a top-level datetime written by $set as a string.
+        result = await self._suggestions.replace_one(
+            {"_id": f"{tenant}/{new.id}", "tenant_id": tenant, "status": expected_status},
+            _suggestion_doc(tenant, new),
+        )
+        return result.matched_count == 1
+
+    async def list_suggestions(
+        self,
+        tenant: str,
+        *,
+        status: str,
+        customer_id: str,
+        conversation_id: str,
+        tag_key: str,
+        before: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Suggestion]:
+        """Suggestions newest first by (created_at, id), filtered by status and any of the other fields."""
+        query: dict[str, Any] = {"tenant_id": tenant, "status": status}
+        for name, value in (
+            ("customer_id", customer_id),
+            ("conversation_id", conversation_id),
+            ("tag_key", tag_key),
+        ):
+            if value:
+                query[name] = value
+        if before is not None:
+            query = _after(query, "created_ms", before)
+        cursor = self._suggestions.find(query).sort([("created_ms", DESCENDING), ("seq", DESCENDING)])
+        return [_suggestion(doc) async for doc in cursor.limit(limit)]
+
+    async def suggestion_counts(self, tenant: str, tag_keys: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Per tag key, how many assign suggestions are in each status (one $match/$group aggregation)."""
+        match: dict[str, Any] = {"tenant_id": tenant, "action": ASSIGN}
+        if tag_keys:
+            match["tag_key"] = {"$in": list(tag_keys)}
+        statuses = (PENDING, APPLIED, ACCEPTED, REJECTED)
+        group: dict[str, Any] = {"_id": "$tag_key"}
+        for status in statuses:
+            group[status] = {"$sum": {"$cond": [{"$eq": ["$status", status]}, 1, 0]}}
+        cursor = await self._suggestions.aggregate([{"$match": match}, {"$group": group}])
+        return {str(doc["_id"]): {s: int(doc.get(s, 0)) for s in statuses} async for doc in cursor}
+
+    # ---- settings ----
+
+    async def settings(self, tenant: str) -> ConversationSettings | None:
+        doc = await self._settings.find_one({"_id": tenant, "tenant_id": tenant})
+        if doc is None:
+            return None
+        return ConversationSettings(
+            auto_apply_threshold=float(doc["auto_apply_threshold"]),
+            time_zone=doc["time_zone"],
+            updated_at=_time(doc.get("updated_at")),
+            updated_by=doc.get("updated_by", ""),
+        )
+
+    async def save_settings(self, tenant: str, settings: ConversationSettings) -> None:
+        doc = {
+            "_id": tenant,
+            "tenant_id": tenant,
+            "auto_apply_threshold": settings.auto_apply_threshold,
+            "time_zone": settings.time_zone,
+            "updated_at": settings.updated_at,
+            "updated_by": settings.updated_by,
+        }
+        await self._settings.replace_one({"_id": tenant}, doc, upsert=True)
+
+
+def epoch_ms(value: datetime) -> int:
+    """Milliseconds since the epoch: what sorting and paging compare, exactly, on every server."""
+    return (as_utc(value) - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _after(query: dict[str, Any], ms_field: str, before: tuple[datetime, str]) -> dict[str, Any]:
+    """`query` narrowed to what sorts after `before` in (time, seq) descending order."""
+    at, ident = epoch_ms(before[0]), before[1]
+    page = {"$or": [{ms_field: {"$lt": at}}, {ms_field: at, "seq": {"$lt": ident}}]}
+    return {"$and": [query, page]}
+
+
+def _time(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value is not None else None
+
+
+def _span_doc(span: Span) -> dict[str, Any]:
+    return {"turn_index": span.turn_index, "start": span.start, "end": span.end, "quote": span.quote}
+
+
+def _span(doc: dict[str, Any]) -> Span:
+    return Span(
+        turn_index=int(doc["turn_index"]), start=int(doc["start"]), end=int(doc["end"]), quote=doc["quote"]
+    )
+
+
+def _fact_doc(fact: HeardFact) -> dict[str, Any]:
+    return {
+        "kind": fact.kind,
+        "value": fact.value,
+        "text": fact.text,
+        "qualifier": fact.qualifier,
+        "confidence": fact.confidence,
+        "evidence": _span_doc(fact.evidence),
+        "at": fact.at,
+        "amount": fact.amount,
+        "amount_max": fact.amount_max,
+    }
+
+
+def _fact(doc: dict[str, Any]) -> HeardFact:
+    amount, amount_max = doc.get("amount"), doc.get("amount_max")
+    return HeardFact(
+        kind=doc["kind"],
+        value=doc["value"],
+        text=doc.get("text", ""),
+        qualifier=doc.get("qualifier", ""),
+        confidence=float(doc.get("confidence", 0.0)),
+        evidence=_span(doc["evidence"]),
+        at=_time(doc.get("at")),
+        amount=float(amount) if amount is not None else None,
+        amount_max=float(amount_max) if amount_max is not None else None,
+    )
+
+
+def _conversation_doc(tenant: str, c: Conversation) -> dict[str, Any]:
+    return {
+        "_id": f"{tenant}/{c.id}",
+        "tenant_id": tenant,
+        "id": c.id,
+        "seq": c.id,
+        "customer_id": c.customer_id,
+        "channel": c.channel,
+        "started_at": c.started_at,
+        "started_ms": epoch_ms(c.started_at),
+        "time_zone": c.time_zone,
+        "turns": [{"speaker": t.speaker, "text": t.text, "offset_ms": t.offset_ms} for t in c.turns],
+        "rep_id": c.rep_id,
+        "summary": c.summary,
+        "heard_summary": c.heard_summary,
+        "facts": [_fact_doc(f) for f in c.facts],
+        "received_at": c.received_at,
+        "extracted_at": c.extracted_at,
+        "expires_at": c.expires_at,
+    }
+
+
+def _conversation(doc: dict[str, Any]) -> Conversation:
+    return Conversation(
+        id=doc["id"],
+        customer_id=doc["customer_id"],
+        channel=doc["channel"],
+        started_at=as_utc(doc["started_at"]),
+        time_zone=doc["time_zone"],
+        turns=tuple(
+            Turn(speaker=t["speaker"], text=t["text"], offset_ms=int(t.get("offset_ms", 0)))
+            for t in doc["turns"]
+        ),
+        rep_id=doc.get("rep_id", ""),
+        summary=doc.get("summary", ""),
+        heard_summary=doc.get("heard_summary", ""),
+        facts=tuple(_fact(f) for f in doc.get("facts") or ()),
+        received_at=as_utc(doc["received_at"]),
+        extracted_at=_time(doc.get("extracted_at")),
+        expires_at=as_utc(doc["expires_at"]),
+    )
+
+
+def _suggestion_doc(tenant: str, s: Suggestion) -> dict[str, Any]:
+    return {
+        "_id": f"{tenant}/{s.id}",
+        "seq": s.id,
+        "tenant_id": tenant,
+        "id": s.id,
+        "customer_id": s.customer_id,
+        "conversation_id": s.conversation_id,
+        "tag_key": s.tag_key,
+        "value": s.value,
+        "action": s.action,
+        "confidence": s.confidence,
+        "evidence": _span_doc(s.evidence),
+        "reason": s.reason,
+        "status": s.status,
+        "created_at": s.created_at,
+        "created_ms": epoch_ms(s.created_at),
+        "reviewed_by": s.reviewed_by,
+        "reviewed_at": s.reviewed_at,
+        "review_note": s.review_note,
+    }
+
+
+def _suggestion(doc: dict[str, Any]) -> Suggestion:
+    return Suggestion(
+        id=doc["id"],
+        customer_id=doc["customer_id"],
+        conversation_id=doc["conversation_id"],
+        tag_key=doc["tag_key"],
+        value=doc.get("value", ""),
+        action=doc["action"],
+        confidence=float(doc.get("confidence", 0.0)),
+        evidence=_span(doc["evidence"]),
+        reason=doc.get("reason", ""),
+        status=doc["status"],
+        created_at=as_utc(doc["created_at"]),
+        reviewed_by=doc.get("reviewed_by", ""),
+        reviewed_at=_time(doc.get("reviewed_at")),
+        review_note=doc.get("review_note", ""),
+    )

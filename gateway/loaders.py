@@ -2,12 +2,15 @@
 
 A `customers(first: 50)` query asking for profile, tags, intent and journey makes one
 BatchGetCustomers (or none, when the list already carried the profiles), one BatchListCustomerTags,
-one BatchGetScores and one BatchGetProgress, whatever the page size. Loaders are built per request
-so their caches never outlive it or cross tenants.
+one BatchGetScores and one BatchGetProgress, whatever the page size; conversations cost one
+BatchListConversations per distinct `first` asked for. Loaders are built per request so their caches
+never outlive it or cross tenants.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +21,10 @@ from crm.tags.v1 import tags_pb2
 from strawberry.dataloader import DataLoader
 
 from gateway.clients import BackendCaller
+from gateway.errors import not_found
+
+# (customer id, how many of their latest conversations)
+ConversationsKey = tuple[str, int]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +33,14 @@ class Loaders:
     tags: DataLoader[str, list[tags_pb2.TagAssignment]]
     intent: DataLoader[str, intent_pb2.IntentScore]
     progress: DataLoader[str, journey_pb2.Progress]
+    conversations: DataLoader[ConversationsKey, list[tags_pb2.Conversation]]
+
+    async def require_customers(self, ids: Sequence[str]) -> None:
+        """NOT_FOUND unless every id is a customer of the caller's tenant (one batch RPC to leads)."""
+        profiles = await self.profiles.load_many(ids)
+        missing = sorted({i for i, p in zip(ids, profiles, strict=True) if p is None})
+        if missing:
+            raise not_found(f"no customer {', '.join(missing)}")
 
 
 def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
@@ -60,9 +75,33 @@ def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
         found = {p.customer_id: p for p in reply.progress}
         return [found.get(i) or journey_pb2.Progress(customer_id=i) for i in ids]
 
+    async def load_conversations(keys: Sequence[ConversationsKey]) -> list[list[tags_pb2.Conversation]]:
+        # One RPC per distinct page size: a customers page normally asks for one.
+        wanted: dict[int, list[str]] = defaultdict(list)
+        for customer_id, per_customer in keys:
+            if customer_id not in wanted[per_customer]:
+                wanted[per_customer].append(customer_id)
+        replies = await asyncio.gather(
+            *(
+                caller.call(
+                    "tags",
+                    "BatchListConversations",
+                    tags_pb2.BatchListConversationsRequest(customer_ids=ids, per_customer=per_customer),
+                )
+                for per_customer, ids in wanted.items()
+            )
+        )
+        found: dict[ConversationsKey, list[tags_pb2.Conversation]] = {
+            (entry.customer_id, per_customer): list(entry.conversations)
+            for per_customer, reply in zip(wanted, replies, strict=True)
+            for entry in reply.customers
+        }
+        return [found.get(key, []) for key in keys]
+
     return Loaders(
         profiles=DataLoader(load_fn=load_profiles, max_batch_size=max_batch),
         tags=DataLoader(load_fn=load_tags, max_batch_size=max_batch),
         intent=DataLoader(load_fn=load_intent, max_batch_size=max_batch),
         progress=DataLoader(load_fn=load_progress, max_batch_size=max_batch),
+        conversations=DataLoader(load_fn=load_conversations, max_batch_size=max_batch),
     )

@@ -2,7 +2,8 @@
 
 Resolvers are thin: validate what the gateway can check without a backend (ids, page sizes, batch
 sizes), call the owning service, and convert. The per-part resolution of `Customer` lives in
-`gateway.types.customer`; the limits and caches are schema extensions built from the settings.
+`gateway.types.customer`, the conversation fields in `gateway.conversation_schema` (mixed in here);
+the limits and caches are schema extensions built from the settings.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from strawberry.types import ExecutionContext
 
 from common.config import GatewaySettings
 from gateway.context import GatewayInfo
+from gateway.conversation_schema import ConversationMutation, ConversationQuery, ConversationSubscription
 from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
 from gateway.metrics import GatewayMetrics
 from gateway.observability import OperationObserver, log_errors
@@ -45,16 +47,8 @@ from gateway.validation import require_batch, require_customer_id, require_page_
 DEFAULT_PAGE = 20
 
 
-async def _require_customers(info: GatewayInfo, ids: list[str]) -> None:
-    """NOT_FOUND unless every id is a customer of the caller's tenant (one batch RPC to leads)."""
-    profiles = await info.context.loaders.profiles.load_many(ids)
-    missing = sorted({i for i, p in zip(ids, profiles, strict=True) if p is None})
-    if missing:
-        raise not_found(f"no customer {', '.join(missing)}")
-
-
 @strawberry.type
-class Query:
+class Query(ConversationQuery):
     @strawberry.field(description="One customer of your tenant; null with NOT_FOUND if there is none")
     async def customer(self, info: GatewayInfo, id: strawberry.ID) -> Customer | None:
         customer_id = require_customer_id(str(id))
@@ -93,7 +87,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(ConversationMutation):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone"
     )
@@ -114,14 +108,14 @@ class Mutation:
     ) -> AssignTagsPayload:
         cid = require_customer_id(str(customer_id), field="customerId")
         require_batch(tags, maximum=info.context.settings.max_batch, field="tags")
-        await _require_customers(info, [cid])
+        await info.context.loaders.require_customers([cid])
         request = tags_pb2.AssignTagsRequest(customer_id=cid, tags=[t.to_proto() for t in tags])
         return AssignTagsPayload.from_proto(await info.context.caller.call("tags", "AssignTags", request))
 
     @strawberry.mutation(description="Record a touchpoint; the journey stage moves if its type implies one")
     async def record_touchpoint(self, info: GatewayInfo, input: TouchpointInput) -> RecordTouchpointPayload:
         cid = require_customer_id(str(input.customer_id), field="input.customerId")
-        await _require_customers(info, [cid])
+        await info.context.loaders.require_customers([cid])
         actor = info.context.authenticated().subject
         request = journey_pb2.RecordTouchpointRequest(touchpoint=input.to_proto(actor=actor))
         reply = await info.context.caller.call("journey", "RecordTouchpoint", request)
@@ -137,7 +131,7 @@ class Mutation:
             for i, s in enumerate(signals)
         ]
         messages = [s.to_proto(index=i) for i, s in enumerate(signals)]
-        await _require_customers(info, ids)
+        await info.context.loaders.require_customers(ids)
         request = intent_pb2.IngestSignalsRequest(signals=messages)
         return IngestSignalsPayload.from_proto(
             await info.context.caller.call("intent", "IngestSignals", request)
@@ -145,7 +139,7 @@ class Mutation:
 
 
 @strawberry.type
-class Subscription:
+class Subscription(ConversationSubscription):
     @strawberry.subscription(description="Live domain events of your tenant, optionally about one customer")
     async def customer_events(
         self, info: GatewayInfo, customer_id: strawberry.ID | None = None

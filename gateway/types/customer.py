@@ -1,6 +1,6 @@
 """The unified customer view: a federation entity whose parts come from four services.
 
-Each part (profile, tags, intent, journey) is nullable and resolved on its own through a
+Each part (profile, tags, intent, journey, conversations) is nullable and resolved on its own through a
 DataLoader, so one backend being down costs only its part: the response still carries the others,
 plus an error whose path ends in the missing field.
 """
@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import strawberry
 from crm.leads.v1 import leads_pb2
+from crm.tags.v1 import tags_pb2
 
 from gateway.context import GatewayInfo
+from gateway.types.conversations import Conversation
+from gateway.types.history import TagHistoryPage
 from gateway.types.intent import IntentSummary
 from gateway.types.journey import JourneySummary
 from gateway.types.pagination import PageInfo
 from gateway.types.profile import CustomerProfile
+from gateway.types.suggestions import TagSuggestion
 from gateway.types.tags import TagAssignment
-from gateway.validation import require_customer_id
+from gateway.validation import require_customer_id, require_page_size
+
+DEFAULT_CONVERSATIONS = 5
+# BatchListConversations serves at most 20 per customer; pending suggestions look that far back.
+MAX_CONVERSATIONS = 20
+DEFAULT_HISTORY = 20
+MAX_HISTORY = 200
 
 
 @strawberry.federation.type(keys=["id"], description="A customer, as every service sees them")
@@ -49,6 +59,42 @@ class Customer:
     @strawberry.field(description="Journey stage and timeline (journey service)")
     async def journey(self, info: GatewayInfo) -> JourneySummary | None:
         return JourneySummary.from_proto(await info.context.loaders.progress.load(str(self.id)))
+
+    @strawberry.field(
+        description="The latest conversations, newest first, with what was heard (tags service)"
+    )
+    async def conversations(
+        self, info: GatewayInfo, first: int = DEFAULT_CONVERSATIONS
+    ) -> list[Conversation] | None:
+        first = require_page_size(first, maximum=MAX_CONVERSATIONS)
+        messages = await info.context.loaders.conversations.load((str(self.id), first))
+        return [Conversation.from_proto(m) for m in messages]
+
+    @strawberry.field(
+        description="The customer's tag history, newest first: who set, replaced, removed, suggested or "
+        "rejected which value, and why (tags service; one call per customer, so ask for it on detail views)"
+    )
+    async def tag_history(
+        self, info: GatewayInfo, first: int = DEFAULT_HISTORY, after: str | None = None
+    ) -> TagHistoryPage | None:
+        first = require_page_size(first, maximum=MAX_HISTORY)
+        request = tags_pb2.ListTagHistoryRequest(
+            customer_id=str(self.id), page_size=first, page_token=after or ""
+        )
+        return TagHistoryPage.from_proto(await info.context.caller.call("tags", "ListTagHistory", request))
+
+    @strawberry.field(
+        description=f"Suggestions waiting for a person, from the latest {MAX_CONVERSATIONS} conversations"
+    )
+    async def pending_suggestions(self, info: GatewayInfo) -> list[TagSuggestion] | None:
+        messages = await info.context.loaders.conversations.load((str(self.id), MAX_CONVERSATIONS))
+        pending = tags_pb2.SUGGESTION_STATUS_PENDING
+        return [
+            TagSuggestion.from_proto(s)
+            for message in messages
+            for s in message.suggestions
+            if s.status == pending
+        ]
 
 
 @strawberry.type

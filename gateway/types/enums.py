@@ -79,6 +79,41 @@ class SignalParty(Enum):
     THIRD = "third"
 
 
+@strawberry.enum(description="Where a conversation took place")
+class ConversationChannel(Enum):
+    CALL = "call"
+    WECHAT = "wechat"
+    WECOM = "wecom"
+    MEETING = "meeting"
+    EMAIL = "email"
+
+
+@strawberry.enum(description="Who spoke a turn: only what the customer says is evidence about them")
+class Speaker(Enum):
+    CUSTOMER = "customer"
+    REP = "rep"
+
+
+@strawberry.enum(description="Where a conversation suggestion stands")
+class SuggestionStatus(Enum):
+    PENDING = "pending"
+    APPLIED = "applied"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+@strawberry.enum(description="What a suggestion proposes: set the value, or remove a contradicted one")
+class SuggestionAction(Enum):
+    ASSIGN = "assign"
+    REMOVE = "remove"
+
+
+@strawberry.enum(description="A person's decision on a suggestion; final for that customer and value")
+class ReviewDecision(Enum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+
+
 E = TypeVar("E", bound=Enum)
 
 # GraphQL enum -> (proto enum wrapper, value-name prefix)
@@ -91,6 +126,11 @@ _PROTO: dict[type[Enum], tuple[Any, str]] = {
     AssignmentStatus: (tags_pb2.AssignmentStatus, "ASSIGNMENT_STATUS_"),
     IntentLevel: (intent_pb2.IntentLevel, "INTENT_LEVEL_"),
     SignalParty: (intent_pb2.SignalParty, "SIGNAL_PARTY_"),
+    ConversationChannel: (tags_pb2.ConversationChannel, "CONVERSATION_CHANNEL_"),
+    Speaker: (tags_pb2.Speaker, "SPEAKER_"),
+    SuggestionStatus: (tags_pb2.SuggestionStatus, "SUGGESTION_STATUS_"),
+    SuggestionAction: (tags_pb2.SuggestionAction, "SUGGESTION_ACTION_"),
+    ReviewDecision: (tags_pb2.ReviewDecision, "REVIEW_DECISION_"),
 }
 
 

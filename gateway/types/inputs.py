@@ -14,7 +14,9 @@ from strawberry.scalars import JSON
 from common.timeutil import to_timestamp
 from gateway.errors import bad_user_input
 from gateway.types.enums import (
+    ConversationChannel,
     SignalParty,
+    Speaker,
     TagCategory,
     TagSource,
     TagStatus,
@@ -56,6 +58,36 @@ class CreateCustomerInput:
         )
 
 
+@strawberry.input(description="What makes one allowed value of an enum tag heard in a conversation")
+class ValueHintsInput:
+    value: str
+    keywords: list[str] = strawberry.field(default_factory=list)
+    patterns: list[str] = strawberry.field(default_factory=list)
+
+    def to_proto(self) -> tags_pb2.ValueHints:
+        return tags_pb2.ValueHints(value=self.value, keywords=self.keywords, patterns=self.patterns)
+
+
+@strawberry.input(
+    description="What conversation extraction listens for; a pattern is literal text with `*` gaps"
+)
+class ExtractionHintsInput:
+    keywords: list[str] = strawberry.field(default_factory=list)
+    synonyms: list[str] = strawberry.field(default_factory=list)
+    patterns: list[str] = strawberry.field(default_factory=list)
+    values: list[ValueHintsInput] = strawberry.field(
+        default_factory=list, description="Enum tags only: hints per allowed value"
+    )
+
+    def to_proto(self) -> tags_pb2.ExtractionHints:
+        return tags_pb2.ExtractionHints(
+            keywords=self.keywords,
+            synonyms=self.synonyms,
+            patterns=self.patterns,
+            values=[v.to_proto() for v in self.values],
+        )
+
+
 @strawberry.input
 class DefineTagInput:
     key: str
@@ -70,6 +102,7 @@ class DefineTagInput:
     ttl_days: int = 0
     assign_roles: list[str] = strawberry.field(default_factory=list)
     status: TagStatus = TagStatus.ACTIVE
+    hints: ExtractionHintsInput | None = None
 
     def to_proto(self) -> tags_pb2.TagDefinition:
         return tags_pb2.TagDefinition(
@@ -85,6 +118,7 @@ class DefineTagInput:
             ttl_days=self.ttl_days,
             assign_roles=self.assign_roles,
             status=to_proto_enum(self.status),  # type: ignore[arg-type]
+            hints=self.hints.to_proto() if self.hints else None,
         )
 
 
@@ -190,3 +224,64 @@ def _flat_properties(value: object, *, field: str) -> dict[str, str]:
             raise bad_user_input(message, fields=[{"field": f"{field}.{key}", "message": message}])
         out[str(key)] = str(item).lower() if isinstance(item, bool) else str(item)
     return out
+
+
+@strawberry.input(description="One speaker-labelled turn of a conversation")
+class TurnInput:
+    speaker: Speaker
+    text: str
+    offset_ms: int = strawberry.field(default=0, description="Milliseconds after startedAt (0: unknown)")
+
+    def to_proto(self) -> tags_pb2.Turn:
+        return tags_pb2.Turn(
+            speaker=to_proto_enum(self.speaker),  # type: ignore[arg-type]
+            text=self.text,
+            offset_ms=self.offset_ms,
+        )
+
+
+@strawberry.input(description="A call transcript or chat log to store and listen to")
+class IngestConversationInput:
+    customer_id: strawberry.ID
+    channel: ConversationChannel
+    started_at: datetime = strawberry.field(description="With an offset: call-back times are relative to it")
+    turns: list[TurnInput]
+    time_zone: str = strawberry.field(default="", description="IANA name; empty: the tenant's setting")
+    id: str | None = strawberry.field(default=None, description="Your id: re-sending it stores nothing twice")
+    rep_id: str = ""
+    summary: str = strawberry.field(default="", description="Empty: one is written from what was heard")
+
+    def to_proto(self) -> tags_pb2.ConversationInput:
+        # A call-back "明天下午三点" means nothing without knowing when "today" was: no guessing the offset.
+        if self.started_at.tzinfo is None:
+            message = "startedAt needs a timezone offset (use Z for UTC)"
+            raise bad_user_input(message, fields=[{"field": "input.startedAt", "message": message}])
+        return tags_pb2.ConversationInput(
+            id=self.id or "",
+            customer_id=str(self.customer_id),
+            channel=to_proto_enum(self.channel),  # type: ignore[arg-type]
+            started_at=to_timestamp(self.started_at),
+            time_zone=self.time_zone,
+            turns=[t.to_proto() for t in self.turns],
+            rep_id=self.rep_id,
+            summary=self.summary,
+        )
+
+
+@strawberry.input(description="Conversation settings to change; an omitted field keeps its value")
+class ConversationSettingsInput:
+    auto_apply_threshold: float | None = strawberry.field(
+        default=None, description="0..1: suggestions at or above it are applied without review"
+    )
+    time_zone: str | None = strawberry.field(default=None, description="IANA name, e.g. Asia/Shanghai")
+
+    def merged_onto(self, current: tags_pb2.ConversationSettings) -> tags_pb2.ConversationSettings:
+        """The full settings to send: these fields over `current` (the RPC replaces the whole record)."""
+        return tags_pb2.ConversationSettings(
+            auto_apply_threshold=(
+                current.auto_apply_threshold
+                if self.auto_apply_threshold is None
+                else self.auto_apply_threshold
+            ),
+            time_zone=current.time_zone if self.time_zone is None else self.time_zone,
+        )

@@ -73,6 +73,33 @@ class TagAssignment:
         )
 
 
+@strawberry.type(description="What makes one allowed value of an enum tag heard")
+class ValueHints:
+    value: str
+    keywords: list[str]
+    patterns: list[str]
+
+
+@strawberry.type(description="What conversation extraction listens for to hear this tag")
+class ExtractionHints:
+    keywords: list[str]
+    synonyms: list[str]
+    patterns: list[str]
+    values: list[ValueHints]
+
+    @classmethod
+    def from_proto(cls, message: tags_pb2.ExtractionHints) -> ExtractionHints:
+        return cls(
+            keywords=list(message.keywords),
+            synonyms=list(message.synonyms),
+            patterns=list(message.patterns),
+            values=[
+                ValueHints(value=v.value, keywords=list(v.keywords), patterns=list(v.patterns))
+                for v in message.values
+            ],
+        )
+
+
 @strawberry.type(description="A governed tag of the tenant's library")
 class TagDefinition:
     key: str
@@ -87,6 +114,7 @@ class TagDefinition:
     ttl_days: int
     assign_roles: list[str]
     status: TagStatus | None
+    hints: ExtractionHints
     created_at: datetime | None
     updated_at: datetime | None
 
@@ -105,6 +133,7 @@ class TagDefinition:
             ttl_days=message.ttl_days,
             assign_roles=list(message.assign_roles),
             status=from_proto_enum(TagStatus, message.status),
+            hints=ExtractionHints.from_proto(message.hints),
             created_at=from_timestamp(message.created_at),
             updated_at=from_timestamp(message.updated_at),
         )

@@ -16,7 +16,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from common.mongo import IndexSpec
+from common.mongo import IndexSpec, epoch_ms, newest_first_after
 from common.timeutil import as_utc, utcnow
 from services.journey.progress import ProgressState, Touch
 from services.journey.touchpoints import Touchpoint, from_millis, to_millis
@@ -26,7 +26,7 @@ PROGRESS = "progress"
 
 INDEXES = (
     # The timeline: one customer's touchpoints newest first, paged by (occurred_at, id).
-    IndexSpec(TOUCHPOINTS, (("tenant_id", 1), ("customer_id", 1), ("occurred_at", -1), ("id", -1))),
+    IndexSpec(TOUCHPOINTS, (("tenant_id", 1), ("customer_id", 1), ("occurred_ms", -1), ("id", -1))),
     IndexSpec(PROGRESS, (("tenant_id", 1), ("customer_id", 1)), {"unique": True}),
 )
 
@@ -50,6 +50,7 @@ class JourneyStore:
             "type": touchpoint.type,
             "channel": touchpoint.channel,
             "occurred_at": touchpoint.occurred_at,
+            "occurred_ms": epoch_ms(touchpoint.occurred_at),
             "actor": touchpoint.actor,
             "notes": touchpoint.notes,
             "stage": touchpoint.stage,
@@ -99,8 +100,8 @@ class JourneyStore:
         query: dict[str, Any] = {"tenant_id": tenant, "customer_id": customer_id}
         if after is not None:
             at, last_id = after
-            query["$or"] = [{"occurred_at": {"$lt": at}}, {"occurred_at": at, "id": {"$lt": last_id}}]
-        cursor = self._touchpoints.find(query).sort([("occurred_at", -1), ("id", -1)]).limit(limit)
+            query = newest_first_after(query, ms_field="occurred_ms", at=at, tie_field="id", tie=last_id)
+        cursor = self._touchpoints.find(query).sort([("occurred_ms", -1), ("id", -1)]).limit(limit)
         return [_touchpoint(doc) async for doc in cursor]
 
 

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from common.errors import AlreadyExists
-from common.mongo import IndexSpec
+from common.mongo import IndexSpec, epoch_ms, newest_first_after
 from common.timeutil import as_utc, utcnow
 from services.leads.listing import PagePosition
 from services.leads.profiles import IdentityKey
@@ -30,7 +30,7 @@ IDENTITIES = "identities"
 INDEXES = [
     # List walks customers newest first. Get/BatchGet filter by the unique _id (plus tenant_id), which
     # the built-in _id index serves; the stand-in rejects compound indexes that contain _id.
-    IndexSpec(CUSTOMERS, [("tenant_id", 1), ("created_at", -1)]),
+    IndexSpec(CUSTOMERS, [("tenant_id", 1), ("created_ms", -1)]),
     # Finding every key of a customer (merges, deletes) without scanning the tenant.
     IndexSpec(IDENTITIES, [("tenant_id", 1), ("customer_id", 1)]),
 ]
@@ -71,7 +71,7 @@ class CustomerStore:
                         metadata={"existing_customer_id": owner, "identity": key.kind},
                     )
                 claimed.append(key.storage_id(tenant))
-            await self._customers.insert_one(document)
+            await self._customers.insert_one({**document, "created_ms": epoch_ms(document["created_at"])})
         except BaseException:
             # Also on cancellation: a half-claimed set of keys would block these contacts until orphaned.
             if claimed:
@@ -133,11 +133,10 @@ class CustomerStore:
         """
         query: Document = {"tenant_id": tenant}
         if after is not None:
-            query["$or"] = [
-                {"created_at": {"$lt": after.created_at}},
-                {"created_at": after.created_at, "_id": {"$lt": after.customer_id}},
-            ]
+            query = newest_first_after(
+                query, ms_field="created_ms", at=after.created_at, tie_field="_id", tie=after.customer_id
+            )
         cursor = (
-            self._customers.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
+            self._customers.find(query).sort([("created_ms", DESCENDING), ("_id", DESCENDING)]).limit(limit)
         )
         return [doc async for doc in cursor]

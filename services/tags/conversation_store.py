@@ -21,14 +21,14 @@ Two gaps of the local stand-in shape the documents (both forms are plain MongoDB
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from common.mongo import IndexSpec
+from common.mongo import IndexSpec, epoch_ms, newest_first_after
 from common.timeutil import as_utc
 from services.tags.conversations import Conversation, ConversationSettings
 from services.tags.heard.model import HeardFact, Span, Turn
@@ -38,7 +38,6 @@ CONVERSATIONS = "conversations"
 SUGGESTIONS = "tag_suggestions"
 SETTINGS = "conversation_settings"
 DUPLICATE_KEY = 11000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 CONVERSATION_INDEXES = [
     # One customer's conversations newest first; also BatchListConversations ($in on customer_id).
@@ -52,8 +51,8 @@ CONVERSATION_INDEXES = [
             ("seq", DESCENDING),
         ],
     ),
-    # Retention. expireAfterSeconds 1, not 0: common.mongo.ensure_indexes takes 0 for "not a TTL index".
-    IndexSpec(CONVERSATIONS, [("expires_at", ASCENDING)], {"expireAfterSeconds": 1}),
+    # Retention: a conversation goes at its own expires_at.
+    IndexSpec(CONVERSATIONS, [("expires_at", ASCENDING)], {"expireAfterSeconds": 0}),
     # Listing by status (the review queue), and the person decisions of one customer.
     IndexSpec(
         SUGGESTIONS,
@@ -124,7 +123,9 @@ class ConversationStore:
         """One customer's conversations newest first by (started_at, id), after `before` (a previous page)."""
         query: dict[str, Any] = {"tenant_id": tenant, "customer_id": customer_id}
         if before is not None:
-            query = _after(query, "started_ms", before)
+            query = newest_first_after(
+                query, ms_field="started_ms", at=before[0], tie_field="seq", tie=before[1]
+            )
         cursor = self._conversations.find(query).sort([("started_ms", DESCENDING), ("seq", DESCENDING)])
         return [_conversation(doc) async for doc in cursor.limit(limit)]
 
@@ -219,7 +220,9 @@ class ConversationStore:
             if value:
                 query[name] = value
         if before is not None:
-            query = _after(query, "created_ms", before)
+            query = newest_first_after(
+                query, ms_field="created_ms", at=before[0], tie_field="seq", tie=before[1]
+            )
         cursor = self._suggestions.find(query).sort([("created_ms", DESCENDING), ("seq", DESCENDING)])
         return [_suggestion(doc) async for doc in cursor.limit(limit)]
 
@@ -258,18 +261,6 @@ class ConversationStore:
             "updated_by": settings.updated_by,
         }
         await self._settings.replace_one({"_id": tenant}, doc, upsert=True)
-
-
-def epoch_ms(value: datetime) -> int:
-    """Milliseconds since the epoch: what sorting and paging compare, exactly, on every server."""
-    return (as_utc(value) - _EPOCH) // timedelta(milliseconds=1)
-
-
-def _after(query: dict[str, Any], ms_field: str, before: tuple[datetime, str]) -> dict[str, Any]:
-    """`query` narrowed to what sorts after `before` in (time, seq) descending order."""
-    at, ident = epoch_ms(before[0]), before[1]
-    page = {"$or": [{ms_field: {"$lt": at}}, {ms_field: at, "seq": {"$lt": ident}}]}
-    return {"$and": [query, page]}
 
 
 def _time(value: datetime | None) -> datetime | None:

@@ -15,7 +15,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, DeleteOne, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from common.mongo import IndexSpec
+from common.mongo import IndexSpec, epoch_ms, newest_first_after
 from common.timeutil import as_utc
 from services.tags.conversation_store import CONVERSATION_INDEXES
 from services.tags.model import Assignment, Evidence, Hints, HistoryEntry, TagDef, ValueHints
@@ -34,7 +34,7 @@ INDEXES = [
     ),
     IndexSpec(
         HISTORY,
-        [("tenant_id", ASCENDING), ("customer_id", ASCENDING), ("at", DESCENDING), ("seq", DESCENDING)],
+        [("tenant_id", ASCENDING), ("customer_id", ASCENDING), ("at_ms", DESCENDING), ("seq", DESCENDING)],
     ),
     # Conversations, their suggestions and the tenants' conversation settings.
     *CONVERSATION_INDEXES,
@@ -119,8 +119,8 @@ class TagStore:
         query: dict[str, Any] = {"tenant_id": tenant, "customer_id": customer_id}
         if before is not None:
             at, ident = before
-            query["$or"] = [{"at": {"$lt": at}}, {"at": at, "seq": {"$lt": ident}}]
-        cursor = self._history.find(query).sort([("at", DESCENDING), ("seq", DESCENDING)]).limit(limit)
+            query = newest_first_after(query, ms_field="at_ms", at=at, tie_field="seq", tie=ident)
+        cursor = self._history.find(query).sort([("at_ms", DESCENDING), ("seq", DESCENDING)]).limit(limit)
         return [_history(doc) async for doc in cursor]
 
 
@@ -137,7 +137,7 @@ def _history_doc(tenant: str, h: HistoryEntry) -> dict[str, Any]:
     ident = doc.pop("id")
     # `seq` repeats the id because the stand-in cannot index `_id` inside a compound index, and the
     # (at, id) sort that keeps pages from skipping must be served by an index.
-    return {"_id": ident, "seq": ident, "tenant_id": tenant, **doc}
+    return {"_id": ident, "seq": ident, "at_ms": epoch_ms(h.at), "tenant_id": tenant, **doc}
 
 
 def _evidence(doc: dict[str, Any] | None) -> Evidence:

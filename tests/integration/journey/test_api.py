@@ -174,3 +174,25 @@ async def test_batch_get_progress_refuses_empty_or_oversized_batches(
         await journey.progress(*[customer() for _ in range(count)])
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert [f for f, _ in field_violations(err.value)] == [field]
+
+
+async def test_later_timeline_pages_hold_only_this_tenants_and_this_customers_touchpoints(
+    journey: Journey,
+) -> None:
+    buyer, neighbour = customer(), customer()
+    mine = [f"mine-{i}" for i in range(3)]
+    for i, touchpoint_id in enumerate(mine):
+        await journey.record(buyer, "content_view", minutes=i, id=touchpoint_id)
+        await journey.record(neighbour, "content_view", minutes=i, id=f"neighbour-{i}")
+        await journey.record(buyer, "content_view", minutes=i, id=f"other-tenant-{i}", tenant="globex")
+
+    seen: list[str] = []
+    token = ""
+    for _ in range(10):
+        page = await journey.timeline(buyer, page_size=1, page_token=token)
+        seen += [t.id for t in page.touchpoints]
+        token = page.next_page_token
+        if not token:
+            break
+
+    assert seen == list(reversed(mine))

@@ -341,3 +341,25 @@ async def test_customer_created_event_carries_the_profile_and_deduplication_id(
     created_at = datetime.fromisoformat(data["created_at"].replace("Z", "+00:00"))
     assert data["created_at"].endswith("Z")
     assert created_at == created.created_at.ToDatetime(tzinfo=UTC)
+
+
+async def test_later_pages_hold_only_this_tenants_customers_even_when_created_in_the_same_second(
+    leads: leads_pb2_grpc.LeadsServiceStub,
+) -> None:
+    mine: list[str] = []
+    for i in range(5):
+        mine.append((await create(leads, name=f"Acme {i}")).id)
+        await create(leads, GLOBEX, name=f"Globex {i}")
+
+    seen: list[str] = []
+    token = ""
+    for _ in range(10):
+        page = await leads.ListCustomers(
+            leads_pb2.ListCustomersRequest(page_size=2, page_token=token), metadata=ACME
+        )
+        seen.extend(c.id for c in page.customers)
+        token = page.next_page_token
+        if not token:
+            break
+
+    assert seen == list(reversed(mine))

@@ -138,3 +138,26 @@ async def test_history_pages_cover_every_entry_once_newest_first(tags: TagsClien
             break
 
     assert seen == ["b", "a", "c", "b", "a"]
+
+
+async def test_later_history_pages_hold_only_this_customers_entries_of_this_tenant(tags: TagsClient) -> None:
+    for md in (MD, metadata("globex")):
+        await tags.stub.DefineTag(enum_tag("stage", ["a", "b", "c"]), metadata=md)
+    customer, neighbour = new_customer_id(), new_customer_id()
+    for value in ("a", "b", "c"):
+        await tags.stub.AssignTags(assign(customer, ("stage", value)), metadata=MD)
+        await tags.stub.AssignTags(assign(neighbour, ("stage", value)), metadata=MD)
+        await tags.stub.AssignTags(assign(customer, ("stage", value)), metadata=metadata("globex"))
+
+    seen: list[str] = []
+    token = ""
+    for _ in range(10):
+        page = await tags.stub.ListTagHistory(
+            T.ListTagHistoryRequest(customer_id=customer, page_size=1, page_token=token), metadata=MD
+        )
+        seen.extend(f"{e.customer_id}:{e.value}" for e in page.entries)
+        token = page.next_page_token
+        if not token:
+            break
+
+    assert seen == [f"{customer}:c", f"{customer}:b", f"{customer}:a"]

@@ -146,10 +146,29 @@ def test_evaluation_runs_on_a_five_case_slice_and_prints_both_systems(
     assert "ours (all)" in out and "baseline (all)" in out
     figures = json.loads(out.strip().splitlines()[-1])
     for system in ("ours", "baseline"):
+        assert figures["blind"][system]["cases"] == 5  # the first 5 of the blind set come along
         scored = figures["all"][system]
-        assert scored["cases"] == 5
+        assert scored["cases"] == 10
         assert scored["tags"]["expected"] > 0
         assert 0 <= scored["tags"]["recall"] <= 1
         assert scored["callback"]["expected"] >= 1
     assert figures["speed"]["ours_per_second"] > 0 and figures["speed"]["baseline_per_second"] > 0
     assert figures["speed"]["lexicon_build_ms"] > 0
+
+
+def test_the_blind_set_is_well_formed_and_labels_only_library_tags() -> None:
+    lines = (DATA / "holdout_blind.jsonl").read_text(encoding="utf-8").splitlines()
+    blind = [json.loads(line) for line in lines if line.strip()]
+    definitions = library()
+    assert len(blind) >= 30
+    assert len({case["id"] for case in blind}) == len(blind)
+    for case in blind:
+        assert case["channel"] in CHANNELS and case["turns"], case["id"]
+        assert datetime.fromisoformat(case["started_at"]).tzinfo is not None, case["id"]
+        ZoneInfo(case["time_zone"])
+        for kind in ("tags", "negated"):
+            for item in case["expected"][kind]:
+                check_value(definitions[item["tag_key"]], item["value"], field=f"{case['id']}.{kind}")
+        callback = case["expected"]["callback_at"]
+        assert callback is None or UTC_ISO.match(callback), case["id"]
+        assert all(AMOUNT_VALUE.match(a["value"]) for a in case["expected"]["amounts"]), case["id"]

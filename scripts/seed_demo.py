@@ -28,6 +28,7 @@ from common.config import Settings
 from common.context import CallContext
 from common.grpc_client import error_metadata, open_channel
 from common.timeutil import to_timestamp, utcnow
+from scripts.demo_conversations import CONVERSATION_TIME_ZONE, CONVERSATIONS, HEARD_TAGS
 from scripts.demo_data import CustomerPlan, TagPlan, TagSpec, build_customers, tag_library
 
 T = TypeVar("T")
@@ -51,6 +52,8 @@ class SeedSummary:
     touchpoints: int = 0
     signals_accepted: int = 0
     signals_duplicate: int = 0
+    conversations_new: int = 0
+    conversations_duplicate: int = 0
     seconds: float = 0.0
     customer_ids: dict[str, str] = field(default_factory=dict)  # plan key (c000…) -> customer id
 
@@ -60,7 +63,8 @@ class SeedSummary:
             f"customers {self.customers_created} new / {self.customers_found} existing, "
             f"tags {self.tags_assigned} assigned / {self.tags_unchanged} unchanged, "
             f"{self.touchpoints} touchpoints sent, signals {self.signals_accepted} new / "
-            f"{self.signals_duplicate} duplicate"
+            f"{self.signals_duplicate} duplicate, conversations {self.conversations_new} new / "
+            f"{self.conversations_duplicate} duplicate"
         )
 
 
@@ -103,12 +107,68 @@ def _definition(spec: TagSpec) -> tags_pb2.TagDefinition:
         ttl_days=spec.ttl_days,
         assign_roles=list(spec.assign_roles),
         status=tags_pb2.TAG_STATUS_ACTIVE,
-        hints=tags_pb2.ExtractionHints(keywords=list(spec.keywords)),
+        hints=tags_pb2.ExtractionHints(keywords=list(spec.keywords), patterns=_PATTERNS.get(spec.key, [])),
     )
 
 
+_PATTERNS = {str(doc["key"]): list(doc.get("patterns", ())) for doc in HEARD_TAGS}  # type: ignore[call-overload]
+_CHANNELS = {
+    name: getattr(tags_pb2, f"CONVERSATION_CHANNEL_{name.upper()}") for name in ("call", "wechat", "wecom")
+}
+
+
+async def _ingest_conversations(
+    clients: _Clients, plans: list[CustomerPlan], summary: SeedSummary, now: datetime
+) -> None:
+    """A few scripted calls and chats, so the demo shows heard tags, pending suggestions and call-backs."""
+    for conversation in CONVERSATIONS:
+        plan = [p for p in plans if p.story == conversation.story][conversation.rank]
+        started = now - conversation.ago
+        request = tags_pb2.IngestConversationRequest(
+            conversation=tags_pb2.ConversationInput(
+                id=conversation.conversation_id(plan.key),
+                customer_id=summary.customer_ids[plan.key],
+                channel=_CHANNELS[conversation.channel],
+                started_at=to_timestamp(started),
+                time_zone=CONVERSATION_TIME_ZONE,
+                rep_id=conversation.rep_id,
+                turns=[
+                    tags_pb2.Turn(
+                        speaker=tags_pb2.SPEAKER_CUSTOMER if speaker == "customer" else tags_pb2.SPEAKER_REP,
+                        text=text,
+                        offset_ms=i * 15_000,
+                    )
+                    for i, (speaker, text) in enumerate(conversation.turns)
+                ],
+            )
+        )
+        reply = await clients.tags.IngestConversation(
+            request, metadata=clients.metadata(conversation.rep_id, "sales"), timeout=RPC_TIMEOUT
+        )
+        if reply.duplicate:
+            summary.conversations_duplicate += 1
+        else:
+            summary.conversations_new += 1
+
+
+def _heard_specs() -> list[TagSpec]:
+    """The demo's conversation tags: plain TagSpecs plus the patterns the dataclass does not carry."""
+    return [
+        TagSpec(
+            key=str(doc["key"]),
+            display_name=str(doc["display_name"]),
+            group=str(doc["group"]),
+            category=str(doc["category"]),
+            value_type=str(doc["value_type"]),
+            description=str(doc["description"]),
+            keywords=tuple(doc["keywords"]),  # type: ignore[arg-type]
+        )
+        for doc in HEARD_TAGS
+    ]
+
+
 async def _define_library(clients: _Clients) -> int:
-    specs = tag_library()
+    specs = [*tag_library(), *_heard_specs()]
     md = clients.metadata("seed-admin")
     await asyncio.gather(
         *(
@@ -254,6 +314,7 @@ async def seed_demo(
         summary.tags_defined = await _define_library(clients)
         await asyncio.gather(*(_seed_customer(clients, plan, summary, now) for plan in plans))
         await _ingest_signals(clients, plans, summary, now)
+        await _ingest_conversations(clients, plans, summary, now)
     finally:
         await clients.close()
     summary.seconds = time.perf_counter() - started

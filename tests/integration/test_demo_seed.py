@@ -16,6 +16,7 @@ from crm.tags.v1 import tags_pb2, tags_pb2_grpc
 
 from common.config import Settings
 from common.service import RunningService, start_service
+from scripts.demo_conversations import CONVERSATIONS
 from scripts.demo_data import CUSTOMER_COUNT, build_customers
 from scripts.seed_demo import SeedSummary, seed_demo
 from services.intent.app import DEFINITION as INTENT
@@ -142,6 +143,18 @@ async def test_demo_seed_gives_customers_with_tags_timeline_and_intent(stack: St
     assert levels.count(intent_pb2.INTENT_LEVEL_MEDIUM) >= 10
     assert await _intent_tag(tags, car_buyer) == "high"
 
+    # The scripted call with the first car customer was heard: budget, call-back and a tag applied.
+    first_car = next(plan for plan in build_customers() if plan.story == "car")
+    call = await tags.GetConversation(
+        tags_pb2.GetConversationRequest(conversation_id=f"demo-{first_car.key}-call"), metadata=MD
+    )
+    facts = {f.kind: f for f in call.facts}
+    assert facts["budget"].value == "200000"
+    assert facts["callback_at"].text == "明天下午三点"
+    heard = {(s.tag_key, s.value) for s in call.suggestions}
+    assert ("heard.budget", "200000") in heard
+    assert summary.conversations_new == len(CONVERSATIONS)
+
 
 async def test_seeding_twice_doubles_nothing(stack: Stack) -> None:
     first = await stack.seed()
@@ -157,3 +170,4 @@ async def test_seeding_twice_doubles_nothing(stack: Stack) -> None:
     total_signals = sum(len(plan.signals) for plan in build_customers())
     assert (second.signals_accepted, second.signals_duplicate) == (0, total_signals)
     assert second.tags_assigned == 0 and second.tags_unchanged == first.tags_assigned
+    assert (second.conversations_new, second.conversations_duplicate) == (0, len(CONVERSATIONS))

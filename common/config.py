@@ -40,6 +40,20 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from None
 
 
+def positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """A positive integer variable, `default` when unset; anything else stops the process naming it."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"environment variable {name} must be positive, got {value}")
+    return value
+
+
 def _peers(env: Mapping[str, str]) -> dict[str, str]:
     return {svc: _get(env, f"{svc.upper()}_ADDR", f"127.0.0.1:{DEFAULT_GRPC_PORTS[svc]}") for svc in SERVICES}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any
 
 from common.errors import InvalidArgument
@@ -37,5 +38,24 @@ def decode_cursor(token: str) -> dict[str, Any] | None:
             "page_token is malformed; pass back the token a previous page returned", field="page_token"
         ) from None
     if not isinstance(value, dict):
+        raise InvalidArgument("page_token is malformed", field="page_token")
+    return value
+
+
+def cursor_text(cursor: dict[str, Any], name: str) -> str:
+    """The string `name` of a decoded cursor; a token without it is the caller's malformed input."""
+    value = cursor.get(name)
+    if not isinstance(value, str):
+        raise InvalidArgument("page_token is malformed", field="page_token")
+    return value
+
+
+def cursor_time(cursor: dict[str, Any], name: str = "at") -> datetime:
+    """The aware ISO-8601 time `name` of a decoded cursor."""
+    try:
+        value = datetime.fromisoformat(cursor_text(cursor, name))
+    except ValueError:
+        raise InvalidArgument("page_token is malformed", field="page_token") from None
+    if value.tzinfo is None:
         raise InvalidArgument("page_token is malformed", field="page_token")
     return value

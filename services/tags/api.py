@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import grpc
 from crm.tags.v1 import tags_pb2, tags_pb2_grpc
 
 from common.context import current_call
 from common.errors import InvalidArgument
 from common.ids import require_customer_id, require_customer_ids
-from common.paging import decode_cursor, encode_cursor, page_size
+from common.paging import cursor_text, cursor_time, decode_cursor, encode_cursor, page_size
 from services.tags import convert
 from services.tags.conversation_api import ConversationServicerMixin
 from services.tags.listening import ConversationOperations
@@ -36,7 +34,7 @@ class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer)
     ) -> tags_pb2.ListTagDefinitionsResponse:
         size = page_size(request.page_size, default=100, maximum=500)
         cursor = decode_cursor(request.page_token)
-        after = _cursor_str(cursor, "k") if cursor else None
+        after = cursor_text(cursor, "k") if cursor else None
         found = await self._ops.store.list_definitions(
             current_call().tenant,
             after_key=after,
@@ -112,7 +110,7 @@ class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer)
         customer_id = require_customer_id(request.customer_id)
         size = page_size(request.page_size, default=50, maximum=200)
         cursor = decode_cursor(request.page_token)
-        before = (_cursor_time(cursor), _cursor_str(cursor, "id")) if cursor else None
+        before = (cursor_time(cursor), cursor_text(cursor, "id")) if cursor else None
         found = await self._ops.store.history(
             current_call().tenant, customer_id, before=before, limit=size + 1
         )
@@ -124,20 +122,3 @@ class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer)
         return tags_pb2.ListTagHistoryResponse(
             entries=[convert.history_to_proto(e) for e in page], next_page_token=token
         )
-
-
-def _cursor_str(cursor: dict[str, object], name: str) -> str:
-    value = cursor.get(name)
-    if not isinstance(value, str):
-        raise InvalidArgument("page_token is malformed", field="page_token")
-    return value
-
-
-def _cursor_time(cursor: dict[str, object]) -> datetime:
-    try:
-        value = datetime.fromisoformat(_cursor_str(cursor, "at"))
-    except ValueError:
-        raise InvalidArgument("page_token is malformed", field="page_token") from None
-    if value.tzinfo is None:
-        raise InvalidArgument("page_token is malformed", field="page_token")
-    return value

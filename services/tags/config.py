@@ -11,20 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from common.config import ConfigError
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"environment variable {name} must be positive, got {value}")
-    return value
+from common.config import positive_int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,10 +35,10 @@ class TagsConfig:
         """Read TAGS_CONVERSATION_RETENTION_DAYS and TAGS_CONVERSATION_MAX_FUTURE_SECONDS (os.environ by default)."""
         env = os.environ if env is None else env
         return cls(
-            conversation_retention_days=_positive_int(
+            conversation_retention_days=positive_int(
                 env, "TAGS_CONVERSATION_RETENTION_DAYS", cls.conversation_retention_days
             ),
-            conversation_max_future_seconds=_positive_int(
+            conversation_max_future_seconds=positive_int(
                 env, "TAGS_CONVERSATION_MAX_FUTURE_SECONDS", cls.conversation_max_future_seconds
             ),
         )

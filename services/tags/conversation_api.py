@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import grpc
 from crm.tags.v1 import tags_pb2
 
 from common.context import current_call
 from common.errors import InvalidArgument
 from common.ids import require_customer_id, require_customer_ids
-from common.paging import decode_cursor, encode_cursor, page_size
+from common.paging import cursor_text, cursor_time, decode_cursor, encode_cursor, page_size
 from services.tags import conversation_convert as cc
 from services.tags import convert
 from services.tags.listening import ConversationOperations, IngestOutcome
@@ -54,7 +52,7 @@ class ConversationServicerMixin:
         customer_id = require_customer_id(request.customer_id)
         size = page_size(request.page_size, default=20, maximum=100)
         cursor = decode_cursor(request.page_token)
-        before = (_cursor_time(cursor), _cursor_str(cursor, "id")) if cursor else None
+        before = (cursor_time(cursor), cursor_text(cursor, "id")) if cursor else None
         found = await self._conversations.store.customer_conversations(
             tenant, customer_id, before=before, limit=size + 1
         )
@@ -105,7 +103,7 @@ class ConversationServicerMixin:
         status = cc.status_from_proto(request.status, field="status") or PENDING
         size = page_size(request.page_size, default=50, maximum=200)
         cursor = decode_cursor(request.page_token)
-        before = (_cursor_time(cursor), _cursor_str(cursor, "id")) if cursor else None
+        before = (cursor_time(cursor), cursor_text(cursor, "id")) if cursor else None
         found = await self._conversations.store.list_suggestions(
             tenant,
             status=status,
@@ -176,20 +174,3 @@ def _ingest_response(outcome: IngestOutcome) -> tags_pb2.IngestConversationRespo
         suggested=[cc.suggestion_to_proto(s, definitions.get(s.tag_key)) for s in outcome.suggested],
         skipped=[convert.skipped_to_proto(s) for s in outcome.skipped],
     )
-
-
-def _cursor_str(cursor: dict[str, object], name: str) -> str:
-    value = cursor.get(name)
-    if not isinstance(value, str):
-        raise InvalidArgument("page_token is malformed", field="page_token")
-    return value
-
-
-def _cursor_time(cursor: dict[str, object]) -> datetime:
-    try:
-        value = datetime.fromisoformat(_cursor_str(cursor, "at"))
-    except ValueError:
-        raise InvalidArgument("page_token is malformed", field="page_token") from None
-    if value.tzinfo is None:
-        raise InvalidArgument("page_token is malformed", field="page_token")
-    return value

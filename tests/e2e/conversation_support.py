@@ -7,11 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from crm.tags.v1 import tags_pb2, tags_pb2_grpc
 
 from tests.e2e.graphql import DEFINE_TAG, ok
-from tests.support.rpc import channel, metadata
-from tests.support.stack import Stack
 
 # What extraction listens for: flags heard through keywords, an exclusive pair, a number tag.
 LIBRARY: list[dict[str, Any]] = [
@@ -143,13 +140,20 @@ async def ingest(
     return data["ingestConversation"]
 
 
-async def tag_history(
-    stack: Stack, customer_id: str, *, tenant: str = "acme"
-) -> list[tags_pb2.TagHistoryEntry]:
-    """The customer's tag history, newest first, read over gRPC (the gateway has no history field)."""
-    async with channel(stack.running["tags"].port) as ch:
-        stub = tags_pb2_grpc.TagsServiceStub(ch)
-        reply = await stub.ListTagHistory(
-            tags_pb2.ListTagHistoryRequest(customer_id=customer_id), metadata=metadata(tenant)
-        )
-    return list(reply.entries)
+TAG_HISTORY = """
+query History($id: ID!) {
+  customer(id: $id) {
+    tagHistory(first: 50) {
+      entries { tagKey action value source actor reason evidence { conversationId quote } }
+      pageInfo { hasNextPage }
+    }
+  }
+}
+"""
+
+
+async def tag_history(client: httpx.AsyncClient, customer_id: str) -> list[dict[str, Any]]:
+    """The customer's tag history, newest first, as the gateway shows it."""
+    data = await ok(client, TAG_HISTORY, id=customer_id)
+    entries: list[dict[str, Any]] = data["customer"]["tagHistory"]["entries"]
+    return entries

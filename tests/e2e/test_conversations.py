@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from crm.tags.v1 import tags_pb2
-
 from tests.e2e.conversation_support import (
     CUSTOMER_CONVERSATIONS,
     DEFINE_WITH_HINTS,
@@ -96,7 +94,11 @@ async def test_a_rejected_suggestion_is_not_heard_again_when_the_conversation_is
         view = (await ok(client, CUSTOMER_CONVERSATIONS, id=customer_id))["customer"]
         rejected = await ok(client, SUGGESTIONS, customerId=customer_id, status="REJECTED")
         pending = await ok(client, SUGGESTIONS, customerId=customer_id)
+        history = await tag_history(client, customer_id)
 
+    # The person's rejection is in the tag history, after the machine's suggestion, and nothing follows it.
+    family_history = [(e["action"], e["source"], e["actor"]) for e in history if e["tagKey"] == "pref.family"]
+    assert family_history == [("rejected", "MANUAL", "e2e-user"), ("suggested", "CONVERSATION", "")]
     assert review["suggestion"]["status"] == "REJECTED"
     assert review["suggestion"]["reviewedBy"] == "e2e-user"
     assert review["suggestion"]["reviewNote"] == "他是给父母买"
@@ -122,7 +124,7 @@ async def test_an_accepted_suggestion_sets_a_manual_tag_that_the_history_shows(s
 
         review = (await ok(client, REVIEW, id=family["id"], decision="ACCEPT"))["reviewSuggestion"]
         view = (await ok(client, CUSTOMER_CONVERSATIONS, id=customer_id))["customer"]
-    history = await tag_history(stack, customer_id)
+        history = await tag_history(client, customer_id)
 
     assert review["suggestion"]["status"] == "ACCEPTED"
     assert review["assigned"] == [
@@ -131,11 +133,11 @@ async def test_an_accepted_suggestion_sets_a_manual_tag_that_the_history_shows(s
     tags = {t["key"]: t for t in view["tags"]}
     assert tags["pref.family"]["source"] == "MANUAL"
     assert view["pendingSuggestions"] == []
-    family_history = [e for e in history if e.tag_key == "pref.family"]
-    assert family_history[0].action == "assigned"
-    assert family_history[0].source == tags_pb2.TAG_SOURCE_MANUAL
-    assert family_history[0].actor == "e2e-user"
-    assert family_history[0].evidence.conversation_id == reply["conversation"]["id"]
+    family_history = [e for e in history if e["tagKey"] == "pref.family"]
+    assert [e["action"] for e in family_history] == ["assigned", "suggested"]
+    assert (family_history[0]["source"], family_history[0]["actor"]) == ("MANUAL", "e2e-user")
+    assert family_history[0]["evidence"]["conversationId"] == reply["conversation"]["id"]
+    assert family_history[1]["source"] == "CONVERSATION"
 
 
 async def test_tag_precision_counts_what_people_accepted_and_rejected(stack: Stack) -> None:

@@ -120,10 +120,11 @@ class GatewaySettings:
     subject_root: str = "crm"
     rpc_timeout_seconds: float = 5.0
     max_page_size: int = 100
-    max_query_depth: int = 10
+    max_query_depth: int = 15
     max_aliases: int = 30
     max_batch: int = 100
     max_tokens: int = 2000
+    max_cost: int = 5000
     log_level: str = "INFO"
 
     @classmethod
@@ -148,5 +149,6 @@ class GatewaySettings:
             max_aliases=_int(env, "GATEWAY_MAX_ALIASES", cls.max_aliases),
             max_batch=_int(env, "GATEWAY_MAX_BATCH", cls.max_batch),
             max_tokens=_int(env, "GATEWAY_MAX_TOKENS", cls.max_tokens),
+            max_cost=positive_int(env, "GATEWAY_MAX_COST", cls.max_cost),
             log_level=_get(env, "LOG_LEVEL", "INFO"),
         )

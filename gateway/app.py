@@ -1,4 +1,4 @@
-"""The gateway ASGI app: `/graphql`, `/healthz`, `/readyz` and `/metrics`.
+"""The gateway ASGI app: `/graphql`, `/healthz`, `/readyz`, `/backends` and `/metrics`.
 
 The lifespan opens what every request shares (one gRPC channel per backend, one NATS connection
 for subscriptions) and closes it on shutdown; Starlette hands it to each request as `state`.
@@ -18,7 +18,8 @@ from common import bus
 from common.config import GatewaySettings
 from gateway.clients import Backends
 from gateway.context import Services
-from gateway.health import healthz, readyz
+from gateway.health import BackendWatch, backends, healthz, readyz
+from gateway.limits import RequestLimits
 from gateway.metrics import GatewayMetrics
 from gateway.schema import build_schema
 from gateway.view import GatewayGraphQL
@@ -26,26 +27,34 @@ from gateway.view import GatewayGraphQL
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: GatewaySettings) -> Starlette:
-    """Build the gateway app for `settings`; connections open when the ASGI lifespan starts."""
+def create_app(settings: GatewaySettings, *, limits: RequestLimits | None = None) -> Starlette:
+    """Build the gateway app for `settings`; connections open when the ASGI lifespan starts.
+
+    `limits` (body size, operation budget) default to the environment's (`RequestLimits.from_env`).
+    """
+    limits = RequestLimits.from_env() if limits is None else limits
     metrics = GatewayMetrics()
     graphql = GatewayGraphQL(build_schema(settings, metrics=metrics))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        backends = Backends.open(settings.peers)
+        channels = Backends.open(settings.peers)
         try:
             nc = await bus.connect(settings.nats_url, name="crm-gateway")
         except BaseException:
-            await backends.close()
+            await channels.close()
             raise
         log.info("gateway connected to %s and NATS at %s", dict(settings.peers), settings.nats_url)
+        services = Services(settings=settings, backends=channels, nats=nc, metrics=metrics, limits=limits)
+        watch = BackendWatch(services)
+        watch.start()
         try:
-            yield {"services": Services(settings=settings, backends=backends, nats=nc, metrics=metrics)}
+            yield {"services": services}
         finally:
+            await watch.stop()
             with contextlib.suppress(Exception):
                 await nc.drain()
-            await backends.close()
+            await channels.close()
 
     return Starlette(
         routes=[
@@ -53,6 +62,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/backends", backends),
             Route("/metrics", metrics.endpoint),
         ],
         lifespan=lifespan,

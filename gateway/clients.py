@@ -2,11 +2,15 @@
 
 Channels are opened once per process (in the app lifespan) and shared by all requests; a
 `BackendCaller` is cheap and built per request, so the caller's tenant, id and roles travel with
-every call as metadata, next to the internal token and a deadline.
+every call as metadata, next to the internal token and a deadline. The deadline of each call is the
+shorter of the per-call timeout and what is left of the operation's budget (`deadline`), so a slow
+operation cannot outlive its client; when the client goes away the view cancels the operation, and
+with it every call in flight (grpc.aio cancels an awaited call on the server too).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +26,7 @@ from grpc_health.v1 import health_pb2_grpc
 from common.config import DEFAULT_GRPC_PORTS, SERVICES
 from common.grpc_client import open_channel
 from gateway.auth import Principal
-from gateway.errors import from_rpc_error
+from gateway.errors import deadline_exceeded, from_rpc_error
 from gateway.metrics import GatewayMetrics
 
 _STUBS: dict[str, Any] = {
@@ -75,17 +79,35 @@ class BackendCaller:
         self._timeout = timeout
         self._metrics = metrics
         self.principal = principal
+        # time.monotonic() by which the whole operation must be done; None: per-call timeout only.
+        self.deadline: float | None = None
+        self.budget_seconds: float | None = None
+
+    def _call_timeout(self) -> tuple[float, bool]:
+        """(timeout for the next call, whether it is the operation budget rather than the per-call one)."""
+        if self.deadline is None:
+            return self._timeout, False
+        remaining = self.deadline - time.monotonic()
+        return (remaining, True) if remaining < self._timeout else (self._timeout, False)
 
     async def call(self, service: str, method: str, request: Any) -> Any:
         """Call `service.method(request)`; a failed call raises the mapped GatewayError."""
         rpc = getattr(self._backends.stubs[service], method)
+        timeout, by_budget = self._call_timeout()
+        if timeout <= 0:
+            raise deadline_exceeded(self.budget_seconds)
         started = time.perf_counter()
         code = grpc.StatusCode.OK.name
         try:
-            return await rpc(request, metadata=self._metadata, timeout=self._timeout)
+            return await rpc(request, metadata=self._metadata, timeout=timeout)
         except grpc.aio.AioRpcError as err:
             code = err.code().name
+            if by_budget and err.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise deadline_exceeded(self.budget_seconds) from None
             raise from_rpc_error(err, service=service) from None
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED.name
+            raise
         finally:
             self._metrics.observe_rpc(
                 service=service, method=method, code=code, seconds=time.perf_counter() - started

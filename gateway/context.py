@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ from common.config import GatewaySettings
 from gateway.auth import Principal
 from gateway.clients import BackendCaller, Backends
 from gateway.errors import unauthenticated
+from gateway.limits import RequestLimits
 from gateway.loaders import Loaders, build_loaders
 from gateway.metrics import GatewayMetrics
 
@@ -24,6 +26,7 @@ class Services:
     backends: Backends
     nats: NATS | None
     metrics: GatewayMetrics
+    limits: RequestLimits = field(default_factory=RequestLimits)
 
 
 @dataclass(kw_only=True)
@@ -42,6 +45,8 @@ class GatewayContext:
     connection_params: dict[str, Any] = field(default_factory=dict)
     _caller: BackendCaller | None = None
     _loaders: Loaders | None = None
+    _deadline: float | None = None
+    _budget: float | None = None
 
     @property
     def settings(self) -> GatewaySettings:
@@ -63,11 +68,27 @@ class GatewayContext:
                 timeout=self.settings.rpc_timeout_seconds,
                 metrics=self.services.metrics,
             )
+            self._caller.deadline, self._caller.budget_seconds = self._deadline, self._budget
         return self._caller
 
     def start_operation(self) -> None:
-        """Forget cached loads: a WebSocket context lives for many operations, each must see fresh data."""
+        """Forget cached loads and start the operation's time budget.
+
+        A WebSocket context lives for many operations, each must see fresh data. An HTTP operation
+        gets the gateway's budget, shortened by the client's own `X-Request-Timeout-Ms` (read by the
+        view); a subscription lives as long as its client wants, so only per-call timeouts apply.
+        """
         self._loaders = None
+        budget: float | None = None
+        if self.request is not None and self.request.scope.get("type") == "http":
+            budget = self.services.limits.operation_seconds
+            client = self.request.scope.get("state", {}).get(CLIENT_TIMEOUT_KEY)
+            if client is not None:
+                budget = min(budget, client)
+        self._budget = budget
+        self._deadline = time.monotonic() + budget if budget is not None else None
+        if self._caller is not None:
+            self._caller.deadline, self._caller.budget_seconds = self._deadline, self._budget
 
     @property
     def loaders(self) -> Loaders:
@@ -77,3 +98,5 @@ class GatewayContext:
 
 
 GatewayInfo = Info[GatewayContext, None]
+# Where the view leaves the client's requested timeout (seconds) in the ASGI scope's state.
+CLIENT_TIMEOUT_KEY = "crm_client_timeout"

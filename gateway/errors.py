@@ -1,8 +1,9 @@
 """GraphQL errors with a stable `extensions.code`, and the mapping from backend gRPC statuses.
 
 Clients branch on `extensions.code`, never on messages: BAD_USER_INPUT (with `fields`), NOT_FOUND,
-CONFLICT (with `existingCustomerId`), FORBIDDEN, UNAUTHENTICATED, SERVICE_UNAVAILABLE (with `service`)
-and INTERNAL, whose message is deliberately generic so no internals leak.
+CONFLICT (with `existingCustomerId`), FORBIDDEN, UNAUTHENTICATED, SERVICE_UNAVAILABLE (with `service`),
+DEADLINE_EXCEEDED (with `budgetSeconds`), QUERY_TOO_COSTLY (with `cost` and `maximumCost`, see
+`gateway.cost`) and INTERNAL, whose message is deliberately generic so no internals leak.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ FORBIDDEN = "FORBIDDEN"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 INTERNAL = "INTERNAL"
+DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
 INTERNAL_MESSAGE = "internal error"
 # ErrorInfo metadata keys under which a service may name the record a duplicate collides with.
 _EXISTING_ID_KEYS = ("existing_customer_id", "customer_id", "existing_id")
@@ -57,6 +59,16 @@ def unauthenticated(message: str) -> GatewayError:
 def service_unavailable(service: str) -> GatewayError:
     return GatewayError(
         f"the {service} service is unavailable; try again shortly", code=SERVICE_UNAVAILABLE, service=service
+    )
+
+
+def deadline_exceeded(budget_seconds: float | None) -> GatewayError:
+    """The operation's time budget ran out before this part could be fetched."""
+    extra = {"budgetSeconds": round(budget_seconds, 3)} if budget_seconds is not None else {}
+    return GatewayError(
+        "the operation ran out of its time budget before this part could be fetched",
+        code=DEADLINE_EXCEEDED,
+        **extra,
     )
 
 

@@ -1,23 +1,33 @@
 """Prometheus metrics of the gateway: GraphQL operations, backend RPCs and errors by code.
 
 Each app owns its own registry, so several gateways in one process (tests) never collide and
-`/metrics` shows exactly this gateway's figures.
+`/metrics` shows exactly this gateway's figures. Operation names are chosen by clients, so they
+become label values only while the set is small (`MAX_OPERATION_LABELS` well-formed names, first
+come first served); any other name is counted under `other`, keeping the series count bounded.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+import re
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
 
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+MAX_OPERATION_LABELS = 200
+OTHER_OPERATION = "other"
+ANONYMOUS_OPERATION = "anonymous"
+_OPERATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 class GatewayMetrics:
     """The counters and histograms the gateway updates; exposed in the text format on /metrics."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_operation_labels: int = MAX_OPERATION_LABELS) -> None:
+        self._max_operation_labels = max_operation_labels
+        self._operation_labels: set[str] = set()
         self.registry = CollectorRegistry(auto_describe=True)
         self.operations = Counter(
             "crm_gateway_graphql_operations",
@@ -51,12 +61,36 @@ class GatewayMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.disconnects = Counter(
+            "crm_gateway_client_disconnects",
+            "HTTP operations cancelled because the client went away before the answer (their RPCs too)",
+            registry=self.registry,
+        )
+        self.backend_up = Gauge(
+            "crm_gateway_backend_up",
+            "1 while a backend's gRPC health check reports SERVING, 0 otherwise (checked every few seconds)",
+            ["service"],
+            registry=self.registry,
+        )
+
+    def operation_label(self, name: str | None) -> str:
+        """The label value for a client-chosen operation name: itself while the set is small, else `other`."""
+        if not name:
+            return ANONYMOUS_OPERATION
+        if name in self._operation_labels:
+            return name
+        if len(self._operation_labels) >= self._max_operation_labels or not _OPERATION_NAME.fullmatch(name):
+            return OTHER_OPERATION
+        self._operation_labels.add(name)
+        return name
 
     def observe_rpc(self, *, service: str, method: str, code: str, seconds: float) -> None:
         self.rpcs.labels(service, method, code).inc()
         self.rpc_seconds.labels(service, method).observe(seconds)
 
-    def observe_operation(self, *, operation: str, kind: str, ok: bool, seconds: float) -> None:
+    def observe_operation(self, *, operation: str | None, kind: str, ok: bool, seconds: float) -> None:
+        """Count one operation; `operation` is the client's name, bounded by `operation_label`."""
+        operation = self.operation_label(operation)
         self.operations.labels(operation, kind, "ok" if ok else "error").inc()
         self.operation_seconds.labels(operation, kind).observe(seconds)
 

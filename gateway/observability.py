@@ -1,9 +1,10 @@
-"""One schema extension per operation: a trace span, metrics, and the error policy.
+"""One schema extension per operation: a trace span, metrics, the cost limit and the error policy.
 
 The span (`graphql <operation>`) is current while resolvers run, so backend calls (and the NATS
 publishes and consumers behind them) join the operation's trace. Errors leave with a stable
 `extensions.code`; anything unexpected is logged and replaced by a generic INTERNAL error, so
-clients never see stack traces or internal messages.
+clients never see stack traces or internal messages. The operation's cost (`gateway.cost`) is
+checked after validation and before execution, so a refused operation calls no backend.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import logging
 import time
 from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import FragmentDefinitionNode, GraphQLError, get_operation_ast
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from common.telemetry import tracer
+from gateway.cost import operation_cost, too_costly
 from gateway.errors import INTERNAL, INTERNAL_MESSAGE, SERVICE_UNAVAILABLE, error_code
 from gateway.metrics import GatewayMetrics
 
@@ -52,9 +54,25 @@ def classify_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
 class OperationObserver(SchemaExtension):
     """Trace, time and count each operation; normalise its errors. Built per request via `factory`."""
 
-    def __init__(self, *, metrics: GatewayMetrics | None) -> None:
+    def __init__(self, *, metrics: GatewayMetrics | None, max_cost: int | None = None) -> None:
         super().__init__()
         self._metrics = metrics
+        self._max_cost = max_cost
+
+    def on_execute(self) -> Iterator[None]:
+        """Refuse an operation that would cost more than the maximum before any resolver runs."""
+        ctx = self.execution_context
+        document = ctx.graphql_document
+        if self._max_cost is not None and document is not None:
+            operation = get_operation_ast(document, ctx.operation_name)
+            if operation is not None:
+                fragments = {
+                    d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+                }
+                cost = operation_cost(ctx.schema._schema, operation, fragments, ctx.variables)
+                if cost > self._max_cost:
+                    raise too_costly(cost, self._max_cost)
+        yield
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
@@ -99,7 +117,7 @@ class OperationObserver(SchemaExtension):
             for error in errors:
                 self._metrics.errors.labels(error_code(error) or INTERNAL).inc()
             self._metrics.observe_operation(
-                operation=name, kind=kind, ok=not errors, seconds=time.perf_counter() - started
+                operation=ctx.operation_name, kind=kind, ok=not errors, seconds=time.perf_counter() - started
             )
 
 

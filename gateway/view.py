@@ -4,6 +4,9 @@ Plain HTTP requests are authenticated before strawberry sees them: without a val
 the answer is HTTP 401 with a GraphQL error (`extensions.code = UNAUTHENTICATED`) and nothing is
 executed. Opening GraphiQL in a browser needs no token. A WebSocket (graphql-transport-ws) is
 authenticated by the `Authorization` entry of its connection_init payload; a bad one is refused.
+Before strawberry sees an HTTP request its body is read within the size limit and its optional
+`X-Request-Timeout-Ms` is checked; the operation is cancelled if the client disconnects
+(`gateway.http_limits`).
 """
 
 from __future__ import annotations
@@ -22,8 +25,17 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from gateway.auth import AuthError, principal_from_headers
-from gateway.context import GatewayContext, Services
+from gateway.context import CLIENT_TIMEOUT_KEY, GatewayContext, Services
 from gateway.errors import UNAUTHENTICATED
+from gateway.http_limits import (
+    CLIENT_TIMEOUT_HEADER,
+    BodyTooLarge,
+    bad_timeout_header,
+    client_timeout_seconds,
+    payload_too_large,
+    read_body,
+    run_until_disconnect,
+)
 
 PRINCIPAL_KEY = "crm_principal"
 
@@ -68,7 +80,29 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                     await unauthenticated_response(str(err))(scope, receive, send)
                     return
                 scope["state"][PRINCIPAL_KEY] = principal
+                await self._serve_http(services, scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
+
+    async def _serve_http(self, services: Services, scope: Scope, receive: Receive, send: Send) -> None:
+        """Body within the limit, client timeout checked, then the operation, cancelled on disconnect."""
+        request = Request(scope)
+        try:
+            scope["state"][CLIENT_TIMEOUT_KEY] = client_timeout_seconds(request.headers)
+        except ValueError:
+            await bad_timeout_header(request.headers.get(CLIENT_TIMEOUT_HEADER))(scope, receive, send)
+            return
+        limit = services.limits.max_body_bytes
+        try:
+            body = await read_body(scope, receive, limit=limit)
+        except BodyTooLarge:
+            services.metrics.errors.labels("PAYLOAD_TOO_LARGE").inc()
+            await payload_too_large(limit)(scope, receive, send)
+            return
+        if body is None:
+            return  # the client left while sending
+        if await run_until_disconnect(super().__call__, scope, body, receive, send):
+            services.metrics.disconnects.inc()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> GatewayContext:
         state = request.scope["state"]

@@ -6,13 +6,19 @@ from tests.e2e.graphql import CUSTOMER_VIEW, create_customer, gql, ok
 from tests.support.stack import Stack
 
 
-async def test_probes_report_live_and_ready_with_each_backend(stack: Stack) -> None:
+async def test_probes_report_live_and_ready_and_backends_each_serving(stack: Stack) -> None:
     async with stack.anonymous() as client:
         live = await client.get("/healthz")
         ready = await client.get("/readyz")
+        backends = await client.get("/backends")
+        metrics = (await client.get("/metrics")).text
     assert live.status_code == 200
     assert ready.status_code == 200
-    assert ready.json()["backends"] == {s: "SERVING" for s in ("tags", "journey", "intent", "leads")}
+    assert ready.json() == {"ready": True, "nats": "connected"}
+    assert backends.status_code == 200
+    assert backends.json()["backends"] == {s: "SERVING" for s in ("tags", "journey", "intent", "leads")}
+    for service in ("tags", "journey", "intent", "leads"):
+        assert f'crm_gateway_backend_up{{service="{service}"}} 1.0' in metrics
 
 
 async def test_metrics_count_operations_backend_rpcs_and_errors(stack: Stack) -> None:

@@ -2,7 +2,8 @@
 
 `running_stack(...)` starts tags, journey, intent and leads in-process (real gRPC servers on free
 ports, real NATS and MongoDB from the session fixtures), then the gateway under uvicorn on a free
-port, waits until `/readyz` says all four are SERVING, and stops everything in reverse order.
+port, waits until `/backends` says all four are SERVING (`/readyz` speaks for the gateway alone),
+and stops everything in reverse order.
 Tests talk to it only over HTTP and WebSocket, as a front end would.
 """
 
@@ -22,6 +23,7 @@ from common.config import GatewaySettings, Settings
 from common.service import RunningService, ServiceDefinition, start_service
 from gateway.app import create_app
 from gateway.auth import issue_token
+from gateway.limits import RequestLimits
 from tests.conftest import TEST_TOKEN
 
 SERVICE_ORDER = ("leads", "tags", "intent", "journey")
@@ -71,23 +73,75 @@ def definition_of(service: str) -> ServiceDefinition:
     return definition
 
 
-async def _wait_until_ready(base_url: str, *, within: float = 15.0) -> None:
+async def wait_for_backends(base_url: str, *, within: float = 15.0) -> None:
+    """Until the gateway's `/backends` is 200: all four services answer their health checks."""
     async with httpx.AsyncClient(base_url=base_url, timeout=2) as client:
         deadline = asyncio.get_running_loop().time() + within
         last: Any = None
         while asyncio.get_running_loop().time() < deadline:
             with contextlib.suppress(httpx.HTTPError):
-                reply = await client.get("/readyz")
+                reply = await client.get("/backends")
                 if reply.status_code == 200:
                     return
                 last = reply.json()
             await asyncio.sleep(0.05)
-    raise TimeoutError(f"gateway not ready after {within}s: {last}")
+    raise TimeoutError(f"backends not all serving after {within}s: {last}")
+
+
+def gateway_settings(
+    *, peers: dict[str, str], nats_url: str, namespace: str, **overrides: Any
+) -> GatewaySettings:
+    """Gateway settings for tests: the e2e JWT secret and issuer, the test internal token."""
+    values: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "jwt_secret": JWT_SECRET,
+        "jwt_issuer": JWT_ISSUER,
+        "internal_token": TEST_TOKEN,
+        "peers": peers,
+        "nats_url": nats_url,
+        "subject_root": namespace,
+    }
+    values.update(overrides)
+    return GatewaySettings(**values)
+
+
+@contextlib.asynccontextmanager
+async def serving_gateway(
+    settings: GatewaySettings, *, limits: RequestLimits | None = None
+) -> AsyncIterator[int]:
+    """The gateway under uvicorn on a free port (yielded) until the block ends."""
+    config = uvicorn.Config(
+        create_app(settings, limits=limits or RequestLimits()),
+        host="127.0.0.1",
+        port=0,
+        ws="websockets-sansio",
+        lifespan="on",
+        log_config=None,
+        log_level="warning",
+    )
+    server = _InProcessServer(config)
+    serving = asyncio.create_task(server.serve(), name="gateway")
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()  # raises what stopped the gateway from starting
+                raise RuntimeError("gateway exited during start-up")
+            await asyncio.sleep(0.01)
+        yield int(server.servers[0].sockets[0].getsockname()[1])
+    finally:
+        await _shutdown(server, serving)
 
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    *, settings_for: Callable[..., Settings], namespace: str, nats_url: str, rpc_timeout: float = 3.0
+    *,
+    settings_for: Callable[..., Settings],
+    namespace: str,
+    nats_url: str,
+    rpc_timeout: float = 3.0,
+    limits: RequestLimits | None = None,
+    **gateway_overrides: Any,
 ) -> AsyncIterator[Stack]:
     """Start the four services and the gateway; yield a `Stack`; stop all of it in reverse order."""
     async with contextlib.AsyncExitStack() as exits:
@@ -97,37 +151,16 @@ async def running_stack(
             running[service] = started
             exits.push_async_callback(_stop_quietly, started)
 
-        settings = GatewaySettings(
-            host="127.0.0.1",
-            port=0,
-            jwt_secret=JWT_SECRET,
-            jwt_issuer=JWT_ISSUER,
-            internal_token=TEST_TOKEN,
+        settings = gateway_settings(
             peers={name: f"127.0.0.1:{svc.port}" for name, svc in running.items()},
             nats_url=nats_url,
-            subject_root=namespace,
+            namespace=namespace,
             rpc_timeout_seconds=rpc_timeout,
+            **gateway_overrides,
         )
-        config = uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=0,
-            ws="websockets-sansio",
-            lifespan="on",
-            log_config=None,
-            log_level="warning",
-        )
-        server = _InProcessServer(config)
-        serving = asyncio.create_task(server.serve(), name="gateway")
-        exits.push_async_callback(_shutdown, server, serving)
-        while not server.started:
-            if serving.done():
-                serving.result()  # raises what stopped the gateway from starting
-                raise RuntimeError("gateway exited during start-up")
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
+        port = await exits.enter_async_context(serving_gateway(settings, limits=limits))
         base_url = f"http://127.0.0.1:{port}"
-        await _wait_until_ready(base_url)
+        await wait_for_backends(base_url)
         yield Stack(
             base_url=base_url,
             ws_url=f"ws://127.0.0.1:{port}/graphql",

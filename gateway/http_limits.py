@@ -1,0 +1,133 @@
+"""What an HTTP request to `/graphql` may take, enforced on the ASGI messages themselves.
+
+- The body is read here, chunk by chunk, up to the limit: a larger `Content-Length` is answered 413
+  before a byte is read, and a streamed (chunked) body is cut off at the limit, so no request can
+  make the process hold more than `max_body_bytes` of it.
+- Once the body is in, the request runs as its own task while this module listens for the client
+  going away (`http.disconnect`); then the task is cancelled, and with it every backend call in
+  flight, instead of finishing work nobody will read.
+- `X-Request-Timeout-Ms` lets a client say how long it will wait; the operation's time budget is
+  the shorter of that and the gateway's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import Message, Receive, Scope, Send
+
+from gateway.errors import BAD_USER_INPUT
+
+PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+CLIENT_TIMEOUT_HEADER = "x-request-timeout-ms"
+Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BodyTooLarge(Exception):
+    """The request body is larger than the limit."""
+
+
+def _error(status: int, message: str, code: str, **extensions: Any) -> JSONResponse:
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
+    return JSONResponse(body, status_code=status)
+
+
+def payload_too_large(limit: int) -> JSONResponse:
+    return _error(
+        413,
+        f"the request body is larger than the maximum of {limit} bytes",
+        PAYLOAD_TOO_LARGE,
+        maximumBytes=limit,
+    )
+
+
+def client_timeout_seconds(headers: Headers) -> float | None:
+    """The client's `X-Request-Timeout-Ms` in seconds, None if absent; ValueError if malformed."""
+    raw = headers.get(CLIENT_TIMEOUT_HEADER)
+    if raw is None:
+        return None
+    millis = int(raw.strip())  # ValueError for anything but an integer
+    if millis <= 0:
+        raise ValueError(raw)
+    return millis / 1000
+
+
+def bad_timeout_header(raw: str | None) -> JSONResponse:
+    message = f"{CLIENT_TIMEOUT_HEADER} must be a positive integer of milliseconds, got {raw!r}"
+    return _error(400, message, BAD_USER_INPUT, fields=[{"field": CLIENT_TIMEOUT_HEADER, "message": message}])
+
+
+async def read_body(scope: Scope, receive: Receive, *, limit: int) -> bytes | None:
+    """The whole body, at most `limit` bytes; BodyTooLarge beyond; None if the client left."""
+    declared = Headers(scope=scope).get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def run_until_disconnect(
+    handler: Handler, scope: Scope, body: bytes, receive: Receive, send: Send
+) -> bool:
+    """Run `handler` on the already-read `body`; cancel it if the client disconnects first.
+
+    Returns True when the client went away and the handler was cancelled.
+    """
+    gone = asyncio.Event()
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    answered = False
+
+    async def sending(message: Message) -> None:
+        nonlocal answered
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            answered = True
+        await send(message)
+
+    handling = asyncio.ensure_future(handler(scope, replay, sending))
+    listening = asyncio.ensure_future(receive())
+    try:
+        await asyncio.wait((handling, listening), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        handling.cancel()
+        listening.cancel()
+        raise
+    if handling.done():
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+        handling.result()
+        return False
+    message = listening.result()
+    if answered or message.get("type") != "http.disconnect":
+        await handling  # the answer is out (the server reports that as a disconnect): let it finish
+        return False
+    gone.set()
+    handling.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await handling
+    return True

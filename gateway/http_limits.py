@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -82,15 +81,21 @@ async def read_body(scope: Scope, receive: Receive, *, limit: int) -> bytes | No
             return b"".join(chunks)
 
 
+LISTEN_AFTER_SECONDS = 0.02
+
+
 async def run_until_disconnect(
     handler: Handler, scope: Scope, body: bytes, receive: Receive, send: Send
 ) -> bool:
     """Run `handler` on the already-read `body`; cancel it if the client disconnects first.
 
-    Returns True when the client went away and the handler was cancelled.
+    The handler runs in the calling task. An operation still running after `LISTEN_AFTER_SECONDS`
+    gets a small task listening for the disconnect, which cancels the caller if it comes before the
+    answer is out (quick answers, most of them, pay only for a timer). Returns True when that happened.
     """
     gone = asyncio.Event()
     delivered = False
+    answered = False
 
     async def replay() -> Message:
         nonlocal delivered
@@ -100,34 +105,37 @@ async def run_until_disconnect(
         await gone.wait()
         return {"type": "http.disconnect"}
 
-    answered = False
-
     async def sending(message: Message) -> None:
         nonlocal answered
         if message["type"] == "http.response.body" and not message.get("more_body", False):
             answered = True
         await send(message)
 
-    handling = asyncio.ensure_future(handler(scope, replay, sending))
-    listening = asyncio.ensure_future(receive())
+    running = asyncio.current_task()
+    assert running is not None
+    listening: list[asyncio.Future[None]] = []
+
+    async def listen() -> None:
+        message = await receive()
+        # After the answer the server reports "disconnect" too: only an earlier one cancels.
+        if message.get("type") == "http.disconnect" and not answered:
+            gone.set()
+            running.cancel()
+
+    def start_listening() -> None:
+        if not answered:
+            listening.append(asyncio.ensure_future(listen()))
+
+    timer = asyncio.get_running_loop().call_later(LISTEN_AFTER_SECONDS, start_listening)
     try:
-        await asyncio.wait((handling, listening), return_when=asyncio.FIRST_COMPLETED)
-    except BaseException:
-        handling.cancel()
-        listening.cancel()
-        raise
-    if handling.done():
-        listening.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listening
-        handling.result()
-        return False
-    message = listening.result()
-    if answered or message.get("type") != "http.disconnect":
-        await handling  # the answer is out (the server reports that as a disconnect): let it finish
-        return False
-    gone.set()
-    handling.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await handling
-    return True
+        await handler(scope, replay, sending)
+    except asyncio.CancelledError:
+        if not gone.is_set():
+            raise  # cancelled from outside (shutdown), not by the client leaving
+        running.uncancel()
+        return True
+    finally:
+        timer.cancel()
+        for task in listening:
+            task.cancel()
+    return False

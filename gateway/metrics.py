@@ -77,6 +77,8 @@ class GatewayMetrics:
         """The label value for a client-chosen operation name: itself while the set is small, else `other`."""
         if not name:
             return ANONYMOUS_OPERATION
+        if not isinstance(name, str):
+            return OTHER_OPERATION
         if name in self._operation_labels:
             return name
         if len(self._operation_labels) >= self._max_operation_labels or not _OPERATION_NAME.fullmatch(name):

@@ -3,36 +3,28 @@
 Resolvers are thin: validate what the gateway can check without a backend (ids, page sizes, batch
 sizes), call the owning service, and convert. The per-part resolution of `Customer` lives in
 `gateway.types.customer`, the conversation fields in `gateway.conversation_schema` (mixed in here);
-the document limits are validation rules built once per schema (`gateway.limits`), the cost limit
-lives in the one per-operation extension (`gateway.observability`), and parsing and validation are
-cached, so a repeated document is parsed and validated once.
+the document limits are validation rules built once per schema (`gateway.limits`); the cost limit,
+the caches, tracing and metrics are in `gateway.execution.GatewaySchema`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from functools import partial
-from typing import Any
 
 import strawberry
 from crm.intent.v1 import intent_pb2
 from crm.journey.v1 import journey_pb2
 from crm.leads.v1 import leads_pb2
 from crm.tags.v1 import tags_pb2
-from graphql import ASTValidationRule, GraphQLError, specified_rules
-from strawberry.extensions import ParserCache, ValidationCache
-from strawberry.types import ExecutionContext, ExecutionResult
-from strawberry.types.execution import PreExecutionError
-from strawberry.types.graphql import OperationType
 
 from common.config import GatewaySettings
 from gateway.context import GatewayInfo
 from gateway.conversation_schema import ConversationMutation, ConversationQuery, ConversationSubscription
 from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
-from gateway.limits import check_request_text, document_rules
+from gateway.execution import GatewaySchema
+from gateway.limits import document_rules
 from gateway.metrics import GatewayMetrics
-from gateway.observability import OperationObserver, log_errors
 from gateway.paging import page_after
 from gateway.subscriptions import domain_events
 from gateway.types.customer import Customer, CustomerConnection, CustomerEdge
@@ -158,88 +150,13 @@ class Subscription(ConversationSubscription):
                 yield CustomerEvent.from_cloudevent(event)
 
 
-class GatewaySchema(strawberry.federation.Schema):
-    """The federation schema with the gateway's limits and its error logging.
-
-    Every execution context gets the same rule classes (`document_rules`, built once) and the
-    token limit as a parse option, so the parser and validation caches hit for a repeated document.
-    Text that is not valid Unicode is refused before parsing, for queries and subscriptions alike.
-    """
-
-    document_rules: tuple[type[ASTValidationRule], ...] = tuple(specified_rules)
-    max_tokens: int | None = None
-
-    def _create_execution_context(self, *args: Any, **kwargs: Any) -> ExecutionContext:
-        context = super()._create_execution_context(*args, **kwargs)
-        context.validation_rules = self.document_rules
-        if self.max_tokens is not None:
-            context.parse_options["max_tokens"] = self.max_tokens
-        return context
-
-    async def execute(
-        self,
-        query: str | None,
-        variable_values: dict[str, Any] | None = None,
-        context_value: Any | None = None,
-        root_value: Any | None = None,
-        operation_name: str | None = None,
-        allowed_operation_types: Iterable[OperationType] | None = None,
-        operation_extensions: dict[str, Any] | None = None,
-    ) -> ExecutionResult:
-        if error := check_request_text(query, variable_values, operation_name):
-            return PreExecutionError(data=None, errors=[error])
-        return await super().execute(
-            query,
-            variable_values,
-            context_value,
-            root_value,
-            operation_name,
-            allowed_operation_types,
-            operation_extensions,
-        )
-
-    async def stream(
-        self,
-        query: str | None,
-        variable_values: dict[str, Any] | None = None,
-        context_value: Any | None = None,
-        root_value: Any | None = None,
-        operation_name: str | None = None,
-        operation_extensions: dict[str, Any] | None = None,
-        allowed_operation_types: Iterable[OperationType] | None = None,
-    ) -> Any:
-        if error := check_request_text(query, variable_values, operation_name):
-            return PreExecutionError(data=None, errors=[error])
-        return await super().stream(
-            query,
-            variable_values,
-            context_value,
-            root_value,
-            operation_name,
-            operation_extensions,
-            allowed_operation_types,
-        )
-
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        log_errors(errors)
-
-
 def build_schema(settings: GatewaySettings, *, metrics: GatewayMetrics | None = None) -> GatewaySchema:
     """The federation schema with limits from `settings`; `metrics` None leaves metrics off (printing)."""
-    schema = GatewaySchema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        extensions=[
-            partial(OperationObserver, metrics=metrics, max_cost=settings.max_cost),
-            ParserCache,
-            ValidationCache,
-        ],
-    )
+    schema = GatewaySchema(query=Query, mutation=Mutation, subscription=Subscription)
     schema.document_rules = document_rules(
         max_depth=settings.max_query_depth, max_aliases=settings.max_aliases
     )
     schema.max_tokens = settings.max_tokens
+    schema.max_cost = settings.max_cost
+    schema.metrics = metrics
     return schema

@@ -2,7 +2,7 @@
 
 Starts nats-server (JetStream) and the nx-27017 MongoDB stand-in unless `NATS_URL` / `MONGODB_URI`
 point elsewhere, then the four services and the gateway as child processes on 127.0.0.1 (logs in
-`.run/logs/<name>.log`), waits for the gateway's `/readyz`, seeds the `demo` tenant (idempotent),
+`.run/logs/<name>.log`), waits for the gateway's `/backends`, seeds the `demo` tenant (idempotent),
 prints how to make a first query, and watches the children: one that dies is reported with the tail
 of its log while the rest keep running. Ctrl-C or SIGTERM stops the services and the gateway first,
 then NATS and MongoDB.
@@ -251,7 +251,7 @@ def banner(plan: Plan, *, ready_seconds: float, seed_line: str) -> str:
     return f"""
   {seed_line}
 
-  CRM stack ready in {ready_seconds:.1f}s (to /readyz 200) — tenant "{TENANT}"
+  CRM stack ready in {ready_seconds:.1f}s (to /backends 200) — tenant "{TENANT}"
   GraphQL:   {url}   (GraphiQL: open it in a browser)
   Token:     make token TENANT={TENANT} ROLES=admin
   Try:       curl -s {url} -H "Authorization: Bearer $(make -s token TENANT={TENANT} ROLES=admin)" \\
@@ -263,14 +263,14 @@ def banner(plan: Plan, *, ready_seconds: float, seed_line: str) -> str:
 
 
 async def start_apps(plan: Plan, base_env: dict[str, str], apps: list[Child], stop: asyncio.Event) -> None:
-    """Start the services and the gateway, and wait for `/readyz`; on failure show every log's tail."""
+    """Start the services and the gateway, and wait for `/backends`; on failure show every log's tail."""
     apps.extend(app_children(plan, base_env))
     for child in apps:
         child.start()
     print(f"starting tags, journey, intent, leads and the gateway (logs in {LOG_DIR.relative_to(ROOT)}/) …")
     try:
         await wait_ready(
-            f"http://127.0.0.1:{plan.gateway_port}/readyz", apps, within=READY_TIMEOUT, stop=stop
+            f"http://127.0.0.1:{plan.gateway_port}/backends", apps, within=READY_TIMEOUT, stop=stop
         )
     except LaunchError:
         if not stop.is_set():

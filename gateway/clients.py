@@ -5,7 +5,9 @@ Channels are opened once per process (in the app lifespan) and shared by all req
 every call as metadata, next to the internal token and a deadline. The deadline of each call is the
 shorter of the per-call timeout and what is left of the operation's budget (`deadline`), so a slow
 operation cannot outlive its client; when the client goes away the view cancels the operation, and
-with it every call in flight (grpc.aio cancels an awaited call on the server too).
+with it every call in flight (grpc.aio cancels an awaited call on the server too). One operation
+has at most `CALLS_IN_FLIGHT` calls outstanding: a page asking for one call per customer queues its
+own calls instead of filling the backends' queues ahead of everybody else's.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from gateway.auth import Principal
 from gateway.errors import deadline_exceeded, from_rpc_error
 from gateway.metrics import GatewayMetrics
 
+# Enough for the four batched parts of a page to load at once, few enough to leave room for others.
+CALLS_IN_FLIGHT = 4
 _STUBS: dict[str, Any] = {
     "tags": tags_pb2_grpc.TagsServiceStub,
     "journey": journey_pb2_grpc.JourneyServiceStub,
@@ -82,6 +86,7 @@ class BackendCaller:
         # time.monotonic() by which the whole operation must be done; None: per-call timeout only.
         self.deadline: float | None = None
         self.budget_seconds: float | None = None
+        self._slots = asyncio.Semaphore(CALLS_IN_FLIGHT)
 
     def _call_timeout(self) -> tuple[float, bool]:
         """(timeout for the next call, whether it is the operation budget rather than the per-call one)."""
@@ -92,6 +97,10 @@ class BackendCaller:
 
     async def call(self, service: str, method: str, request: Any) -> Any:
         """Call `service.method(request)`; a failed call raises the mapped GatewayError."""
+        async with self._slots:
+            return await self._call(service, method, request)
+
+    async def _call(self, service: str, method: str, request: Any) -> Any:
         rpc = getattr(self._backends.stubs[service], method)
         timeout, by_budget = self._call_timeout()
         if timeout <= 0:

@@ -87,6 +87,22 @@ def _url(schemes: tuple[str, ...]) -> AfterValidator:
     return AfterValidator(check)
 
 
+MONGO_HOST = re.compile(r"^(?:[A-Za-z0-9._%-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?$")
+
+
+def _mongo_uri(value: str) -> str:
+    """mongodb://[user:pass@]host[:port][,host[:port]…][/db][?options] or mongodb+srv://host…"""
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in ("mongodb", "mongodb+srv"):
+        raise ValueError(f"must be a URI like mongodb://host:port, got {value!r}")
+    hosts = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    for host in hosts.split(","):
+        match = MONGO_HOST.match(host)
+        if not match or (match["port"] and not 0 < int(match["port"]) < 65536):
+            raise ValueError(f"malformed host {host!r} in {value!r}")
+    return value
+
+
 def _finite(value: float) -> float:
     if not math.isfinite(value):
         raise ValueError("must be a finite number")
@@ -99,8 +115,9 @@ Port = Annotated[int, Field(ge=0, le=65535)]  # 0: any free port (tests)
 Seconds = Annotated[float, Field(gt=0), AfterValidator(_finite)]
 Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
 NatsUrl = Annotated[str, _url(("nats", "tls", "ws", "wss"))]
-MongoUri = Annotated[str, _url(("mongodb", "mongodb+srv"))]
+MongoUri = Annotated[str, AfterValidator(_mongo_uri)]
 HttpUrl = Annotated[str, _url(("https", "http"))]
+CREDENTIALS = re.compile(r"//[^/@\s,']*@")
 ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9._-]+|\[[0-9A-Fa-f:]+\]):(?P<port>\d{1,5})$")
 
 
@@ -200,7 +217,12 @@ def describe(cls: type, err: ValidationError) -> str:
         message = problem["msg"].removeprefix("Value error, ")
         shown = "" if secret or repr(problem["input"]) in message else f" (got {problem['input']!r})"
         lines.append(f"environment variable {variable}: {message}{shown}")
-    return "; ".join(lines)
+    return redact("; ".join(lines))
+
+
+def redact(text: str) -> str:
+    """Hide the credentials of URLs (`scheme://user:password@host`) in a message."""
+    return CREDENTIALS.sub("//***@", text)
 
 
 def is_loopback(url: str) -> bool:

@@ -246,3 +246,22 @@ def test_service_specific_configs_are_parsed_the_same_way() -> None:
                 IntentConfig.from_env({variable: bad})
     with pytest.raises(ConfigError, match="TAGS_CONVERSATION_MAX_FUTURE_SECONDS"):
         TagsConfig.from_env({"TAGS_CONVERSATION_MAX_FUTURE_SECONDS": "-3"})
+
+
+def test_mongodb_seed_lists_and_srv_uris_are_accepted() -> None:
+    for uri in (
+        "mongodb://mongo-0.mongo:27017,mongo-1.mongo:27017,mongo-2.mongo:27017/?replicaSet=rs0",
+        "mongodb+srv://cluster0.example.net/?retryWrites=true",
+        "mongodb://user:pw@db/crm",
+    ):
+        assert Settings.from_env("tags", {"MONGODB_URI": uri}).mongodb_uri == uri
+
+
+def test_credentials_in_a_malformed_url_are_not_echoed() -> None:
+    for variable, value in (
+        ("MONGODB_URI", "mongodb://admin:hunter2@db:port/x"),
+        ("NATS_URL", "nats://u:hunter2@n:x"),
+    ):
+        with pytest.raises(ConfigError, match=variable) as caught:
+            Settings.from_env("tags", {variable: value})
+        assert "hunter2" not in str(caught.value)

@@ -188,10 +188,14 @@ class GatewaySettings:
         _stop_on(_secret_problems(self) + self._jwt_problems())
 
     def _jwt_problems(self) -> list[str]:
+        problems: list[str] = []
+        if self.jwt_jwks_url and self.env is not Environment.PRODUCTION:  # production names them below
+            for variable, value in (("JWT_ISSUER", self.jwt_issuer), ("JWT_AUDIENCE", self.jwt_audience)):
+                if not value:
+                    problems.append(f"environment variable {variable} is required with JWT_JWKS_URL")
         if self.env is Environment.DEVELOPMENT:
-            return []
+            return problems
         where = f"CRM_ENV={self.env.value}"
-        problems = []
         if self.jwt_secret == DEV_JWT_SECRET:
             problems.append(
                 f"environment variable JWT_SECRET must not be the public development value when {where}"

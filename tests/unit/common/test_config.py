@@ -265,3 +265,13 @@ def test_credentials_in_a_malformed_url_are_not_echoed() -> None:
         with pytest.raises(ConfigError, match=variable) as caught:
             Settings.from_env("tags", {variable: value})
         assert "hunter2" not in str(caught.value)
+
+
+def test_jwks_verification_needs_an_issuer_and_an_audience_in_any_environment() -> None:
+    with pytest.raises(ConfigError, match="JWT_AUDIENCE is required with JWT_JWKS_URL"):
+        GatewaySettings.from_env({"JWT_JWKS_URL": "http://127.0.0.1:9999/jwks"})
+    test_env = {"CRM_ENV": "test", "INTERNAL_TOKEN": SECRET, "JWT_JWKS_URL": "https://idp/jwks"}
+    with pytest.raises(ConfigError, match="JWT_ISSUER is required with JWT_JWKS_URL"):
+        GatewaySettings.from_env({**test_env, "JWT_AUDIENCE": "crm"})
+    settings = GatewaySettings.from_env({**test_env, "JWT_AUDIENCE": "crm", "JWT_ISSUER": "https://idp/"})
+    assert settings.hs256_secret is None  # a JWKS URL turns HS256 off, whatever the environment

@@ -190,8 +190,8 @@ class GatewaySettings:
     def _jwt_problems(self) -> list[str]:
         problems: list[str] = []
         if self.jwt_jwks_url and self.env is not Environment.PRODUCTION:  # production names them below
-            for variable, value in (("JWT_ISSUER", self.jwt_issuer), ("JWT_AUDIENCE", self.jwt_audience)):
-                if not value:
+            for variable, given in (("JWT_ISSUER", self.jwt_issuer), ("JWT_AUDIENCE", self.jwt_audience)):
+                if not given:
                     problems.append(f"environment variable {variable} is required with JWT_JWKS_URL")
         if self.env is Environment.DEVELOPMENT:
             return problems

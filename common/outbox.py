@@ -7,6 +7,11 @@ writes one document atomically on a real replica set and on the local stand-in a
 change and the intent to publish are never separated: this outbox relies on single-document
 atomicity, not on multi-document transactions (which the stand-in does not isolate).
 
+The same mechanism carries documents that must exist once the change is made but live in another
+collection of the service's database (e.g. append-only history entries): `Outbox.insert(...)` makes
+a pending insert, stored and relayed like an event and applied idempotently (by `_id`), before the
+events that follow it.
+
 After the write succeeds the service calls `Outbox.publish(collection, doc_id, events)` (the fast
 path: publish now, then mark the events sent). If the process dies before that, or NATS is down, the
 events stay in the document and the relay (`Outbox.run`, one task per process, every replica) finds
@@ -33,10 +38,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import bson
+from bson.binary import Binary
 from nats.js import JetStreamContext
 from opentelemetry.trace import SpanKind
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from common import cloudevents
 from common.ids import new_id
@@ -75,11 +83,34 @@ class PendingEvent:
         }
 
 
+@dataclass(frozen=True, kw_only=True)
+class PendingInsert:
+    """A document to insert into `collection` once the change that stores this item is made."""
+
+    id: str
+    collection: str
+    document: dict[str, Any]
+    order: int
+
+    def stored(self) -> dict[str, Any]:
+        # BSON bytes keep every type (datetimes above all) exactly, on MongoDB and the stand-in alike.
+        return {
+            "kind": "insert",
+            "collection": self.collection,
+            "doc": Binary(bson.encode(self.document)),
+            "order": self.order,
+        }
+
+
+Pending = PendingEvent | PendingInsert
+_CODEC: bson.CodecOptions[dict[str, Any]] = bson.CodecOptions(tz_aware=True)
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def pending_set(events: Sequence[PendingEvent]) -> dict[str, Any]:
+def pending_set(events: Sequence[Pending]) -> dict[str, Any]:
     """Fields to merge into the `$set` of an update that also stores `events` (empty when none)."""
     if not events:
         return {}
@@ -162,17 +193,30 @@ class Outbox:
             subject=subject_id,
             event_id=event_id,
         )
-        self._order += 1
         return PendingEvent(
             id=envelope["id"],
             subject=self.subject(tenant, event),
             envelope=envelope,
-            order=_now_ms() * 1000 + self._order % 1000,
+            order=self._next_order(),
             headers=inject_headers({}),
         )
 
-    async def publish(self, collection: str, doc_id: str, events: Sequence[PendingEvent]) -> None:
-        """The fast path, after the write that stored `events` succeeded: publish them, mark them sent.
+    def insert(self, collection: str, document: dict[str, Any]) -> PendingInsert:
+        """A pending insert of `document` (which must have its own `_id`) into `collection`."""
+        if "_id" not in document:
+            raise ValueError("a pending insert needs the document's _id, so applying it twice is harmless")
+        return PendingInsert(
+            id=new_id("ins"), collection=collection, document=document, order=self._next_order()
+        )
+
+    def _next_order(self) -> int:
+        # Milliseconds then a counter: items of one write keep their order, later writes sort after.
+        self._order += 1
+        return _now_ms() * 1000 + self._order % 1000
+
+    async def publish(self, collection: str, doc_id: Any, events: Sequence[Pending]) -> None:
+        """The fast path, after the write that stored `events` succeeded: apply and publish them in
+        order, then mark them done.
 
         Never raises: the change is already stored, so a failure here only delays the events until
         the relay publishes them (it is logged).
@@ -180,8 +224,8 @@ class Outbox:
         if not events:
             return
         try:
-            for event in sorted(events, key=lambda e: e.order):
-                await self._send(event.id, event.stored())
+            for item in sorted(events, key=lambda e: e.order):
+                await self._apply(item.id, item.stored())
             await self._mark_sent(collection, doc_id, [e.id for e in events])
         except asyncio.CancelledError:
             raise
@@ -220,12 +264,20 @@ class Outbox:
             return 0
         pending: dict[str, Any] = dict(claimed.get(FIELD) or {})
         ordered = sorted(pending.items(), key=lambda item: int(item[1].get("order", 0)))
-        for event_id, stored in ordered:
-            await self._send(event_id, stored)
+        for item_id, stored in ordered:
+            await self._apply(item_id, stored)
         await self._mark_sent(collection, claimed["_id"], [event_id for event_id, _ in ordered])
         if ordered:
-            log.info("outbox relay published %d event(s) of %s/%s", len(ordered), collection, doc["_id"])
+            log.info("outbox relay completed %d item(s) of %s/%s", len(ordered), collection, doc["_id"])
         return len(ordered)
+
+    async def _apply(self, item_id: str, stored: Mapping[str, Any]) -> None:
+        if stored.get("kind") == "insert":
+            document = bson.decode(bytes(stored["doc"]), codec_options=_CODEC)
+            with contextlib.suppress(DuplicateKeyError):  # applied before a crash: nothing to do
+                await self._db[str(stored["collection"])].insert_one(document)
+            return
+        await self._send(item_id, stored)
 
     async def _send(self, event_id: str, stored: Mapping[str, Any]) -> None:
         subject = str(stored["subject"])

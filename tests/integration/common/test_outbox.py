@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -184,3 +185,24 @@ async def test_a_replace_carries_over_events_not_yet_published(
     assert replaced.modified_count == 1
     assert await outbox.relay_once() == 2
     assert [e["id"] for e in await published(jsc, namespace)] == [first.id, second.id]
+
+
+async def test_a_pending_insert_is_applied_once_before_the_event_that_follows_it(
+    js: tuple[NATS, JetStreamContext],
+    things: AsyncCollection[dict[str, Any]],
+    mongo_client: AsyncMongoClient[dict[str, Any]],
+    namespace: str,
+) -> None:
+    _, jsc = js
+    outbox = make_outbox(mongo_client, jsc, namespace, grace_seconds=0)
+    at = datetime(2026, 11, 27, 8, 30, 1, 250000, tzinfo=UTC)
+    entry = outbox.insert("history", {"_id": "h1", "tenant_id": "acme", "at": at, "what": "made"})
+    event = outbox.event(tenant="acme", event="made", data={"n": 1})
+    await things.insert_one({"_id": "a", "tenant_id": "acme", **pending_document([entry, event])})
+    # Applied once by a fast path that then died before marking, and again by the relay.
+    await outbox._apply(entry.id, entry.stored())
+    assert await outbox.relay_once() == 2
+
+    history = [d async for d in mongo_client[f"{namespace}_test"]["history"].find({})]
+    assert history == [{"_id": "h1", "tenant_id": "acme", "at": at, "what": "made"}]
+    assert [e["id"] for e in await published(jsc, namespace)] == [event.id]

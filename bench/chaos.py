@@ -235,8 +235,12 @@ async def load(
         while True:
             try:
                 async with grpc.aio.insecure_channel(stack.address("tags")) as ch:
-                    await tags_pb2_grpc.TagsServiceStub(ch).AssignTags(request, metadata=METADATA, timeout=5)
-                ledger.assignments += 1
+                    reply = await tags_pb2_grpc.TagsServiceStub(ch).AssignTags(
+                        request, metadata=METADATA, timeout=5
+                    )
+                # Values the reply says became active ("unchanged" ones changed nothing). A reply lost
+                # to a kill -9 after the write makes the retry "unchanged": stored may exceed this.
+                ledger.assignments += len(reply.assigned)
                 return
             except grpc.aio.AioRpcError:
                 ledger.retries["assignments"] += 1

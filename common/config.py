@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
@@ -96,7 +97,9 @@ def _secret_problems(settings: Any) -> list[str]:
         problems.append(
             f"environment variable INTERNAL_TOKEN must have at least {MIN_SECRET_LENGTH} characters"
         )
-    if settings.env is Environment.PRODUCTION:
+    # NATS credentials may also ride in the URL (nats://user:password@host), which common.bus honours.
+    url_login = urlsplit(settings.nats_url.split(",")[0]).password is not None
+    if settings.env is Environment.PRODUCTION and not url_login:
         for variable, value in (("NATS_USER", settings.nats_user), ("NATS_PASSWORD", settings.nats_password)):
             if not value:
                 problems.append(f"environment variable {variable} is required when {where}")

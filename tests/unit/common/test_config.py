@@ -275,3 +275,10 @@ def test_jwks_verification_needs_an_issuer_and_an_audience_in_any_environment() 
         GatewaySettings.from_env({**test_env, "JWT_AUDIENCE": "crm"})
     settings = GatewaySettings.from_env({**test_env, "JWT_AUDIENCE": "crm", "JWT_ISSUER": "https://idp/"})
     assert settings.hs256_secret is None  # a JWKS URL turns HS256 off, whatever the environment
+
+
+def test_production_nats_credentials_may_ride_in_the_url() -> None:
+    env = {"CRM_ENV": "prod", "INTERNAL_TOKEN": SECRET, "NATS_URL": "nats://tags:pw-0123456789@nats:4222"}
+    assert Settings.from_env("tags", env).nats_user == ""
+    with pytest.raises(ConfigError, match="NATS_PASSWORD is required"):
+        Settings.from_env("tags", {**env, "NATS_URL": "nats://tags@nats:4222", "NATS_USER": "tags"})

@@ -49,11 +49,6 @@ def pod_environment(objects: list[dict[str, Any]], deployment: str) -> dict[str,
     return env
 
 
-def with_nats_credentials(env: dict[str, str]) -> dict[str, str]:
-    # NATS users come with the bus lock-down (issue 7, point 4); until its manifests land, supply them.
-    return {"NATS_USER": "svc", "NATS_PASSWORD": "nats-password-0123456789", **env}
-
-
 def test_dev_overlay_runs_in_development(rendered: dict[str, list[dict[str, Any]]]) -> None:
     gateway = GatewaySettings.from_env(pod_environment(rendered["dev"], "gateway"))
     assert gateway.env is Environment.DEVELOPMENT
@@ -69,13 +64,12 @@ def test_prod_overlay_is_production_with_jwks_and_no_shared_jwt_secret(
 ) -> None:
     env = pod_environment(rendered["prod"], "gateway")
     assert "JWT_SECRET" not in env
-    gateway = GatewaySettings.from_env(with_nats_credentials(env))
+    gateway = GatewaySettings.from_env(env)
     assert gateway.env is Environment.PRODUCTION
     assert gateway.hs256_secret is None
     assert (gateway.jwt_jwks_url or "").startswith("https://")
     assert gateway.jwt_issuer and gateway.jwt_audience
     for service in SERVICES:
-        settings = Settings.from_env(
-            service, with_nats_credentials(pod_environment(rendered["prod"], service))
-        )
+        settings = Settings.from_env(service, pod_environment(rendered["prod"], service))
         assert (settings.env, settings.stream_replicas) == (Environment.PRODUCTION, 3)
+        assert (settings.nats_user, bool(settings.nats_password)) == (service, True)

@@ -20,6 +20,7 @@ import uvicorn
 
 from common.config import DEV_JWT_SECRET, GatewaySettings
 from gateway.app import create_app
+from tests.support.nats import SessionNats
 from tests.unit.gateway.jwks_server import AUDIENCE, ISSUER, Provider, SigningKey, serving
 
 RSA_KEY = SigningKey.rsa("rsa-1")
@@ -40,7 +41,8 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.fixture(scope="module")
-async def gateway_url(provider: Provider, nats_url: str) -> AsyncIterator[str]:
+async def gateway_url(provider: Provider, session_nats: SessionNats) -> AsyncIterator[str]:
+    nats_url, nats_user, nats_password = session_nats.login("gateway")
     settings = GatewaySettings(
         env="production",  # type: ignore[arg-type]  # parsed like CRM_ENV
         host="127.0.0.1",
@@ -50,8 +52,9 @@ async def gateway_url(provider: Provider, nats_url: str) -> AsyncIterator[str]:
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
         internal_token="prod-internal-token-0123456789abcdef",
-        nats_user="gateway",
-        nats_password="gateway-password",
+        # Production requires NATS credentials; an external test server without auth ignores these.
+        nats_user=nats_user or "gateway",
+        nats_password=nats_password or "unused-password",
         peers={svc: "127.0.0.1:9" for svc in ("tags", "journey", "intent", "leads")},
         nats_url=nats_url,
     )

@@ -82,7 +82,12 @@ class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer)
         if not tag_key:
             raise InvalidArgument("tag_key is required", field="tag_key")
         removed, definition = await self._ops.remove(
-            call.tenant, customer_id, tag_key, roles=acting_roles(call), actor=call.caller, reason=request.reason
+            call.tenant,
+            customer_id,
+            tag_key,
+            roles=acting_roles(call),
+            actor=call.caller,
+            reason=request.reason,
         )
         return tags_pb2.RemoveTagResponse(removed=convert.assignment_to_proto(removed, definition))
 

@@ -22,10 +22,10 @@ from crm.intent.v1 import intent_pb2, intent_pb2_grpc
 
 from common.config import Settings
 from common.context import CallContext
-from common.roles import PLATFORM
 from common.grpc_client import open_channel
 from common.ids import new_customer_id
 from common.local_servers import start_mongo_standin, start_nats
+from common.roles import PLATFORM
 from common.service import start_service
 from common.timeutil import to_timestamp, utcnow
 from services.intent.app import DEFINITION

@@ -3,8 +3,9 @@
 Plain HTTP requests are authenticated before strawberry sees them: without a valid Bearer token
 the answer is HTTP 401 with a GraphQL error (`extensions.code = UNAUTHENTICATED`) and nothing is
 executed; a token claiming the reserved `platform` role gets HTTP 403 (FORBIDDEN), see
-`gateway.permissions`. Opening GraphiQL in a browser needs no token. A WebSocket (graphql-transport-ws) is
-authenticated by the `Authorization` entry of its connection_init payload; a bad one is refused.
+`gateway.permissions`. Opening GraphiQL in a browser needs no token. A WebSocket
+(graphql-transport-ws) is authenticated by the `Authorization` entry of its connection_init
+payload; a bad or reserved-role token is refused.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from services.tags.heard.lexicon import Lexicon
 from services.tags.model import TagDef
 from tests.unit.tags.heard.builders import BRAND, SEDAN, SUV, enum, flag

@@ -74,6 +74,7 @@ class Settings:
     internal_token: str = DEV_INTERNAL_TOKEN
     peers: dict[str, str] = field(default_factory=dict)
     consumer_max_deliver: int = 5
+    ingest_max_message_bytes: int = 1024 * 1024
     log_level: str = "INFO"
 
     @property
@@ -101,6 +102,7 @@ class Settings:
             internal_token=_get(env, "INTERNAL_TOKEN", DEV_INTERNAL_TOKEN if dev else None),
             peers=_peers(env),
             consumer_max_deliver=_int(env, "CONSUMER_MAX_DELIVER", 5),
+            ingest_max_message_bytes=positive_int(env, "INGEST_MAX_MESSAGE_BYTES", 1024 * 1024),
             log_level=_get(env, "LOG_LEVEL", "INFO"),
         )
 

@@ -242,11 +242,6 @@ class ConsumerRunner:
 
     def _check(self, consumer: Consumer, msg: Msg) -> _Work | None:
         """The message as work for the handler, None when it needs no handler; raises when it is poison."""
-        delivered = _deliveries(msg)
-        if delivered > self._max_deliver:
-            # It was delivered before without an outcome (the process died in its handler, or its
-            # dead-letter publish failed): stop handing it to the handler.
-            raise InvalidArgument(f"delivered {delivered} times without being handled")
         relative = msg.subject.removeprefix(f"{self._root}.")
         if consumer.check_subject is not None:
             consumer.check_subject(relative)
@@ -256,6 +251,11 @@ class ConsumerRunner:
         if not isinstance(event["id"], str):
             raise InvalidArgument("CloudEvent id must be a string")
         tenant = _tenant_of(msg.subject, event)
+        delivered = _deliveries(msg)
+        if delivered > self._max_deliver:
+            # Delivered before without an outcome (the process died in its handler, or the dead-letter
+            # publish failed): stop handing it to the handler.
+            raise InvalidArgument(f"delivered {delivered} times without being handled")
         return _Work(msg, tenant, event, applied_key(consumer.durable, tenant, event["id"]))
 
     async def _apply(self, consumer: Consumer, w: _Work) -> bool:

@@ -4,39 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from common import bus, cloudevents
 from common.consumers import ConsumerRunner
 from common.errors import InvalidArgument
 from common.telemetry import tracer
-from tests.support.events import connect, subscribe
-
-
-@pytest.fixture
-async def js(nats_url: str, namespace: str) -> AsyncIterator[tuple[NATS, JetStreamContext]]:
-    nc = await connect(nats_url)
-    jsc = nc.jetstream()
-    await bus.ensure_streams(jsc, root=namespace)
-    try:
-        yield nc, jsc
-    finally:
-        for kind in ("evt", "in", "dlq"):
-            await jsc.delete_stream(bus.stream_name(namespace, kind))
-        await nc.close()
-
-
-@pytest.fixture
-def db(mongo_client: AsyncMongoClient[dict[str, Any]], namespace: str) -> AsyncDatabase[dict[str, Any]]:
-    return mongo_client[f"{namespace}_test"]
+from tests.support.events import subscribe
 
 
 def event(tenant: str = "acme", **data: Any) -> dict[str, Any]:

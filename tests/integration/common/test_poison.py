@@ -76,7 +76,9 @@ async def consuming(
             handled.changed.notify_all()
 
     runner = ConsumerRunner(jsc, root=namespace, service="test", db=db, max_deliver=3)
-    await runner.start(bus.Consumer(durable="poison", stream_kind="in", filter_subject="in.>", handler=handler))
+    await runner.start(
+        bus.Consumer(durable="poison", stream_kind="in", filter_subject="in.>", handler=handler)
+    )
     try:
         yield handled
     finally:
@@ -126,9 +128,7 @@ async def test_a_dead_letter_record_stays_small_whatever_the_message(
 
     await nc.subscribe(f"{namespace}.dlq.test", cb=sized)
     # Worst case for escaping: every byte a control byte, an error that quotes the subject, long headers.
-    await jsc.publish(
-        f"{namespace}.in.acme." + "x" * 200, CONTROL_BYTES, headers={"X-Huge": "h" * 60_000}
-    )
+    await jsc.publish(f"{namespace}.in.acme." + "x" * 200, CONTROL_BYTES, headers={"X-Huge": "h" * 60_000})
     async with asyncio.timeout(10):
         await arrived.wait()
     assert dlq_sizes[0] <= deadletter.MAX_RECORD_BYTES

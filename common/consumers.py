@@ -63,7 +63,8 @@ class _Loop:
     sub: JetStreamContext.PullSubscription
     task: asyncio.Task[None] | None = None
     heartbeat: float = field(default_factory=time.monotonic)  # last fetch attempt or message finished
-    problem: str = ""  # set when restarted; cleared by the next completed fetch
+    problem: str = ""  # set when restarted; cleared by a completed fetch once `report_for` has passed
+    problem_at: float = 0.0
 
 
 class ConsumerRunner:
@@ -78,6 +79,7 @@ class ConsumerRunner:
         db: AsyncDatabase[dict[str, Any]],
         max_deliver: int = 5,
         stall_after: float = 90.0,
+        report_for: float = 5.0,
         fetch_timeout: float = 1.0,
     ) -> None:
         self._js = js
@@ -85,6 +87,9 @@ class ConsumerRunner:
         self._service = service
         self._max_deliver = max_deliver
         self._stall_after = stall_after
+        # A restart is reported for at least this long, so a health check every few seconds sees it
+        # even when the new loop pulls again at once.
+        self._report_for = report_for
         self._fetch_timeout = fetch_timeout
         self._inbox = Inbox(db, retention_seconds=STREAM_MAX_AGE)
         self._inbox_ready = False
@@ -159,13 +164,14 @@ class ConsumerRunner:
                 assert loop.task is not None
                 if loop.task.done():
                     error = None if loop.task.cancelled() else loop.task.exception()
-                    loop.problem = f"consumer {durable} stopped ({error!r}); restarted, not pulling yet"
+                    loop.problem = f"consumer {durable} stopped ({error!r}); restarted"
                 elif now - loop.heartbeat > self._stall_after:
                     loop.problem = f"consumer {durable} stalled for {now - loop.heartbeat:.0f} s; restarted"
                     loop.task.cancel()
                 else:
                     continue
                 log.error("%s", loop.problem)
+                loop.problem_at = now
                 self._spawn(loop)
 
     async def _run(self, loop: _Loop) -> None:
@@ -192,7 +198,7 @@ class ConsumerRunner:
 
     def _pulled(self, loop: _Loop) -> None:
         loop.heartbeat = time.monotonic()
-        if loop.problem:
+        if loop.problem and loop.heartbeat - loop.problem_at >= self._report_for:
             log.info("consumer %s is pulling again", loop.consumer.durable)
             loop.problem = ""
 

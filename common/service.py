@@ -33,6 +33,7 @@ from common.readiness import HealthWatchdog
 from common.telemetry import setup_tracing
 
 log = logging.getLogger(__name__)
+LIVENESS = "liveness"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +138,9 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         )
         watchdog.start()
         stack.push_async_callback(watchdog.stop)
+        # Liveness (deploy/k8s) asks for "liveness": SERVING while the process runs, whatever its
+        # dependencies, so a NATS or MongoDB outage makes pods unready but does not restart them.
+        await health_servicer.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
     except BaseException:
         await stack.aclose()
         raise

@@ -56,6 +56,11 @@ async def test_health_follows_the_nats_connection_and_consuming_resumes_after_a_
             nats.stop()
             down = await becomes(ch, NOT_SERVING, within=10)
             assert running.watchdog is not None and "NATS is not connected" in running.watchdog.problems
+            # Unready, but alive: the liveness probe must not restart the pod for a NATS outage.
+            liveness = await health_pb2_grpc.HealthStub(ch).Check(
+                health_pb2.HealthCheckRequest(service="liveness")
+            )
+            assert liveness.status == SERVING
 
             nats = start_nats(tmp_path / "nats", port=port)  # same store: streams and consumers survive
             up = await becomes(ch, SERVING, within=20)

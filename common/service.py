@@ -29,6 +29,7 @@ from common.consumers import ConsumerRunner
 from common.grpc_server import Registration, start_grpc_server
 from common.logs import setup_logging
 from common.mongo import IndexSpec, ensure_indexes, open_client
+from common.outbox import Outbox, outbox_indexes
 from common.readiness import HealthWatchdog
 from common.telemetry import setup_tracing
 
@@ -45,6 +46,8 @@ class Runtime:
     nc: NATS
     js: JetStreamContext
     events: bus.EventPublisher
+    # Events are stored with the change they announce and relayed from here (common/outbox.py).
+    outbox: Outbox
 
 
 @dataclass(kw_only=True)
@@ -61,6 +64,8 @@ class ServiceDefinition:
     name: str
     indexes: Sequence[IndexSpec]
     build: Callable[[Runtime], ServiceParts]
+    # Collections whose documents carry pending events (see common/outbox.py).
+    outbox_collections: Sequence[str] = ()
 
 
 @dataclass(kw_only=True)
@@ -88,7 +93,7 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         client = open_client(settings.mongodb_uri)
         stack.push_async_callback(client.close)
         db = client[settings.database_name]
-        await ensure_indexes(db, definition.indexes)
+        await ensure_indexes(db, [*definition.indexes, *outbox_indexes(definition.outbox_collections)])
 
         nc = await bus.connect(settings.nats_url, name=f"crm-{settings.service}")
         stack.push_async_callback(_drain, nc)
@@ -105,6 +110,13 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
             nc=nc,
             js=js,
             events=bus.EventPublisher(js, root=settings.subject_root, service=settings.service),
+            outbox=Outbox(
+                db,
+                js,
+                root=settings.subject_root,
+                service=settings.service,
+                collections=definition.outbox_collections,
+            ),
         )
         parts = definition.build(runtime)
 
@@ -127,6 +139,9 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         stack.push_async_callback(runner.stop)
         for consumer in parts.consumers:
             await runner.start(consumer)
+        if definition.outbox_collections:
+            runtime.outbox.start()
+            stack.push_async_callback(runtime.outbox.stop)
 
         # Readiness reflects this process's own NATS, MongoDB and consumers (common/readiness.py).
         watchdog = HealthWatchdog(

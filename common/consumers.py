@@ -34,6 +34,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure
 
 from common import cloudevents, deadletter
 from common.bus import STREAM_MAX_AGE, Consumer, stream_name
@@ -44,6 +45,7 @@ from common.telemetry import extract_context, tracer
 
 log = logging.getLogger(__name__)
 DEAD_LETTER_RETRY_SECONDS = 5.0
+DATABASE_RETRY_SECONDS = 1.0
 ACK_WAIT_SECONDS = 30.0
 
 
@@ -86,6 +88,9 @@ class ConsumerRunner:
         self._root = root
         self._service = service
         self._max_deliver = max_deliver
+        # Beyond this many deliveries a message is dead-lettered without running its handler: it was
+        # handed out repeatedly without an outcome (it crashes the process, or dead-lettering failed).
+        self._give_up_after = 2 * max_deliver
         self._stall_after = stall_after
         # A restart is reported for at least this long, so a health check every few seconds sees it
         # even when the new loop pulls again at once.
@@ -96,6 +101,9 @@ class ConsumerRunner:
         self._loops: dict[str, _Loop] = {}
         self._supervisor: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        # Set when the database is unreachable: loops stop fetching until it answers again, so an
+        # outage costs each in-flight message one delivery instead of walking it into the DLQ.
+        self._database_down = False
 
     async def start(self, consumer: Consumer) -> None:
         """Create or update the durable consumer on the server and start pulling from it."""
@@ -179,6 +187,9 @@ class ConsumerRunner:
         # A replaced loop (stalled in a handler that ignored cancellation) ends once it wakes up.
         while not self._stopping.is_set() and loop.task is asyncio.current_task():
             loop.heartbeat = time.monotonic()
+            if self._database_down:
+                await self._await_database(loop)
+                continue
             try:
                 msgs = await loop.sub.fetch(consumer.batch, timeout=self._fetch_timeout)
             except (NatsTimeout, TimeoutError):  # an idle fetch; nats-py raises either class
@@ -195,6 +206,20 @@ class ConsumerRunner:
                 log.exception(
                     "batch of %s failed; its unacknowledged messages will be redelivered", consumer.durable
                 )
+
+    async def _await_database(self, loop: _Loop) -> None:
+        """Ping until the database answers (backing off to 5 s), keeping the loop's heartbeat fresh."""
+        delay = 0.5
+        while self._database_down and not self._stopping.is_set():
+            loop.heartbeat = time.monotonic()
+            try:
+                await self._inbox.ping()
+            except Exception:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            log.info("database answers again; %s resumes", loop.consumer.durable)
+            self._database_down = False
 
     def _pulled(self, loop: _Loop) -> None:
         loop.heartbeat = time.monotonic()
@@ -218,15 +243,22 @@ class ConsumerRunner:
                 work.append(item)
         try:
             seen = await self._inbox.applied([w.key for w in work])
-        except Exception:
-            log.exception("%s could not read what it applied; the batch comes back later", consumer.durable)
+        except Exception as err:
+            log.warning(
+                "%s could not read what it applied (%s); the batch comes back later", consumer.durable, err
+            )
+            self._database_down = self._database_down or isinstance(err, ConnectionFailure)
             for w in work:
-                await _settle(w.msg, "nak", delay=DEAD_LETTER_RETRY_SECONDS)
+                await _settle(w.msg, "nak", delay=DATABASE_RETRY_SECONDS)
             await _ack_all(done)
             return
         applied: list[Applied] = []
         touched = time.monotonic()
         for index, w in enumerate(work):
+            if self._database_down:  # the rest would fail the same way: hand them back untouched
+                for later in work[index:]:
+                    await _settle(later.msg, "nak", delay=DATABASE_RETRY_SECONDS)
+                break
             if w.key in seen:
                 done.append(w.msg)  # already applied (a redelivery): acknowledge, do not apply twice
                 continue
@@ -258,7 +290,7 @@ class ConsumerRunner:
             raise InvalidArgument("CloudEvent id must be a string")
         tenant = _tenant_of(msg.subject, event)
         delivered = _deliveries(msg)
-        if delivered > self._max_deliver:
+        if delivered > self._give_up_after:
             # Delivered before without an outcome (the process died in its handler, or the dead-letter
             # publish failed): stop handing it to the handler.
             raise InvalidArgument(f"delivered {delivered} times without being handled")
@@ -289,6 +321,14 @@ class ConsumerRunner:
 
     async def _failed(self, consumer: Consumer, msg: Msg, err: Exception, *, event_id: str = "") -> None:
         delivered = _deliveries(msg)
+        if isinstance(err, ConnectionFailure) and delivered < self._give_up_after:
+            # Not the message's fault: retry it once the database answers (see _await_database).
+            log.warning(
+                "%s: database unreachable (%s); pausing", consumer.durable, deadletter.error_text(err)
+            )
+            self._database_down = True
+            await _settle(msg, "nak", delay=DATABASE_RETRY_SECONDS)
+            return
         permanent = isinstance(err, DomainError)  # bad input will not get better by retrying
         if not (permanent or delivered >= self._max_deliver):
             log.warning(

@@ -17,6 +17,7 @@ per message: the local stand-in answers ~1.2k single finds per second, which wou
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,6 +58,11 @@ class Inbox:
     async def ensure_index(self) -> None:
         """The TTL index that bounds the record to the stream's retention; idempotent."""
         await self._events.create_index([("at", 1)], expireAfterSeconds=self._retention)
+
+    async def ping(self) -> None:
+        """Raise unless the database answers within two seconds."""
+        async with asyncio.timeout(2.0):
+            await self._events.database.command("ping")
 
     async def applied(self, keys: Sequence[str]) -> set[str]:
         """Those of `keys` already recorded, in one query."""

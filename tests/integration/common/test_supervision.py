@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from nats.aio.client import Client as NATS
@@ -12,7 +13,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from common import bus, cloudevents
 from common.consumers import ConsumerRunner
-from tests.integration.common.helpers import eventually
+from common.local_servers import free_port, start_mongo_standin
+from common.mongo import open_client
+from tests.integration.common.helpers import eventually, settled
+from tests.support.events import subscribe
 
 
 class LoopKiller(BaseException):
@@ -99,3 +103,41 @@ async def test_a_loop_stalled_in_a_handler_that_ignores_cancellation_is_replaced
         await asyncio.sleep(0.1)  # let the stuck task finish
     assert any("has not pulled" in p or "stalled" in p for p in reported), reported
     assert handled[0] == 2
+
+
+async def test_a_database_outage_pauses_consuming_and_dead_letters_nothing(
+    tmp_path: Path, js: tuple[NATS, JetStreamContext], namespace: str
+) -> None:
+    """Messages that arrive while MongoDB is down wait (far longer than the retry schedule that would
+    dead-letter a failing handler) and are all applied once it is back."""
+    nc, jsc = js
+    port = free_port()
+    mongo = start_mongo_standin(tmp_path / "mongo", port=port)
+    client = open_client(mongo.url)
+    db = client["outage"]
+    dlq = await subscribe(nc, f"{namespace}.dlq.test")
+
+    async def handler(tenant: str, ev: dict[str, Any]) -> None:
+        await db["applied"].update_one({"_id": ev["id"]}, {"$set": {"n": ev["data"]["n"]}}, upsert=True)
+
+    runner = ConsumerRunner(jsc, root=namespace, service="test", db=db, max_deliver=3)
+    await runner.start(
+        bus.Consumer(durable="outage", stream_kind="evt", filter_subject="evt.>", handler=handler)
+    )
+    try:
+        mongo.stop()
+        for n in range(5):
+            await bus.publish_event(jsc, f"{namespace}.evt.acme.x.happened", event(n))
+        await asyncio.sleep(12)  # three failing deliveries of a normal failure would take ~2 s
+        mongo = start_mongo_standin(tmp_path / "mongo", port=port)
+
+        async def all_applied() -> bool:
+            return await db["applied"].count_documents({}) == 5
+
+        await eventually(all_applied, within=30, every=0.5)
+        await settled(jsc, bus.stream_name(namespace, "evt"), "outage")
+    finally:
+        await runner.stop()
+        await client.close()
+        mongo.stop()
+    assert dlq.events == []

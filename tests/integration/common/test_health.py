@@ -10,14 +10,15 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from common import cloudevents
+from common import cloudevents, nats_auth
 from common.config import Settings
-from common.local_servers import free_port, start_mongo_standin, start_nats
+from common.local_servers import LocalServer, free_port, start_mongo_standin, start_nats
 from common.service import start_service
 from services.leads.app import DEFINITION as LEADS
 from services.leads.app import SERVICE_NAME
 from tests.integration.common.helpers import eventually
 from tests.support.events import connect, subscribe
+from tests.support.nats import SessionNats
 from tests.support.rpc import channel
 from tests.support.service import service_under_test
 
@@ -45,10 +46,18 @@ async def becomes(ch: grpc.aio.Channel, status: int, *, within: float) -> float:
 
 
 async def test_health_follows_the_nats_connection_and_consuming_resumes_after_a_restart(
-    tmp_path: Path, settings_for: Callable[..., Settings], namespace: str
+    tmp_path: Path, settings_for: Callable[..., Settings], namespace: str, session_nats: SessionNats
 ) -> None:
     port = free_port()
-    nats = start_nats(tmp_path / "nats", port=port)
+
+    def own_nats() -> LocalServer:
+        """A server of this test's own, with the session's users and permissions (same port, same store)."""
+        if session_nats.credentials is None:
+            return start_nats(tmp_path / "nats", port=port)
+        users = session_nats.credentials.users(root="*")
+        return start_nats(tmp_path / "nats", port=port, authorization=nats_auth.render_authorization(users))
+
+    nats = own_nats()
     running = await start_service(LEADS, settings_for("leads", nats_url=nats.url))
     try:
         async with channel(running.port) as ch:
@@ -62,13 +71,14 @@ async def test_health_follows_the_nats_connection_and_consuming_resumes_after_a_
             )
             assert liveness.status == SERVING
 
-            nats = start_nats(tmp_path / "nats", port=port)  # same store: streams and consumers survive
+            nats = own_nats()  # same store: streams and consumers survive
             up = await becomes(ch, SERVING, within=20)
             print(f"NOT_SERVING {down:.1f} s after NATS stopped; SERVING {up:.1f} s after it restarted")
             assert down < 6
 
             # And it consumes again: an unknown ingest kind is dead-lettered by the leads catch-all.
-            nc = await connect(nats.url)
+            admin = session_nats.credentials
+            nc = await connect(admin.url(nats.url, nats_auth.ADMIN) if admin else nats.url)
             try:
                 dlq = await subscribe(nc, f"{namespace}.dlq.leads")
                 body = cloudevents.make_event(type="t", source="s", tenant="acme", data={})

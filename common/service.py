@@ -24,7 +24,7 @@ from nats.js import JetStreamContext
 from pymongo.asynchronous.database import AsyncDatabase
 
 from common import bus
-from common.config import Settings
+from common.config import ConfigError, Settings
 from common.consumers import ConsumerRunner
 from common.grpc_server import Registration, start_grpc_server
 from common.logs import setup_logging
@@ -183,7 +183,10 @@ async def _drain(nc: NATS) -> None:
 
 async def serve(definition: ServiceDefinition) -> None:
     """Run a service until SIGTERM or SIGINT, then stop gracefully. Used by `python -m services.<name>`."""
-    settings = Settings.from_env(definition.name)
+    try:
+        settings = Settings.from_env(definition.name)
+    except ConfigError as err:  # stop with the message, not a traceback: it names the variable to fix
+        raise SystemExit(f"{definition.name}: configuration error: {err}") from None
     setup_logging(definition.name, settings.log_level)
     setup_tracing(definition.name)
     stop = asyncio.Event()

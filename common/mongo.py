@@ -22,6 +22,8 @@ class IndexSpec:
     collection: str
     keys: Sequence[tuple[str, int]]
     options: dict[str, Any] = field(default_factory=dict)
+    # Only for machinery that serves every tenant at once (the outbox relay's due-time index).
+    cross_tenant: bool = False
 
 
 def open_client(uri: str) -> AsyncMongoClient[dict[str, Any]]:
@@ -32,7 +34,8 @@ def open_client(uri: str) -> AsyncMongoClient[dict[str, Any]]:
 async def ensure_indexes(db: AsyncDatabase[dict[str, Any]], specs: Sequence[IndexSpec]) -> None:
     """Create the indexes a service queries by; idempotent, run at every start."""
     for spec in specs:
-        if spec.keys[0][0] != "tenant_id" and "expireAfterSeconds" not in spec.options:
+        leads_with_tenant = spec.keys[0][0] == "tenant_id"
+        if not leads_with_tenant and not spec.cross_tenant and "expireAfterSeconds" not in spec.options:
             raise ValueError(f"index on {spec.collection} must lead with tenant_id: {spec.keys}")
         await db[spec.collection].create_index(list(spec.keys), **spec.options)
 

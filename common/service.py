@@ -24,13 +24,17 @@ from nats.js import JetStreamContext
 from pymongo.asynchronous.database import AsyncDatabase
 
 from common import bus
-from common.config import Settings
+from common.config import ConfigError, Settings
+from common.consumers import ConsumerRunner
 from common.grpc_server import Registration, start_grpc_server
 from common.logs import setup_logging
 from common.mongo import IndexSpec, ensure_indexes, open_client
+from common.outbox import Outbox, outbox_indexes
+from common.readiness import HealthWatchdog
 from common.telemetry import setup_tracing
 
 log = logging.getLogger(__name__)
+LIVENESS = "liveness"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +46,8 @@ class Runtime:
     nc: NATS
     js: JetStreamContext
     events: bus.EventPublisher
+    # Events are stored with the change they announce and relayed from here (common/outbox.py).
+    outbox: Outbox
 
 
 @dataclass(kw_only=True)
@@ -58,6 +64,8 @@ class ServiceDefinition:
     name: str
     indexes: Sequence[IndexSpec]
     build: Callable[[Runtime], ServiceParts]
+    # Collections whose documents carry pending events (see common/outbox.py).
+    outbox_collections: Sequence[str] = ()
 
 
 @dataclass(kw_only=True)
@@ -70,6 +78,7 @@ class RunningService:
     server: grpc.aio.Server
     health: health.aio.HealthServicer
     _stack: AsyncExitStack
+    watchdog: HealthWatchdog | None = None
 
     async def stop(self, grace: float = 2.0) -> None:
         """Report NOT_SERVING, finish in-flight RPCs within `grace`, stop consumers, drain NATS."""
@@ -84,18 +93,35 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         client = open_client(settings.mongodb_uri)
         stack.push_async_callback(client.close)
         db = client[settings.database_name]
-        await ensure_indexes(db, definition.indexes)
+        await ensure_indexes(db, [*definition.indexes, *outbox_indexes(definition.outbox_collections)])
 
-        nc = await bus.connect(settings.nats_url, name=f"crm-{settings.service}")
+        nc = await bus.connect(
+            settings.nats_url,
+            name=f"crm-{settings.service}",
+            user=settings.nats_user,
+            password=settings.nats_password,
+        )
         stack.push_async_callback(_drain, nc)
         js = nc.jetstream()
-        await bus.ensure_streams(js, root=settings.subject_root, replicas=settings.stream_replicas)
+        await bus.ensure_streams(
+            js,
+            root=settings.subject_root,
+            replicas=settings.stream_replicas,
+            ingest_max_bytes=settings.ingest_max_message_bytes,
+        )
         runtime = Runtime(
             settings=settings,
             db=db,
             nc=nc,
             js=js,
             events=bus.EventPublisher(js, root=settings.subject_root, service=settings.service),
+            outbox=Outbox(
+                db,
+                js,
+                root=settings.subject_root,
+                service=settings.service,
+                collections=definition.outbox_collections,
+            ),
         )
         parts = definition.build(runtime)
 
@@ -108,21 +134,45 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         )
         stack.push_async_callback(server.stop, 2.0)
 
-        runner = bus.ConsumerRunner(
+        runner = ConsumerRunner(
             js,
             root=settings.subject_root,
             service=settings.service,
+            db=db,
             max_deliver=settings.consumer_max_deliver,
         )
         stack.push_async_callback(runner.stop)
         for consumer in parts.consumers:
             await runner.start(consumer)
+        if definition.outbox_collections:
+            runtime.outbox.start()
+            stack.push_async_callback(runtime.outbox.stop)
+
+        # Readiness reflects this process's own NATS, MongoDB and consumers (common/readiness.py).
+        watchdog = HealthWatchdog(
+            health_servicer=health_servicer,
+            names=["", *parts.service_names],
+            nc=nc,
+            db=db,
+            consumer_problems=runner.problems,
+        )
+        watchdog.start()
+        stack.push_async_callback(watchdog.stop)
+        # Liveness (deploy/k8s) asks for "liveness": SERVING while the process runs, whatever its
+        # dependencies, so a NATS or MongoDB outage makes pods unready but does not restart them.
+        await health_servicer.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
     except BaseException:
         await stack.aclose()
         raise
     log.info("%s serving gRPC on %s:%d", definition.name, settings.grpc_host, port)
     return RunningService(
-        name=definition.name, port=port, runtime=runtime, server=server, health=health_servicer, _stack=stack
+        name=definition.name,
+        port=port,
+        runtime=runtime,
+        server=server,
+        health=health_servicer,
+        _stack=stack,
+        watchdog=watchdog,
     )
 
 
@@ -133,7 +183,10 @@ async def _drain(nc: NATS) -> None:
 
 async def serve(definition: ServiceDefinition) -> None:
     """Run a service until SIGTERM or SIGINT, then stop gracefully. Used by `python -m services.<name>`."""
-    settings = Settings.from_env(definition.name)
+    try:
+        settings = Settings.from_env(definition.name)
+    except ConfigError as err:  # stop with the message, not a traceback: it names the variable to fix
+        raise SystemExit(f"{definition.name}: configuration error: {err}") from None
     setup_logging(definition.name, settings.log_level)
     setup_tracing(definition.name)
     stop = asyncio.Event()

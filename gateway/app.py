@@ -20,7 +20,6 @@ from common.config import GatewaySettings
 from gateway.clients import Backends
 from gateway.context import Services
 from gateway.health import BackendWatch, backends, healthz, readyz
-from gateway.limits import RequestLimits
 from gateway.metrics import GatewayMetrics
 from gateway.schema import build_schema
 from gateway.view import GatewayGraphQL
@@ -28,12 +27,8 @@ from gateway.view import GatewayGraphQL
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: GatewaySettings, *, limits: RequestLimits | None = None) -> Starlette:
-    """Build the gateway app for `settings`; connections open when the ASGI lifespan starts.
-
-    `limits` (body size, operation budget) default to the environment's (`RequestLimits.from_env`).
-    """
-    limits = RequestLimits.from_env() if limits is None else limits
+def create_app(settings: GatewaySettings) -> Starlette:
+    """Build the gateway app for `settings`; connections open when the ASGI lifespan starts."""
     metrics = GatewayMetrics()
     graphql = GatewayGraphQL(build_schema(settings, metrics=metrics))
 
@@ -41,12 +36,17 @@ def create_app(settings: GatewaySettings, *, limits: RequestLimits | None = None
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         channels = Backends.open(settings.peers)
         try:
-            nc = await bus.connect(settings.nats_url, name="crm-gateway")
+            nc = await bus.connect(
+                settings.nats_url,
+                name="crm-gateway",
+                user=settings.nats_user,
+                password=settings.nats_password,
+            )
         except BaseException:
             await channels.close()
             raise
         log.info("gateway connected to %s and NATS at %s", dict(settings.peers), settings.nats_url)
-        services = Services(settings=settings, backends=channels, nats=nc, metrics=metrics, limits=limits)
+        services = Services(settings=settings, backends=channels, nats=nc, metrics=metrics)
         watch = BackendWatch(services)
         watch.start()
         # Everything built so far (schema, channels, modules) lives as long as the process: move it

@@ -13,9 +13,9 @@ from common.config import GatewaySettings
 from gateway.auth import Principal
 from gateway.clients import BackendCaller, Backends
 from gateway.errors import unauthenticated
-from gateway.limits import RequestLimits
 from gateway.loaders import Loaders, build_loaders
 from gateway.metrics import GatewayMetrics
+from gateway.permissions import forwardable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,7 +26,6 @@ class Services:
     backends: Backends
     nats: NATS | None
     metrics: GatewayMetrics
-    limits: RequestLimits = field(default_factory=RequestLimits)
 
 
 @dataclass(kw_only=True)
@@ -63,7 +62,7 @@ class GatewayContext:
         if self._caller is None:
             self._caller = BackendCaller(
                 self.services.backends,
-                principal=self.authenticated(),
+                principal=forwardable(self.authenticated()),
                 internal_token=self.settings.internal_token,
                 timeout=self.settings.rpc_timeout_seconds,
                 metrics=self.services.metrics,
@@ -81,7 +80,7 @@ class GatewayContext:
         self._loaders = None
         budget: float | None = None
         if self.request is not None and self.request.scope.get("type") == "http":
-            budget = self.services.limits.operation_seconds
+            budget = self.settings.operation_timeout_seconds
             client = self.request.scope.get("state", {}).get(CLIENT_TIMEOUT_KEY)
             if client is not None:
                 budget = min(budget, client)

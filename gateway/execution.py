@@ -1,6 +1,6 @@
 """How the gateway runs an operation: checks before execution, and one span and one count per operation.
 
-Before strawberry executes anything, `GatewaySchema` refuses text that is not valid Unicode, parses
+Before strawberry executes anything, `LimitedSchema` refuses text that is not valid Unicode, parses
 and validates the document through caches (the rules are built once per schema, so a repeated
 document is parsed and validated once), and prices the operation with its variables
 (`gateway.cost`): one that costs more than the maximum gets QUERY_TOO_COSTLY and calls nothing.
@@ -66,7 +66,7 @@ def _tracer() -> trace.Tracer:
     return tracer()
 
 
-class GatewaySchema(strawberry.federation.Schema):
+class LimitedSchema(strawberry.federation.Schema):
     """The federation schema with the gateway's limits, cost check, tracing, metrics and error policy."""
 
     document_rules: tuple[type[ASTValidationRule], ...] = tuple(specified_rules)

@@ -11,9 +11,7 @@ cycles, so the only way to nest without end is through `__type { fields { type {
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -31,33 +29,7 @@ from graphql import (
 )
 from strawberry.extensions.max_aliases import create_validator as create_alias_validator
 
-from common.config import positive_int
 from gateway.errors import BAD_USER_INPUT, GatewayError
-
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_OPERATION_SECONDS = 10.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class RequestLimits:
-    """What one HTTP request may take: its body size and its whole operation's time budget.
-
-    Kept beside the gateway (not in `GatewaySettings`) while that object moves to pydantic-settings;
-    read from GATEWAY_MAX_BODY_BYTES and GATEWAY_OPERATION_TIMEOUT_SECONDS.
-    """
-
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    operation_seconds: float = DEFAULT_OPERATION_SECONDS
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> RequestLimits:
-        env = os.environ if env is None else env
-        return cls(
-            max_body_bytes=positive_int(env, "GATEWAY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-            operation_seconds=float(
-                positive_int(env, "GATEWAY_OPERATION_TIMEOUT_SECONDS", int(DEFAULT_OPERATION_SECONDS))
-            ),
-        )
 
 
 def depth_rule(max_depth: int) -> type[ASTValidationRule]:

@@ -12,7 +12,7 @@ import base64
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from gateway.auth import Principal
 
@@ -38,14 +38,14 @@ class VerifiedTokens:
         self._max = max_entries
         self._entries: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
-    def principal(self, header: str, verify: Callable[[], Principal]) -> Principal:
+    async def principal(self, header: str, verify: Callable[[], Awaitable[Principal]]) -> Principal:
         """The remembered principal for `header`, else `verify()` (which raises on a bad token)."""
         now = time.time()
         entry = self._entries.get(header)
         if entry is not None and entry[1] > now:
             self._entries.move_to_end(header)
             return entry[0]
-        principal = verify()
+        principal = await verify()
         expiry = _expiry(header.rpartition(" ")[2])
         if expiry is not None:
             self._entries[header] = (principal, min(now + self._ttl, expiry))

@@ -2,8 +2,10 @@
 
 Plain HTTP requests are authenticated before strawberry sees them: without a valid Bearer token
 the answer is HTTP 401 with a GraphQL error (`extensions.code = UNAUTHENTICATED`) and nothing is
-executed. Opening GraphiQL in a browser needs no token. A WebSocket (graphql-transport-ws) is
-authenticated by the `Authorization` entry of its connection_init payload; a bad one is refused.
+executed; a token claiming the reserved `platform` role gets HTTP 403 (FORBIDDEN), see
+`gateway.permissions`. Opening GraphiQL in a browser needs no token. A WebSocket
+(graphql-transport-ws) is authenticated by the `Authorization` entry of its connection_init
+payload; a bad or reserved-role token is refused.
 Before strawberry sees an HTTP request its body is read within the size limit and its optional
 `X-Request-Timeout-Ms` is checked; the operation is cancelled if the client disconnects
 (`gateway.http_limits`).
@@ -25,9 +27,9 @@ from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
-from gateway.auth import AuthError, principal_from_headers
+from gateway.auth import AuthError, authenticator_for
 from gateway.context import CLIENT_TIMEOUT_KEY, GatewayContext, Services
-from gateway.errors import UNAUTHENTICATED
+from gateway.errors import FORBIDDEN, UNAUTHENTICATED
 from gateway.http_limits import (
     CLIENT_TIMEOUT_HEADER,
     BodyTooLarge,
@@ -37,6 +39,7 @@ from gateway.http_limits import (
     read_body,
     run_until_disconnect,
 )
+from gateway.permissions import reserved_role_refusal
 from gateway.token_cache import VerifiedTokens
 
 PRINCIPAL_KEY = "crm_principal"
@@ -45,6 +48,11 @@ PRINCIPAL_KEY = "crm_principal"
 def unauthenticated_response(message: str) -> Response:
     body = {"data": None, "errors": [{"message": message, "extensions": {"code": UNAUTHENTICATED}}]}
     return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="crm"'})
+
+
+def forbidden_response(message: str) -> Response:
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": FORBIDDEN}}]}
+    return JSONResponse(body, status_code=403)
 
 
 def _wants_graphiql(request: Request) -> bool:
@@ -75,15 +83,17 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 services: Services = scope["state"]["services"]
                 settings = services.settings
                 try:
-                    principal = self._verified.principal(
+                    principal = await self._verified.principal(
                         request.headers.get("authorization", ""),
-                        lambda: principal_from_headers(
-                            request.headers, secret=settings.jwt_secret, issuer=settings.jwt_issuer
-                        ),
+                        lambda: authenticator_for(settings).principal_from_headers(request.headers),
                     )
                 except AuthError as err:
                     services.metrics.errors.labels(UNAUTHENTICATED).inc()
                     await unauthenticated_response(str(err))(scope, receive, send)
+                    return
+                if refusal := reserved_role_refusal(principal):
+                    services.metrics.errors.labels(FORBIDDEN).inc()
+                    await forbidden_response(refusal)(scope, receive, send)
                     return
                 scope["state"][PRINCIPAL_KEY] = principal
                 await self._serve_http(services, scope, receive, send)
@@ -98,7 +108,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         except ValueError:
             await bad_timeout_header(request.headers.get(CLIENT_TIMEOUT_HEADER))(scope, receive, send)
             return
-        limit = services.limits.max_body_bytes
+        limit = services.settings.max_body_bytes
         try:
             body = await read_body(scope, receive, limit=limit)
         except BodyTooLarge:
@@ -150,10 +160,14 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def on_ws_connect(self, context: GatewayContext) -> UnsetType | dict[str, object] | None:
         settings = context.settings
         try:
-            context.principal = principal_from_headers(
-                context.connection_params or {}, secret=settings.jwt_secret, issuer=settings.jwt_issuer
+            context.principal = await authenticator_for(settings).principal_from_headers(
+                context.connection_params or {}
             )
         except AuthError as err:
             context.services.metrics.errors.labels(UNAUTHENTICATED).inc()
             raise ConnectionRejectionError({"message": str(err), "code": UNAUTHENTICATED}) from None
+        if refusal := reserved_role_refusal(context.principal):
+            context.principal = None
+            context.services.metrics.errors.labels(FORBIDDEN).inc()
+            raise ConnectionRejectionError({"message": refusal, "code": FORBIDDEN})
         return await super().on_ws_connect(context)

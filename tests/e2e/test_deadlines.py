@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 from gateway.auth import issue_token
-from gateway.limits import RequestLimits
 from tests.support.stack import JWT_ISSUER, JWT_SECRET, gateway_settings, serving_gateway
 
 VIEW = '{ customer(id: "cus_01J0000000000000000000000A") { id profile { name } } }'
@@ -39,13 +38,12 @@ async def hung_gateway(nats_url: str, namespace: str) -> AsyncIterator[httpx.Asy
         nats_url=nats_url,
         namespace=namespace,
         rpc_timeout_seconds=5.0,
+        operation_timeout_seconds=3.0,
     )
     token = issue_token(secret=JWT_SECRET, issuer=JWT_ISSUER, tenant="acme", roles=("admin",), subject="u")
     try:
         async with contextlib.AsyncExitStack() as stack:
-            port = await stack.enter_async_context(
-                serving_gateway(settings, limits=RequestLimits(operation_seconds=3.0))
-            )
+            port = await stack.enter_async_context(serving_gateway(settings))
             yield await stack.enter_async_context(
                 httpx.AsyncClient(
                     base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}

@@ -19,12 +19,13 @@ from typing import Any
 import httpx
 import uvicorn
 
+from common import nats_auth
 from common.config import GatewaySettings, Settings
 from common.service import RunningService, ServiceDefinition, start_service
 from gateway.app import create_app
 from gateway.auth import issue_token
-from gateway.limits import RequestLimits
 from tests.conftest import TEST_TOKEN
+from tests.support.nats import SessionNats
 
 SERVICE_ORDER = ("leads", "tags", "intent", "journey")
 JWT_SECRET = "e2e-jwt-secret-0123456789abcdefghij"
@@ -107,12 +108,10 @@ def gateway_settings(
 
 
 @contextlib.asynccontextmanager
-async def serving_gateway(
-    settings: GatewaySettings, *, limits: RequestLimits | None = None
-) -> AsyncIterator[int]:
+async def serving_gateway(settings: GatewaySettings) -> AsyncIterator[int]:
     """The gateway under uvicorn on a free port (yielded) until the block ends."""
     config = uvicorn.Config(
-        create_app(settings, limits=limits or RequestLimits()),
+        create_app(settings),
         host="127.0.0.1",
         port=0,
         ws="websockets-sansio",
@@ -139,11 +138,18 @@ async def running_stack(
     settings_for: Callable[..., Settings],
     namespace: str,
     nats_url: str,
+    session_nats: SessionNats | None = None,
     rpc_timeout: float = 3.0,
-    limits: RequestLimits | None = None,
     **gateway_overrides: Any,
 ) -> AsyncIterator[Stack]:
-    """Start the four services and the gateway; yield a `Stack`; stop all of it in reverse order."""
+    """Start the four services and the gateway; yield a `Stack`; stop all of it in reverse order.
+
+    `nats_url` is what tests connect with (`Stack.nats_url`, the admin's); the gateway connects as
+    its own `gateway` user from `session_nats` when given.
+    """
+    gateway_url, gateway_user, gateway_password = (
+        session_nats.login(nats_auth.GATEWAY) if session_nats else (nats_url, "", "")
+    )
     async with contextlib.AsyncExitStack() as exits:
         running: dict[str, RunningService] = {}
         for service in SERVICE_ORDER:
@@ -153,12 +159,14 @@ async def running_stack(
 
         settings = gateway_settings(
             peers={name: f"127.0.0.1:{svc.port}" for name, svc in running.items()},
-            nats_url=nats_url,
+            nats_url=gateway_url,
             namespace=namespace,
+            nats_user=gateway_user,
+            nats_password=gateway_password,
             rpc_timeout_seconds=rpc_timeout,
             **gateway_overrides,
         )
-        port = await exits.enter_async_context(serving_gateway(settings, limits=limits))
+        port = await exits.enter_async_context(serving_gateway(settings))
         base_url = f"http://127.0.0.1:{port}"
         await wait_for_backends(base_url)
         yield Stack(

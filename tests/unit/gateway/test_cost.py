@@ -14,9 +14,8 @@ from gateway.auth import Principal
 from gateway.clients import Backends
 from gateway.context import GatewayContext, Services
 from gateway.cost import RPC_COST, operation_cost
-from gateway.execution import GatewaySchema
 from gateway.metrics import GatewayMetrics
-from gateway.schema import build_schema
+from gateway.schema import GatewaySchema, build_schema
 
 SETTINGS = GatewaySettings(max_cost=1000)
 SCHEMA = build_schema(SETTINGS)._schema

@@ -23,9 +23,9 @@ from common.local_servers import free_port
 from gateway.auth import Principal
 from gateway.clients import Backends
 from gateway.context import GatewayContext, Services
-from gateway.execution import GatewaySchema, cached_parse, cached_validate
+from gateway.execution import cached_parse, cached_validate
 from gateway.metrics import GatewayMetrics
-from gateway.schema import build_schema
+from gateway.schema import GatewaySchema, build_schema
 
 SETTINGS = GatewaySettings()
 ALICE = Principal(tenant="acme", subject="alice", roles=frozenset({"admin"}))

@@ -200,6 +200,14 @@ class Scheduler:
         result = await self._timers.delete_one({"_id": timer_id(tenant, kind, key)})
         return result.deleted_count == 1
 
+    async def cancel_many(self, *, tenant: str, kind: str, keys: Sequence[str]) -> int:
+        """Remove the pending timers of several keys in one round trip; returns how many there were."""
+        if not keys:
+            return 0
+        ids = [timer_id(tenant, kind, key) for key in keys]
+        result = await self._timers.delete_many({"_id": {"$in": ids}})
+        return int(result.deleted_count)
+
     async def pending(self, *, tenant: str, kind: str, key: str) -> datetime | None:
         """When the timer for `key` is due, or None when there is none (for tests and operators)."""
         doc = await self._timers.find_one({"_id": timer_id(tenant, kind, key)}, {"at_ms": 1})

@@ -222,14 +222,27 @@ class Scheduler:
 
     async def run_once(self) -> int:
         """Claim and fire one batch of due timers; returns how many handlers ran."""
+        ran, _ = await self._pass()
+        return ran
+
+    async def _pass(self) -> tuple[int, float]:
+        """One poll: fire what is due; returns (handlers run, seconds until the next poll)."""
         if not self._handlers:
-            return 0
+            return 0, self._poll
         now = _now_ms()
-        query = {"due_ms": {"$lte": now}, "kind": {"$in": self.kinds}}
-        cursor = self._timers.find(query, {"_id": 1}).sort("due_ms", 1).limit(self._batch)
-        ids = [doc["_id"] async for doc in cursor]
+        # Looking one poll interval ahead lets the loop sleep until the next due time, not a whole poll.
+        query = {"due_ms": {"$lte": now + int(self._poll * 1000)}, "kind": {"$in": self.kinds}}
+        cursor = self._timers.find(query, {"_id": 1, "due_ms": 1}).sort("due_ms", 1).limit(self._batch)
+        found = [doc async for doc in cursor]
+        ids = [doc["_id"] for doc in found if doc["due_ms"] <= now]
+        upcoming = [doc["due_ms"] for doc in found if doc["due_ms"] > now]
+        wait = self._poll if not upcoming else max(0.0, min(self._poll, (upcoming[0] - _now_ms()) / 1000))
         if not ids:
-            return 0
+            return 0, wait
+        ran = await self._claim_and_fire(ids, now)
+        return ran, 0.0 if len(ids) >= self._batch else wait
+
+    async def _claim_and_fire(self, ids: list[Any], now: int) -> int:
         token = new_id("lease")
         # The claim: only documents still due are taken (another replica's claim moved due_ms ahead).
         await self._timers.update_many(
@@ -341,13 +354,13 @@ class Scheduler:
     async def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                ran = await self.run_once()
+                _, wait = await self._pass()
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # MongoDB away: the timers are safe where they are, keep polling
                 log.warning("scheduler pass failed: %s", err)
-                ran = 0
-            if ran >= self._batch:
+                wait = self._poll
+            if wait <= 0:
                 continue  # a backlog: take the next batch at once
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self._poll)
+                await asyncio.wait_for(self._stopping.wait(), timeout=wait)

@@ -222,3 +222,39 @@ async def test_bad_timers_are_refused_before_anything_is_written(
         with pytest.raises(ValueError):
             await scheduler.schedule_many([good, bad])
     assert await db[TIMERS].count_documents({}) == 0
+
+
+async def test_a_timer_held_by_a_replica_that_died_fires_on_another_when_the_lease_runs_out(
+    mongo_client: AsyncMongoClient[dict[str, Any]], namespace: str
+) -> None:
+    db = mongo_client[f"{namespace}_sched"]
+    await ensure_indexes(db, scheduler_indexes())
+    options: dict[str, Any] = {"service": "sched", "poll_seconds": 0.05, "lease_seconds": 2.0}
+    options["handler_timeout_seconds"] = 0.4
+    claimed = asyncio.Event()
+
+    async def dies_midway(tenant: str, key: str, payload: dict[str, Any]) -> None:
+        claimed.set()
+        await asyncio.sleep(3600)
+
+    dying = Scheduler(db, **options)
+    dying.register(KIND, dies_midway)
+    fired = Fired()
+    survivor = Scheduler(db, **options)
+    survivor.register(KIND, fired.handler("survivor"))
+    dying.start()
+    try:
+        await dying.schedule(tenant="acme", kind=KIND, key="orphan", due_at=soon(0))
+        async with asyncio.timeout(10):
+            await claimed.wait()
+        claimed_at = time.time()
+        await dying.stop(grace=0)  # as good as a kill: the handler never returns, nothing is completed
+        survivor.start()
+        await fired.wait_for(1)
+        assert fired.keys() == ["orphan"]
+        assert time.time() - claimed_at >= 1.5  # not before the dead replica's lease ran out
+        await asyncio.sleep(0.5)
+        assert len(fired.calls) == 1
+    finally:
+        await dying.stop()
+        await survivor.stop()

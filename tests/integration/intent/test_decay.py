@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from crm.intent.v1 import intent_pb2
+from crm.intent.v1 import intent_pb2, intent_pb2_grpc
 
+from common.config import Settings
+from common.service import start_service
 from common.timeutil import to_timestamp
+from services.intent.app import DEFINITION
 from services.intent.decay import next_level_change
 from services.intent.scoring import ScoringModel
 from services.intent.signals import Signal
 from tests.integration.intent.helpers import Intent, customer, signal
 from tests.support.events import subscribe
+from tests.support.service import service_under_test
 
 MODEL = ScoringModel()  # the service runs the house model
 
@@ -107,3 +112,33 @@ async def test_a_signal_leaving_the_window_drops_the_level_and_is_announced_once
     assert (score.level, score.signal_count) == (intent_pb2.INTENT_LEVEL_LOW, 2)
     await asyncio.sleep(3)
     assert len(changes.events) == 2
+
+
+async def test_with_two_replicas_a_decayed_level_is_announced_once(
+    settings_for: Callable[..., Settings], nats_url: str, namespace: str
+) -> None:
+    settings = settings_for("intent")
+    async with service_under_test(DEFINITION, settings, nats_url=nats_url) as first:
+        second = await start_service(DEFINITION, settings)  # same database, same streams
+        try:
+            intent = Intent(
+                stub=intent_pb2_grpc.IntentServiceStub(first.channel),
+                nc=first.nc,
+                js=first.nc.jetstream(),
+                namespace=namespace,
+            )
+            changes = await subscribe(intent.nc, f"{namespace}.evt.acme.intent.level_changed")
+            buyers = [customer() for _ in range(5)]
+            kinds = ["demo_request", "webinar_attend"]
+            at = placed_so_the_level_falls_at(datetime.now(UTC) + timedelta(seconds=4), kinds)
+            await intent.ingest(*(signal(b, k, occurred_at=to_timestamp(at)) for b in buyers for k in kinds))
+
+            await changes.wait_for(10, within=20)  # five rises, then five falls
+            await asyncio.sleep(3)  # both replicas keep polling: nothing fires twice
+            falls = [e["data"]["customer_id"] for e in changes.events if e["data"]["level"] == "low"]
+            assert sorted(falls) == sorted(buyers)
+            assert len(changes.events) == 10
+            fired = first.running.runtime.scheduler.stats.fired + second.runtime.scheduler.stats.fired
+            assert fired == 5
+        finally:
+            await second.stop()

@@ -19,42 +19,17 @@ from common.service import start_service
 from common.timeutil import to_timestamp
 from services.intent.app import DEFINITION
 from services.intent.decay import next_level_change
-from services.intent.scoring import ScoringModel
-from services.intent.signals import Signal
-from tests.integration.intent.helpers import Intent, customer, signal
+from tests.integration.intent.helpers import (
+    MODEL,
+    Intent,
+    customer,
+    domain,
+    placed_so_the_level_falls_at,
+    signal,
+    whole_ms,
+)
 from tests.support.events import subscribe
 from tests.support.service import service_under_test
-
-MODEL = ScoringModel()  # the service runs the house model
-
-
-def whole_ms(value: datetime) -> datetime:
-    return value.replace(microsecond=value.microsecond // 1000 * 1000)
-
-
-def domain(customer_id: str, kind: str, at: datetime) -> Signal:
-    return Signal(
-        id=f"{kind}-{at.timestamp()}",
-        customer_id=customer_id,
-        type=kind,
-        party="first",
-        topic="",
-        occurred_at=at,
-        properties={},
-        source="",
-    )
-
-
-def placed_so_the_level_falls_at(target: datetime, kinds: list[str]) -> datetime:
-    """When signals of `kinds`, all at that time, make the level fall exactly at `target`.
-
-    With every signal at one time X the level at t depends only on t − X, so the fall happens a fixed
-    delay after X; that delay comes from the pure function the service itself uses.
-    """
-    origin = datetime(2025, 1, 1, tzinfo=UTC)
-    falls = next_level_change([domain("c", k, origin) for k in kinds], model=MODEL, now=origin)
-    assert falls is not None
-    return whole_ms(target - (falls - origin))
 
 
 async def test_a_level_that_decays_below_its_threshold_is_announced_once(intent: Intent) -> None:

@@ -332,6 +332,14 @@ class Scheduler:
             {"$set": {"due_ms": int(doc["at_ms"]), "owner": None}, "$inc": {"attempts": -1}},
         )
 
+    def problems(self) -> list[str]:
+        """What readiness should report: the polling loop died (it survives MongoDB outages by design)."""
+        task = self._task
+        if task is None or not task.done() or self._stopping.is_set():
+            return []
+        error = None if task.cancelled() else task.exception()
+        return [f"the timer scheduler of {self._service} stopped: {error!r}"]
+
     def start(self) -> None:
         """Poll and fire in the background until `stop()`; does nothing without registered handlers."""
         if not self._handlers or self._task is not None:

@@ -94,12 +94,17 @@ def decay(age: timedelta, half_life: timedelta) -> float:
     return float(2.0 ** (-max(age, timedelta(0)) / half_life))
 
 
-def signal_points(signal: Signal, *, model: ScoringModel, now: datetime) -> float:
-    """The weighted, party-adjusted, engagement-adjusted, decayed points of one signal."""
+def base_points(signal: Signal, *, model: ScoringModel) -> float:
+    """The weighted, party-adjusted, engagement-adjusted points of one signal before decay."""
     party = model.third_party_factor if signal.party == "third" else 1.0
     engaged = _dwell_seconds(signal) >= model.engaged_dwell_seconds
     engagement = model.engagement_factor if engaged else 1.0
-    return model.weight(signal.type) * party * engagement * decay(now - signal.occurred_at, model.half_life)
+    return model.weight(signal.type) * party * engagement
+
+
+def signal_points(signal: Signal, *, model: ScoringModel, now: datetime) -> float:
+    """The weighted, party-adjusted, engagement-adjusted, decayed points of one signal."""
+    return base_points(signal, model=model) * decay(now - signal.occurred_at, model.half_life)
 
 
 def level_for(score: float, *, model: ScoringModel) -> str:

@@ -31,6 +31,7 @@ from common.logs import setup_logging
 from common.mongo import IndexSpec, ensure_indexes, open_client
 from common.outbox import Outbox, outbox_indexes
 from common.readiness import HealthWatchdog
+from common.scheduler import Scheduler, TimerHandler, scheduler_indexes
 from common.telemetry import setup_tracing
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class Runtime:
     events: bus.EventPublisher
     # Events are stored with the change they announce and relayed from here (common/outbox.py).
     outbox: Outbox
+    # Due-time work ("do X for this key at T, once"): common/scheduler.py, docs/scheduler.md.
+    scheduler: Scheduler
 
 
 @dataclass(kw_only=True)
@@ -57,6 +60,8 @@ class ServiceParts:
     registrations: list[Registration]
     service_names: list[str]
     consumers: list[bus.Consumer] = field(default_factory=list)
+    # Timer kind -> handler(tenant, key, payload), fired by runtime.scheduler (common/scheduler.py).
+    timers: dict[str, TimerHandler] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,7 +98,10 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         client = open_client(settings.mongodb_uri)
         stack.push_async_callback(client.close)
         db = client[settings.database_name]
-        await ensure_indexes(db, [*definition.indexes, *outbox_indexes(definition.outbox_collections)])
+        await ensure_indexes(
+            db,
+            [*definition.indexes, *outbox_indexes(definition.outbox_collections), *scheduler_indexes()],
+        )
 
         nc = await bus.connect(
             settings.nats_url,
@@ -122,8 +130,11 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
                 service=settings.service,
                 collections=definition.outbox_collections,
             ),
+            scheduler=Scheduler(db, service=settings.service),
         )
         parts = definition.build(runtime)
+        for kind, handler in parts.timers.items():
+            runtime.scheduler.register(kind, handler)
 
         server, port, health_servicer = await start_grpc_server(
             host=settings.grpc_host,
@@ -147,6 +158,8 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         if definition.outbox_collections:
             runtime.outbox.start()
             stack.push_async_callback(runtime.outbox.stop)
+        runtime.scheduler.start()  # only polls when the service registered timer handlers
+        stack.push_async_callback(runtime.scheduler.stop)
 
         # Readiness reflects this process's own NATS, MongoDB and consumers (common/readiness.py).
         watchdog = HealthWatchdog(
@@ -154,7 +167,7 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
             names=["", *parts.service_names],
             nc=nc,
             db=db,
-            consumer_problems=runner.problems,
+            consumer_problems=lambda: [*runner.problems(), *runtime.scheduler.problems()],
         )
         watchdog.start()
         stack.push_async_callback(watchdog.stop)

@@ -9,6 +9,7 @@ from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.intent import events
 from services.intent.api import IntentApi
 from services.intent.config import IntentConfig
+from services.intent.decay import RESCORE_KIND
 from services.intent.engine import IntentEngine
 from services.intent.scoring import ScoringModel
 from services.intent.store import SCORES, SIGNALS, IntentStore
@@ -27,13 +28,20 @@ INDEXES = [
 def build(runtime: Runtime) -> ServiceParts:
     """Wire the engine to this process's database and publisher; expose it over gRPC and NATS."""
     engine = IntentEngine(
-        store=IntentStore(runtime.db), publisher=runtime.events, config=CONFIG, model=ScoringModel()
+        store=IntentStore(runtime.db),
+        outbox=runtime.outbox,
+        scheduler=runtime.scheduler,
+        config=CONFIG,
+        model=ScoringModel(),
     )
     return ServiceParts(
         registrations=[(intent_pb2_grpc.add_IntentServiceServicer_to_server, IntentApi(engine))],
         service_names=[intent_pb2.DESCRIPTOR.services_by_name["IntentService"].full_name],
         consumers=[events.ingest_consumer(engine.ingest_raw)],
+        # Levels that would fall with time alone are rescored when they do (services/intent/decay.py).
+        timers={RESCORE_KIND: engine.rescore_due},
     )
 
 
-DEFINITION = ServiceDefinition(name="intent", indexes=INDEXES, build=build)
+# `level_changed` waits in the customer's scores document until relayed (common/outbox.py).
+DEFINITION = ServiceDefinition(name="intent", indexes=INDEXES, build=build, outbox_collections=[SCORES])

@@ -1,7 +1,10 @@
-"""The intent service's use cases: ingest signals and rescore, and read scores as of now.
+"""The intent service's use cases: ingest signals and rescore, rescore on decay, read scores as of now.
 
-Shared by the gRPC servicer and the NATS ingest consumer so both paths validate, store, rescore and
-announce level changes the same way.
+Shared by the gRPC servicer, the NATS ingest consumer and the decay timer so every path validates,
+stores, rescores and announces level changes the same way. A level move and its `level_changed`
+event are one write (the event waits in the customer's `scores` document, common/outbox.py); a
+customer whose level would fall with time alone has an `intent.rescore` timer at that instant
+(common/scheduler.py, services/intent/decay.py).
 """
 
 from __future__ import annotations
@@ -10,13 +13,17 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from common.bus import EventPublisher
+from common.outbox import Outbox, PendingEvent
+from common.scheduler import Scheduler, Timer
 from common.timeutil import utcnow
 from services.intent import events
 from services.intent.config import IntentConfig
+from services.intent.decay import RESCORE_KIND, next_level_change
 from services.intent.scoring import (
+    LOW,
     ScoreResult,
     ScoringModel,
     describe_reason,
@@ -24,9 +31,11 @@ from services.intent.scoring import (
     score_customer,
 )
 from services.intent.signals import RawSignal, Signal, validate_batch
-from services.intent.store import IntentStore
+from services.intent.store import SCORES, IntentStore, score_doc_id
 
 log = logging.getLogger(__name__)
+# A write that lost the race on a customer's level asks for a fresh rescore this soon.
+LOST_RACE_RESCORE = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,13 +52,15 @@ class IntentEngine:
         self,
         *,
         store: IntentStore,
-        publisher: EventPublisher,
+        outbox: Outbox,
+        scheduler: Scheduler,
         config: IntentConfig,
         model: ScoringModel,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._store = store
-        self._publisher = publisher
+        self._outbox = outbox
+        self._scheduler = scheduler
         self._config = config
         self._model = model
         self._clock = clock
@@ -64,45 +75,98 @@ class IntentEngine:
         """Store validated signals and rescore every customer they name.
 
         Customers whose signals were all duplicates are rescored too: a re-delivery after a crash
-        between storing and announcing then completes the announcement.
+        between storing the signals and storing the score then completes the work.
         """
         accepted, duplicates = await self._store.insert_signals(tenant, signals, received_at=now)
         customers = list(dict.fromkeys(s.customer_id for s in signals))
-        results = await self.scores(tenant, customers, now=now)
-        await self._record_levels(tenant, results)
+        await self.rescore(tenant, customers, now=now)
         return IngestOutcome(accepted=accepted, duplicates=duplicates, signal_ids=[s.id for s in signals])
+
+    async def rescore_due(self, tenant: str, customer_id: str, payload: dict[str, Any]) -> None:
+        """The `intent.rescore` timer: the level may have decayed, so score as of now and record it."""
+        await self.rescore(tenant, [customer_id])
 
     async def scores(
         self, tenant: str, customer_ids: Sequence[str], *, now: datetime | None = None
     ) -> list[ScoreResult]:
         """One score per requested id, in request order, from the signals in the window as of `now`."""
         now = now or self._clock()
-        found = await self._store.signals_since(tenant, customer_ids, since=now - self._model.window)
-        return [score_customer(cid, found.get(cid, []), model=self._model, now=now) for cid in customer_ids]
+        found = await self._signals(tenant, customer_ids, now=now)
+        return [score_customer(cid, found[cid], model=self._model, now=now) for cid in customer_ids]
 
-    async def _record_levels(self, tenant: str, results: Sequence[ScoreResult]) -> None:
-        previous = await self._store.stored_levels(tenant, [r.customer_id for r in results])
-        won = await self._store.save_scores(tenant, results, previous=previous)
-        changed = [
-            r
-            for r in results
-            if r.customer_id in won and is_level_change(previous.get(r.customer_id), r.level)
-        ]
-        if not changed:
-            return
-        outcomes = await asyncio.gather(
-            *(self._announce(tenant, r, previous.get(r.customer_id)) for r in changed), return_exceptions=True
+    async def rescore(self, tenant: str, customer_ids: Sequence[str], *, now: datetime | None = None) -> None:
+        """Score customers as of `now`, store the results, announce level moves, set decay timers."""
+        now = now or self._clock()
+        found = await self._signals(tenant, customer_ids, now=now)
+        results = [score_customer(cid, found[cid], model=self._model, now=now) for cid in customer_ids]
+        changes_at = {cid: next_level_change(found[cid], model=self._model, now=now) for cid in customer_ids}
+        # Timers go in before the score: a crash in between leaves a harmless early rescore, never
+        # a stored HIGH with no timer to bring it down.
+        await self._scheduler.schedule_many(
+            [
+                Timer(tenant=tenant, kind=RESCORE_KIND, key=cid, due_at=when)
+                for cid, when in changes_at.items()
+                if when is not None
+            ]
         )
-        failures = [(r, o) for r, o in zip(changed, outcomes, strict=True) if isinstance(o, BaseException)]
-        for result, _ in failures:
-            # Put the old level back so a retry (re-delivery or re-sent RPC) announces the change again.
-            await self._store.restore_level(
-                tenant, result.customer_id, level=result.level, previous=previous.get(result.customer_id)
+        previous = await self._store.stored_levels(tenant, customer_ids)
+        pending = {
+            r.customer_id: self._level_changed(tenant, r, previous.get(r.customer_id))
+            for r in results
+            if is_level_change(previous.get(r.customer_id), r.level)
+        }
+        won = await self._store.save_scores(tenant, results, previous=previous, events=pending)
+        await asyncio.gather(
+            *(
+                self._outbox.publish(SCORES, score_doc_id(tenant, cid), [event])
+                for cid, event in pending.items()
+                if cid in won
             )
-        if failures:
-            raise failures[0][1]
+        )
+        for cid, event in pending.items():
+            if cid in won:
+                log.info(
+                    "intent level of %s moved %s -> %s",
+                    cid,
+                    previous.get(cid),
+                    event.envelope["data"]["level"],
+                    extra={"fields": {"tenant_id": tenant, "crm.customer.id": cid}},
+                )
+        await self._settle_timers(tenant, results, previous=previous, won=won, changes_at=changes_at)
 
-    async def _announce(self, tenant: str, result: ScoreResult, previous: str | None) -> None:
+    async def _settle_timers(
+        self,
+        tenant: str,
+        results: Sequence[ScoreResult],
+        *,
+        previous: dict[str, str],
+        won: set[str],
+        changes_at: dict[str, datetime | None],
+    ) -> None:
+        # A customer now LOW needs no timer; one was expected only if the stored level was higher.
+        # (A stray timer elsewhere costs one harmless rescore, which then cancels it.)
+        settled_low = [
+            r.customer_id
+            for r in results
+            if r.customer_id in won
+            and changes_at[r.customer_id] is None
+            and previous.get(r.customer_id, LOW) != LOW
+        ]
+        await self._scheduler.cancel_many(tenant=tenant, kind=RESCORE_KIND, keys=settled_low)
+        # A write that lost the race read signals that may be stale: rescore from fresh data soon.
+        lost = [r.customer_id for r in results if r.customer_id not in won]
+        soon = self._clock() + LOST_RACE_RESCORE
+        await self._scheduler.schedule_many(
+            [Timer(tenant=tenant, kind=RESCORE_KIND, key=cid, due_at=soon) for cid in lost]
+        )
+
+    async def _signals(
+        self, tenant: str, customer_ids: Sequence[str], *, now: datetime
+    ) -> dict[str, list[Signal]]:
+        found = await self._store.signals_since(tenant, customer_ids, since=now - self._model.window)
+        return {cid: found.get(cid, []) for cid in customer_ids}
+
+    def _level_changed(self, tenant: str, result: ScoreResult, previous: str | None) -> PendingEvent:
         data = events.level_changed_data(
             customer_id=result.customer_id,
             level=result.level,
@@ -110,11 +174,6 @@ class IntentEngine:
             score=result.score,
             reason=describe_reason(result, model=self._model),
         )
-        await events.publish_level_changed(self._publisher, tenant=tenant, data=data)
-        log.info(
-            "intent level of %s moved %s -> %s",
-            result.customer_id,
-            previous,
-            result.level,
-            extra={"fields": {"tenant_id": tenant, "crm.customer.id": result.customer_id}},
+        return self._outbox.event(
+            tenant=tenant, event=events.LEVEL_CHANGED, data=data, subject_id=result.customer_id
         )

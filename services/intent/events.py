@@ -5,7 +5,8 @@ CloudEvent `subject` = customer id) carries:
     {"customer_id": "cus_…", "level": "low"|"medium"|"high",
      "previous_level": "low"|"medium"|"high"|null, "score": 72.4,
      "reason": "3 pricing_page_view and 1 demo_request in the last 7 days"}
-The tags service turns it into the system tag `intent.level`.
+The tags service turns it into the system tag `intent.level`. The event is stored in the customer's
+`scores` document by the same write that moves the level and relayed by common/outbox.py.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from common.bus import Consumer, EventPublisher
+from common.bus import Consumer
 from services.intent.signals import RawSignal, raws_from_event_data
 
 LEVEL_CHANGED = "level_changed"
@@ -34,11 +35,6 @@ def level_changed_data(
         "score": score,
         "reason": reason,
     }
-
-
-async def publish_level_changed(events: EventPublisher, *, tenant: str, data: dict[str, Any]) -> None:
-    """Announce one level change; the customer id is the CloudEvent subject so consumers can key on it."""
-    await events.publish(tenant=tenant, event=LEVEL_CHANGED, data=data, subject_id=data["customer_id"])
 
 
 def ingest_consumer(ingest: IngestRaw) -> Consumer:

@@ -94,12 +94,17 @@ def decay(age: timedelta, half_life: timedelta) -> float:
     return float(2.0 ** (-max(age, timedelta(0)) / half_life))
 
 
-def signal_points(signal: Signal, *, model: ScoringModel, now: datetime) -> float:
-    """The weighted, party-adjusted, engagement-adjusted, decayed points of one signal."""
+def base_points(signal: Signal, *, model: ScoringModel) -> float:
+    """The weighted, party-adjusted, engagement-adjusted points of one signal before decay."""
     party = model.third_party_factor if signal.party == "third" else 1.0
     engaged = _dwell_seconds(signal) >= model.engaged_dwell_seconds
     engagement = model.engagement_factor if engaged else 1.0
-    return model.weight(signal.type) * party * engagement * decay(now - signal.occurred_at, model.half_life)
+    return model.weight(signal.type) * party * engagement
+
+
+def signal_points(signal: Signal, *, model: ScoringModel, now: datetime) -> float:
+    """The weighted, party-adjusted, engagement-adjusted, decayed points of one signal."""
+    return base_points(signal, model=model) * decay(now - signal.occurred_at, model.half_life)
 
 
 def level_for(score: float, *, model: ScoringModel) -> str:
@@ -110,12 +115,41 @@ def level_for(score: float, *, model: ScoringModel) -> str:
     return LOW
 
 
+def in_window(signals: Sequence[Signal], *, model: ScoringModel, now: datetime) -> list[Signal]:
+    """The signals that count as of `now`: those that occurred no longer than the window ago."""
+    since = now - model.window
+    return [s for s in signals if s.occurred_at >= since]
+
+
+def capped_type_sums(points: Sequence[tuple[str, float]], *, model: ScoringModel) -> dict[str, float]:
+    """Each type's summed points, capped at `type_cap`, in the order the types first appear."""
+    by_type: dict[str, float] = {}
+    for kind, value in points:
+        by_type[kind] = by_type.get(kind, 0.0) + value
+    return {t: min(total, model.type_cap) for t, total in by_type.items()}
+
+
+def score_from_raw(raw: float, *, model: ScoringModel) -> float:
+    """The saturating 0–100 score of `raw` points, rounded to one decimal (levels compare this)."""
+    return round(100.0 * (1.0 - math.exp(-raw / model.saturation)), 1)
+
+
+def level_at(signals: Sequence[Signal], *, model: ScoringModel, now: datetime) -> str:
+    """The level `score_customer` would give as of `now`, without building the explanation.
+
+    Same arithmetic in the same order as `score_customer`, so both agree to the last bit; the decay
+    scheduler (services/intent/decay.py) evaluates this many times per customer.
+    """
+    window = in_window(signals, model=model, now=now)
+    capped = capped_type_sums([(s.type, signal_points(s, model=model, now=now)) for s in window], model=model)
+    return level_for(score_from_raw(sum(capped.values()), model=model), model=model)
+
+
 def score_customer(
     customer_id: str, signals: Sequence[Signal], *, model: ScoringModel, now: datetime
 ) -> ScoreResult:
     """Score one customer from their signals as of `now`; signals outside the window are ignored."""
-    since = now - model.window
-    in_window = [s for s in signals if s.occurred_at >= since]
+    window = in_window(signals, model=model, now=now)
     contributions = [
         Contribution(
             signal_id=s.id,
@@ -124,20 +158,20 @@ def score_customer(
             occurred_at=s.occurred_at,
             points=signal_points(s, model=model, now=now),
         )
-        for s in in_window
+        for s in window
     ]
     by_type: dict[str, float] = {}
     for c in contributions:
         by_type[c.type] = by_type.get(c.type, 0.0) + c.points
-    capped = {t: min(total, model.type_cap) for t, total in by_type.items()}
+    capped = capped_type_sums([(c.type, c.points) for c in contributions], model=model)
     raw = sum(capped.values())
-    score = round(100.0 * (1.0 - math.exp(-raw / model.saturation)), 1)
+    score = score_from_raw(raw, model=model)
     recent_since = now - model.half_life
     types = [
         TypeScore(
             type=t,
-            count=sum(1 for s in in_window if s.type == t),
-            recent_count=sum(1 for s in in_window if s.type == t and s.occurred_at >= recent_since),
+            count=sum(1 for s in window if s.type == t),
+            recent_count=sum(1 for s in window if s.type == t and s.occurred_at >= recent_since),
             points=round(points, 2),
         )
         for t, points in capped.items()
@@ -149,12 +183,12 @@ def score_customer(
         score=score,
         level=level_for(score, model=model),
         raw_points=round(raw, 2),
-        signal_count=len(in_window),
+        signal_count=len(window),
         topics=_topics(contributions, by_type=by_type, capped=capped),
         top_signals=[_rounded(c) for c in top[:TOP_SIGNALS]],
         types=types,
         computed_at=now,
-        last_signal_at=max((s.occurred_at for s in in_window), default=None),
+        last_signal_at=max((s.occurred_at for s in window), default=None),
     )
 
 

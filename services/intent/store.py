@@ -15,6 +15,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from common.outbox import PendingEvent, pending_set
 from common.timeutil import as_utc
 from services.intent.scoring import ScoreResult
 from services.intent.signals import Signal
@@ -36,6 +37,11 @@ _SIGNAL_FIELDS = {
 
 def _key(tenant: str, item_id: str) -> str:
     return f"{tenant}|{item_id}"
+
+
+def score_doc_id(tenant: str, customer_id: str) -> str:
+    """The `_id` of a customer's `scores` document (where its pending `level_changed` waits)."""
+    return _key(tenant, customer_id)
 
 
 class IntentStore:
@@ -106,12 +112,20 @@ class IntentStore:
         return {doc["customer_id"]: doc["level"] async for doc in cursor}
 
     async def save_scores(
-        self, tenant: str, results: Sequence[ScoreResult], *, previous: dict[str, str]
+        self,
+        tenant: str,
+        results: Sequence[ScoreResult],
+        *,
+        previous: dict[str, str],
+        events: dict[str, PendingEvent],
     ) -> set[str]:
         """Store each result, guarded by the level read earlier; returns the customers whose write won.
 
         The filter names the previous level (null for a customer never scored), so when two ingests
         race on one customer only one of them moves the level, and only that one announces it.
+        A customer's `level_changed` event (in `events`) is written into the same document by the
+        same update (common/outbox.py): the level move and the intent to announce it are one atomic
+        write, and the outbox relay publishes it even if this process dies right after.
         A lost race surfaces as a duplicate-key error of the upsert and is simply skipped.
         """
         ops = [
@@ -122,7 +136,14 @@ class IntentStore:
                     "customer_id": r.customer_id,
                     "level": previous.get(r.customer_id),
                 },
-                {"$set": {"score": r.score, "level": r.level, "computed_at": r.computed_at}},
+                {
+                    "$set": {
+                        "score": r.score,
+                        "level": r.level,
+                        "computed_at": r.computed_at,
+                        **pending_set([events[r.customer_id]] if r.customer_id in events else []),
+                    }
+                },
                 upsert=True,
             )
             for r in results
@@ -138,11 +159,3 @@ class IntentStore:
                 raise
             lost = {e["index"] for e in errors}
         return {r.customer_id for i, r in enumerate(results) if i not in lost}
-
-    async def restore_level(self, tenant: str, customer_id: str, *, level: str, previous: str | None) -> None:
-        """Undo a level move whose announcement failed, so the next ingest announces it again."""
-        guard = {"_id": _key(tenant, customer_id), "tenant_id": tenant, "level": level}
-        if previous is None:
-            await self._scores.delete_one(guard)
-        else:
-            await self._scores.update_one(guard, {"$set": {"level": previous}})

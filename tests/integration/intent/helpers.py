@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from crm.intent.v1 import intent_pb2, intent_pb2_grpc
@@ -13,6 +14,9 @@ from nats.js import JetStreamContext
 
 from common import bus, cloudevents
 from common.ids import new_customer_id
+from services.intent.decay import next_level_change
+from services.intent.scoring import ScoringModel
+from services.intent.signals import Signal
 from tests.support.rpc import metadata
 
 
@@ -64,3 +68,35 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 10
             if await check():
                 return
             await asyncio.sleep(0.05)
+
+
+MODEL = ScoringModel()  # the service runs the house model
+
+
+def whole_ms(value: datetime) -> datetime:
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def domain(customer_id: str, kind: str, at: datetime) -> Signal:
+    return Signal(
+        id=f"{kind}-{at.timestamp()}",
+        customer_id=customer_id,
+        type=kind,
+        party="first",
+        topic="",
+        occurred_at=at,
+        properties={},
+        source="",
+    )
+
+
+def placed_so_the_level_falls_at(target: datetime, kinds: list[str]) -> datetime:
+    """When signals of `kinds`, all at that time, make the level fall exactly at `target`.
+
+    With every signal at one time X the level at t depends only on t − X, so the fall happens a fixed
+    delay after X; that delay comes from the pure function the service itself uses.
+    """
+    origin = datetime(2025, 1, 1, tzinfo=UTC)
+    falls = next_level_change([domain("c", k, origin) for k in kinds], model=MODEL, now=origin)
+    assert falls is not None
+    return whole_ms(target - (falls - origin))

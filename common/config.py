@@ -69,6 +69,8 @@ class Settings:
     mongodb_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     mongodb_db_prefix: str = "crm"
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_user: str = ""
+    nats_password: str = ""
     subject_root: str = "crm"
     stream_replicas: int = 1
     internal_token: str = DEV_INTERNAL_TOKEN
@@ -96,6 +98,8 @@ class Settings:
             mongodb_uri=_get(env, "MONGODB_URI", cls.mongodb_uri),
             mongodb_db_prefix=_get(env, "MONGODB_DB_PREFIX", "crm"),
             nats_url=_get(env, "NATS_URL", cls.nats_url),
+            nats_user=_get(env, "NATS_USER", ""),
+            nats_password=_get(env, "NATS_PASSWORD", ""),
             subject_root=_get(env, "NATS_SUBJECT_ROOT", "crm"),
             stream_replicas=_int(env, "NATS_STREAM_REPLICAS", 1),
             internal_token=_get(env, "INTERNAL_TOKEN", DEV_INTERNAL_TOKEN if dev else None),
@@ -117,6 +121,8 @@ class GatewaySettings:
     internal_token: str = DEV_INTERNAL_TOKEN
     peers: dict[str, str] = field(default_factory=dict)
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_user: str = ""
+    nats_password: str = ""
     subject_root: str = "crm"
     rpc_timeout_seconds: float = 5.0
     max_page_size: int = 100
@@ -141,6 +147,8 @@ class GatewaySettings:
             internal_token=_get(env, "INTERNAL_TOKEN", DEV_INTERNAL_TOKEN if dev else None),
             peers=_peers(env),
             nats_url=_get(env, "NATS_URL", cls.nats_url),
+            nats_user=_get(env, "NATS_USER", ""),
+            nats_password=_get(env, "NATS_PASSWORD", ""),
             subject_root=_get(env, "NATS_SUBJECT_ROOT", "crm"),
             rpc_timeout_seconds=float(_get(env, "RPC_TIMEOUT_SECONDS", "5")),
             max_page_size=_int(env, "GATEWAY_MAX_PAGE_SIZE", cls.max_page_size),

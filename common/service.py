@@ -91,7 +91,12 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         db = client[settings.database_name]
         await ensure_indexes(db, [*definition.indexes, *outbox_indexes(definition.outbox_collections)])
 
-        nc = await bus.connect(settings.nats_url, name=f"crm-{settings.service}")
+        nc = await bus.connect(
+            settings.nats_url,
+            name=f"crm-{settings.service}",
+            user=settings.nats_user,
+            password=settings.nats_password,
+        )
         stack.push_async_callback(_drain, nc)
         js = nc.jetstream()
         await bus.ensure_streams(js, root=settings.subject_root, replicas=settings.stream_replicas)

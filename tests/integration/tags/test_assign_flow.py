@@ -74,5 +74,7 @@ async def test_one_document_per_customer_holds_its_active_values(
     db = mongo_client[tags.running.runtime.settings.database_name]
     docs = await db["tag_customers"].find({"tenant_id": "acme", "customer_id": customer}).to_list()
 
-    assert [[(t["tag_key"], t["value"]) for t in d["tags"].values()] for d in docs] == [[("industry", "auto")]]
+    assert [[(t["tag_key"], t["value"]) for t in d["tags"].values()] for d in docs] == [
+        [("industry", "auto")]
+    ]
     assert docs[0]["version"] == 2 and "outbox" not in docs[0]  # both writes landed, their events went out

@@ -7,11 +7,11 @@ from crm.tags.v1 import tags_pb2, tags_pb2_grpc
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.tags.api import TagsServicer
 from services.tags.config import TagsConfig
-from services.tags.conversation_store import ConversationStore
+from services.tags.conversation_store import CONVERSATIONS, SUGGESTIONS, ConversationStore
 from services.tags.events import conversations_consumer, intent_level_consumer
 from services.tags.listening import ConversationOperations
 from services.tags.operations import TagOperations
-from services.tags.store import INDEXES, TagStore
+from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
 SERVICE_NAME = tags_pb2.DESCRIPTOR.services_by_name["TagsService"].full_name
 CONFIG = TagsConfig.from_env()
@@ -19,8 +19,9 @@ CONFIG = TagsConfig.from_env()
 
 def build(runtime: Runtime) -> ServiceParts:
     """Wire the store, operations, servicer and consumers onto the runtime's connections."""
-    ops = TagOperations(TagStore(runtime.db), runtime.events)
-    conversations = ConversationOperations(ConversationStore(runtime.db), ops, runtime.events, CONFIG)
+    # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
+    ops = TagOperations(TagStore(runtime.db), runtime.outbox)
+    conversations = ConversationOperations(ConversationStore(runtime.db), ops, CONFIG)
     return ServiceParts(
         registrations=[(tags_pb2_grpc.add_TagsServiceServicer_to_server, TagsServicer(ops, conversations))],
         service_names=[SERVICE_NAME],
@@ -28,4 +29,9 @@ def build(runtime: Runtime) -> ServiceParts:
     )
 
 
-DEFINITION = ServiceDefinition(name="tags", indexes=INDEXES, build=build)
+DEFINITION = ServiceDefinition(
+    name="tags",
+    indexes=INDEXES,
+    build=build,
+    outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS],
+)

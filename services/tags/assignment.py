@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from common.errors import NotFound, PermissionDenied
-from common.ids import new_id
+from common.ids import new_id, ulid
 from services.tags.model import (
     MACHINE_SOURCES,
     SYSTEM_CATEGORY,
@@ -47,6 +47,8 @@ class Plan:
     upserts: list[Assignment] = field(default_factory=list)
     deletes: list[Assignment] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    # Every stored assignment of the customer once the plan is applied (expired ones of other tags kept).
+    final: dict[str, Assignment] = field(default_factory=dict)
 
 
 def expiry(definition: TagDef, *, given: datetime | None, assigned_at: datetime) -> datetime | None:
@@ -78,6 +80,7 @@ def plan(
     at = assigned_at or now
     result = Plan()
     active = {key: a for key, a in current.items() if not a.is_expired(now)}
+    final = dict(current)
     entries: list[HistoryEntry] = []
     for item in items:
         definition = definitions[item.tag_key]
@@ -126,8 +129,11 @@ def plan(
                 )
             )
             del active[loser.tag_key]
+            final.pop(loser.tag_key, None)
         active[item.tag_key] = new
+        final[item.tag_key] = new
     result.history = _with_ordered_ids(entries)
+    result.final = final
     return result
 
 
@@ -206,6 +212,27 @@ def _entry(
         reason=reason,
         at=at,
     )
+
+
+def ordered_after(entries: list[HistoryEntry], last_id: str) -> list[HistoryEntry]:
+    """`entries` with ids that sort after `last_id` (the customer's last history entry), order kept.
+
+    Ids are ULIDs: milliseconds, then random bits. Two writes in the same millisecond could otherwise
+    sort against the order in which they happened; the history is listed by (at, id).
+    """
+    if not entries or not last_id or entries[0].id > last_id:
+        return entries
+    floor = _ulid_ms(last_id.partition("_")[2]) + 1
+    ids = sorted(f"th_{ulid(floor)}" for _ in entries)
+    return [replace(entry, id=ident) for entry, ident in zip(entries, ids, strict=True)]
+
+
+def _ulid_ms(body: str) -> int:
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    value = 0
+    for char in body[:10]:
+        value = value * 32 + alphabet.index(char)
+    return value
 
 
 def _with_ordered_ids(entries: list[HistoryEntry]) -> list[HistoryEntry]:

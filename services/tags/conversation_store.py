@@ -4,11 +4,17 @@
   embedded. Inserting the `_id` is the de-duplication (race-free); `expires_at` (started_at + retention)
   carries a TTL index.
 - `tag_suggestions`: one document per suggestion, `_id` = "<tenant>/<suggestion id>". A person's
-  decision is a guarded single-document replace (status must still be what the reviewer saw), and
+  decision is a guarded single-document update (status must still be what the reviewer saw), and
   re-extraction refreshes only suggestions that are still pending, so it never undoes a review.
-Writes replace whole documents rather than `$set` fields: the stand-in stores a top-level datetime
-written by `$set` as a string.
+Conversations are written by replacing whole documents rather than `$set` fields: the stand-in stores
+a top-level datetime written by `$set` as a string.
 - `conversation_settings`: one document per tenant, `_id` = tenant.
+Events travel in the document they announce (`common/outbox.py`): a new suggestion is inserted with
+its `suggested` event and the pending insert of its "suggested" history entry; an extraction's
+replace of the conversation carries its `callback_promised` / `conversation_ingested` events; a
+rejection without a tag change carries its "rejected" history entry. A replace of a conversation keeps
+its items that are still pending (`replace_keeping_pending`); suggestions are changed with `$set` only
+(the stand-in cannot replace a document holding the binary form of a pending insert).
 Every query filters by tenant_id and is served by an index in `CONVERSATION_INDEXES`.
 
 Two gaps of the local stand-in shape the documents (both forms are plain MongoDB):
@@ -20,15 +26,17 @@ Two gaps of the local stand-in shape the documents (both forms are plain MongoDB
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne
+from pymongo import ASCENDING, DESCENDING, InsertOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
+from common.outbox import DUE_MS, FIELD, REV, Pending, pending_set
 from common.timeutil import as_utc
 from services.tags.conversations import Conversation, ConversationSettings
 from services.tags.heard.model import HeardFact, Span, Turn
@@ -38,6 +46,8 @@ CONVERSATIONS = "conversations"
 SUGGESTIONS = "tag_suggestions"
 SETTINGS = "conversation_settings"
 DUPLICATE_KEY = 11000
+# A replace that keeps pending outbox items retries while other writes add or clear items under it.
+MAX_REPLACE_ATTEMPTS = 50
 
 CONVERSATION_INDEXES = [
     # One customer's conversations newest first; also BatchListConversations ($in on customer_id).
@@ -109,12 +119,17 @@ class ConversationStore:
         doc = await self._conversations.find_one({"_id": f"{tenant}/{conversation_id}", "tenant_id": tenant})
         return _conversation(doc) if doc else None
 
-    async def save_extraction(self, tenant: str, conversation: Conversation) -> None:
-        """Record what the latest extraction heard (facts, summary, time) in the stored conversation."""
+    async def save_extraction(
+        self, tenant: str, conversation: Conversation, items: Sequence[Pending]
+    ) -> None:
+        """Record what the latest extraction heard (facts, summary, time) in the stored conversation,
+        with the pending events (`items`) that announce it."""
         # A whole-document replace: the stand-in stores a top-level datetime written by $set as a string.
-        await self._conversations.replace_one(
+        await replace_keeping_pending(
+            self._conversations,
             {"_id": f"{tenant}/{conversation.id}", "tenant_id": tenant},
             _conversation_doc(tenant, conversation),
+            items,
         )
 
     async def customer_conversations(
@@ -166,36 +181,48 @@ class ConversationStore:
         return [_suggestion(doc) async for doc in self._suggestions.find(query)]
 
     async def save_suggestions(
-        self, tenant: str, *, created: Sequence[Suggestion], updated: Sequence[Suggestion]
-    ) -> None:
-        """Insert new suggestions and refresh pending ones (an update only lands while still pending).
+        self,
+        tenant: str,
+        *,
+        created: Sequence[Suggestion],
+        updated: Sequence[Suggestion],
+        pending: Mapping[str, Sequence[Pending]],
+    ) -> set[str]:
+        """Insert new suggestions (each with its `pending[id]` outbox items) and refresh pending ones
+        (an update only lands while still pending); returns the ids of the suggestions inserted.
 
-        A suggestion created concurrently by another extraction of the same conversation is kept as is.
+        A suggestion created concurrently by another extraction of the same conversation is kept as is
+        (with the items that other extraction stored).
         """
-        ops: list[InsertOne[dict[str, Any]] | ReplaceOne[dict[str, Any]]] = [
-            InsertOne(_suggestion_doc(tenant, s)) for s in created
+        ops: list[InsertOne[dict[str, Any]]] = [
+            InsertOne({**_suggestion_doc(tenant, s), **pending_fields(pending.get(s.id, ()))})
+            for s in created
         ]
-        ops.extend(
-            ReplaceOne(
+        for s in updated:  # few: the suggestions this conversation already had, heard again
+            await self._suggestions.update_one(
                 {"_id": f"{tenant}/{s.id}", "tenant_id": tenant, "status": PENDING},
-                _suggestion_doc(tenant, s),
+                {"$set": _suggestion_fields(s)},
             )
-            for s in updated
-        )
         if not ops:
-            return
+            return set()
+        failed: set[int] = set()
         try:
             await self._suggestions.bulk_write(ops, ordered=False)
         except BulkWriteError as err:
-            if any(e.get("code") != DUPLICATE_KEY for e in err.details.get("writeErrors", [])):
+            errors = err.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
                 raise
+            failed = {int(e["index"]) for e in errors}
+        return {s.id for i, s in enumerate(created) if i not in failed}
 
-    async def set_review(self, tenant: str, new: Suggestion, *, expected_status: str) -> bool:
-        """Write a suggestion's review fields if its status is still `expected_status`; False otherwise."""
-        # A guarded whole-document replace: the stand-in stores a top-level datetime written by $set as a string.
-        result = await self._suggestions.replace_one(
+    async def set_review(
+        self, tenant: str, new: Suggestion, *, expected_status: str, items: Sequence[Pending] = ()
+    ) -> bool:
+        """Write a suggestion's review fields (with `items`) if its status is still `expected_status`;
+        False otherwise."""
+        result = await self._suggestions.update_one(
             {"_id": f"{tenant}/{new.id}", "tenant_id": tenant, "status": expected_status},
-            _suggestion_doc(tenant, new),
+            {"$set": {**_suggestion_fields(new), **pending_set(items)}},
         )
         return result.matched_count == 1
 
@@ -261,6 +288,50 @@ class ConversationStore:
             "updated_by": settings.updated_by,
         }
         await self._settings.replace_one({"_id": tenant}, doc, upsert=True)
+
+
+def pending_fields(items: Sequence[Pending], *, keep: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The outbox fields of a document to insert or replace: `items` plus the items of `keep` (the
+    document as read) that are still pending; empty when there are none."""
+    kept = dict((keep or {}).get(FIELD) or {})
+    if not items and not kept:
+        return {}
+    fields: dict[str, Any] = {FIELD: kept}
+    for name, value in pending_set(items).items():
+        if name.startswith(f"{FIELD}."):
+            fields[FIELD][name.removeprefix(f"{FIELD}.")] = value
+        else:
+            fields[name] = value
+    if not items:  # only kept items: they are still due, under a new revision
+        fields[DUE_MS] = (keep or {}).get(DUE_MS)
+        fields[REV] = (keep or {}).get(REV)
+    return fields
+
+
+async def replace_keeping_pending(
+    coll: AsyncCollection[dict[str, Any]],
+    guard: dict[str, Any],
+    doc: dict[str, Any],
+    items: Sequence[Pending],
+) -> bool:
+    """Replace the document matching `guard` by `doc` plus `items`, keeping its still-pending items.
+
+    Guarded by the outbox revision read, so items another write adds meanwhile are never dropped
+    (that write changes the revision and this one reads again). An item marked sent between the read
+    and the replace is carried over and published again by the relay, where JetStream drops the
+    repeat by its `Nats-Msg-Id` and a repeated insert is a duplicate `_id`. False when nothing
+    matches `guard`.
+    """
+    for _ in range(MAX_REPLACE_ATTEMPTS):
+        raw = await coll.find_one(guard, {FIELD: 1, DUE_MS: 1, REV: 1})
+        if raw is None:
+            return False
+        rev = raw.get(REV)
+        filter_ = {**guard, REV: rev if rev is not None else {"$exists": False}}
+        result = await coll.replace_one(filter_, {**doc, **pending_fields(items, keep=raw)})
+        if result.matched_count == 1:
+            return True
+    raise RuntimeError(f"{coll.name}: the outbox of {guard.get('_id')} kept changing")
 
 
 def _time(value: datetime | None) -> datetime | None:
@@ -358,16 +429,25 @@ def _suggestion_doc(tenant: str, s: Suggestion) -> dict[str, Any]:
         "customer_id": s.customer_id,
         "conversation_id": s.conversation_id,
         "tag_key": s.tag_key,
-        "value": s.value,
         "action": s.action,
+        "created_at": s.created_at,
+        "created_ms": epoch_ms(s.created_at),
+        **_suggestion_fields(s),
+    }
+
+
+def _suggestion_fields(s: Suggestion) -> dict[str, Any]:
+    """What extraction and review change, written with `$set`: the review time is nested because the
+    stand-in stores a top-level datetime written by `$set` as a string (and a replace cannot be used:
+    it fails on the binary pending inserts a suggestion may still carry)."""
+    return {
+        "value": s.value,
         "confidence": s.confidence,
         "evidence": _span_doc(s.evidence),
         "reason": s.reason,
         "status": s.status,
-        "created_at": s.created_at,
-        "created_ms": epoch_ms(s.created_at),
         "reviewed_by": s.reviewed_by,
-        "reviewed_at": s.reviewed_at,
+        "review": {"at": s.reviewed_at},
         "review_note": s.review_note,
     }
 
@@ -386,6 +466,6 @@ def _suggestion(doc: dict[str, Any]) -> Suggestion:
         status=doc["status"],
         created_at=as_utc(doc["created_at"]),
         reviewed_by=doc.get("reviewed_by", ""),
-        reviewed_at=_time(doc.get("reviewed_at")),
+        reviewed_at=_time((doc.get("review") or {}).get("at") or doc.get("reviewed_at")),
         review_note=doc.get("review_note", ""),
     )

@@ -18,7 +18,11 @@ Published (subject `<root>.evt.<tenant>.tags.<event>`, CloudEvents type `crm.tag
 - `conversation_ingested`: a conversation was stored and extracted (not for a duplicate). data:
   conversation_id, customer_id, channel, started_at, turn_count, summary, applied (list of
   {tag_key, value}), suggested (count of new pending suggestions), callback_at ("" if none).
-The subject of every event above is the customer id.
+The subject of every event above is the customer id. `assigned` and `removed` also carry `history_id`,
+the id of the history entry that records the change (ListTagHistory), one event per such entry.
+Every event is stored with the change it announces and relayed by `common/outbox.py`: the customer's
+tags document (assigned, removed), the definition (definition_changed), the suggestion (suggested) and
+the conversation (callback_promised, conversation_ingested).
 
 Consumed: `<root>.evt.<tenant>.intent.level_changed` (durable `tags-intent-level`) and the ingest
 subject `<root>.in.<tenant>.conversations` (durable `tags-conversations`; data is one conversation or
@@ -46,29 +50,29 @@ CONVERSATIONS_DURABLE = "tags-conversations"
 CONVERSATIONS_SUBJECT = "in.*.conversations"
 MAX_CONVERSATIONS_PER_MESSAGE = 50
 
-EventItem = tuple[str, str, dict[str, Any], str]
+REMOVAL_ACTIONS = ("removed", "replaced", "expired")
 
 
-def change_events(tenant: str, history: list[HistoryEntry]) -> list[EventItem]:
-    """One `assigned` or `removed` event per history entry, as publish_many items."""
-    items: list[EventItem] = []
-    for entry in history:
-        data: dict[str, Any] = {
-            "customer_id": entry.customer_id,
-            "tag_key": entry.tag_key,
-            "value": entry.value,
-            "previous_value": entry.previous_value,
-            "source": entry.source,
-            "confidence": entry.confidence,
-            "actor": entry.actor,
-            "reason": entry.reason,
-            "at": iso_utc(entry.at),
-        }
-        if entry.action == "assigned":
-            items.append((tenant, "assigned", data, entry.customer_id))
-        else:
-            items.append((tenant, "removed", {**data, "action": entry.action}, entry.customer_id))
-    return items
+def change_event(entry: HistoryEntry) -> tuple[str, dict[str, Any]] | None:
+    """The `assigned` or `removed` event (name, data) a history entry announces; None for entries
+    that change no value ("suggested", "rejected")."""
+    data: dict[str, Any] = {
+        "customer_id": entry.customer_id,
+        "tag_key": entry.tag_key,
+        "value": entry.value,
+        "previous_value": entry.previous_value,
+        "source": entry.source,
+        "confidence": entry.confidence,
+        "actor": entry.actor,
+        "reason": entry.reason,
+        "at": iso_utc(entry.at),
+        "history_id": entry.id,
+    }
+    if entry.action == "assigned":
+        return "assigned", data
+    if entry.action in REMOVAL_ACTIONS:
+        return "removed", {**data, "action": entry.action}
+    return None
 
 
 def definition_event(definition: TagDef, *, created: bool) -> dict[str, Any]:
@@ -108,9 +112,14 @@ def _level_changed_handler(ops: TagOperations) -> Handler:
         """
         change = intent_level.parse_level_changed(event)
         await ops.ensure_system_tag(tenant, intent_level.system_definition())
-        current = await ops.store.assignment(tenant, change.customer_id, intent_level.TAG_KEY)
-        if current is not None and intent_level.is_stale(change, current_assigned_at=current.assigned_at):
-            return
+
+        def stale(stored: dict[str, Assignment]) -> bool:
+            # Asked inside the guarded write, so a newer level that lands concurrently still wins.
+            current = stored.get(intent_level.TAG_KEY)
+            return current is not None and intent_level.is_stale(
+                change, current_assigned_at=current.assigned_at
+            )
+
         await ops.assign(
             tenant,
             change.customer_id,
@@ -119,6 +128,7 @@ def _level_changed_handler(ops: TagOperations) -> Handler:
             actor=intent_level.ACTOR,
             assigned_at=change.observed_at,
             reason="intent level changed",
+            unless=stale,
         )
 
     return handle

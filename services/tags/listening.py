@@ -4,6 +4,12 @@ Shared by the gRPC servicer and the ingest consumer. Extraction itself is pure (
 is deciding what it does (`suggestions.plan_extraction`); here they meet the stores. Applying a heard
 tag, accepting a suggestion and taking a value away all go through `TagOperations.assign` / `.remove`,
 so permission rules, the history and the `assigned`/`removed` events are the same as for any other tag.
+
+Every event is written with the document whose change it announces (`common/outbox.py`): `suggested`
+in the new suggestion, `callback_promised` and `conversation_ingested` in the conversation's extraction
+write. A crash after the tags were applied but before the extraction was saved leaves the conversation
+unextracted: the redelivered message extracts it again, finds the values active ("unchanged") and
+announces the ingest then (with an empty `applied`: the first attempt's `assigned` events stand).
 """
 
 from __future__ import annotations
@@ -12,11 +18,11 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from common.bus import EventPublisher
 from common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from common.outbox import Pending
 from services.tags import suggestions as sg
 from services.tags.config import TagsConfig
-from services.tags.conversation_store import ConversationStore
+from services.tags.conversation_store import CONVERSATIONS, SUGGESTIONS, ConversationStore
 from services.tags.conversations import (
     Conversation,
     ConversationInput,
@@ -28,8 +34,9 @@ from services.tags.events import callback_promised_data, conversation_ingested_d
 from services.tags.heard.extract import extract
 from services.tags.heard.lexicon import Lexicon
 from services.tags.heard.model import CALLBACK_AT, Heard, HeardFact
-from services.tags.model import SYSTEM_CATEGORY, AssignInput, Assignment, Skipped, TagDef
+from services.tags.model import SYSTEM_CATEGORY, AssignInput, Assignment, HistoryEntry, Skipped, TagDef
 from services.tags.operations import TagOperations, now_ms
+from services.tags.store import HISTORY
 from services.tags.values import may_assign
 
 ACTOR = "svc:conversations"  # the platform, when it applies what it heard
@@ -70,12 +77,10 @@ class ReviewOutcome:
 class ConversationOperations:
     """Every conversation use case goes through here; tag changes go through `TagOperations`."""
 
-    def __init__(
-        self, store: ConversationStore, tags: TagOperations, events: EventPublisher, config: TagsConfig
-    ) -> None:
+    def __init__(self, store: ConversationStore, tags: TagOperations, config: TagsConfig) -> None:
         self.store = store
         self.tags = tags
-        self._events = events
+        self._outbox = tags.outbox
         self._config = config
 
     # ---- ingest and extraction ----
@@ -139,22 +144,25 @@ class ConversationOperations:
         )
         applied, applied_suggestions, skipped = await self._apply(tenant, conversation, plan)
         known = {s.id for s in existing}
-        await self.store.save_suggestions(
+        suggested = self._suggested_items(tenant, plan.created)
+        inserted = await self.store.save_suggestions(
             tenant,
             created=[s for s in applied_suggestions if s.id not in known] + plan.created,
             updated=[s for s in applied_suggestions if s.id in known] + plan.refreshed,
+            pending=suggested,
         )
-        await self.tags.store.apply(
-            tenant, upserts=[], deletes=[], history=sg.suggested_history(plan.created)
-        )
+        for s in plan.created:  # one made concurrently by another extraction announced itself
+            if s.id in inserted:
+                await self._outbox.publish(SUGGESTIONS, f"{tenant}/{s.id}", suggested[s.id])
         previous = _callback(conversation.facts)
         conversation = dataclasses.replace(
             conversation, facts=heard.facts, heard_summary=heard.summary, extracted_at=now
         )
-        await self.store.save_extraction(tenant, conversation)
-        await self._announce(
+        items = self._announcements(
             tenant, conversation, heard, plan.created, applied, previous=previous, ingest=ingest
         )
+        await self.store.save_extraction(tenant, conversation, items)
+        await self._outbox.publish(CONVERSATIONS, f"{tenant}/{conversation.id}", items)
         [view] = await self._views(tenant, [conversation])
         return IngestOutcome(
             view=view, applied=applied, suggested=plan.created, skipped=skipped, definitions=definitions
@@ -179,7 +187,20 @@ class ConversationOperations:
         skipped.extend(result.skipped)
         return result.assigned, [a.suggestion for a in plan.apply if a.input.tag_key in landed], skipped
 
-    async def _announce(
+    def _suggested_items(self, tenant: str, created: list[sg.Suggestion]) -> dict[str, list[Pending]]:
+        """Per new pending suggestion: the pending insert of its "suggested" history entry, then its event."""
+        entries = sg.suggested_history(created)
+        return {
+            s.id: [
+                self._outbox.insert(HISTORY, self.tags.store.history_document(tenant, entry)),
+                self._outbox.event(
+                    tenant=tenant, event="suggested", data=suggested_data(s), subject_id=s.customer_id
+                ),
+            ]
+            for s, entry in zip(created, entries, strict=True)
+        }
+
+    def _announcements(
         self,
         tenant: str,
         conversation: Conversation,
@@ -189,21 +210,27 @@ class ConversationOperations:
         *,
         previous: HeardFact | None,
         ingest: bool,
-    ) -> None:
+    ) -> list[Pending]:
+        """The events the extraction write of the conversation carries."""
         callback = _callback(heard.facts)
         subject = conversation.customer_id
-        items = [(tenant, "suggested", suggested_data(s), subject) for s in created]
+        items: list[Pending] = []
         # Re-extraction announces a call-back only when its time changed: the leads side acts on each one.
         if callback is not None and (ingest or previous is None or previous.at != callback.at):
+            data = callback_promised_data(conversation, callback)
             items.append(
-                (tenant, "callback_promised", callback_promised_data(conversation, callback), subject)
+                self._outbox.event(tenant=tenant, event="callback_promised", data=data, subject_id=subject)
             )
         if ingest:
             data = conversation_ingested_data(
                 conversation, applied=applied, suggested=len(created), callback=callback
             )
-            items.append((tenant, "conversation_ingested", data, subject))
-        await self._events.publish_many(items)
+            items.append(
+                self._outbox.event(
+                    tenant=tenant, event="conversation_ingested", data=data, subject_id=subject
+                )
+            )
+        return items
 
     async def _library(self, tenant: str) -> dict[str, TagDef]:
         """The tenant's whole tag library (archived tags left out); the lexicon picks what it can hear."""
@@ -287,17 +314,26 @@ class ConversationOperations:
             sg.rejected_entry(suggestion, actor=actor, note=text, at=now) if step.record_rejection else None
         )
         decided = sg.reviewed(suggestion, status=step.status, by=actor, at=now, note=text)
-        if not await self.store.set_review(tenant, decided, expected_status=suggestion.status):
+        # A rejection that takes the value away is recorded in the write of the removal; one that
+        # changes no tag, in the write of the decision.
+        with_removal = [rejection] if rejection is not None and step.tag_change == sg.REMOVE else []
+        items: list[Pending] = (
+            [self._outbox.insert(HISTORY, self.tags.store.history_document(tenant, rejection))]
+            if rejection is not None and not with_removal
+            else []
+        )
+        if not await self.store.set_review(tenant, decided, expected_status=suggestion.status, items=items):
             current = await self.store.suggestion(tenant, ident)
             status = current.status if current else "gone"
             raise FailedPrecondition(f"suggestion {ident} was already {status}", field="suggestion_id")
+        await self._outbox.publish(SUGGESTIONS, f"{tenant}/{decided.id}", items)
         try:
-            assigned, removed = await self._change_tag(tenant, suggestion, step, roles=roles, actor=actor)
+            assigned, removed = await self._change_tag(
+                tenant, suggestion, step, roles=roles, actor=actor, before=with_removal
+            )
         except BaseException:
             await self.store.set_review(tenant, suggestion, expected_status=decided.status)
             raise
-        if rejection is not None:
-            await self.tags.store.apply(tenant, upserts=[], deletes=[], history=[rejection])
         return ReviewOutcome(suggestion=decided, assigned=assigned, removed=removed, definition=definition)
 
     async def _change_tag(
@@ -308,6 +344,7 @@ class ConversationOperations:
         *,
         roles: frozenset[str],
         actor: str,
+        before: list[HistoryEntry],
     ) -> tuple[list[Assignment], list[Assignment]]:
         verb = "accepted" if step.status == sg.ACCEPTED else "rejected"
         reason = f"{verb} conversation suggestion {suggestion.id}"
@@ -325,7 +362,13 @@ class ConversationOperations:
             return result.assigned, []
         if step.tag_change == sg.REMOVE:
             removed, _ = await self.tags.remove(
-                tenant, suggestion.customer_id, suggestion.tag_key, roles=roles, actor=actor, reason=reason
+                tenant,
+                suggestion.customer_id,
+                suggestion.tag_key,
+                roles=roles,
+                actor=actor,
+                reason=reason,
+                before=before,
             )
             return [], [removed]
         return [], []

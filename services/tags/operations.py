@@ -1,20 +1,55 @@
-"""The tags service's use cases: read the state, apply the pure rules, write, publish.
+"""The tags service's use cases: read the state, apply the pure rules, write the change with its events.
 
 Shared by the gRPC servicer (on behalf of a caller) and the NATS consumers (on behalf of the platform:
 `roles=None`), so both paths obey the same rules and leave the same history and events.
+
+Concurrency: every change to a customer's tags (AssignTags, RemoveTag, values heard in a conversation,
+accepted or rejected suggestions, the intent.level consumer) is one read → plan → write of the
+customer's document (`store.CustomerTags`), guarded by the version it read; on a conflict the whole
+step is repeated (at most `MAX_ATTEMPTS` times, with a short random pause) against the new state, so
+the rules (exclusive groups above all) always see the value that is really active, and the history
+is that of one serial order. Definitions are written the same way, guarded by their own version.
+
+Events: the history entries (pending inserts) and the `assigned`/`removed` events of a change are
+stored in the customer's document by the same single-document write (`common/outbox.py`); then the
+fast path inserts and publishes them. What a crash leaves behind:
+- before the write: nothing changed; the caller gets an error (or the consumer's message is
+  redelivered) and a retry plans afresh;
+- after the write, before or during publishing: the change and its pending items are stored together;
+  the outbox relay inserts the history and publishes the events after its grace period (a repeated
+  publish is dropped by JetStream by its `Nats-Msg-Id`, a repeated insert by its `_id`);
+- a retry of the request in the meantime finds its values active ("unchanged") and writes nothing:
+  the first attempt's events still go out, from the relay.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
-from common.bus import EventPublisher
+import grpc
+
+from common.errors import DomainError
+from common.outbox import Outbox, Pending
 from common.timeutil import utcnow
 from services.tags import assignment, library, values
-from services.tags.events import change_events, definition_event
+from services.tags.events import change_event, definition_event
 from services.tags.model import AssignInput, Assignment, HistoryEntry, TagDef
-from services.tags.store import TagStore
+from services.tags.store import CUSTOMERS, DEFINITIONS, HISTORY, CustomerTags, TagStore
+
+# Fifty writers of one customer at once all land well within this (each loss means another landed).
+MAX_ATTEMPTS = 100
+MAX_PAUSE_SECONDS = 0.05
+
+
+class Contended(DomainError):
+    """The customer's tags changed under every attempt: the caller may retry the same request."""
+
+    code = grpc.StatusCode.ABORTED
+    reason = "CONTENDED"
 
 
 def now_ms() -> datetime:
@@ -23,27 +58,43 @@ def now_ms() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+def _not_before(now: datetime, last_ms: int) -> datetime:
+    """`now`, or the time of the customer's last history entry if a clock is behind it."""
+    last = datetime.fromtimestamp(last_ms / 1000, tz=UTC)
+    return max(now, last)
+
+
+async def _pause(attempt: int) -> None:
+    await asyncio.sleep(random.uniform(0, min(MAX_PAUSE_SECONDS, 0.002 * (attempt + 1))))
+
+
 class TagOperations:
     """Every change to definitions and assignments goes through here."""
 
-    def __init__(self, store: TagStore, events: EventPublisher) -> None:
+    def __init__(self, store: TagStore, outbox: Outbox) -> None:
         self.store = store
-        self._events = events
+        self.outbox = outbox
 
     async def define_tag(self, tenant: str, candidate: TagDef, *, by_platform: bool = False) -> TagDef:
         """Create or update a definition; a re-definition that changes nothing writes and publishes nothing."""
-        existing = await self.store.definition(tenant, candidate.key.strip())
-        definition = library.define(candidate, existing=existing, now=now_ms(), by_platform=by_platform)
-        if existing is not None and existing.same_content(definition):
-            return existing
-        await self.store.save_definition(tenant, definition)
-        await self._events.publish(
-            tenant=tenant,
-            event="definition_changed",
-            data=definition_event(definition, created=existing is None),
-            subject_id=definition.key,
-        )
-        return definition
+        key = candidate.key.strip()
+        for attempt in range(MAX_ATTEMPTS):
+            read = await self.store.stored_definition(tenant, key)
+            existing = read.definition
+            definition = library.define(candidate, existing=existing, now=now_ms(), by_platform=by_platform)
+            if existing is not None and existing.same_content(definition):
+                return existing
+            event = self.outbox.event(
+                tenant=tenant,
+                event="definition_changed",
+                data=definition_event(definition, created=existing is None),
+                subject_id=definition.key,
+            )
+            if await self.store.save_definition(tenant, definition, read=read, events=[event]):
+                await self.outbox.publish(DEFINITIONS, f"{tenant}/{definition.key}", [event])
+                return definition
+            await _pause(attempt)
+        raise Contended(f"tag {key!r} kept changing; try again", field="definition.key")
 
     async def ensure_system_tag(self, tenant: str, definition: TagDef) -> TagDef:
         """The tenant's definition of a platform tag, defined on first use."""
@@ -62,26 +113,38 @@ class TagOperations:
         actor: str,
         assigned_at: datetime | None = None,
         reason: str = "",
+        unless: Callable[[dict[str, Assignment]], bool] | None = None,
     ) -> tuple[assignment.Plan, dict[str, TagDef]]:
-        """Validate all items, then apply them; returns the plan and the definitions it involved."""
-        now = now_ms()
-        stored = await self.store.assignments(tenant, [customer_id])
-        current = {a.tag_key: a for a in stored}
-        definitions = await self.store.definitions(tenant, {i.tag_key for i in items} | set(current))
-        checked = values.check_items(items, definitions, roles=roles, now=now)
-        result = assignment.plan(
-            customer_id,
-            checked,
-            definitions,
-            current,
-            actor=actor,
-            now=now,
-            assigned_at=assigned_at,
-            reason=reason,
-        )
-        await self.store.apply(tenant, upserts=result.upserts, deletes=result.deletes, history=result.history)
-        await self._publish_changes(tenant, result.history)
-        return result, definitions
+        """Validate all items, then apply them; returns the plan and the definitions it involved.
+
+        `unless` is asked about the customer's stored assignments inside each attempt: if it says so,
+        nothing is written (the intent.level consumer uses it to ignore a stale level atomically).
+        """
+        keys = {i.tag_key for i in items}
+        for attempt in range(MAX_ATTEMPTS):
+            read = await self.store.customer(tenant, customer_id)
+            if unless is not None and unless(read.assignments):
+                return assignment.Plan(final=dict(read.assignments)), {}
+            now = _not_before(now_ms(), read.last_history_ms)
+            definitions = await self.store.definitions(tenant, keys | set(read.assignments))
+            checked = values.check_items(items, definitions, roles=roles, now=now)
+            result = assignment.plan(
+                customer_id,
+                checked,
+                definitions,
+                read.assignments,
+                actor=actor,
+                now=now,
+                assigned_at=assigned_at,
+                reason=reason,
+            )
+            if not result.history:
+                return result, definitions
+            result.history = assignment.ordered_after(result.history, read.last_history_id)
+            if await self._write(read, result.final, result.history):
+                return result, definitions
+            await _pause(attempt)
+        raise Contended(f"the tags of customer {customer_id} kept changing; try again", field="customer_id")
 
     async def remove(
         self,
@@ -92,24 +155,33 @@ class TagOperations:
         roles: frozenset[str] | None,
         actor: str,
         reason: str,
+        before: list[HistoryEntry] | None = None,
     ) -> tuple[Assignment, TagDef | None]:
-        """Remove the customer's active value of a tag; returns it with its definition."""
-        current = await self.store.assignment(tenant, customer_id, tag_key)
+        """Remove the customer's active value of a tag; returns it with its definition.
+
+        `before` are history entries to record in the same write, ahead of the removal (a rejection).
+        """
         definition = await self.store.definition(tenant, tag_key)
-        entry = assignment.plan_removal(
-            current,
-            definition,
-            customer_id=customer_id,
-            tag_key=tag_key,
-            roles=roles,
-            actor=actor,
-            reason=reason,
-            now=now_ms(),
-        )
-        assert current is not None  # plan_removal raised NotFound otherwise
-        await self.store.apply(tenant, upserts=[], deletes=[current], history=[entry])
-        await self._publish_changes(tenant, [entry])
-        return current, definition
+        for attempt in range(MAX_ATTEMPTS):
+            read = await self.store.customer(tenant, customer_id)
+            current = read.assignments.get(tag_key)
+            entry = assignment.plan_removal(
+                current,
+                definition,
+                customer_id=customer_id,
+                tag_key=tag_key,
+                roles=roles,
+                actor=actor,
+                reason=reason,
+                now=_not_before(now_ms(), read.last_history_ms),
+            )
+            assert current is not None  # plan_removal raised NotFound otherwise
+            final = {k: a for k, a in read.assignments.items() if k != tag_key}
+            history = assignment.ordered_after([*(before or []), entry], read.last_history_id)
+            if await self._write(read, final, history):
+                return current, definition
+            await _pause(attempt)
+        raise Contended(f"the tags of customer {customer_id} kept changing; try again", field="customer_id")
 
     async def active_tags(
         self, tenant: str, customer_ids: list[str]
@@ -118,16 +190,30 @@ class TagOperations:
         now = now_ms()
         by_customer: dict[str, list[Assignment]] = defaultdict(list)
         for a in await self.store.assignments(tenant, sorted(set(customer_ids))):
-            # Expiry is lazy: an expired document stays until the tag is next written, but is never shown.
+            # Expiry is lazy: an expired value stays until the tag is next written, but is never shown.
             if not a.is_expired(now):
                 by_customer[a.customer_id].append(a)
         keys = {a.tag_key for tags in by_customer.values() for a in tags}
         return by_customer, await self.store.definitions(tenant, keys)
 
-    async def _publish_changes(self, tenant: str, history: list[HistoryEntry]) -> None:
-        items = change_events(tenant, history)
-        if len(items) == 1:
-            t, event, data, subject = items[0]
-            await self._events.publish(tenant=t, event=event, data=data, subject_id=subject)
-        elif items:
-            await self._events.publish_many(items)
+    def history_items(self, tenant: str, history: list[HistoryEntry]) -> list[Pending]:
+        """Per entry, its pending insert into the history and, for a change of value, its event."""
+        items: list[Pending] = []
+        for entry in history:
+            items.append(self.outbox.insert(HISTORY, self.store.history_document(tenant, entry)))
+            change = change_event(entry)
+            if change is not None:
+                event, data = change
+                items.append(
+                    self.outbox.event(tenant=tenant, event=event, data=data, subject_id=entry.customer_id)
+                )
+        return items
+
+    async def _write(
+        self, read: CustomerTags, final: dict[str, Assignment], history: list[HistoryEntry]
+    ) -> bool:
+        items = self.history_items(read.tenant, history)
+        if not await self.store.write_customer(read, final, history=history, items=items):
+            return False
+        await self.outbox.publish(CUSTOMERS, read.doc_id, items)
+        return True

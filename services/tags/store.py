@@ -1,34 +1,57 @@
-"""MongoDB access for the tags service's own database: definitions, assignments and history.
+"""MongoDB access for the tags service's own database: definitions, customers' tags and history.
 
-One document per (tenant, customer, tag key) holds the active value, rather than an array of tags per
-customer: indexed arrays misbehave on the local stand-in and single documents keep every write atomic.
-Every query here filters by tenant_id and is served by an index in `INDEXES`; history documents
-are never updated or deleted (append-only).
+Concurrency model (see also `operations.py` and docs/conventions.md, "Writing a change and its events"):
+- **One document per (tenant, customer)** in `tag_customers` holds every assignment of the customer
+  (`tags`, keyed by the tag key with '.' written as ':'), a `version`, the id and time of the
+  customer's last history entry, and the outbox items (`common/outbox.py`) of the write that made it.
+  A change is read → planned (pure `assignment.plan`) → written with `$set`/`$unset` of the changed
+  tags, `version + 1` and the pending items, guarded by the `version` it read. Two writers that read
+  the same version cannot both land: the loser re-reads and plans again. So a customer's tags change
+  in one serial order, and the history entries (pending inserts into `tag_history`) and the
+  `assigned`/`removed` events (pending events) of each change are stored atomically with it.
+- A customer with no document yet is written with `insert_one` (a concurrent insert of the same
+  `_id` is a conflict like a version mismatch).
+- **Definitions** carry a `version` too; a change is a replace guarded by it that keeps still-pending
+  outbox items, with its `definition_changed` event pending in the same write.
+- History documents are never updated or deleted (append-only); each is inserted by the outbox from
+  the pending insert that the change carried, idempotently by `_id`.
+
+Data of earlier versions: assignments used to be one document per (tenant, customer, tag) in
+`tag_assignments`. A customer without a `tag_customers` document is read from there (one indexed
+query), and the first write for that customer creates its aggregate from those assignments: a lazy,
+one-time migration. Once the aggregate exists `tag_assignments` is never read for that customer again
+(nothing writes it any more).
+
+Every query here filters by tenant_id and is served by an index in `INDEXES`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, DeleteOne, ReplaceOne
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
+from common.outbox import Pending, PendingEvent, pending_document, pending_set
 from common.timeutil import as_utc
-from services.tags.conversation_store import CONVERSATION_INDEXES
+from services.tags.conversation_store import CONVERSATION_INDEXES, pending_fields
 from services.tags.model import Assignment, Evidence, Hints, HistoryEntry, TagDef, ValueHints
 
 DEFINITIONS = "tag_definitions"
-ASSIGNMENTS = "tag_assignments"
+CUSTOMERS = "tag_customers"
+LEGACY_ASSIGNMENTS = "tag_assignments"  # read-only: customers not yet migrated (see the docstring)
 HISTORY = "tag_history"
 
 INDEXES = [
     IndexSpec(DEFINITIONS, [("tenant_id", ASCENDING), ("key", ASCENDING)], {"unique": True}),
     IndexSpec(DEFINITIONS, [("tenant_id", ASCENDING), ("group", ASCENDING), ("key", ASCENDING)]),
+    IndexSpec(CUSTOMERS, [("tenant_id", ASCENDING), ("customer_id", ASCENDING)], {"unique": True}),
     IndexSpec(
-        ASSIGNMENTS,
+        LEGACY_ASSIGNMENTS,
         [("tenant_id", ASCENDING), ("customer_id", ASCENDING), ("tag_key", ASCENDING)],
         {"unique": True},
     ),
@@ -41,13 +64,51 @@ INDEXES = [
 ]
 
 
+@dataclass(frozen=True, kw_only=True)
+class CustomerTags:
+    """One customer's stored assignments (expired ones included) as of `version` (0: no document yet)."""
+
+    tenant: str
+    customer_id: str
+    version: int
+    assignments: dict[str, Assignment] = field(default_factory=dict)
+    last_history_id: str = ""
+    last_history_ms: int = 0
+
+    @property
+    def doc_id(self) -> str:
+        return customer_doc_id(self.tenant, self.customer_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredDefinition:
+    """A definition as read, with what a guarded write of it needs."""
+
+    definition: TagDef | None
+    version: int | None  # None: no `version` field (written by an earlier release) or no document
+    exists: bool
+    raw: dict[str, Any] | None
+
+
+def customer_doc_id(tenant: str, customer_id: str) -> str:
+    return f"{tenant}/{customer_id}"
+
+
+def _field(tag_key: str) -> str:
+    # Tag keys may hold '.', which a dotted update path would read as nesting; ':' is not allowed in keys.
+    return tag_key.replace(".", ":")
+
+
 class TagStore:
     """Reads and writes one database; every method takes the tenant it is scoped to."""
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._definitions = db[DEFINITIONS]
-        self._assignments = db[ASSIGNMENTS]
+        self._customers = db[CUSTOMERS]
+        self._legacy = db[LEGACY_ASSIGNMENTS]
         self._history = db[HISTORY]
+
+    # ---- definitions ----
 
     async def definitions(self, tenant: str, keys: set[str]) -> dict[str, TagDef]:
         if not keys:
@@ -59,9 +120,40 @@ class TagStore:
         doc = await self._definitions.find_one({"tenant_id": tenant, "key": key})
         return _definition(doc) if doc else None
 
-    async def save_definition(self, tenant: str, definition: TagDef) -> None:
-        doc = {"_id": f"{tenant}/{definition.key}", "tenant_id": tenant, **asdict(definition)}
-        await self._definitions.replace_one({"tenant_id": tenant, "key": definition.key}, doc, upsert=True)
+    async def stored_definition(self, tenant: str, key: str) -> StoredDefinition:
+        doc = await self._definitions.find_one({"tenant_id": tenant, "key": key})
+        if doc is None:
+            return StoredDefinition(definition=None, version=None, exists=False, raw=None)
+        version = doc.get("version")
+        return StoredDefinition(
+            definition=_definition(doc),
+            version=int(version) if version is not None else None,
+            exists=True,
+            raw=doc,
+        )
+
+    async def save_definition(
+        self, tenant: str, definition: TagDef, *, read: StoredDefinition, events: list[PendingEvent]
+    ) -> bool:
+        """Write `definition` with its pending events if it is still as `read`; False on a conflict."""
+        version = (read.version or 0) + 1
+        doc = {
+            "_id": f"{tenant}/{definition.key}",
+            "tenant_id": tenant,
+            **asdict(definition),
+            "version": version,
+            **pending_document(events, keep=read.raw),
+        }
+        if not read.exists:
+            try:
+                await self._definitions.insert_one(doc)
+            except DuplicateKeyError:
+                return False
+            return True
+        guard: dict[str, Any] = {"tenant_id": tenant, "key": definition.key}
+        guard["version"] = read.version if read.version is not None else {"$exists": False}
+        result = await self._definitions.replace_one(guard, doc)
+        return result.matched_count == 1
 
     async def list_definitions(
         self, tenant: str, *, after_key: str | None, group: str, include_archived: bool, limit: int
@@ -77,40 +169,90 @@ class TagStore:
         cursor = self._definitions.find(query).sort("key", ASCENDING).limit(limit)
         return [_definition(doc) async for doc in cursor]
 
-    async def assignments(self, tenant: str, customer_ids: list[str]) -> list[Assignment]:
-        """Stored assignments of the customers, expired ones included (one `$in` query)."""
+    # ---- customers' tags ----
+
+    async def customers(self, tenant: str, customer_ids: list[str]) -> dict[str, CustomerTags]:
+        """The stored tags of each customer (one `$in` query, plus one for customers not yet migrated)."""
+        ids = list(dict.fromkeys(customer_ids))
+        found: dict[str, CustomerTags] = {}
         query: dict[str, Any] = {"tenant_id": tenant}
-        query["customer_id"] = customer_ids[0] if len(customer_ids) == 1 else {"$in": customer_ids}
-        cursor = self._assignments.find(query).sort([("customer_id", ASCENDING), ("tag_key", ASCENDING)])
-        return [_assignment(doc) async for doc in cursor]
+        query["_id"] = (
+            customer_doc_id(tenant, ids[0])
+            if len(ids) == 1
+            else {"$in": [customer_doc_id(tenant, c) for c in ids]}
+        )
+        async for doc in self._customers.find(query):
+            found[doc["customer_id"]] = _customer(tenant, doc)
+        missing = [c for c in ids if c not in found]
+        if missing:
+            legacy: dict[str, dict[str, Assignment]] = {c: {} for c in missing}
+            lquery: dict[str, Any] = {"tenant_id": tenant}
+            lquery["customer_id"] = missing[0] if len(missing) == 1 else {"$in": missing}
+            async for doc in self._legacy.find(lquery):
+                a = _assignment(doc)
+                legacy[a.customer_id][a.tag_key] = a
+            for c in missing:
+                found[c] = CustomerTags(tenant=tenant, customer_id=c, version=0, assignments=legacy[c])
+        return {c: found[c] for c in ids}
+
+    async def customer(self, tenant: str, customer_id: str) -> CustomerTags:
+        return (await self.customers(tenant, [customer_id]))[customer_id]
+
+    async def assignments(self, tenant: str, customer_ids: list[str]) -> list[Assignment]:
+        """Stored assignments of the customers, expired ones included, by customer then tag key."""
+        stored = await self.customers(tenant, customer_ids)
+        return [a for cid in sorted(stored) for _, a in sorted(stored[cid].assignments.items())]
 
     async def assignment(self, tenant: str, customer_id: str, tag_key: str) -> Assignment | None:
-        doc = await self._assignments.find_one(
-            {"tenant_id": tenant, "customer_id": customer_id, "tag_key": tag_key}
-        )
-        return _assignment(doc) if doc else None
+        return (await self.customer(tenant, customer_id)).assignments.get(tag_key)
 
-    async def apply(
+    async def write_customer(
         self,
-        tenant: str,
+        read: CustomerTags,
+        final: dict[str, Assignment],
         *,
-        upserts: list[Assignment],
-        deletes: list[Assignment],
         history: list[HistoryEntry],
-    ) -> None:
-        """Write one request's outcome: the active values first, then the history that records them.
+        items: list[Pending],
+    ) -> bool:
+        """Store the customer's tags as `final` with the pending `items`, if still at `read.version`.
 
-        Each assignment is its own document, so each write is atomic; the request as a whole is not
-        (no multi-document transactions on the stand-in), which the up-front validation makes rare.
+        False when another write got there first (nothing written): the caller plans again.
         """
-        ops: list[ReplaceOne[dict[str, Any]] | DeleteOne] = [
-            ReplaceOne(_assignment_key(tenant, a), _assignment_doc(tenant, a), upsert=True) for a in upserts
-        ]
-        ops.extend(DeleteOne(_assignment_key(tenant, a)) for a in deletes)
-        if ops:
-            await self._assignments.bulk_write(ops, ordered=True)
-        if history:
-            await self._history.insert_many([_history_doc(tenant, h) for h in history], ordered=True)
+        tenant = read.tenant
+        last = history[-1] if history else None
+        marks: dict[str, Any] = {"version": read.version + 1}
+        if last is not None:
+            marks.update(last_history_id=last.id, last_history_ms=epoch_ms(last.at))
+        if read.version == 0:  # first write: create the aggregate (migrating any earlier assignments)
+            doc = {
+                "_id": read.doc_id,
+                "tenant_id": tenant,
+                "customer_id": read.customer_id,
+                "tags": {_field(k): _assignment_doc(a) for k, a in final.items()},
+                **marks,
+                **pending_fields(items),
+            }
+            try:
+                await self._customers.insert_one(doc)
+            except DuplicateKeyError:
+                return False
+            return True
+        changes: dict[str, Any] = {
+            f"tags.{_field(k)}": _assignment_doc(a) for k, a in final.items() if read.assignments.get(k) != a
+        }
+        update: dict[str, Any] = {"$set": {**changes, **marks, **pending_set(items)}}
+        gone = {f"tags.{_field(k)}": "" for k in read.assignments if k not in final}
+        if gone:
+            update["$unset"] = gone
+        result = await self._customers.update_one(
+            {"_id": read.doc_id, "tenant_id": tenant, "version": read.version}, update
+        )
+        return result.matched_count == 1
+
+    # ---- history ----
+
+    def history_document(self, tenant: str, entry: HistoryEntry) -> dict[str, Any]:
+        return _history_doc(tenant, entry)
 
     async def history(
         self, tenant: str, customer_id: str, *, before: tuple[datetime, str] | None, limit: int
@@ -124,12 +266,20 @@ class TagStore:
         return [_history(doc) async for doc in cursor]
 
 
-def _assignment_key(tenant: str, a: Assignment) -> dict[str, Any]:
-    return {"tenant_id": tenant, "customer_id": a.customer_id, "tag_key": a.tag_key}
+def _customer(tenant: str, doc: dict[str, Any]) -> CustomerTags:
+    assignments = [_assignment(d) for d in (doc.get("tags") or {}).values()]
+    return CustomerTags(
+        tenant=tenant,
+        customer_id=doc["customer_id"],
+        version=int(doc.get("version", 0)),
+        assignments={a.tag_key: a for a in assignments},
+        last_history_id=doc.get("last_history_id", ""),
+        last_history_ms=int(doc.get("last_history_ms", 0)),
+    )
 
 
-def _assignment_doc(tenant: str, a: Assignment) -> dict[str, Any]:
-    return {"_id": f"{tenant}/{a.customer_id}/{a.tag_key}", "tenant_id": tenant, **asdict(a)}
+def _assignment_doc(a: Assignment) -> dict[str, Any]:
+    return asdict(a)
 
 
 def _history_doc(tenant: str, h: HistoryEntry) -> dict[str, Any]:

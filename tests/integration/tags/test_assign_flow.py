@@ -63,7 +63,7 @@ async def test_assigning_a_new_value_replaces_the_old_one_and_the_same_value_is_
     ]
 
 
-async def test_one_document_holds_the_active_value_of_a_tag(
+async def test_one_document_per_customer_holds_its_active_values(
     tags: TagsClient, mongo_client: AsyncMongoClient[dict[str, Any]]
 ) -> None:
     await tags.stub.DefineTag(enum_tag("industry", ["retail", "auto"]), metadata=MD)
@@ -72,6 +72,9 @@ async def test_one_document_holds_the_active_value_of_a_tag(
     await tags.stub.AssignTags(assign(customer, ("industry", "auto")), metadata=MD)
 
     db = mongo_client[tags.running.runtime.settings.database_name]
-    docs = await db["tag_assignments"].find({"tenant_id": "acme", "customer_id": customer}).to_list()
+    docs = await db["tag_customers"].find({"tenant_id": "acme", "customer_id": customer}).to_list()
 
-    assert [(d["tag_key"], d["value"]) for d in docs] == [("industry", "auto")]
+    assert [[(t["tag_key"], t["value"]) for t in d["tags"].values()] for d in docs] == [
+        [("industry", "auto")]
+    ]
+    assert docs[0]["version"] == 2 and "outbox" not in docs[0]  # both writes landed, their events went out

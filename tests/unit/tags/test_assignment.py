@@ -3,13 +3,14 @@ human-decision precedence and expiry."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from common.errors import NotFound, PermissionDenied
-from common.ids import new_customer_id
-from services.tags.assignment import expiry, plan, plan_removal
+from common.ids import new_customer_id, ulid
+from services.tags.assignment import expiry, ordered_after, plan, plan_removal
 from services.tags.model import AssignInput, Assignment, Evidence, TagDef
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -217,3 +218,45 @@ def test_removal_needs_an_active_value_and_permission() -> None:
             reason="",
             now=NOW,
         )
+
+
+def test_the_final_state_applies_every_item_in_order_and_keeps_other_tags() -> None:
+    """Back and forth within one request: the state written is the state after the last item."""
+    stale = held("budget", "low", expires_at=NOW - timedelta(hours=1))
+    items = [
+        AssignInput(tag_key="intent-high", value=""),
+        AssignInput(tag_key="intent-medium", value=""),
+        AssignInput(tag_key="intent-high", value=""),
+    ]
+    result = plan(
+        CUSTOMER, items, DEFS, {"budget": stale, "intent-note": held("intent-note")}, actor="u", now=NOW
+    )
+
+    assert sorted(result.final) == ["budget", "intent-high", "intent-note"]
+    assert result.final["budget"] is stale  # an expired value of another tag is left for later
+    assert [(e.tag_key, e.action) for e in result.history] == [
+        ("intent-high", "assigned"),
+        ("intent-medium", "assigned"),
+        ("intent-high", "replaced"),
+        ("intent-high", "assigned"),
+        ("intent-medium", "replaced"),
+    ]
+
+
+def test_ordered_after_gives_ids_that_sort_after_the_last_entry_in_the_same_order() -> None:
+    result = plan(
+        CUSTOMER,
+        [AssignInput(tag_key="intent-high", value="")],
+        DEFS,
+        {"intent-medium": held("intent-medium")},
+        actor="u",
+        now=NOW,
+    )
+    # The customer's last entry was made by a replica whose clock runs a minute ahead.
+    last = f"th_{ulid(int(time.time() * 1000) + 60_000)}"
+    moved = ordered_after(result.history, last)
+    ids = [e.id for e in moved]
+
+    assert ids == sorted(ids) and ids[0] > last
+    assert [(e.tag_key, e.action) for e in moved] == [(e.tag_key, e.action) for e in result.history]
+    assert ordered_after(result.history, "") == result.history  # nothing to follow

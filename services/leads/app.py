@@ -6,7 +6,7 @@ from crm.leads.v1 import leads_pb2, leads_pb2_grpc
 
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.leads.api import LeadsServicer
-from services.leads.events import LeadsEvents
+from services.leads.events import OUTBOX_COLLECTIONS, LeadsEvents
 from services.leads.store import INDEXES as STORE_INDEXES
 from services.leads.store import CustomerStore
 
@@ -15,12 +15,14 @@ SERVICE_NAME = leads_pb2.DESCRIPTOR.services_by_name["LeadsService"].full_name
 
 
 def build(runtime: Runtime) -> ServiceParts:
-    """The leads servicer over this process's database and event publisher; no consumers yet."""
-    servicer = LeadsServicer(store=CustomerStore(runtime.db), events=LeadsEvents(runtime.events))
+    """The leads servicer over this process's database and outbox; no consumers yet."""
+    servicer = LeadsServicer(store=CustomerStore(runtime.db), events=LeadsEvents(runtime.outbox))
     return ServiceParts(
         registrations=[(leads_pb2_grpc.add_LeadsServiceServicer_to_server, servicer)],
         service_names=[SERVICE_NAME],
     )
 
 
-DEFINITION = ServiceDefinition(name="leads", indexes=INDEXES, build=build)
+DEFINITION = ServiceDefinition(
+    name="leads", indexes=INDEXES, build=build, outbox_collections=OUTBOX_COLLECTIONS
+)

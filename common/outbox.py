@@ -120,9 +120,7 @@ def pending_set(events: Sequence[Pending]) -> dict[str, Any]:
     return fields
 
 
-def pending_document(
-    events: Sequence[Pending], *, keep: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def pending_document(events: Sequence[Pending], *, keep: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Fields of a document to insert or replace that stores `events`.
 
     `keep` is the document as read before a replace: its still-pending events are carried over,

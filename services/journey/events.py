@@ -19,6 +19,7 @@ touchpoint or `{"items": [...]}` with the fields above (occurred_at as ISO-8601 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +101,10 @@ class JourneyEvents:
     async def publish(self, tenant: str, customer_id: str) -> None:
         """Apply and publish everything pending in the customer's progress, in order; never raises."""
         await self._outbox.publish_all(PROGRESS, progress_id(tenant, customer_id))
+
+    async def publish_own(self, tenant: str, customer_id: str, items: Sequence[Pending]) -> None:
+        """Apply and publish just `items`: only for a commit that found nothing pending before it."""
+        await self._outbox.publish(PROGRESS, progress_id(tenant, customer_id), items)
 
 
 def touchpoint_recorded_id(tenant: str, touchpoint_id: str) -> str:

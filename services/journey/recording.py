@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import grpc
 
 from common.errors import DomainError
+from common.outbox import Pending
 from services.journey.events import JourneyEvents, touchpoint_recorded_id
 from services.journey.progress import Progress, apply_touch, progress_view, stage_change, touch_of
 from services.journey.store import JourneyStore
@@ -49,6 +50,16 @@ class Recorded:
     touchpoint: Touchpoint
     progress: Progress
     stage_changed: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Committed:
+    """A commit's outcome and items; `alone`: nothing was pending before it, so every earlier item is
+    already published and publishing just these keeps the stream in commit order (one read fewer)."""
+
+    recorded: Recorded
+    items: list[Pending]
+    alone: bool
 
 
 class KeyedLocks:
@@ -83,14 +94,18 @@ class TouchpointRecorder:
     async def record(self, tenant: str, touchpoint: Touchpoint, journey: Journey) -> Recorded:
         """Record `touchpoint` (idempotent by id): commit it with its events, then publish them."""
         async with self._locks.hold(f"{tenant}|{touchpoint.customer_id}"):
-            recorded = await self._commit(tenant, touchpoint, journey)
-        # Also for a re-send: it may be the one to complete a commit whose writer died.
-        await self._events.publish(tenant, touchpoint.customer_id)
-        if recorded is None:
+            committed = await self._commit(tenant, touchpoint, journey)
+        if committed is None:
+            # A re-send: it may be the one to complete a commit whose writer died.
+            await self._events.publish(tenant, touchpoint.customer_id)
             return await self._unchanged(tenant, touchpoint, journey)
-        return recorded
+        if committed.alone:
+            await self._events.publish_own(tenant, touchpoint.customer_id, committed.items)
+        else:
+            await self._events.publish(tenant, touchpoint.customer_id)
+        return committed.recorded
 
-    async def _commit(self, tenant: str, touchpoint: Touchpoint, journey: Journey) -> Recorded | None:
+    async def _commit(self, tenant: str, touchpoint: Touchpoint, journey: Journey) -> _Committed | None:
         """The committed outcome, or None when this touchpoint id was recorded before."""
         recorded_id = touchpoint_recorded_id(tenant, touchpoint.id)
         for attempt in range(MAX_ATTEMPTS):
@@ -109,11 +124,12 @@ class TouchpointRecorder:
             if await self._store.commit(
                 tenant, touchpoint.customer_id, expected_version=current.version, state=after, items=items
             ):
-                return Recorded(
+                recorded = Recorded(
                     touchpoint=touchpoint,
                     progress=progress_view(touchpoint.customer_id, after, journey),
                     stage_changed=change is not None,
                 )
+                return _Committed(recorded=recorded, items=items, alone=not current.pending)
             await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise Contended(
             f"progress of customer {touchpoint.customer_id} changed {MAX_ATTEMPTS} times while "

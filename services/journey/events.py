@@ -18,6 +18,7 @@ touchpoint or `{"items": [...]}` with the fields above (occurred_at as ISO-8601 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
@@ -39,6 +40,8 @@ TOUCHPOINT_RECORDED = "touchpoint_recorded"
 STAGE_CHANGED = "stage_changed"
 INGEST_DURABLE = "journey-ingest"
 INGEST_SUBJECT = "in.*.touchpoints"
+# Items of one commit are ordered within version * ORDER_SPAN: room for MAX_GROUP touchpoints' items.
+ORDER_SPAN = 1000
 # Bounds the work one message can ask for; a larger import should be split into several messages.
 MAX_INGEST_ITEMS = 1000
 
@@ -73,9 +76,11 @@ class JourneyEvents:
         journey: Journey,
         change: StageChange | None,
         version: int,
+        first: int = 0,
     ) -> list[Pending]:
         """The touchpoint's insert, `touchpoint_recorded` and (when the stage moved) `stage_changed`,
-        ordered after every item of earlier versions, so they are applied and published in commit order.
+        ordered after every item of earlier versions (and after the `first` items this commit already
+        holds), so they are applied and published in commit order.
         """
         items: list[Pending] = [
             self._outbox.insert(TOUCHPOINTS, touchpoint_document(tenant, touchpoint, journey=journey.key)),
@@ -96,7 +101,7 @@ class JourneyEvents:
                     subject_id=touchpoint.customer_id,
                 )
             )
-        return [replace(item, order=version * 10 + k) for k, item in enumerate(items)]
+        return [replace(item, order=version * ORDER_SPAN + first + k) for k, item in enumerate(items)]
 
     async def publish(self, tenant: str, customer_id: str) -> None:
         """Apply and publish everything pending in the customer's progress, in order; never raises."""
@@ -124,8 +129,8 @@ def ingest_consumer(recorder: TouchpointRecorder) -> Consumer:
     async def handle(tenant: str, event: dict[str, Any]) -> None:
         journey = journey_for_tenant(tenant)
         touchpoints = parse_ingest(event, journey=journey)
-        for touchpoint in touchpoints:
-            await recorder.record(tenant, touchpoint, journey)
+        # Concurrently, so touchpoints of one customer in one message share commits (group commit).
+        await asyncio.gather(*(recorder.record(tenant, touchpoint, journey) for touchpoint in touchpoints))
 
     return Consumer(durable=INGEST_DURABLE, stream_kind="in", filter_subject=INGEST_SUBJECT, handler=handle)
 

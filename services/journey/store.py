@@ -1,13 +1,14 @@
 """MongoDB access for the journey service's own database: per-customer progress and touchpoints.
 
 **The progress document is the aggregate.** Recording a touchpoint is one guarded single-document
-write to the customer's progress document (`commit`): the new progress state, `version + 1`, and in
-its outbox (common/outbox.py) a pending insert of the touchpoint document plus the events
+write to the customer's progress document (`commit`; several touchpoints of one customer may share
+one): the new progress state, `version + 1`, and in its outbox (common/outbox.py) a pending insert
+of each touchpoint document plus the events
 `touchpoint_recorded` and, if the current stage moved, `stage_changed`. The filter requires the
 version that was read, so concurrent writers (coroutines, or replicas) are serialised: each computes
 the next state from the state it read, and a loser re-reads and tries again. The stored progress is
 therefore always that of some serial order, and each `stage_changed` names the stage it replaced.
-Items carry `order = version * 10 + k`, so they are applied and published in commit order.
+Items carry `order = version * 1000 + k`, so they are applied and published in commit order.
 
 What a crash at each point leaves behind, and how it is completed (nothing journey-specific runs:
 the outbox relay every replica already runs completes whatever a writer left):
@@ -45,6 +46,9 @@ from services.journey.touchpoints import Touchpoint, from_millis, to_millis
 
 TOUCHPOINTS = "touchpoints"
 PROGRESS = "progress"
+# The stand-in fails an update whose `$set` has more than 63 fields when any value is binary (past
+# SQLite's 127 function arguments it takes a path that cannot serialise bytes): commits stay below.
+MAX_SET_FIELDS = 63
 # The collections whose documents carry pending work, for ServiceDefinition(outbox_collections=...).
 OUTBOX_COLLECTIONS = (PROGRESS,)
 
@@ -126,11 +130,20 @@ class JourneyStore:
             except DuplicateKeyError:
                 return False
             return True
+        changes = {**fields, **pending_set(items)}
+        if len(changes) > MAX_SET_FIELDS:
+            raise ValueError(f"a commit of {len(items)} items exceeds {MAX_SET_FIELDS} fields; commit fewer")
         result = await self._progress.update_one(
             {"_id": progress_id(tenant, customer_id), "tenant_id": tenant, "version": expected_version},
-            {"$set": {**fields, **pending_set(items)}},
+            {"$set": changes},
         )
         return result.modified_count == 1
+
+    async def existing_touchpoints(self, tenant: str, touchpoint_ids: Sequence[str]) -> set[str]:
+        """Which of `touchpoint_ids` are stored (one query by `_id`)."""
+        ids = [f"{tenant}|{i}" for i in dict.fromkeys(touchpoint_ids)]
+        cursor = self._touchpoints.find({"_id": {"$in": ids}, "tenant_id": tenant}, {"id": 1})
+        return {doc["id"] async for doc in cursor}
 
     async def touchpoint(self, tenant: str, touchpoint_id: str) -> Touchpoint | None:
         doc = await self._touchpoints.find_one({"_id": f"{tenant}|{touchpoint_id}", "tenant_id": tenant})

@@ -1,16 +1,15 @@
-"""What one progress commit stores, and the per-customer queue writers of one process wait in."""
+"""What one progress commit stores, and in which order."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from common.outbox import Outbox, PendingEvent, PendingInsert
+from common.outbox import Outbox, Pending, PendingEvent, PendingInsert, pending_set
 from services.journey.events import JourneyEvents, touchpoint_recorded_id
-from services.journey.progress import StageChange
-from services.journey.recording import KeyedLocks
-from services.journey.store import TOUCHPOINTS
+from services.journey.progress import ProgressState, StageChange
+from services.journey.recording import MAX_GROUP
+from services.journey.store import MAX_SET_FIELDS, TOUCHPOINTS, _state_fields
 from services.journey.templates import FIVE_A
 from services.journey.touchpoints import Touchpoint
 
@@ -45,7 +44,7 @@ def test_a_commit_stores_the_touchpoint_insert_then_its_events_in_that_order() -
     )
     assert recorded.id == touchpoint_recorded_id("acme", "tp-1")
     assert isinstance(changed, PendingEvent) and changed.envelope["data"]["previous_stage"] == "ask"
-    assert [i.order for i in items] == [70, 71, 72]
+    assert [i.order for i in items] == [7000, 7001, 7002]
 
 
 def test_items_of_a_later_version_sort_after_every_item_of_an_earlier_one() -> None:
@@ -62,19 +61,19 @@ def test_touchpoint_recorded_ids_are_stable_per_tenant_and_touchpoint() -> None:
     assert "." not in touchpoint_recorded_id("acme", "a.b")
 
 
-async def test_keyed_locks_serialise_one_key_and_forget_it_afterwards() -> None:
-    locks = KeyedLocks()
-    inside: list[str] = []
-    overlaps = 0
+def test_touchpoints_committed_together_keep_their_order_within_the_commit() -> None:
+    first = events().commit_items("acme", touchpoint=TP, journey=FIVE_A, change=CHANGE, version=7)
+    second = events().commit_items(
+        "acme", touchpoint=TP, journey=FIVE_A, change=None, version=7, first=len(first)
+    )
+    assert [i.order for i in first + second] == [7000, 7001, 7002, 7003, 7004]
 
-    async def work(key: str) -> None:
-        nonlocal overlaps
-        async with locks.hold(key):
-            overlaps += key in inside
-            inside.append(key)
-            await asyncio.sleep(0.001)
-            inside.remove(key)
 
-    await asyncio.gather(*(work(k) for k in ["a", "b"] * 20))
-    assert overlaps == 0
-    assert locks._locks == {}
+def test_the_largest_group_fits_in_one_update_on_the_stand_in() -> None:
+    items: list[Pending] = []
+    for _ in range(MAX_GROUP):
+        items += events().commit_items(
+            "acme", touchpoint=TP, journey=FIVE_A, change=CHANGE, version=7, first=len(items)
+        )
+    fields = {**_state_fields("cus_1", ProgressState(journey="5a")), "version": 8, **pending_set(items)}
+    assert len(items) == 3 * MAX_GROUP and len(fields) <= MAX_SET_FIELDS

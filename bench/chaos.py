@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -511,7 +512,12 @@ async def main(args: argparse.Namespace) -> int:
         print(f"(logs in {workdir})")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # so `finally` stops the child processes on SIGTERM too
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rate", type=float, default=10, help="operations per second of each kind")

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import nats
 from nats.aio.client import Client as NATS
@@ -28,6 +29,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from common import cloudevents
 from common.errors import DomainError, InvalidArgument
 from common.ids import is_valid_tenant
+from common.nats_auth import inbox_prefix as nats_inbox_prefix
 from common.telemetry import extract_context, inject_headers, tracer
 
 log = logging.getLogger(__name__)
@@ -38,9 +40,25 @@ def stream_name(root: str, kind: str) -> str:
     return f"{root.upper().replace('-', '_')}_{kind.upper()}"
 
 
-async def connect(url: str, *, name: str) -> NATS:
-    """Connect with unlimited reconnects: a NATS restart must not take a service down."""
-    return await nats.connect(url, name=name, max_reconnect_attempts=-1, connect_timeout=5, drain_timeout=5)
+async def connect(
+    url: str, *, name: str, user: str = "", password: str = "", inbox_prefix: str | None = None
+) -> NATS:
+    """Connect with unlimited reconnects: a NATS restart must not take a service down.
+
+    `user`/`password` authenticate (credentials in the URL work too). Replies and pull-consumer
+    deliveries arrive below the user's own inbox prefix (`_INBOX.<user>`), the only inbox subtree its
+    permissions allow (common/nats_auth.py); pass `inbox_prefix` to override.
+    """
+    user = user or (urlsplit(url).username or "")
+    options: dict[str, Any] = {}
+    if user and password:
+        options.update(user=user, password=password)
+    prefix = inbox_prefix or (nats_inbox_prefix(user) if user else None)
+    if prefix:
+        options["inbox_prefix"] = prefix
+    return await nats.connect(
+        url, name=name, max_reconnect_attempts=-1, connect_timeout=5, drain_timeout=5, **options
+    )
 
 
 async def ensure_streams(js: JetStreamContext, *, root: str, replicas: int = 1) -> None:

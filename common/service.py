@@ -24,7 +24,7 @@ from nats.js import JetStreamContext
 from pymongo.asynchronous.database import AsyncDatabase
 
 from common import bus
-from common.config import Settings
+from common.config import ConfigError, Settings
 from common.grpc_server import Registration, start_grpc_server
 from common.logs import setup_logging
 from common.mongo import IndexSpec, ensure_indexes, open_client
@@ -91,7 +91,12 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         db = client[settings.database_name]
         await ensure_indexes(db, [*definition.indexes, *outbox_indexes(definition.outbox_collections)])
 
-        nc = await bus.connect(settings.nats_url, name=f"crm-{settings.service}")
+        nc = await bus.connect(
+            settings.nats_url,
+            name=f"crm-{settings.service}",
+            user=settings.nats_user,
+            password=settings.nats_password,
+        )
         stack.push_async_callback(_drain, nc)
         js = nc.jetstream()
         await bus.ensure_streams(js, root=settings.subject_root, replicas=settings.stream_replicas)
@@ -148,7 +153,10 @@ async def _drain(nc: NATS) -> None:
 
 async def serve(definition: ServiceDefinition) -> None:
     """Run a service until SIGTERM or SIGINT, then stop gracefully. Used by `python -m services.<name>`."""
-    settings = Settings.from_env(definition.name)
+    try:
+        settings = Settings.from_env(definition.name)
+    except ConfigError as err:  # stop with the message, not a traceback: it names the variable to fix
+        raise SystemExit(f"{definition.name}: configuration error: {err}") from None
     setup_logging(definition.name, settings.log_level)
     setup_tracing(definition.name)
     stop = asyncio.Event()

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import uvicorn
 
-from common.config import GatewaySettings
+from common.config import ConfigError, GatewaySettings
 from common.logs import setup_logging
 from common.telemetry import setup_tracing
 from gateway.app import create_app
 
 
 def main() -> None:
-    settings = GatewaySettings.from_env()
+    try:
+        settings = GatewaySettings.from_env()
+    except ConfigError as err:  # stop with the message, not a traceback: it names the variable to fix
+        raise SystemExit(f"gateway: configuration error: {err}") from None
     setup_logging("gateway", settings.log_level)
     setup_tracing("gateway")
     uvicorn.run(

@@ -35,7 +35,12 @@ def create_app(settings: GatewaySettings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         backends = Backends.open(settings.peers)
         try:
-            nc = await bus.connect(settings.nats_url, name="crm-gateway")
+            nc = await bus.connect(
+                settings.nats_url,
+                name="crm-gateway",
+                user=settings.nats_user,
+                password=settings.nats_password,
+            )
         except BaseException:
             await backends.close()
             raise

@@ -21,7 +21,7 @@ from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
-from gateway.auth import AuthError, principal_from_headers
+from gateway.auth import AuthError, authenticator_for
 from gateway.context import GatewayContext, Services
 from gateway.errors import UNAUTHENTICATED
 
@@ -60,9 +60,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 services: Services = scope["state"]["services"]
                 settings = services.settings
                 try:
-                    principal = principal_from_headers(
-                        request.headers, secret=settings.jwt_secret, issuer=settings.jwt_issuer
-                    )
+                    principal = await authenticator_for(settings).principal_from_headers(request.headers)
                 except AuthError as err:
                     services.metrics.errors.labels(UNAUTHENTICATED).inc()
                     await unauthenticated_response(str(err))(scope, receive, send)
@@ -82,8 +80,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def on_ws_connect(self, context: GatewayContext) -> UnsetType | dict[str, object] | None:
         settings = context.settings
         try:
-            context.principal = principal_from_headers(
-                context.connection_params or {}, secret=settings.jwt_secret, issuer=settings.jwt_issuer
+            context.principal = await authenticator_for(settings).principal_from_headers(
+                context.connection_params or {}
             )
         except AuthError as err:
             context.services.metrics.errors.labels(UNAUTHENTICATED).inc()

@@ -3,9 +3,15 @@
 Starts nats-server (JetStream) and the nx-27017 MongoDB stand-in unless `NATS_URL` / `MONGODB_URI`
 point elsewhere, then the four services and the gateway as child processes on 127.0.0.1 (logs in
 `.run/logs/<name>.log`), waits for the gateway's `/readyz`, seeds the `demo` tenant (idempotent),
-prints how to make a first query, and watches the children: one that dies is reported with the tail
-of its log while the rest keep running. Ctrl-C or SIGTERM stops the services and the gateway first,
-then NATS and MongoDB.
+prints how to make a first query, and watches the children: a service or the gateway that dies is
+reported with the tail of its log and restarted with back-off (1 s, 2 s, 4 s … capped at 30 s; the
+count resets once it has run for a minute) while the rest keep running. Ctrl-C or SIGTERM stops the
+services and the gateway first, then NATS and MongoDB.
+
+NATS runs with the production permission model (common/nats_auth.py): passwords are generated once
+into `.run/nats-auth/credentials.json` (mode 0600), each child gets its own NATS_USER/NATS_PASSWORD,
+and a partner credential for tenant `demo` is printed with its pre-created durable consumer. With an
+external `NATS_URL` the children use NATS_USER/NATS_PASSWORD from the environment as given.
 """
 
 from __future__ import annotations
@@ -15,80 +21,32 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 
+from common import nats_auth
 from common.config import DEFAULT_GRPC_PORTS, DEV_INTERNAL_TOKEN, SERVICES
 from common.local_servers import start_mongo_standin, start_nats
+from scripts.dev_children import Child, RestartPolicy, check_children, stop_all
+from scripts.dev_nats import child_login, local_credentials, partner_lines, prepare_partner
 from scripts.seed_demo import seed_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
 LOG_DIR = RUN_DIR / "logs"
+NATS_AUTH_DIR = RUN_DIR / "nats-auth"
 READY_TIMEOUT = 60.0
-STOP_TIMEOUT = 10.0
-TAIL_LINES = 20
 TENANT = "demo"
 
 
 class LaunchError(RuntimeError):
     """Something the operator must fix before the stack can start; the message says what."""
-
-
-@dataclass(kw_only=True)
-class Child:
-    """One process this launcher started and must stop; `log` is where its output goes."""
-
-    name: str
-    log: Path
-    argv: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
-    reported: bool = False
-
-    def start(self) -> None:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "ab") as out:
-            out.write(f"---- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {self.name}\n".encode())
-            # Own session: a terminal's Ctrl-C reaches only the launcher, which stops children in order.
-            self.process = subprocess.Popen(
-                self.argv,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                cwd=ROOT,
-            )
-
-    def exit_code(self) -> int | None:
-        return None if self.process is None else self.process.poll()
-
-    def terminate(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-
-    def wait(self, timeout: float) -> None:
-        if self.process is None:
-            return
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def tail(self, lines: int = TAIL_LINES) -> str:
-        try:
-            text = self.log.read_text(errors="replace").splitlines()
-        except OSError:
-            return "(no log)"
-        return "\n".join(f"    {line}" for line in text[-lines:])
 
 
 @dataclass(kw_only=True)
@@ -101,6 +59,8 @@ class Plan:
     mongo_port: int | None
     service_ports: dict[str, int]
     gateway_port: int
+    subject_root: str = "crm"
+    nats_credentials: nats_auth.Credentials | None = None  # None: an external server, env credentials
 
     @property
     def addresses(self) -> dict[str, str]:
@@ -127,6 +87,7 @@ def make_plan(env: dict[str, str]) -> Plan:
             for svc in SERVICES
         },
         gateway_port=int(env.get("GATEWAY_PORT") or 8000),
+        subject_root=env.get("NATS_SUBJECT_ROOT") or "crm",
     )
 
 
@@ -169,11 +130,28 @@ def start_infrastructure(plan: Plan, started: list[Child]) -> None:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     if plan.nats_port is not None:
         log = LOG_DIR / "nats.log"
-        server = start_nats(RUN_DIR / "nats", port=plan.nats_port, log_file=log)
-        started.append(Child(name="nats", log=log, process=server.process))
+        authorization = None
+        if plan.nats_credentials is not None:
+            users = plan.nats_credentials.users(root=plan.subject_root)
+            authorization = nats_auth.render_authorization(users)
+        server = start_nats(
+            RUN_DIR / "nats",
+            port=plan.nats_port,
+            log_file=log,
+            authorization=authorization,
+            config_file=NATS_AUTH_DIR / "nats.conf",
+        )
+        started.append(Child(name="nats", log=log, process=server.process, restartable=False))
     if plan.mongo_port is not None:
         server = start_mongo_standin(RUN_DIR / "mongo", port=plan.mongo_port)
-        started.append(Child(name="mongodb", log=RUN_DIR / "mongo" / "nx-27017.log", process=server.process))
+        started.append(
+            Child(
+                name="mongodb",
+                log=RUN_DIR / "mongo" / "nx-27017.log",
+                process=server.process,
+                restartable=False,
+            )
+        )
 
 
 def app_children(plan: Plan, base_env: dict[str, str]) -> list[Child]:
@@ -192,12 +170,17 @@ def app_children(plan: Plan, base_env: dict[str, str]) -> list[Child]:
             name=svc,
             log=LOG_DIR / f"{svc}.log",
             argv=[sys.executable, "-m", f"services.{svc}"],
-            env={**env, "GRPC_PORT": str(port)},
+            env={**env, **child_login(plan.nats_credentials, svc), "GRPC_PORT": str(port)},
         )
         for svc, port in plan.service_ports.items()
     ]
     children.append(
-        Child(name="gateway", log=LOG_DIR / "gateway.log", argv=[sys.executable, "-m", "gateway"], env=env)
+        Child(
+            name="gateway",
+            log=LOG_DIR / "gateway.log",
+            argv=[sys.executable, "-m", "gateway"],
+            env={**env, **child_login(plan.nats_credentials, nats_auth.GATEWAY)},
+        )
     )
     return children
 
@@ -224,29 +207,13 @@ async def wait_ready(url: str, children: list[Child], *, within: float, stop: as
         await asyncio.sleep(0.25)
 
 
-def report_exits(children: list[Child]) -> None:
-    """Tell the operator about each child that died since the last look, with the end of its log."""
-    for child in children:
-        code = child.exit_code()
-        if code is not None and not child.reported:
-            child.reported = True
-            print(
-                f"\n!! {child.name} exited with code {code}; the others keep running. Last lines of {child.log}:"
-            )
-            print(child.tail(), flush=True)
-
-
-def stop_all(apps: list[Child], infrastructure: list[Child]) -> None:
-    """Services and gateway first (they drain NATS and close MongoDB cleanly), then the servers."""
-    for group in (apps, infrastructure):
-        for child in group:
-            child.terminate()
-        for child in group:
-            child.wait(STOP_TIMEOUT)
-
-
 def banner(plan: Plan, *, ready_seconds: float, seed_line: str) -> str:
     url = f"http://127.0.0.1:{plan.gateway_port}/graphql"
+    partner = (
+        "  Partner:   (external NATS_URL: partner credentials are whatever that server defines)"
+        if plan.nats_credentials is None
+        else partner_lines(plan.nats_url, plan.nats_credentials, root=plan.subject_root, tenant=TENANT)
+    )
     query = '{"query":"{ customers(first: 3) { edges { node { id profile { name company } intent { score level } } } } }"}'
     return f"""
   {seed_line}
@@ -257,6 +224,7 @@ def banner(plan: Plan, *, ready_seconds: float, seed_line: str) -> str:
   Try:       curl -s {url} -H "Authorization: Bearer $(make -s token TENANT={TENANT} ROLES=admin)" \\
                -H 'Content-Type: application/json' \\
                -d '{query}'
+{partner}
   Logs:      {LOG_DIR.relative_to(ROOT)}/<name>.log
   Stop:      Ctrl-C
 """
@@ -291,12 +259,15 @@ async def seed(plan: Plan, base_env: dict[str, str]) -> str:
     return summary.line()
 
 
-async def watch(children: list[Child], stop: asyncio.Event) -> None:
-    """Until asked to stop, report children that die; the others keep running."""
+async def watch(
+    children: list[Child], stop: asyncio.Event, *, policy: RestartPolicy | None = None, tick: float = 0.5
+) -> None:
+    """Until asked to stop, report children that die and restart the restartable ones."""
+    policy = policy or RestartPolicy()
     while not stop.is_set():
-        report_exits(children)
+        check_children(children, policy)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=0.5)
+            await asyncio.wait_for(stop.wait(), timeout=tick)
 
 
 async def supervise(plan: Plan, base_env: dict[str, str]) -> None:
@@ -310,10 +281,14 @@ async def supervise(plan: Plan, base_env: dict[str, str]) -> None:
     infrastructure: list[Child] = []
     try:
         check_ports(plan)
+        if plan.nats_port is not None:
+            plan.nats_credentials = local_credentials(NATS_AUTH_DIR, partners=[TENANT])
         await asyncio.to_thread(start_infrastructure, plan, infrastructure)
         await start_apps(plan, base_env, apps, stop)
         ready_seconds = time.monotonic() - started_at
-        seed_line = await seed(plan, base_env)
+        seed_line = await seed(plan, base_env)  # gRPC only: the seed publishes nothing on NATS itself
+        if plan.nats_credentials is not None:
+            await prepare_partner(plan.nats_url, plan.nats_credentials, root=plan.subject_root, tenant=TENANT)
         print(banner(plan, ready_seconds=ready_seconds, seed_line=seed_line), flush=True)
         await watch(apps + infrastructure, stop)
     finally:

@@ -137,6 +137,11 @@ def _referenced(pod: Mapping[str, Any]) -> Iterator[tuple[str, str, str | None]]
             yield "ConfigMap", volume["configMap"]["name"], None
         if "secret" in volume:
             yield "Secret", volume["secret"]["secretName"], None
+        for source in volume.get("projected", {}).get("sources", []):
+            if "configMap" in source and not source["configMap"].get("optional"):
+                yield "ConfigMap", source["configMap"]["name"], None
+            if "secret" in source and not source["secret"].get("optional"):
+                yield "Secret", source["secret"]["name"], None
 
 
 def check_references(objects: Sequence[Obj]) -> list[str]:

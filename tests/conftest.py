@@ -19,9 +19,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pymongo import AsyncMongoClient
 
+from common import nats_auth
 from common.config import Settings
 from common.local_servers import start_mongo_standin, start_nats
 from common.mongo import open_client
+from tests.support.nats import SessionNats
 
 TEST_TOKEN = "test-internal-token"
 
@@ -37,15 +39,26 @@ def span_exporter() -> InMemorySpanExporter:
 
 
 @pytest.fixture(scope="session")
-def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def session_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SessionNats]:
+    """nats-server with the production permission model (any subject root), or the external NATS_URL."""
     if os.environ.get("NATS_URL"):
-        yield os.environ["NATS_URL"]
+        yield SessionNats(url=os.environ["NATS_URL"], credentials=None)
         return
-    server = start_nats(tmp_path_factory.mktemp("nats"))
+    credentials = nats_auth.generate()
+    server = start_nats(
+        tmp_path_factory.mktemp("nats"),
+        authorization=nats_auth.render_authorization(credentials.users(root="*")),
+    )
     try:
-        yield server.url
+        yield SessionNats(url=server.url, credentials=credentials)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(session_nats: SessionNats) -> str:
+    """The URL test helpers connect with: the admin user's (credentials embedded)."""
+    return session_nats.admin_url
 
 
 @pytest.fixture(scope="session")
@@ -81,12 +94,19 @@ async def mongo_client(mongodb_uri: str, namespace: str) -> AsyncIterator[AsyncM
 
 @pytest.fixture
 def settings_for(
-    mongodb_uri: str, nats_url: str, namespace: str, mongo_client: AsyncMongoClient[dict[str, Any]]
+    mongodb_uri: str,
+    session_nats: SessionNats,
+    namespace: str,
+    mongo_client: AsyncMongoClient[dict[str, Any]],
 ) -> Callable[..., Settings]:
-    """Settings of a service for this test: free gRPC port, the test's namespace, the test token."""
+    """Settings of a service for this test: free gRPC port, the test's namespace, the test token,
+    and the service's own NATS user (so a test fails if the service needs a permission it lacks)."""
 
     def make(service: str, **overrides: Any) -> Settings:
+        nats_url, nats_user, nats_password = session_nats.login(service)
         values: dict[str, Any] = {
+            "nats_user": nats_user,
+            "nats_password": nats_password,
             "service": service,
             "grpc_port": 0,
             "mongodb_uri": mongodb_uri,

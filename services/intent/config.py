@@ -5,20 +5,22 @@ The shared `common.config.Settings` covers connections; these cover the intent d
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 
-from common.config import positive_int
+from pydantic.dataclasses import dataclass
+
+from common.config import CONFIG
+from common.envvars import read_env, var
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=CONFIG)
 class IntentConfig:
     """Retention and clock-skew limits for incoming signals."""
 
-    retention_days: int = 180  # signals older than this are refused on ingest and expire (TTL index)
-    max_future_seconds: int = 300  # tolerated clock skew of senders
+    # Signals older than this are refused on ingest and expire (TTL index).
+    retention_days: int = var("INTENT_RETENTION_DAYS", 180, gt=0)
+    max_future_seconds: int = var("INTENT_MAX_FUTURE_SECONDS", 300, gt=0)  # tolerated clock skew of senders
 
     @property
     def retention(self) -> timedelta:
@@ -31,8 +33,4 @@ class IntentConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IntentConfig:
         """Read INTENT_RETENTION_DAYS and INTENT_MAX_FUTURE_SECONDS (os.environ by default)."""
-        env = os.environ if env is None else env
-        return cls(
-            retention_days=positive_int(env, "INTENT_RETENTION_DAYS", cls.retention_days),
-            max_future_seconds=positive_int(env, "INTENT_MAX_FUTURE_SECONDS", cls.max_future_seconds),
-        )
+        return read_env(cls, env)

@@ -6,21 +6,23 @@ and how far ahead of the server's clock a sender's timestamps may be.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 
-from common.config import positive_int
+from pydantic.dataclasses import dataclass
+
+from common.config import CONFIG
+from common.envvars import read_env, var
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=CONFIG)
 class TagsConfig:
     """Retention and clock-skew limits for ingested conversations."""
 
     # Conversations older than this are refused on ingest and expire (TTL index on expires_at).
-    conversation_retention_days: int = 365
-    conversation_max_future_seconds: int = 300  # tolerated clock skew of senders
+    conversation_retention_days: int = var("TAGS_CONVERSATION_RETENTION_DAYS", 365, gt=0)
+    # Tolerated clock skew of senders.
+    conversation_max_future_seconds: int = var("TAGS_CONVERSATION_MAX_FUTURE_SECONDS", 300, gt=0)
 
     @property
     def conversation_retention(self) -> timedelta:
@@ -33,12 +35,4 @@ class TagsConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TagsConfig:
         """Read TAGS_CONVERSATION_RETENTION_DAYS and TAGS_CONVERSATION_MAX_FUTURE_SECONDS (os.environ by default)."""
-        env = os.environ if env is None else env
-        return cls(
-            conversation_retention_days=positive_int(
-                env, "TAGS_CONVERSATION_RETENTION_DAYS", cls.conversation_retention_days
-            ),
-            conversation_max_future_seconds=positive_int(
-                env, "TAGS_CONVERSATION_MAX_FUTURE_SECONDS", cls.conversation_max_future_seconds
-            ),
-        )
+        return read_env(cls, env)

@@ -18,11 +18,13 @@ from typing import Any
 import httpx
 import uvicorn
 
+from common import nats_auth
 from common.config import GatewaySettings, Settings
 from common.service import RunningService, ServiceDefinition, start_service
 from gateway.app import create_app
 from gateway.auth import issue_token
 from tests.conftest import TEST_TOKEN
+from tests.support.nats import SessionNats
 
 SERVICE_ORDER = ("leads", "tags", "intent", "journey")
 JWT_SECRET = "e2e-jwt-secret-0123456789abcdefghij"
@@ -87,9 +89,21 @@ async def _wait_until_ready(base_url: str, *, within: float = 15.0) -> None:
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    *, settings_for: Callable[..., Settings], namespace: str, nats_url: str, rpc_timeout: float = 3.0
+    *,
+    settings_for: Callable[..., Settings],
+    namespace: str,
+    nats_url: str,
+    session_nats: SessionNats | None = None,
+    rpc_timeout: float = 3.0,
 ) -> AsyncIterator[Stack]:
-    """Start the four services and the gateway; yield a `Stack`; stop all of it in reverse order."""
+    """Start the four services and the gateway; yield a `Stack`; stop all of it in reverse order.
+
+    `nats_url` is what tests connect with (`Stack.nats_url`, the admin's); the gateway connects as
+    its own `gateway` user from `session_nats` when given.
+    """
+    gateway_url, gateway_user, gateway_password = (
+        session_nats.login(nats_auth.GATEWAY) if session_nats else (nats_url, "", "")
+    )
     async with contextlib.AsyncExitStack() as exits:
         running: dict[str, RunningService] = {}
         for service in SERVICE_ORDER:
@@ -104,7 +118,9 @@ async def running_stack(
             jwt_issuer=JWT_ISSUER,
             internal_token=TEST_TOKEN,
             peers={name: f"127.0.0.1:{svc.port}" for name, svc in running.items()},
-            nats_url=nats_url,
+            nats_url=gateway_url,
+            nats_user=gateway_user,
+            nats_password=gateway_password,
             subject_root=namespace,
             rpc_timeout_seconds=rpc_timeout,
         )

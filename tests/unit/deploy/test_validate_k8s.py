@@ -14,9 +14,9 @@ def test_shipped_overlays_validate_and_print_one_summary_per_overlay(
     assert main(["--kubernetes-version", "1.30.0"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
-        "dev: 21 objects valid for Kubernetes 1.30.0 (ConfigMap 3, Deployment 5, Job 1, Namespace 1, Secret 1, Service 8, StatefulSet 2)",
-        "prod: 38 objects valid for Kubernetes 1.30.0 (ConfigMap 3, Deployment 5, HorizontalPodAutoscaler 5, Job 1, "
-        "Namespace 1, NetworkPolicy 5, PodDisruptionBudget 7, Secret 1, Service 8, StatefulSet 2)",
+        "dev: 23 objects valid for Kubernetes 1.30.0 (ConfigMap 3, Deployment 5, Job 1, Namespace 1, Secret 3, Service 8, StatefulSet 2)",
+        "prod: 40 objects valid for Kubernetes 1.30.0 (ConfigMap 3, Deployment 5, HorizontalPodAutoscaler 5, Job 1, "
+        "Namespace 1, NetworkPolicy 5, PodDisruptionBudget 7, Secret 3, Service 8, StatefulSet 2)",
     ]
 
 

@@ -19,7 +19,7 @@ from crm.journey.v1 import journey_pb2, journey_pb2_grpc
 from common.config import Settings
 from common.service import start_service
 from services.journey.app import DEFINITION
-from tests.integration.journey.helpers import Journey, at, customer
+from tests.integration.journey.helpers import Journey, at, customer, eventually
 from tests.integration.journey.streams import customer_events, stream_count, wait_for_stream_count
 from tests.support.rpc import channel, metadata
 
@@ -65,6 +65,30 @@ def expected_progress(sent: list[journey_pb2.Touchpoint]) -> dict[str, Any]:
     }
 
 
+async def check_story(journey: Journey, buyer: str, sent: list[journey_pb2.Touchpoint]) -> int:
+    """Check the stream and the stored progress tell one serial story of `sent`; returns the number of
+    stage changes. Every touchpoint is announced once; the stored progress is that of a serial order;
+    the stage changes chain (each `previous_stage` is the stage before it, in stream order), end at the
+    stored current stage, and each is caused by a touchpoint newer than the one before it."""
+    recorded = await customer_events(journey, buyer, "touchpoint_recorded")
+    assert sorted(e["data"]["id"] for e in recorded) == sorted(t.id for t in sent)
+    changes = [e["data"] for e in await customer_events(journey, buyer, "stage_changed")]
+
+    [progress] = await journey.progress(buyer)
+    want = expected_progress(sent)
+    assert (progress.current_stage, progress.furthest_stage) == (want["current"], want["furthest"])
+    assert [(r.stage, r.first_reached_at.ToDatetime(tzinfo=UTC)) for r in progress.reached] == want["reached"]
+
+    assert [c["previous_stage"] for c in changes] == ["", *(c["stage"] for c in changes[:-1])]
+    assert changes[-1]["stage"] == progress.current_stage
+    assert all(c["stage"] != c["previous_stage"] for c in changes)
+    by_id = {t.id: t for t in sent}
+    assert all(TYPES[by_id[c["touchpoint_id"]].type] == c["stage"] for c in changes)
+    causes = [(by_id[c["touchpoint_id"]].occurred_at.ToDatetime(), c["touchpoint_id"]) for c in changes]
+    assert causes == sorted(set(causes))
+    return len(changes)
+
+
 async def test_concurrent_touchpoints_leave_a_serial_state_and_agreeing_stage_events(
     journey: Journey, second_replica: journey_pb2_grpc.JourneyServiceStub
 ) -> None:
@@ -93,26 +117,10 @@ async def test_concurrent_touchpoints_leave_a_serial_state_and_agreeing_stage_ev
         )
         sent += batch
         changed_replies += sum(r.stage_changed for r in replies)
-
-        # Every touchpoint announced once; as many stage changes as replies that said so.
         await wait_for_stream_count(journey, len(sent) + changed_replies)
-        recorded = await customer_events(journey, buyer, "touchpoint_recorded")
-        assert sorted(e["data"]["id"] for e in recorded) == sorted(t.id for t in sent)
-        changes = [e["data"] for e in await customer_events(journey, buyer, "stage_changed")]
-        assert len(changes) == changed_replies
 
-        [progress] = await journey.progress(buyer)
-        want = expected_progress(sent)
-        assert (progress.current_stage, progress.furthest_stage) == (want["current"], want["furthest"])
-        assert [(r.stage, r.first_reached_at.ToDatetime(tzinfo=UTC)) for r in progress.reached] == want[
-            "reached"
-        ]
-        # The events tell the stored story, in stream order.
-        assert [c["previous_stage"] for c in changes] == ["", *(c["stage"] for c in changes[:-1])]
-        assert changes[-1]["stage"] == progress.current_stage
-        assert all(c["stage"] != c["previous_stage"] for c in changes)
-        by_id = {t.id: t for t in sent}
-        assert all(TYPES[by_id[c["touchpoint_id"]].type] == c["stage"] for c in changes)
+        # As many stage changes on the stream as replies that said so.
+        assert await check_story(journey, buyer, sent) == changed_replies
 
     timeline_ids: list[str] = []
     token = ""
@@ -148,3 +156,39 @@ async def test_resent_touchpoints_change_nothing_and_publish_nothing(journey: Jo
     assert await stream_count(journey) == 6
     assert await journey.progress(buyer) == [before]
     assert [t.id for t in (await journey.timeline(buyer)).touchpoints] == ["tp-2", "tp-1", "tp-0"]
+
+
+async def test_ingested_batches_of_one_customer_tell_one_serial_story(journey: Journey) -> None:
+    buyer = customer()
+    rng = random.Random(11)
+    sent = [
+        journey_pb2.Touchpoint(
+            id=f"in-{i:02d}",
+            customer_id=buyer,
+            type=rng.choice(list(TYPES)),
+            occurred_at=at(rng.randrange(600)),
+        )
+        for i in range(60)
+    ]
+    messages = [
+        {
+            "items": [
+                {"id": t.id, "customer_id": buyer, "type": t.type, "occurred_at": iso(t)}
+                for t in sent[k : k + 20]
+            ]
+        }
+        for k in range(0, 60, 20)
+    ]
+    await asyncio.gather(*(journey.publish_touchpoints(m) for m in [*messages, messages[1]]))
+
+    async def all_recorded() -> bool:
+        return len(await customer_events(journey, buyer, "touchpoint_recorded")) >= len(sent)
+
+    await eventually(all_recorded, within=30)
+    await asyncio.sleep(3)  # the re-sent message, and the relay's grace period, add nothing
+    changes = await check_story(journey, buyer, sent)
+    assert await stream_count(journey) == len(sent) + changes
+
+
+def iso(touchpoint: journey_pb2.Touchpoint) -> str:
+    return touchpoint.occurred_at.ToDatetime(tzinfo=UTC).isoformat().replace("+00:00", "Z")

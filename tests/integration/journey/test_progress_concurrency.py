@@ -23,7 +23,7 @@ from tests.integration.journey.helpers import Journey, at, customer, eventually
 from tests.integration.journey.streams import customer_events, stream_count, wait_for_stream_count
 from tests.support.rpc import channel, metadata
 
-ROUNDS = 4
+ROUNDS = 6
 PER_ROUND = 50
 # One type per 5A stage, and one that implies none.
 TYPES = {

@@ -46,7 +46,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.chaos_stack import ChaosStack
-from common import bus, cloudevents
+from common import bus, cloudevents, nats_auth
 from common.config import DEV_INTERNAL_TOKEN, SERVICES
 from common.context import CallContext
 from common.timeutil import iso_utc, utcnow
@@ -72,12 +72,20 @@ class Ledger:
     retries: Counter[str] = field(default_factory=Counter)
 
 
-async def nats_client(url: str) -> NATS:
+async def nats_client(stack: ChaosStack, user: str) -> NATS:
+    """A client logged in as `user`: the tenant's partner for load and events, admin for the audit."""
+
     async def quiet(err: Exception) -> None:  # NATS restarts on purpose here; retries are counted
         pass
 
     return await nats.connect(
-        url, max_reconnect_attempts=-1, reconnect_time_wait=0.2, name="chaos-bench", error_cb=quiet
+        stack.nats_url,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.2,
+        name="chaos-bench",
+        error_cb=quiet,
+        inbox_prefix=nats_auth.inbox_prefix(user),
+        **stack.login(user),
     )
 
 
@@ -165,16 +173,16 @@ async def setup(stack: ChaosStack, customers: int) -> list[str]:
     return ids
 
 
-async def partner(url: str, seen: Counter[str], stop: asyncio.Event) -> None:
-    """A partner's durable consumer of the tenant's events, counting deliveries per event id."""
-    nc = await nats_client(url)
+async def partner(stack: ChaosStack, seen: Counter[str], stop: asyncio.Event) -> None:
+    """The tenant's partner reading its durable consumer (created by ops), counting deliveries per id."""
+    admin = await nats_client(stack, nats_auth.ADMIN)
     try:
-        sub = await nc.jetstream().pull_subscribe(
-            f"crm.evt.{TENANT}.>",
-            durable="chaos-partner",
-            stream=STREAM_EVT,
-            config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL),
-        )
+        durable = await nats_auth.ensure_partner_consumer(admin.jetstream(), root="crm", tenant=TENANT)
+    finally:
+        await admin.close()
+    nc = await nats_client(stack, nats_auth.partner_user(TENANT))
+    try:
+        sub = await nc.jetstream().pull_subscribe_bind(durable=durable, stream=STREAM_EVT)
         while not stop.is_set():
             try:
                 msgs = await sub.fetch(256, timeout=1)
@@ -192,7 +200,7 @@ async def partner(url: str, seen: Counter[str], stop: asyncio.Event) -> None:
 async def load(
     stack: ChaosStack, customers: list[str], ledger: Ledger, *, rate: float, seconds: float
 ) -> None:
-    nc = await nats_client(stack.nats_url)
+    nc = await nats_client(stack, nats_auth.partner_user(TENANT))
     rnd = random.Random(7)
 
     async def signal(i: int) -> None:
@@ -275,9 +283,9 @@ async def chaos(stack: ChaosStack, seconds: float, recovery: dict[str, float]) -
     recovery["all four (NATS restart)"] = max(slowest)
 
 
-async def stream_events(url: str) -> list[dict[str, Any]]:
+async def stream_events(stack: ChaosStack) -> list[dict[str, Any]]:
     """Every event of the tenant the events stream holds, read by a fresh consumer from the start."""
-    nc = await nats_client(url)
+    nc = await nats_client(stack, nats_auth.ADMIN)
     try:
         sub = await nc.jetstream().pull_subscribe(
             f"crm.evt.{TENANT}.>",
@@ -450,7 +458,7 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 
 async def main(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="crm-chaos-"))
-    stack = ChaosStack(workdir=workdir)
+    stack = ChaosStack(workdir=workdir, tenant=TENANT)
     await asyncio.to_thread(stack.start_infrastructure)
     try:
         for service in SERVICES:
@@ -460,7 +468,7 @@ async def main(args: argparse.Namespace) -> int:
         ledger = Ledger()
         seen: Counter[str] = Counter()
         stop = asyncio.Event()
-        watcher = asyncio.create_task(partner(stack.nats_url, seen, stop))
+        watcher = asyncio.create_task(partner(stack, seen, stop))
         recovery: dict[str, float] = {}
         started = time.monotonic()
         await asyncio.gather(
@@ -478,7 +486,7 @@ async def main(args: argparse.Namespace) -> int:
             last = total
         stop.set()
         await watcher
-        events = await stream_events(stack.nats_url)
+        events = await stream_events(stack)
         stored = await stored_facts(stack, customers)
         signals = await stored_signals(stack)
         rows = reconcile(ledger, stored, signals, events, seen)

@@ -1,8 +1,9 @@
 """The processes `bench/chaos.py` runs and kills: nats-server, the MongoDB stand-in and four services.
 
 Each service is a real `python -m services.<name>` child process, so `kill -9` is a real crash: no
-`finally`, no drain, no flush. NATS is restarted on the same port and store directory, so streams
-and durable consumers survive it as they would in a cluster.
+`finally`, no drain, no flush. NATS runs the production permission model (common/nats_auth.py), each
+service as its own user and the load generator as the tenant's partner, and is restarted on the same
+port and store directory, so streams and durable consumers survive it as they would in a cluster.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from common import nats_auth
 from common.config import SERVICES
 from common.local_servers import LocalServer, free_port, start_mongo_standin, start_nats
 
@@ -30,6 +32,8 @@ class ChaosStack:
     """Where everything runs; `env` is what every service process is started with."""
 
     workdir: Path
+    tenant: str
+    credentials: nats_auth.Credentials = field(default_factory=nats_auth.Credentials)
     nats: LocalServer | None = None
     mongo: LocalServer | None = None
     nats_port: int = 0
@@ -41,10 +45,14 @@ class ChaosStack:
     def nats_url(self) -> str:
         return f"nats://127.0.0.1:{self.nats_port}"
 
+    def login(self, user: str) -> dict[str, str]:
+        return {"user": user, "password": self.credentials.password(user)}
+
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.ports[service]}"
 
     def start_infrastructure(self) -> None:
+        self.credentials = nats_auth.generate(partners=[self.tenant])
         self.nats_port = free_port()
         self.start_nats()
         self.mongo = start_mongo_standin(self.workdir / "mongo")
@@ -59,7 +67,12 @@ class ChaosStack:
         }
 
     def start_nats(self) -> None:
-        self.nats = start_nats(self.workdir / "nats", port=self.nats_port, log_file=self.workdir / "nats.log")
+        self.nats = start_nats(
+            self.workdir / "nats",
+            port=self.nats_port,
+            log_file=self.workdir / "nats.log",
+            authorization=nats_auth.render_authorization(self.credentials.users(root="crm")),
+        )
 
     def stop_nats(self) -> None:
         if self.nats is not None:
@@ -70,7 +83,12 @@ class ChaosStack:
         log = open(self.workdir / f"{service}.log", "ab")  # noqa: SIM115 - owned by the child process
         self.processes[service] = subprocess.Popen(
             [sys.executable, "-m", f"services.{service}"],
-            env={**self.env, "GRPC_PORT": str(self.ports[service])},
+            env={
+                **self.env,
+                "GRPC_PORT": str(self.ports[service]),
+                "NATS_USER": service,
+                "NATS_PASSWORD": self.credentials.password(service),
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,

@@ -25,6 +25,7 @@ from common.context import CallContext
 from common.grpc_client import open_channel
 from common.ids import new_customer_id
 from common.local_servers import start_mongo_standin, start_nats
+from common.roles import PLATFORM
 from common.service import start_service
 from common.timeutil import to_timestamp, utcnow
 from services.intent.app import DEFINITION
@@ -81,7 +82,9 @@ async def main(opts: argparse.Namespace) -> None:
         )
         running = await start_service(DEFINITION, settings)
         try:
-            md = CallContext(tenant="bench", caller="bench").outgoing_metadata(settings.internal_token)
+            # Ingesting signals needs a role (docs/authorization.md); a bench is an internal tool.
+            bench = CallContext(tenant="bench", caller="bench", roles=frozenset({PLATFORM}))
+            md = bench.outgoing_metadata(settings.internal_token)
             async with open_channel(f"127.0.0.1:{running.port}") as channel:
                 stub = intent_pb2_grpc.IntentServiceStub(channel)
                 customers = [new_customer_id() for _ in range(opts.customers)]

@@ -1,4 +1,6 @@
-"""NATS JetStream: streams, CloudEvents publishing, and durable pull consumers with a dead-letter subject.
+"""NATS JetStream: streams, CloudEvents publishing, and what a durable consumer is (`Consumer`).
+
+`common.consumers.ConsumerRunner` runs consumers; `common.deadletter` shapes what the DLQ receives.
 
 Subjects (root `crm` by default; tests use their own root so runs never see each other's messages):
   <root>.evt.<tenant>.<service>.<event>   domain events          stream <ROOT>_EVT
@@ -9,8 +11,6 @@ Subjects (root `crm` by default; tests use their own root so runs never see each
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,21 +19,21 @@ from urllib.parse import urlsplit
 
 import nats
 from nats.aio.client import Client as NATS
-from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
+from nats.js.api import StreamConfig
 from nats.js.errors import BadRequestError
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanKind
 
 from common import cloudevents
-from common.errors import DomainError, InvalidArgument
-from common.ids import is_valid_tenant
+from common.errors import InvalidArgument
 from common.nats_auth import inbox_prefix as nats_inbox_prefix
-from common.telemetry import extract_context, inject_headers, tracer
+from common.telemetry import inject_headers, tracer
 
 log = logging.getLogger(__name__)
 DAY = 24 * 3600
+STREAM_MAX_AGE = 7 * DAY  # of the event and ingest streams; also how long consumers remember applied ids
+EVENT_DUPLICATE_WINDOW = 600
+INGEST_MAX_MESSAGE_BYTES = 1024 * 1024
 
 
 def stream_name(root: str, kind: str) -> str:
@@ -61,21 +61,29 @@ async def connect(
     )
 
 
-async def ensure_streams(js: JetStreamContext, *, root: str, replicas: int = 1) -> None:
-    """Create (or update to) the three streams; idempotent, so every service may call it at start."""
+async def ensure_streams(
+    js: JetStreamContext, *, root: str, replicas: int = 1, ingest_max_bytes: int = INGEST_MAX_MESSAGE_BYTES
+) -> None:
+    """Create (or update to) the three streams; idempotent, so every service may call it at start.
+
+    The event stream de-duplicates by Nats-Msg-Id for 10 minutes, long enough to cover an outbox relay
+    that retries a publish after a crash or a NATS restart. The ingest stream refuses a message above
+    `ingest_max_bytes` (the publisher gets an error), so no partner can hand a consumer an oversized body.
+    """
     configs = [
         StreamConfig(
             name=stream_name(root, "evt"),
             subjects=[f"{root}.evt.>"],
-            max_age=7 * DAY,
-            duplicate_window=120,
+            max_age=STREAM_MAX_AGE,
+            duplicate_window=EVENT_DUPLICATE_WINDOW,
             num_replicas=replicas,
         ),
         StreamConfig(
             name=stream_name(root, "in"),
             subjects=[f"{root}.in.>"],
-            max_age=7 * DAY,
+            max_age=STREAM_MAX_AGE,
             duplicate_window=120,
+            max_msg_size=ingest_max_bytes,
             num_replicas=replicas,
         ),
         StreamConfig(
@@ -139,136 +147,54 @@ async def publish_event(js: JetStreamContext, subject: str, envelope: dict[str, 
 
 
 Handler = Callable[[str, dict[str, Any]], Awaitable[None]]
+SubjectCheck = Callable[[str], None]
+
+# The kinds of `<root>.in.<tenant>.<kind>` some service consumes. A message of any other kind (or with
+# extra tokens) is dead-lettered by the one catch-all consumer, `unknown_ingest_consumer`.
+INGEST_KINDS = frozenset({"signals", "touchpoints", "conversations"})
 
 
 @dataclass(frozen=True, kw_only=True)
 class Consumer:
-    """A durable pull consumer: `handler(tenant, event)` is called once per message, acked on success.
+    """A durable pull consumer: `handler(tenant, event)` is called once per event, acked on success.
 
-    Handlers must be idempotent (JetStream delivers at least once). A message whose handler keeps
-    failing is retried with back-off up to `max_deliver` times, then published to <root>.dlq.<service>
-    with the error and acknowledged, never silently dropped. A malformed message goes there at once.
+    Each handler call has `timeout` seconds; one that takes longer counts as a failure. A failure is
+    retried with back-off up to `max_deliver` deliveries, then published to <root>.dlq.<service> with the
+    error and acknowledged, never silently dropped; a malformed message (or a DomainError) goes there at
+    once. An event id the consumer already applied is acknowledged without calling the handler again.
+    `check_subject`, when given, sees the subject (without the root) before anything else and raises a
+    DomainError to dead-letter it; a consumer without a handler only checks subjects.
     """
 
     durable: str
     stream_kind: str  # "evt" or "in"
     filter_subject: str  # relative to the root, e.g. "evt.*.intent.level_changed"
-    handler: Handler
+    handler: Handler | None
     batch: int = 64
+    timeout: float = 20.0
+    check_subject: SubjectCheck | None = None
 
 
-class ConsumerRunner:
-    """Runs consumers as background tasks and stops them cleanly."""
+def unknown_ingest_consumer(*, durable: str) -> Consumer:
+    """The catch-all of `<root>.in.>`: acks the known ingest kinds at once (their own consumers handle
+    them) and dead-letters every other subject, so an unknown kind can no longer sit in the stream unseen.
+    Exactly one service registers it (leads), so each such message is dead-lettered once."""
+    return Consumer(
+        durable=durable,
+        stream_kind="in",
+        filter_subject="in.>",
+        handler=None,
+        batch=256,
+        check_subject=_known_ingest_subject,
+    )
 
-    def __init__(self, js: JetStreamContext, *, root: str, service: str, max_deliver: int = 5) -> None:
-        self._js = js
-        self._root = root
-        self._service = service
-        self._max_deliver = max_deliver
-        self._tasks: list[asyncio.Task[None]] = []
-        self._subscriptions: list[JetStreamContext.PullSubscription] = []
-        self._stopping = asyncio.Event()
 
-    async def start(self, consumer: Consumer) -> None:
-        subject = f"{self._root}.{consumer.filter_subject}"
-        sub = await self._js.pull_subscribe(
-            subject,
-            durable=consumer.durable,
-            stream=stream_name(self._root, consumer.stream_kind),
-            config=ConsumerConfig(
-                ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
-                max_deliver=self._max_deliver,
-                ack_wait=30,
-                filter_subject=subject,
-            ),
-        )
-        self._subscriptions.append(sub)
-        self._tasks.append(
-            asyncio.create_task(self._loop(consumer, sub), name=f"consumer:{consumer.durable}")
-        )
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        # An open pull subscription makes the connection's drain wait for its full timeout.
-        for sub in self._subscriptions:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
-        self._tasks.clear()
-        self._subscriptions.clear()
-
-    async def _loop(self, consumer: Consumer, sub: JetStreamContext.PullSubscription) -> None:
-        while not self._stopping.is_set():
-            try:
-                msgs = await sub.fetch(consumer.batch, timeout=1)
-            except (NatsTimeout, TimeoutError):  # an idle fetch; nats-py raises either class
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("fetch failed on %s; retrying", consumer.durable)
-                await asyncio.sleep(1)
-                continue
-            for msg in msgs:
-                await self._handle(consumer, msg)
-
-    async def _handle(self, consumer: Consumer, msg: Msg) -> None:
-        parent = extract_context(msg.headers)
-        span_name = f"process {msg.subject}"
-        with tracer().start_as_current_span(span_name, context=parent, kind=SpanKind.CONSUMER) as span:
-            span.set_attribute("messaging.system", "nats")
-            span.set_attribute("messaging.consumer.group.name", consumer.durable)
-            try:
-                event = cloudevents.decode(msg.data)
-                tenant = self._tenant_of(msg.subject, event)
-                span.set_attribute("crm.tenant.id", tenant)
-                await consumer.handler(tenant, event)
-            except asyncio.CancelledError:
-                raise
-            except Exception as err:
-                span.record_exception(err)
-                span.set_status(Status(StatusCode.ERROR, str(err)))
-                await self._failed(consumer, msg, err)
-                return
-            await msg.ack()
-
-    def _tenant_of(self, subject: str, event: dict[str, Any]) -> str:
-        parts = subject.split(".")
-        tenant = parts[2] if len(parts) > 2 else ""
-        if not is_valid_tenant(tenant):
-            raise InvalidArgument(f"subject {subject!r} does not name a valid tenant")
-        claimed = event.get("tenantid")
-        if claimed and claimed != tenant:
-            raise InvalidArgument(f"event tenantid {claimed!r} does not match subject tenant {tenant!r}")
-        return tenant
-
-    async def _failed(self, consumer: Consumer, msg: Msg, err: Exception) -> None:
-        delivered = msg.metadata.num_delivered if msg.metadata else 1
-        permanent = isinstance(err, DomainError)  # bad input will not get better by retrying
-        if permanent or delivered >= self._max_deliver:
-            await self._dead_letter(consumer, msg, err, delivered)
-            await msg.ack()
-            return
-        log.warning("handler %s failed (delivery %d): %s", consumer.durable, delivered, err)
-        await msg.nak(delay=min(0.2 * 2**delivered, 10))
-
-    async def _dead_letter(self, consumer: Consumer, msg: Msg, err: Exception, delivered: int) -> None:
-        subject = f"{self._root}.dlq.{self._service}"
-        body = {
-            "consumer": consumer.durable,
-            "subject": msg.subject,
-            "deliveries": delivered,
-            "error": f"{type(err).__name__}: {err}",
-            "payload": msg.data.decode(errors="replace"),
-        }
-        headers = dict(msg.headers or {})
-        headers.pop("Nats-Msg-Id", None)
-        log.error(
-            "dead-lettered message from %s: %s", msg.subject, err, extra={"fields": {"dlq_subject": subject}}
-        )
-        await self._js.publish(subject, json.dumps(body, ensure_ascii=False).encode(), headers=headers)
+def _known_ingest_subject(subject: str) -> None:
+    parts = subject.split(".")
+    if len(parts) == 3 and parts[2] in INGEST_KINDS:
+        return
+    kind = ".".join(parts[2:]) or "(none)"
+    raise InvalidArgument(
+        f"unknown ingest kind {kind!r}: nothing consumes it; publish to in.<tenant>.<kind> with kind one of "
+        f"{', '.join(sorted(INGEST_KINDS))}"
+    )

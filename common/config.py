@@ -134,6 +134,7 @@ class Settings:
     internal_token: str = var("INTERNAL_TOKEN", DEV_INTERNAL_TOKEN, secret=True)
     peers: dict[str, str] = Field(default_factory=dict)
     consumer_max_deliver: int = var("CONSUMER_MAX_DELIVER", 5, gt=0)
+    ingest_max_message_bytes: int = var("INGEST_MAX_MESSAGE_BYTES", 1024 * 1024, gt=0)
     log_level: LogLevel = var("LOG_LEVEL", "INFO")
 
     def __post_init__(self) -> None:

@@ -1,7 +1,8 @@
 """gRPC aio server bootstrap shared by every service.
 
 One interceptor does the cross-cutting work for every RPC: checks the internal token, requires a
-valid tenant, publishes the CallContext to the handler, and maps DomainError to a rich status.
+valid tenant, checks the caller's roles against `common.roles.RPC_ROLES`, publishes the CallContext
+to the handler, and maps DomainError to a rich status.
 Standard health checking and reflection are served from the stock implementations and need no token,
 so Kubernetes probes and grpcurl work.
 """
@@ -22,6 +23,7 @@ from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from common.context import TOKEN_KEY, CallContext, set_current_call
 from common.errors import DomainError, InvalidArgument, Unauthenticated
 from common.ids import is_valid_tenant
+from common.roles import require_rpc_roles
 
 log = logging.getLogger(__name__)
 _OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
@@ -59,6 +61,8 @@ class CallContextInterceptor(grpc.aio.ServerInterceptor):
                         "x-tenant-id metadata is missing or not a tenant slug", field="tenant"
                     )
                 set_current_call(call)
+                # Roles per RPC (common.roles.RPC_ROLES), before the servicer reads anything.
+                require_rpc_roles(method, call)
                 return await inner(request, context)
             except DomainError as err:
                 await context.abort_with_status(rpc_status.to_status(err.to_status()))

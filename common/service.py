@@ -25,13 +25,16 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from common import bus
 from common.config import ConfigError, Settings
+from common.consumers import ConsumerRunner
 from common.grpc_server import Registration, start_grpc_server
 from common.logs import setup_logging
 from common.mongo import IndexSpec, ensure_indexes, open_client
 from common.outbox import Outbox, outbox_indexes
+from common.readiness import HealthWatchdog
 from common.telemetry import setup_tracing
 
 log = logging.getLogger(__name__)
+LIVENESS = "liveness"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +78,7 @@ class RunningService:
     server: grpc.aio.Server
     health: health.aio.HealthServicer
     _stack: AsyncExitStack
+    watchdog: HealthWatchdog | None = None
 
     async def stop(self, grace: float = 2.0) -> None:
         """Report NOT_SERVING, finish in-flight RPCs within `grace`, stop consumers, drain NATS."""
@@ -99,7 +103,12 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         )
         stack.push_async_callback(_drain, nc)
         js = nc.jetstream()
-        await bus.ensure_streams(js, root=settings.subject_root, replicas=settings.stream_replicas)
+        await bus.ensure_streams(
+            js,
+            root=settings.subject_root,
+            replicas=settings.stream_replicas,
+            ingest_max_bytes=settings.ingest_max_message_bytes,
+        )
         runtime = Runtime(
             settings=settings,
             db=db,
@@ -125,10 +134,11 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         )
         stack.push_async_callback(server.stop, 2.0)
 
-        runner = bus.ConsumerRunner(
+        runner = ConsumerRunner(
             js,
             root=settings.subject_root,
             service=settings.service,
+            db=db,
             max_deliver=settings.consumer_max_deliver,
         )
         stack.push_async_callback(runner.stop)
@@ -137,12 +147,32 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         if definition.outbox_collections:
             runtime.outbox.start()
             stack.push_async_callback(runtime.outbox.stop)
+
+        # Readiness reflects this process's own NATS, MongoDB and consumers (common/readiness.py).
+        watchdog = HealthWatchdog(
+            health_servicer=health_servicer,
+            names=["", *parts.service_names],
+            nc=nc,
+            db=db,
+            consumer_problems=runner.problems,
+        )
+        watchdog.start()
+        stack.push_async_callback(watchdog.stop)
+        # Liveness (deploy/k8s) asks for "liveness": SERVING while the process runs, whatever its
+        # dependencies, so a NATS or MongoDB outage makes pods unready but does not restart them.
+        await health_servicer.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
     except BaseException:
         await stack.aclose()
         raise
     log.info("%s serving gRPC on %s:%d", definition.name, settings.grpc_host, port)
     return RunningService(
-        name=definition.name, port=port, runtime=runtime, server=server, health=health_servicer, _stack=stack
+        name=definition.name,
+        port=port,
+        runtime=runtime,
+        server=server,
+        health=health_servicer,
+        _stack=stack,
+        watchdog=watchdog,
     )
 
 

@@ -14,6 +14,7 @@ from gateway.clients import BackendCaller, Backends
 from gateway.errors import unauthenticated
 from gateway.loaders import Loaders, build_loaders
 from gateway.metrics import GatewayMetrics
+from gateway.permissions import forwardable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +59,7 @@ class GatewayContext:
         if self._caller is None:
             self._caller = BackendCaller(
                 self.services.backends,
-                principal=self.authenticated(),
+                principal=forwardable(self.authenticated()),
                 internal_token=self.settings.internal_token,
                 timeout=self.settings.rpc_timeout_seconds,
                 metrics=self.services.metrics,

@@ -18,6 +18,7 @@ from gateway.clients import BackendCaller
 from gateway.context import GatewayInfo
 from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, bad_user_input
 from gateway.paging import page_after
+from gateway.permissions import requires
 from gateway.subscriptions import domain_events
 from gateway.types.conversations import Conversation, IngestConversationPayload
 from gateway.types.enums import ReviewDecision, SuggestionStatus, to_proto_enum
@@ -41,12 +42,18 @@ SUGGESTION_LOOKUP_PAGE = 200
 
 @strawberry.type
 class ConversationQuery:
-    @strawberry.field(description="One conversation of your tenant with its facts and suggestions")
+    @strawberry.field(
+        description="One conversation of your tenant with its facts and suggestions",
+        extensions=requires("Query.conversation"),
+    )
     async def conversation(self, info: GatewayInfo, id: strawberry.ID) -> Conversation | None:
         request = tags_pb2.GetConversationRequest(conversation_id=str(id))
         return Conversation.from_proto(await info.context.caller.call("tags", "GetConversation", request))
 
-    @strawberry.field(description="Conversation suggestions, newest first; pending ones unless `status` says")
+    @strawberry.field(
+        description="Conversation suggestions, newest first; pending ones unless `status` says",
+        extensions=requires("Query.conversationSuggestions"),
+    )
     async def conversation_suggestions(
         self,
         info: GatewayInfo,
@@ -80,7 +87,10 @@ class ConversationQuery:
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
 
-    @strawberry.field(description="Per tag: accepted and rejected suggestions and the precision that follows")
+    @strawberry.field(
+        description="Per tag: accepted and rejected suggestions and the precision that follows",
+        extensions=requires("Query.tagPrecision"),
+    )
     async def tag_precision(self, info: GatewayInfo, tag_keys: list[str] | None = None) -> list[TagPrecision]:
         if tag_keys:
             require_batch(tag_keys, maximum=info.context.settings.max_batch, field="tagKeys")
@@ -88,7 +98,10 @@ class ConversationQuery:
         reply = await info.context.caller.call("tags", "GetTagPrecision", request)
         return [TagPrecision.from_proto(t) for t in reply.tags]
 
-    @strawberry.field(description="How your tenant's conversations are listened to")
+    @strawberry.field(
+        description="How your tenant's conversations are listened to",
+        extensions=requires("Query.conversationSettings"),
+    )
     async def conversation_settings(self, info: GatewayInfo) -> ConversationSettings:
         request = tags_pb2.GetConversationSettingsRequest()
         return ConversationSettings.from_proto(
@@ -99,7 +112,8 @@ class ConversationQuery:
 @strawberry.type
 class ConversationMutation:
     @strawberry.mutation(
-        description="Store a conversation (once per id), apply the tags heard for sure, suggest the rest"
+        description="Store a conversation (once per id), apply the tags heard for sure, suggest the rest",
+        extensions=requires("Mutation.ingestConversation"),
     )
     async def ingest_conversation(
         self, info: GatewayInfo, input: IngestConversationInput
@@ -112,7 +126,8 @@ class ConversationMutation:
         return IngestConversationPayload.from_proto(reply)
 
     @strawberry.mutation(
-        description="Accept or reject a suggestion; the decision is final for that customer and value"
+        description="Accept or reject a suggestion; the decision is final for that customer and value",
+        extensions=requires("Mutation.reviewSuggestion"),
     )
     async def review_suggestion(
         self, info: GatewayInfo, id: strawberry.ID, decision: ReviewDecision, note: str = ""
@@ -126,14 +141,18 @@ class ConversationMutation:
         return ReviewSuggestionPayload.from_proto(reply)
 
     @strawberry.mutation(
-        description="Listen to a stored conversation again with the current tag library; reviews stand"
+        description="Listen to a stored conversation again with the current tag library; reviews stand",
+        extensions=requires("Mutation.reextractConversation"),
     )
     async def reextract_conversation(self, info: GatewayInfo, id: strawberry.ID) -> IngestConversationPayload:
         request = tags_pb2.ReextractConversationRequest(conversation_id=str(id))
         reply = await info.context.caller.call("tags", "ReextractConversation", request)
         return IngestConversationPayload.from_proto(reply)
 
-    @strawberry.mutation(description="Change the auto-apply threshold or time zone (admin only)")
+    @strawberry.mutation(
+        description="Change the auto-apply threshold or time zone (admin only)",
+        extensions=requires("Mutation.updateConversationSettings"),
+    )
     async def update_conversation_settings(
         self, info: GatewayInfo, input: ConversationSettingsInput
     ) -> ConversationSettings:
@@ -156,7 +175,8 @@ class ConversationMutation:
 @strawberry.type
 class ConversationSubscription:
     @strawberry.subscription(
-        description="New conversation suggestions of your tenant, optionally one customer's"
+        description="New conversation suggestions of your tenant, optionally one customer's",
+        extensions=requires("Subscription.suggestionAdded"),
     )
     async def suggestion_added(
         self, info: GatewayInfo, customer_id: strawberry.ID | None = None

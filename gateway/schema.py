@@ -25,7 +25,8 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
-from strawberry.types import ExecutionContext
+from strawberry.federation.schema import FederationAny
+from strawberry.types import ExecutionContext, Info
 
 from common.config import GatewaySettings
 from gateway.context import GatewayInfo
@@ -34,6 +35,7 @@ from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
 from gateway.metrics import GatewayMetrics
 from gateway.observability import OperationObserver, log_errors
 from gateway.paging import page_after
+from gateway.permissions import check_operation, requires
 from gateway.subscriptions import domain_events
 from gateway.types.customer import Customer, CustomerConnection, CustomerEdge
 from gateway.types.events import CustomerEvent
@@ -45,11 +47,16 @@ from gateway.types.tags import AssignTagsPayload, TagDefinition
 from gateway.validation import require_batch, require_customer_id, require_page_size
 
 DEFAULT_PAGE = 20
+LIBRARY_PAGE = 500  # ListTagDefinitions' ceiling
+MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bounds the RPCs at four
 
 
 @strawberry.type
 class Query(ConversationQuery):
-    @strawberry.field(description="One customer of your tenant; null with NOT_FOUND if there is none")
+    @strawberry.field(
+        description="One customer of your tenant; null with NOT_FOUND if there is none",
+        extensions=requires("Query.customer"),
+    )
     async def customer(self, info: GatewayInfo, id: strawberry.ID) -> Customer | None:
         customer_id = require_customer_id(str(id))
         try:
@@ -64,7 +71,9 @@ class Query(ConversationQuery):
             raise not_found(f"no customer {customer_id}")
         return Customer.from_proto(message)
 
-    @strawberry.field(description="Customers of your tenant, newest first")
+    @strawberry.field(
+        description="Customers of your tenant, newest first", extensions=requires("Query.customers")
+    )
     async def customers(
         self, info: GatewayInfo, first: int | None = DEFAULT_PAGE, after: str | None = None
     ) -> CustomerConnection:
@@ -85,11 +94,35 @@ class Query(ConversationQuery):
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
 
+    @strawberry.field(
+        description="Your tenant's tag library by key (archived tags only when asked), at most 2000",
+        extensions=requires("Query.tagLibrary"),
+    )
+    async def tag_library(
+        self, info: GatewayInfo, group: str | None = None, include_archived: bool = False
+    ) -> list[TagDefinition]:
+        definitions: list[TagDefinition] = []
+        token = ""
+        while len(definitions) < MAX_LIBRARY:
+            request = tags_pb2.ListTagDefinitionsRequest(
+                page_size=LIBRARY_PAGE,
+                page_token=token,
+                group=group or "",
+                include_archived=include_archived,
+            )
+            reply = await info.context.caller.call("tags", "ListTagDefinitions", request)
+            definitions.extend(TagDefinition.from_proto(d) for d in reply.definitions)
+            token = reply.next_page_token
+            if not token:
+                break
+        return definitions[:MAX_LIBRARY]
+
 
 @strawberry.type
 class Mutation(ConversationMutation):
     @strawberry.mutation(
-        description="Create a customer; CONFLICT names the existing one for a known email/phone"
+        description="Create a customer; CONFLICT names the existing one for a known email/phone",
+        extensions=requires("Mutation.createCustomer"),
     )
     async def create_customer(self, info: GatewayInfo, input: CreateCustomerInput) -> Customer:
         request = leads_pb2.CreateCustomerRequest(customer=input.to_proto())
@@ -97,12 +130,17 @@ class Mutation(ConversationMutation):
         info.context.loaders.profiles.prime(message.id, message)
         return Customer.from_proto(message)
 
-    @strawberry.mutation(description="Create or update a tag definition of your tenant's library")
+    @strawberry.mutation(
+        description="Create or update a tag definition of your tenant's library",
+        extensions=requires("Mutation.defineTag"),
+    )
     async def define_tag(self, info: GatewayInfo, input: DefineTagInput) -> TagDefinition:
         request = tags_pb2.DefineTagRequest(definition=input.to_proto())
         return TagDefinition.from_proto(await info.context.caller.call("tags", "DefineTag", request))
 
-    @strawberry.mutation(description="Assign tags to one customer, all or nothing")
+    @strawberry.mutation(
+        description="Assign tags to one customer, all or nothing", extensions=requires("Mutation.assignTags")
+    )
     async def assign_tags(
         self, info: GatewayInfo, customer_id: strawberry.ID, tags: list[TagInput]
     ) -> AssignTagsPayload:
@@ -112,7 +150,10 @@ class Mutation(ConversationMutation):
         request = tags_pb2.AssignTagsRequest(customer_id=cid, tags=[t.to_proto() for t in tags])
         return AssignTagsPayload.from_proto(await info.context.caller.call("tags", "AssignTags", request))
 
-    @strawberry.mutation(description="Record a touchpoint; the journey stage moves if its type implies one")
+    @strawberry.mutation(
+        description="Record a touchpoint; the journey stage moves if its type implies one",
+        extensions=requires("Mutation.recordTouchpoint"),
+    )
     async def record_touchpoint(self, info: GatewayInfo, input: TouchpointInput) -> RecordTouchpointPayload:
         cid = require_customer_id(str(input.customer_id), field="input.customerId")
         await info.context.loaders.require_customers([cid])
@@ -122,7 +163,8 @@ class Mutation(ConversationMutation):
         return RecordTouchpointPayload.from_proto(reply)
 
     @strawberry.mutation(
-        description="Ingest intent signals (re-sending a signal id is counted, not stored twice)"
+        description="Ingest intent signals (re-sending a signal id is counted, not stored twice)",
+        extensions=requires("Mutation.ingestSignals"),
     )
     async def ingest_signals(self, info: GatewayInfo, signals: list[SignalInput]) -> IngestSignalsPayload:
         require_batch(signals, maximum=info.context.settings.max_batch, field="signals")
@@ -140,7 +182,10 @@ class Mutation(ConversationMutation):
 
 @strawberry.type
 class Subscription(ConversationSubscription):
-    @strawberry.subscription(description="Live domain events of your tenant, optionally about one customer")
+    @strawberry.subscription(
+        description="Live domain events of your tenant, optionally about one customer",
+        extensions=requires("Subscription.customerEvents"),
+    )
     async def customer_events(
         self, info: GatewayInfo, customer_id: strawberry.ID | None = None
     ) -> AsyncGenerator[CustomerEvent, None]:
@@ -159,7 +204,13 @@ class Subscription(ConversationSubscription):
 
 
 class GatewaySchema(strawberry.federation.Schema):
-    """The federation schema with the gateway's error logging in place of strawberry's log-everything."""
+    """The federation schema with the gateway's error logging in place of strawberry's log-everything,
+    and `_entities` (which strawberry builds, so it carries no field extension) guarded by its row of
+    the role table like every other root field."""
+
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        check_operation("Query._entities", info.context.authenticated())
+        return super().entities_resolver(info, representations)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -2,8 +2,10 @@
 
 Plain HTTP requests are authenticated before strawberry sees them: without a valid Bearer token
 the answer is HTTP 401 with a GraphQL error (`extensions.code = UNAUTHENTICATED`) and nothing is
-executed. Opening GraphiQL in a browser needs no token. A WebSocket (graphql-transport-ws) is
-authenticated by the `Authorization` entry of its connection_init payload; a bad one is refused.
+executed; a token claiming the reserved `platform` role gets HTTP 403 (FORBIDDEN), see
+`gateway.permissions`. Opening GraphiQL in a browser needs no token. A WebSocket
+(graphql-transport-ws) is authenticated by the `Authorization` entry of its connection_init
+payload; a bad or reserved-role token is refused.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from strawberry.types.unset import UnsetType
 
 from gateway.auth import AuthError, authenticator_for
 from gateway.context import GatewayContext, Services
-from gateway.errors import UNAUTHENTICATED
+from gateway.errors import FORBIDDEN, UNAUTHENTICATED
+from gateway.permissions import reserved_role_refusal
 
 PRINCIPAL_KEY = "crm_principal"
 
@@ -31,6 +34,11 @@ PRINCIPAL_KEY = "crm_principal"
 def unauthenticated_response(message: str) -> Response:
     body = {"data": None, "errors": [{"message": message, "extensions": {"code": UNAUTHENTICATED}}]}
     return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="crm"'})
+
+
+def forbidden_response(message: str) -> Response:
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": FORBIDDEN}}]}
+    return JSONResponse(body, status_code=403)
 
 
 def _wants_graphiql(request: Request) -> bool:
@@ -65,6 +73,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                     services.metrics.errors.labels(UNAUTHENTICATED).inc()
                     await unauthenticated_response(str(err))(scope, receive, send)
                     return
+                if refusal := reserved_role_refusal(principal):
+                    services.metrics.errors.labels(FORBIDDEN).inc()
+                    await forbidden_response(refusal)(scope, receive, send)
+                    return
                 scope["state"][PRINCIPAL_KEY] = principal
         await super().__call__(scope, receive, send)
 
@@ -86,4 +98,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         except AuthError as err:
             context.services.metrics.errors.labels(UNAUTHENTICATED).inc()
             raise ConnectionRejectionError({"message": str(err), "code": UNAUTHENTICATED}) from None
+        if refusal := reserved_role_refusal(context.principal):
+            context.principal = None
+            context.services.metrics.errors.labels(FORBIDDEN).inc()
+            raise ConnectionRejectionError({"message": refusal, "code": FORBIDDEN})
         return await super().on_ws_connect(context)

@@ -27,6 +27,7 @@ from crm.tags.v1 import tags_pb2, tags_pb2_grpc
 from common.config import Settings
 from common.context import CallContext
 from common.grpc_client import error_metadata, open_channel
+from common.roles import PLATFORM
 from common.timeutil import to_timestamp, utcnow
 from scripts.demo_conversations import CONVERSATION_TIME_ZONE, CONVERSATIONS, HEARD_TAGS
 from scripts.demo_data import CustomerPlan, TagPlan, TagSpec, build_customers, tag_library
@@ -219,7 +220,8 @@ async def _assign_tags(
             )
             for p in group
         ]
-        roles = "sales" if source == "manual" else "admin"
+        # Imported and channel-code tags carry machine provenance, which only the platform may set.
+        roles = "sales" if source == "manual" else PLATFORM
         response = await clients.tags.AssignTags(
             tags_pb2.AssignTagsRequest(customer_id=customer_id, tags=items),
             metadata=clients.metadata(actor, roles),

@@ -1,4 +1,9 @@
-"""The gRPC servicer of crm.tags.v1.TagsService: decode, call the operations, encode."""
+"""The gRPC servicer of crm.tags.v1.TagsService: decode, call the operations, encode.
+
+Who may call each RPC is checked before it runs (`common.roles.RPC_ROLES`, in the interceptor); here
+the servicer only tells the use cases whether the caller is the platform (`acting_roles` is None),
+which may define system tags and claim machine provenance, or a person, who may not.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from common.context import current_call
 from common.errors import InvalidArgument
 from common.ids import require_customer_id, require_customer_ids
 from common.paging import cursor_text, cursor_time, decode_cursor, encode_cursor, page_size
-from services.tags import convert
+from common.roles import acting_roles, is_platform
+from services.tags import convert, values
 from services.tags.conversation_api import ConversationServicerMixin
 from services.tags.listening import ConversationOperations
 from services.tags.operations import TagOperations
@@ -25,8 +31,9 @@ class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer)
     async def DefineTag(
         self, request: tags_pb2.DefineTagRequest, context: grpc.aio.ServicerContext
     ) -> tags_pb2.TagDefinition:
+        call = current_call()
         candidate = convert.definition_from_proto(request.definition)
-        definition = await self._ops.define_tag(current_call().tenant, candidate)
+        definition = await self._ops.define_tag(call.tenant, candidate, by_platform=is_platform(call))
         return convert.definition_to_proto(definition)
 
     async def ListTagDefinitions(
@@ -54,8 +61,11 @@ class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer)
         call = current_call()
         customer_id = require_customer_id(request.customer_id)
         items = convert.inputs_from_proto(request)
+        roles = acting_roles(call)
+        if roles is not None:
+            values.check_person_provenance(items)
         result, definitions = await self._ops.assign(
-            call.tenant, customer_id, items, roles=call.roles, actor=call.caller
+            call.tenant, customer_id, items, roles=roles, actor=call.caller
         )
         return tags_pb2.AssignTagsResponse(
             assigned=[convert.assignment_to_proto(a, definitions.get(a.tag_key)) for a in result.assigned],
@@ -72,7 +82,12 @@ class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer)
         if not tag_key:
             raise InvalidArgument("tag_key is required", field="tag_key")
         removed, definition = await self._ops.remove(
-            call.tenant, customer_id, tag_key, roles=call.roles, actor=call.caller, reason=request.reason
+            call.tenant,
+            customer_id,
+            tag_key,
+            roles=acting_roles(call),
+            actor=call.caller,
+            reason=request.reason,
         )
         return tags_pb2.RemoveTagResponse(removed=convert.assignment_to_proto(removed, definition))
 

@@ -1,4 +1,8 @@
-"""The rules of the tag library: what a valid tag definition is and how one may change."""
+"""The rules of the tag library: what a valid tag definition is and how one may change.
+
+Who may change the library at all (admin or tag_admin, or the platform) is checked per RPC before
+this runs (`common.roles`); here: system tags are the platform's, and assign roles are real roles.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import re
 from datetime import datetime
 
 from common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from common.roles import END_USER_ROLES
 from services.tags.model import (
     CATEGORIES,
     SYSTEM_CATEGORY,
@@ -116,7 +121,19 @@ def check_definition(definition: TagDef) -> None:
         raise InvalidArgument("ttl_days must be 0 (never expires) or more", field=f"{FIELD}.ttl_days")
     if len(definition.assign_roles) > MAX_ROLES:
         raise InvalidArgument(f"at most {MAX_ROLES} assign_roles", field=f"{FIELD}.assign_roles")
+    _check_assign_roles(definition.assign_roles)
     _check_hints(definition)
+
+
+def _check_assign_roles(roles: tuple[str, ...]) -> None:
+    """Assign roles name end-user roles: a misspelt role would silently lock every person but admins
+    out, and `platform` needs no grant (it may assign any tag) and is never a person's role."""
+    for role in roles:
+        if role not in END_USER_ROLES:
+            raise InvalidArgument(
+                f"assign role {role!r} is not a role; choose from {', '.join(END_USER_ROLES)}",
+                field=f"{FIELD}.assign_roles",
+            )
 
 
 def _check_hints(definition: TagDef) -> None:

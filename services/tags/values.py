@@ -1,4 +1,5 @@
-"""Checks of assignment inputs against their tag definitions: value by type, confidence, roles."""
+"""Checks of assignment inputs against their tag definitions: value by type, confidence, roles,
+and who may claim which provenance."""
 
 from __future__ import annotations
 
@@ -98,6 +99,45 @@ def check_items(
             exclusive_groups[definition.group] = i
         checked.append(_check_item(item, definition, prefix=prefix, now=now))
     return checked
+
+
+def check_person_provenance(items: list[AssignInput]) -> None:
+    """Refuse machine provenance claimed by a person: PermissionDenied naming `tags[i].<field>`.
+
+    Only the platform sets machine sources (rule, channel, conversation, model, import, system) and
+    the evidence that goes with them (rule id, channel code, conversation span, event ids) or a
+    confidence other than 1.0. A person's assignment is `manual` with confidence 1.0 and at most a
+    note, so history never shows a person's guess as a model's output or a rule that never ran.
+    Run on what a caller sent, before `check_items`: an accepted suggestion keeps its conversation
+    evidence because the service, not the caller, attaches it.
+    """
+    for i, item in enumerate(items):
+        prefix = f"tags[{i}]"
+        if item.source not in ("", "manual"):
+            raise PermissionDenied(
+                f"source {item.source} is set by the platform only; a person's assignment is manual",
+                field=f"{prefix}.source",
+            )
+        # proto3 sends an unset confidence as 0, which means the default 1.0
+        if item.confidence not in (0.0, 1.0):
+            raise PermissionDenied(
+                f"confidence {item.confidence:g} is set by the platform only; a person's assignment "
+                "has confidence 1.0",
+                field=f"{prefix}.confidence",
+            )
+        evidence = item.evidence
+        for name, claimed in (
+            ("rule_id", evidence.rule_id),
+            ("channel_code", evidence.channel_code),
+            ("conversation_id", evidence.conversation_id),
+            ("quote", evidence.quote),
+            ("event_ids", evidence.event_ids),
+        ):
+            if claimed:
+                raise PermissionDenied(
+                    f"evidence {name} is set by the platform only; a person may give a note",
+                    field=f"{prefix}.evidence.{name}",
+                )
 
 
 def _check_permission(definition: TagDef, roles: frozenset[str], *, field: str) -> None:

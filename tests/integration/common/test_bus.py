@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pymongo.asynchronous.database import AsyncDatabase
 
 from common import bus, cloudevents
+from common.consumers import ConsumerRunner
 from common.errors import InvalidArgument
 from common.telemetry import tracer
-from tests.support.events import connect, subscribe
-
-
-@pytest.fixture
-async def js(nats_url: str, namespace: str) -> AsyncIterator[tuple[NATS, JetStreamContext]]:
-    nc = await connect(nats_url)
-    jsc = nc.jetstream()
-    await bus.ensure_streams(jsc, root=namespace)
-    try:
-        yield nc, jsc
-    finally:
-        for kind in ("evt", "in", "dlq"):
-            await jsc.delete_stream(bus.stream_name(namespace, kind))
-        await nc.close()
+from tests.support.events import subscribe
 
 
 def event(tenant: str = "acme", **data: Any) -> dict[str, Any]:
@@ -36,7 +23,7 @@ def event(tenant: str = "acme", **data: Any) -> dict[str, Any]:
 
 
 async def test_published_event_reaches_consumer_once_with_its_tenant(
-    js: tuple[NATS, JetStreamContext], namespace: str
+    js: tuple[NATS, JetStreamContext], namespace: str, db: AsyncDatabase[dict[str, Any]]
 ) -> None:
     _, jsc = js
     seen: list[tuple[str, dict[str, Any]]] = []
@@ -46,7 +33,7 @@ async def test_published_event_reaches_consumer_once_with_its_tenant(
         seen.append((tenant, ev))
         arrived.set()
 
-    runner = bus.ConsumerRunner(jsc, root=namespace, service="test")
+    runner = ConsumerRunner(jsc, root=namespace, service="test", db=db)
     await runner.start(
         bus.Consumer(durable="t1", stream_kind="evt", filter_subject="evt.*.x.happened", handler=handler)
     )
@@ -65,7 +52,7 @@ async def test_published_event_reaches_consumer_once_with_its_tenant(
 
 
 async def test_failing_handler_is_retried_then_dead_lettered_with_the_error(
-    js: tuple[NATS, JetStreamContext], namespace: str
+    js: tuple[NATS, JetStreamContext], namespace: str, db: AsyncDatabase[dict[str, Any]]
 ) -> None:
     nc, jsc = js
     attempts = 0
@@ -76,7 +63,7 @@ async def test_failing_handler_is_retried_then_dead_lettered_with_the_error(
         raise RuntimeError("database unreachable")
 
     dlq = await subscribe(nc, f"{namespace}.dlq.test")
-    runner = bus.ConsumerRunner(jsc, root=namespace, service="test", max_deliver=3)
+    runner = ConsumerRunner(jsc, root=namespace, service="test", db=db, max_deliver=3)
     await runner.start(bus.Consumer(durable="t2", stream_kind="evt", filter_subject="evt.>", handler=handler))
     try:
         sent = event(n=2)
@@ -90,7 +77,7 @@ async def test_failing_handler_is_retried_then_dead_lettered_with_the_error(
 
 
 async def test_malformed_or_cross_tenant_messages_go_to_the_dlq_without_retries(
-    js: tuple[NATS, JetStreamContext], namespace: str
+    js: tuple[NATS, JetStreamContext], namespace: str, db: AsyncDatabase[dict[str, Any]]
 ) -> None:
     nc, jsc = js
     handled: list[str] = []
@@ -103,7 +90,7 @@ async def test_malformed_or_cross_tenant_messages_go_to_the_dlq_without_retries(
         good_done.set()
 
     dlq = await subscribe(nc, f"{namespace}.dlq.test")
-    runner = bus.ConsumerRunner(jsc, root=namespace, service="test", max_deliver=5)
+    runner = ConsumerRunner(jsc, root=namespace, service="test", db=db, max_deliver=5)
     await runner.start(
         bus.Consumer(durable="t3", stream_kind="in", filter_subject="in.*.things", handler=handler)
     )
@@ -127,7 +114,10 @@ async def test_malformed_or_cross_tenant_messages_go_to_the_dlq_without_retries(
 
 
 async def test_trace_context_travels_from_publisher_to_consumer(
-    js: tuple[NATS, JetStreamContext], namespace: str, span_exporter: InMemorySpanExporter
+    js: tuple[NATS, JetStreamContext],
+    namespace: str,
+    db: AsyncDatabase[dict[str, Any]],
+    span_exporter: InMemorySpanExporter,
 ) -> None:
     _, jsc = js
     done = asyncio.Event()
@@ -135,7 +125,7 @@ async def test_trace_context_travels_from_publisher_to_consumer(
     async def handler(tenant: str, ev: dict[str, Any]) -> None:
         done.set()
 
-    runner = bus.ConsumerRunner(jsc, root=namespace, service="test")
+    runner = ConsumerRunner(jsc, root=namespace, service="test", db=db)
     await runner.start(bus.Consumer(durable="t4", stream_kind="evt", filter_subject="evt.>", handler=handler))
     try:
         with tracer().start_as_current_span("caller") as caller:

@@ -12,6 +12,8 @@ from tests.integration.tags.helpers import active, assign, enum_tag, flag_tag
 from tests.support.rpc import metadata
 
 MD = metadata("acme")
+# Machine provenance (model, rule, import) is the platform's to set: an importer or a model runner.
+PLATFORM = metadata("acme", caller="model-runner", roles="platform")
 
 
 async def _active(tags: TagsClient, customer: str) -> dict[str, str]:
@@ -45,7 +47,7 @@ async def test_machine_source_does_not_overturn_a_person(tags: TagsClient) -> No
         tag_key="budget", value="high", source=T.TAG_SOURCE_MODEL, confidence=0.9
     )
 
-    by_machine = await tags.stub.AssignTags(assign(customer, from_model), metadata=MD)
+    by_machine = await tags.stub.AssignTags(assign(customer, from_model), metadata=PLATFORM)
     assert [(s.tag_key, s.value, s.reason) for s in by_machine.skipped] == [
         ("budget", "high", "human_decision")
     ]
@@ -63,7 +65,7 @@ async def test_machine_source_may_replace_a_machine_value(tags: TagsClient) -> N
         item = T.TagAssignmentInput(
             tag_key="budget", value=value, source=T.TAG_SOURCE_RULE, evidence=T.Evidence(rule_id="r1")
         )
-        await tags.stub.AssignTags(assign(customer, item), metadata=MD)
+        await tags.stub.AssignTags(assign(customer, item), metadata=PLATFORM)
 
     listed = await tags.stub.ListCustomerTags(T.ListCustomerTagsRequest(customer_id=customer), metadata=MD)
     [tag] = listed.tags

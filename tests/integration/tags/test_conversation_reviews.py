@@ -24,6 +24,7 @@ from tests.integration.tags.helpers import assign
 from tests.support.rpc import metadata
 
 MD = metadata("acme")
+PLATFORM = metadata("acme", caller="importer", roles="platform")  # sets machine provenance
 ACCEPT, REJECT = T.REVIEW_DECISION_ACCEPT, T.REVIEW_DECISION_REJECT
 
 
@@ -165,7 +166,7 @@ async def test_a_contradicted_machine_tag_is_suggested_for_removal(tags: TagsCli
     customer, other = new_customer_id(), new_customer_id()
     imported = T.TagAssignmentInput(tag_key="pref.suv", source=T.TAG_SOURCE_IMPORT, confidence=0.7)
     for who in (customer, other):
-        await tags.stub.AssignTags(assign(who, imported), metadata=MD)
+        await tags.stub.AssignTags(assign(who, imported), metadata=PLATFORM)
 
     response = await ingest(tags, conversation(customer, ("customer", "我不要SUV。"), conversation_id="n-1"))
     [removal] = response.suggested

@@ -11,6 +11,7 @@ from tests.support.events import connect, subscribe
 from tests.support.rpc import metadata
 
 MD = metadata("acme")
+PLATFORM = metadata("acme", roles="platform")  # an importer: machine provenance is the platform's
 
 
 async def test_assignment_publishes_an_assigned_cloudevent_with_its_id_as_msg_id(
@@ -24,7 +25,7 @@ async def test_assignment_publishes_an_assigned_cloudevent_with_its_id_as_msg_id
         item = T.TagAssignmentInput(
             tag_key="industry", value="auto", source=T.TAG_SOURCE_IMPORT, confidence=0.8
         )
-        await tags.stub.AssignTags(assign(customer, item), metadata=MD)
+        await tags.stub.AssignTags(assign(customer, item), metadata=PLATFORM)
 
         [(event, headers)] = await wait_for_events(
             collector, lambda e: e["type"] == "crm.tags.assigned.v1", 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from services.tags.heard.lexicon import Lexicon
 from services.tags.model import TagDef
 from tests.unit.tags.heard.builders import BRAND, SEDAN, SUV, enum, flag
@@ -135,16 +133,14 @@ def test_exclusive_tags_share_their_group_as_one_slot() -> None:
     assert lexicon.slot("car.brand") == "tag:car.brand"
 
 
-def test_building_a_library_of_hundreds_of_tags_takes_milliseconds() -> None:
+def test_a_library_of_hundreds_of_tags_finds_phrases_of_its_first_and_last_tags() -> None:
     library = [
         flag(f"tag.{i}", keywords=tuple(f"词{i}_{j}" for j in range(6)), patterns=(f"想要{i}号*买",))
         for i in range(400)
     ]
 
-    started = time.perf_counter()
+    # How long building takes is a benchmark's question (timed asserts fail on a loaded machine).
     lexicon = Lexicon.build(library)
-    elapsed = time.perf_counter() - started
 
     assert len(lexicon) == 400 * 7
-    assert elapsed < 0.25, f"building took {elapsed * 1000:.0f} ms"
     assert [m.phrase.tag_key for m in lexicon.find("我想要399号车买，还有词7_3")] == ["tag.399", "tag.7"]

@@ -1,0 +1,118 @@
+"""Roles per GraphQL operation, checked before a resolver makes any backend call.
+
+`OPERATION_ROLES` is the gateway's one table (root field -> roles, from the role sets of
+`common.roles`); every root field carries `requires("<Type>.<field>")`, a strawberry permission
+that answers FORBIDDEN naming the roles needed. The services check the same rules again per RPC
+(defence in depth), and per tag or per provenance where a role alone does not decide.
+
+The reserved `platform` role belongs to internal callers only. A token that carries it is refused
+as a whole at the door (`reserved_role_refusal`, HTTP 403 / WebSocket rejection, FORBIDDEN): such a
+token means a misconfigured issuer or a forgery, and a loud refusal finds both. As a second line,
+the principal whose roles the gateway forwards to the services never holds a reserved role
+(`forwardable`), so no end user's call can reach a service as the platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types import Info
+
+from common.roles import (
+    ADMIN_ONLY,
+    EDIT_LIBRARY,
+    READ,
+    RESERVED_ROLES,
+    WORK_CUSTOMERS,
+    allows,
+    ordered,
+)
+from gateway.auth import Principal
+from gateway.errors import FORBIDDEN, GatewayError
+
+# Any authenticated caller: the federation SDL holds no tenant data.
+AUTHENTICATED: frozenset[str] = frozenset()
+
+OPERATION_ROLES: dict[str, frozenset[str]] = {
+    "Query._entities": READ,
+    "Query._service": AUTHENTICATED,
+    "Query.conversation": READ,
+    "Query.conversationSuggestions": READ,
+    "Query.tagPrecision": READ,
+    "Query.conversationSettings": READ,
+    "Query.customer": READ,
+    "Query.customers": READ,
+    "Query.tagLibrary": READ,
+    "Mutation.ingestConversation": WORK_CUSTOMERS,
+    "Mutation.reviewSuggestion": WORK_CUSTOMERS,
+    "Mutation.reextractConversation": WORK_CUSTOMERS | EDIT_LIBRARY,
+    "Mutation.updateConversationSettings": ADMIN_ONLY,
+    "Mutation.createCustomer": WORK_CUSTOMERS,
+    "Mutation.defineTag": EDIT_LIBRARY,
+    "Mutation.assignTags": WORK_CUSTOMERS,
+    "Mutation.recordTouchpoint": WORK_CUSTOMERS,
+    "Mutation.ingestSignals": WORK_CUSTOMERS,
+    "Subscription.suggestionAdded": READ,
+    "Subscription.customerEvents": READ,
+}
+
+
+def forbidden(operation: str, needed: frozenset[str], held: frozenset[str]) -> GatewayError:
+    """FORBIDDEN naming the operation, the roles it needs (also as `requiredRoles`) and those held."""
+    names = ordered(needed)
+    field = operation.split(".", 1)[-1]
+    have = ", ".join(ordered(held)) or "none"
+    return GatewayError(
+        f"{field} needs one of the roles {', '.join(names)}; you have {have}",
+        code=FORBIDDEN,
+        requiredRoles=names,
+    )
+
+
+def check_operation(operation: str, principal: Principal) -> None:
+    """Raise FORBIDDEN unless `principal` may run `operation`; an operation without a row is refused."""
+    needed = OPERATION_ROLES.get(operation)
+    if needed is None:
+        raise GatewayError(f"{operation} has no role rule; refused", code=FORBIDDEN)
+    if needed and not allows(needed, principal.roles - RESERVED_ROLES):
+        raise forbidden(operation, needed, principal.roles)
+
+
+class RequireRoles(BasePermission):
+    """The strawberry permission of one root field, looked up by its `<Type>.<field>` name."""
+
+    def __init__(self, operation: str) -> None:
+        if operation not in OPERATION_ROLES:
+            raise KeyError(f"{operation} has no row in OPERATION_ROLES")
+        self.operation = operation
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        # Raises rather than returns False, so the message can name what the caller holds.
+        check_operation(self.operation, info.context.authenticated())
+        return True
+
+
+def requires(operation: str) -> list[FieldExtension]:
+    """Field extensions that guard a root field; `use_directives=False` keeps the printed SDL clean."""
+    return [PermissionExtension([RequireRoles(operation)], use_directives=False)]
+
+
+def reserved_role_refusal(principal: Principal) -> str | None:
+    """Why a verified token must still be refused (it claims a reserved role), or None if it may pass."""
+    claimed = principal.roles & RESERVED_ROLES
+    if not claimed:
+        return None
+    return (
+        f"tokens may not carry the reserved role {', '.join(sorted(claimed))}: it belongs to internal "
+        "callers, never to a person"
+    )
+
+
+def forwardable(principal: Principal) -> Principal:
+    """The principal as forwarded to the services: never with a reserved role."""
+    if principal.roles.isdisjoint(RESERVED_ROLES):
+        return principal
+    return replace(principal, roles=principal.roles - RESERVED_ROLES)

@@ -1,0 +1,340 @@
+"""Every GraphQL operation needs its roles (docs/authorization.md), over HTTP and WebSocket as a front end.
+
+Per row of the table: every caller without one of the roles gets FORBIDDEN naming the roles, and a
+second read shows nothing changed; a caller with the least of the roles succeeds. Then the cases the
+outside review found: the library's stewards, assign roles, provenance, and a token claiming `platform`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from common.roles import END_USER_ROLES
+from gateway.permissions import OPERATION_ROLES
+from tests.e2e import test_subscriptions as events_feed
+from tests.e2e import test_suggestion_subscription as suggestion_feed
+from tests.e2e.conversation_support import FIRST_CALL, conversation_input, define_library, ingest
+from tests.e2e.graphql import ASSIGN_TAGS, DEFINE_TAG, codes, create_customer, gql, ok
+from tests.support.stack import Stack
+
+
+@dataclass(frozen=True)
+class World:
+    """What every case starts from: the conversation library, a customer, a call, a pending suggestion."""
+
+    customer_id: str
+    conversation_id: str
+    suggestion_id: str
+
+
+async def build_world(admin: httpx.AsyncClient) -> World:
+    await define_library(admin)
+    customer_id = await create_customer(admin, "Role Rui", "role.rui@example.com")
+    reply = await ingest(admin, customer_id, FIRST_CALL, id="call-roles-1")
+    [family] = [s for s in reply["suggested"] if s["tagKey"] == "pref.family"]
+    return World(
+        customer_id=customer_id, conversation_id=reply["conversation"]["id"], suggestion_id=family["id"]
+    )
+
+
+Vars = Callable[[World, str], dict[str, Any]]  # (world, a per-call suffix) -> variables
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row: the operation, a call of it, and a read of what it would change (None for reads)."""
+
+    operation: str
+    document: str
+    variables: Vars = field(default=lambda w, n: {})
+    read_back: str | None = None
+    read_vars: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+    # The allowed caller: the least-privileged role of the row (None: no role at all)
+    allowed: str | None = ""
+
+
+CUSTOMER_READ = "query($id: ID!) { customer(id: $id) { id } }"
+TAGS_READ = """query($id: ID!) { customer(id: $id) { tags { key value source confidence }
+  tagHistory(first: 50) { entries { tagKey action value source } } } }"""
+LIBRARY_READ = """{ tagLibrary(includeArchived: true) { key displayName status assignRoles category } }"""
+
+CASES = [
+    Case("Query._entities", 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id } } }',
+         lambda w, n: {"r": [{"__typename": "Customer", "id": w.customer_id}]}, allowed="viewer"),
+    Case("Query._service", "{ _service { sdl } }", allowed=None),
+    Case("Query.conversation", "query($id: ID!) { conversation(id: $id) { id } }",
+         lambda w, n: {"id": w.conversation_id}, allowed="viewer"),
+    Case("Query.conversationSuggestions",
+         "query($id: ID!) { conversationSuggestions(customerId: $id) { edges { node { id } } } }",
+         lambda w, n: {"id": w.customer_id}, allowed="viewer"),
+    Case("Query.tagPrecision", "{ tagPrecision { tagKey } }", allowed="viewer"),
+    Case("Query.conversationSettings", "{ conversationSettings { autoApplyThreshold } }", allowed="viewer"),
+    Case("Query.customer", CUSTOMER_READ, lambda w, n: {"id": w.customer_id}, allowed="viewer"),
+    Case("Query.customers", "{ customers(first: 5) { edges { node { id } } } }", allowed="viewer"),
+    Case("Query.tagLibrary", "{ tagLibrary { key } }", allowed="viewer"),
+    Case("Mutation.ingestConversation",
+         "mutation($input: IngestConversationInput!) { ingestConversation(input: $input) { duplicate } }",
+         lambda w, n: {"input": conversation_input(w.customer_id, FIRST_CALL, id=f"call-{n}")},
+         "query($id: ID!) { customer(id: $id) { conversations(first: 20) { id } } }",
+         lambda w: {"id": w.customer_id}, allowed="cs"),
+    Case("Mutation.reviewSuggestion",
+         "mutation($id: ID!) { reviewSuggestion(id: $id, decision: ACCEPT) { suggestion { status } } }",
+         lambda w, n: {"id": w.suggestion_id},
+         """query($id: ID!) { conversationSuggestions(customerId: $id, status: PENDING) { edges { node { id } } }
+            customer(id: $id) { tags { key } } }""",
+         lambda w: {"id": w.customer_id}, allowed="sdr"),
+    Case("Mutation.reextractConversation",
+         "mutation($id: ID!) { reextractConversation(id: $id) { duplicate } }",
+         lambda w, n: {"id": w.conversation_id},
+         "query($id: ID!) { conversation(id: $id) { extractedAt suggestions { id status } } }",
+         lambda w: {"id": w.conversation_id}, allowed="tag_admin"),
+    Case("Mutation.updateConversationSettings",
+         "mutation { updateConversationSettings(input: {autoApplyThreshold: 0.6}) { autoApplyThreshold } }",
+         read_back="{ conversationSettings { autoApplyThreshold timeZone updatedBy } }", allowed="admin"),
+    Case("Mutation.createCustomer",
+         "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }",
+         lambda w, n: {"input": {"name": f"New {n}", "email": f"new.{n}@example.com"}},
+         "{ customers(first: 50) { edges { node { id } } } }", allowed="sdr"),
+    Case("Mutation.defineTag", DEFINE_TAG,
+         lambda w, n: {"input": {"key": "pref.suv", "displayName": f"SUV {n}", "assignRoles": ["admin"]}},
+         LIBRARY_READ, allowed="tag_admin"),
+    Case("Mutation.assignTags", ASSIGN_TAGS,
+         lambda w, n: {"id": w.customer_id, "tags": [{"key": "intent.high"}]},
+         TAGS_READ, lambda w: {"id": w.customer_id}, allowed="marketing"),
+    Case("Mutation.recordTouchpoint",
+         "mutation($input: TouchpointInput!) { recordTouchpoint(input: $input) { stageChanged } }",
+         lambda w, n: {"input": {"customerId": w.customer_id, "type": "inquiry", "id": f"tp-{n}"}},
+         "query($id: ID!) { customer(id: $id) { journey { stage timeline(first: 20) { edges { node { id } } } } } }",
+         lambda w: {"id": w.customer_id}, allowed="sales"),
+    Case("Mutation.ingestSignals",
+         "mutation($s: [SignalInput!]!) { ingestSignals(signals: $s) { accepted } }",
+         lambda w, n: {"s": [{"customerId": w.customer_id, "type": "pricing_page_view", "id": f"sig-{n}"}]},
+         "query($id: ID!) { customer(id: $id) { intent { signalCount score } } }",
+         lambda w: {"id": w.customer_id}, allowed="cs"),
+]  # fmt: skip
+BY_OPERATION = {c.operation: c for c in CASES}
+
+
+def refused_roles(operation: str) -> list[tuple[str, ...]]:
+    """Every end-user role the row does not list, a role-less token and an unknown role."""
+    needed = OPERATION_ROLES[operation]
+    if not needed:
+        return []
+    return [(r,) for r in END_USER_ROLES if r not in needed] + [(), ("intern",)]
+
+
+def test_every_query_and_mutation_row_has_a_case() -> None:
+    rows = {op for op in OPERATION_ROLES if not op.startswith("Subscription.")}
+    assert set(BY_OPERATION) == rows
+
+
+def assert_forbidden(body: dict[str, Any], operation: str) -> None:
+    field_name = operation.split(".", 1)[1]
+    assert codes(body) == ["FORBIDDEN"], body
+    [error] = body["errors"]
+    assert error["path"] == [field_name]
+    needed = sorted(OPERATION_ROLES[operation])
+    assert sorted(error["extensions"]["requiredRoles"]) == needed
+    assert all(role in error["message"] for role in needed), error["message"]
+    assert body["data"] is None or body["data"].get(field_name) is None
+
+
+@pytest.mark.parametrize("operation", [c.operation for c in CASES])
+async def test_an_operation_refuses_callers_without_its_roles_and_serves_those_with_one(
+    stack: Stack, operation: str
+) -> None:
+    case = BY_OPERATION[operation]
+    async with stack.client() as admin:
+        world = await build_world(admin)
+        before = await ok(admin, case.read_back, **case.read_vars(world)) if case.read_back else None
+        for i, roles in enumerate(refused_roles(operation)):
+            async with stack.client(roles=roles) as caller:
+                body = await gql(caller, case.document, **case.variables(world, f"refused{i}"))
+            assert_forbidden(body, operation)
+        if case.read_back:
+            assert await ok(admin, case.read_back, **case.read_vars(world)) == before, (
+                "a refusal changed state"
+            )
+
+        allowed = () if case.allowed is None else (case.allowed,)
+        async with stack.client(roles=allowed) as caller:
+            data = await ok(caller, case.document, **case.variables(world, "allowed"))
+        assert data[operation.split(".", 1)[1]] is not None
+        if case.read_back and operation != "Mutation.reextractConversation":
+            # what the allowed caller did is there to read (re-listening unchanged text may change nothing)
+            assert await ok(admin, case.read_back, **case.read_vars(world)) != before
+
+
+async def subscribe(stack: Stack, roles: tuple[str, ...], query: str, customer_id: str) -> ClientConnection:
+    ws = await connect(stack.ws_url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    init = {"Authorization": f"Bearer {stack.token('acme', roles)}"}
+    await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    await ws.send(
+        json.dumps(
+            {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"id": customer_id}}}
+        )
+    )
+    return ws
+
+
+def refusal_codes(message: dict[str, Any]) -> list[str]:
+    """The codes of a refused subscription: an `error` message, or a `next` carrying errors."""
+    errors = message["payload"] if message["type"] == "error" else message["payload"].get("errors", [])
+    return [e.get("extensions", {}).get("code", "") for e in errors]
+
+
+@pytest.mark.parametrize(
+    ("operation", "query", "feed"),
+    [
+        ("Subscription.customerEvents", events_feed.SUBSCRIBE, events_feed),
+        ("Subscription.suggestionAdded", suggestion_feed.SUBSCRIBE, suggestion_feed),
+    ],
+    ids=["customerEvents", "suggestionAdded"],
+)
+async def test_a_subscription_refuses_callers_without_its_roles_and_streams_to_a_viewer(
+    stack: Stack, operation: str, query: str, feed: Any
+) -> None:
+    async with stack.client() as admin:
+        customer_id = await create_customer(admin, "Live Role", "live.role@example.com")
+    for roles in refused_roles(operation):
+        ws = await subscribe(stack, roles, query, customer_id)
+        try:
+            message = json.loads(await ws.recv())
+        finally:
+            await ws.close()
+        assert refusal_codes(message) == ["FORBIDDEN"], (roles, message)
+
+    nc = await nats.connect(stack.nats_url)
+    ws = await subscribe(stack, ("viewer",), query, customer_id)
+    try:
+        await feed.until_subscribed(ws, nc, stack, customer_id)
+    finally:
+        await ws.close()
+        await nc.close()
+
+
+# ---- the review's findings ----
+
+RESTRICTED = {"key": "vip", "displayName": "VIP", "group": "tier", "assignRoles": ["admin"]}
+
+
+async def test_a_viewer_reads_the_library_but_cannot_define_redefine_or_archive(stack: Stack) -> None:
+    async with stack.client() as admin, stack.client(roles=("viewer",)) as viewer:
+        await ok(admin, DEFINE_TAG, input=RESTRICTED)
+        library = await ok(viewer, LIBRARY_READ)
+        attempts = [
+            {"key": "brand.new", "displayName": "New"},
+            {**RESTRICTED, "displayName": "Renamed"},
+            {**RESTRICTED, "status": "ARCHIVED"},
+        ]
+        refused = [await gql(viewer, DEFINE_TAG, input=a) for a in attempts]
+        after = await ok(admin, LIBRARY_READ)
+
+    assert [t["key"] for t in library["tagLibrary"]] == ["vip"]
+    assert all(codes(body) == ["FORBIDDEN"] for body in refused)
+    assert after == library
+
+
+async def test_a_sales_user_cannot_lift_a_tags_assign_roles_nor_assign_it(stack: Stack) -> None:
+    async with stack.client() as admin, stack.client(roles=("sales",)) as sales:
+        await ok(admin, DEFINE_TAG, input=RESTRICTED)
+        customer_id = await create_customer(admin, "Vip Wang", "vip.wang@example.com")
+        lifted = await gql(sales, DEFINE_TAG, input={**RESTRICTED, "assignRoles": []})
+        widened = await gql(sales, DEFINE_TAG, input={**RESTRICTED, "assignRoles": ["admin", "sales"]})
+        assigned = await gql(sales, ASSIGN_TAGS, id=customer_id, tags=[{"key": "vip"}])
+        library = await ok(admin, LIBRARY_READ)
+        tags = await ok(admin, TAGS_READ, id=customer_id)
+
+    assert codes(lifted) == codes(widened) == codes(assigned) == ["FORBIDDEN"]
+    assert "admin, tag_admin" in lifted["errors"][0]["message"]
+    assert library["tagLibrary"][0]["assignRoles"] == ["admin"]
+    assert tags["customer"]["tags"] == [] and tags["customer"]["tagHistory"]["entries"] == []
+
+
+@pytest.mark.parametrize(
+    ("claim", "field"),
+    [
+        ({"source": "MODEL"}, "tags[0].source"),
+        ({"source": "RULE", "evidence": {"ruleId": "rule-made-up"}}, "tags[0].source"),
+        ({"evidence": {"ruleId": "rule-made-up"}}, "tags[0].evidence.rule_id"),
+        ({"confidence": 0.99}, "tags[0].confidence"),
+        ({"evidence": {"channelCode": "qr-42"}}, "tags[0].evidence.channel_code"),
+        ({"source": "SYSTEM"}, "tags[0].source"),
+    ],
+    ids=["model", "rule", "rule-id", "confidence", "channel-code", "system"],
+)
+async def test_a_person_cannot_claim_machine_provenance(
+    stack: Stack, claim: dict[str, Any], field: str
+) -> None:
+    async with stack.client() as admin:
+        await ok(admin, DEFINE_TAG, input={"key": "budget.high", "displayName": "Budget high"})
+        customer_id = await create_customer(admin, "Claim Chen", "claim.chen@example.com")
+        before = await ok(admin, TAGS_READ, id=customer_id)
+        body = await gql(admin, ASSIGN_TAGS, id=customer_id, tags=[{"key": "budget.high", **claim}])
+        after = await ok(admin, TAGS_READ, id=customer_id)
+        note = await ok(
+            admin, ASSIGN_TAGS, id=customer_id, tags=[{"key": "budget.high", "evidence": {"note": "said so"}}]
+        )
+
+    assert codes(body) == ["FORBIDDEN"], body
+    assert "platform" in body["errors"][0]["message"]
+    assert field.split(".")[-1] in body["errors"][0]["message"] or field.endswith("source")
+    assert after == before
+    # A person's own assignment, with a note, is manual with confidence 1.0
+    assert note["assignTags"]["assigned"] == [{"key": "budget.high", "value": "", "source": "MANUAL"}]
+
+
+async def test_a_token_claiming_platform_gets_no_platform_powers(stack: Stack) -> None:
+    async with stack.client() as admin:
+        customer_id = await create_customer(admin, "Plat Form", "plat.form@example.com")
+        await ok(admin, DEFINE_TAG, input={"key": "budget.high", "displayName": "Budget high"})
+        before = (await ok(admin, LIBRARY_READ), await ok(admin, TAGS_READ, id=customer_id))
+
+    forged = {"source": "MODEL", "confidence": 0.99, "evidence": {"ruleId": "r-9"}}
+    replies = []
+    for roles in (("platform",), ("platform", "admin")):
+        async with stack.client(roles=roles) as caller:
+            replies.append(await caller.post("/graphql", json={"query": LIBRARY_READ}))
+            replies.append(
+                await caller.post(
+                    "/graphql",
+                    json={
+                        "query": DEFINE_TAG,
+                        "variables": {"input": {"key": "sys.made", "displayName": "x", "category": "SYSTEM"}},
+                    },
+                )
+            )
+            replies.append(
+                await caller.post(
+                    "/graphql",
+                    json={
+                        "query": ASSIGN_TAGS,
+                        "variables": {"id": customer_id, "tags": [{"key": "budget.high", **forged}]},
+                    },
+                )
+            )
+    async with stack.client() as admin:
+        after = (await ok(admin, LIBRARY_READ), await ok(admin, TAGS_READ, id=customer_id))
+
+    assert [r.status_code for r in replies] == [403] * 6
+    assert all(
+        codes(r.json()) == ["FORBIDDEN"] and "platform" in r.json()["errors"][0]["message"] for r in replies
+    )
+    assert after == before
+
+    async with connect(stack.ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        init = {"Authorization": f"Bearer {stack.token('acme', ('platform',))}"}
+        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403

@@ -121,9 +121,7 @@ def pending_set(events: Sequence[Pending]) -> dict[str, Any]:
     return fields
 
 
-def pending_document(
-    events: Sequence[PendingEvent], *, keep: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def pending_document(events: Sequence[Pending], *, keep: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Fields of a document to insert or replace that stores `events`.
 
     `keep` is the document as read before a replace: its still-pending events are carried over,
@@ -234,6 +232,35 @@ class Outbox:
             log.warning(
                 "publishing %d event(s) of %s/%s failed (%s); the outbox relay will retry",
                 len(events),
+                collection,
+                doc_id,
+                err,
+            )
+
+    async def publish_all(self, collection: str, doc_id: Any) -> None:
+        """The fast path for a document whose events must reach the stream in the order they were
+        written (an aggregate updated under a version guard, e.g. journey progress): apply and publish
+        every item pending in the document, other writers' included, in order, then mark them done.
+
+        Writers that do this concurrently publish overlapping ordered snapshots. An item is in a
+        snapshot only if every earlier item is in it too or was already published (items are removed
+        only after publishing), and JetStream keeps the first copy of each id, so the stream keeps the
+        written order. Never raises, like `publish`.
+        """
+        try:
+            doc = await self._db[collection].find_one({"_id": doc_id}, {FIELD: 1})
+            pending: dict[str, Any] = dict((doc or {}).get(FIELD) or {})
+            if not pending:
+                return
+            ordered = sorted(pending.items(), key=lambda item: int(item[1].get("order", 0)))
+            for item_id, stored in ordered:
+                await self._apply(item_id, stored)
+            await self._mark_sent(collection, doc_id, [item_id for item_id, _ in ordered])
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            log.warning(
+                "publishing the pending items of %s/%s failed (%s); the relay will retry",
                 collection,
                 doc_id,
                 err,

@@ -8,13 +8,13 @@ from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.journey.api import JourneyServicer
 from services.journey.events import JourneyEvents, ingest_consumer
 from services.journey.recording import TouchpointRecorder
-from services.journey.store import INDEXES, JourneyStore
+from services.journey.store import INDEXES, OUTBOX_COLLECTIONS, JourneyStore
 
 
 def build(runtime: Runtime) -> ServiceParts:
     """The gRPC servicer and the touchpoint ingest consumer, sharing one store and recorder."""
     store = JourneyStore(runtime.db)
-    recorder = TouchpointRecorder(store=store, events=JourneyEvents(runtime.events))
+    recorder = TouchpointRecorder(store=store, events=JourneyEvents(runtime.outbox))
     return ServiceParts(
         registrations=[
             (
@@ -27,4 +27,6 @@ def build(runtime: Runtime) -> ServiceParts:
     )
 
 
-DEFINITION = ServiceDefinition(name="journey", indexes=INDEXES, build=build)
+DEFINITION = ServiceDefinition(
+    name="journey", indexes=INDEXES, build=build, outbox_collections=OUTBOX_COLLECTIONS
+)

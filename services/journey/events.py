@@ -3,9 +3,14 @@
 Published (subject `<root>.evt.<tenant>.journey.<event>`, type `crm.journey.<event>.v1`, subject_id =
 customer id):
 - `touchpoint_recorded`: the touchpoint as JSON (id, customer_id, type, channel, occurred_at, actor,
-  notes, stage); once per touchpoint, not again for a re-sent id.
+  notes, stage); once per touchpoint, not again for a re-sent id. Its CloudEvent id is derived from
+  (tenant, touchpoint id): `touchpoint_recorded_id`.
 - `stage_changed`: {customer_id, journey, stage, previous_stage, furthest_stage, at, touchpoint_id}
   when the customer's current stage changes; `at` is when the touchpoint that moved it occurred.
+
+Both are written with the progress change they announce and published through the outbox (see
+`store.py` for what a crash at each point leaves behind); `stage_changed` events of one customer reach
+the stream in commit order, so each names as `previous_stage` the stage of the one before it.
 
 Consumed: `<root>.in.<tenant>.touchpoints` (durable `journey-ingest`); the CloudEvent data is one
 touchpoint or `{"items": [...]}` with the fields above (occurred_at as ISO-8601 with an offset).
@@ -15,12 +20,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from common.bus import Consumer, EventPublisher
+from common.bus import Consumer
 from common.cloudevents import data_items
+from common.outbox import Outbox, Pending
 from common.timeutil import iso_utc, utcnow
 from services.journey.progress import StageChange
+from services.journey.store import PROGRESS, TOUCHPOINTS, progress_id, touchpoint_document
 from services.journey.templates import Journey, journey_for_tenant
 from services.journey.touchpoints import Touchpoint, touchpoint_from_json, touchpoint_json
 
@@ -31,6 +40,8 @@ TOUCHPOINT_RECORDED = "touchpoint_recorded"
 STAGE_CHANGED = "stage_changed"
 INGEST_DURABLE = "journey-ingest"
 INGEST_SUBJECT = "in.*.touchpoints"
+# Items of one commit are ordered within version * ORDER_SPAN: room for MAX_GROUP touchpoints' items.
+ORDER_SPAN = 1000
 # Bounds the work one message can ask for; a larger import should be split into several messages.
 MAX_INGEST_ITEMS = 1000
 
@@ -48,41 +59,68 @@ def stage_changed_data(customer_id: str, journey: Journey, change: StageChange) 
 
 
 class JourneyEvents:
-    """Publishes the journey service's domain events."""
+    """Builds what one progress commit stores in its outbox, and runs the outbox's ordered fast path.
 
-    def __init__(self, publisher: EventPublisher) -> None:
-        self._publisher = publisher
+    Nothing is published "after the write" by hand: the items are written with the progress change
+    (`JourneyStore.commit`) and published by `publish` or, after a crash, by the outbox relay.
+    """
 
-    async def after_record(
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
+
+    def commit_items(
         self,
         tenant: str,
         *,
         touchpoint: Touchpoint,
-        is_new: bool,
         journey: Journey,
         change: StageChange | None,
-    ) -> None:
-        """Publish `touchpoint_recorded` (for a new touchpoint) and `stage_changed` (when there is a change)."""
-        sends = []
-        if is_new:
-            sends.append(
-                self._publisher.publish(
-                    tenant=tenant,
-                    event=TOUCHPOINT_RECORDED,
-                    data=touchpoint_json(touchpoint),
-                    subject_id=touchpoint.customer_id,
-                )
-            )
+        version: int,
+        first: int = 0,
+    ) -> list[Pending]:
+        """The touchpoint's insert, `touchpoint_recorded` and (when the stage moved) `stage_changed`,
+        ordered after every item of earlier versions (and after the `first` items this commit already
+        holds), so they are applied and published in commit order.
+        """
+        items: list[Pending] = [
+            self._outbox.insert(TOUCHPOINTS, touchpoint_document(tenant, touchpoint, journey=journey.key)),
+            self._outbox.event(
+                tenant=tenant,
+                event=TOUCHPOINT_RECORDED,
+                data=touchpoint_json(touchpoint),
+                subject_id=touchpoint.customer_id,
+                event_id=touchpoint_recorded_id(tenant, touchpoint.id),
+            ),
+        ]
         if change is not None:
-            sends.append(
-                self._publisher.publish(
+            items.append(
+                self._outbox.event(
                     tenant=tenant,
                     event=STAGE_CHANGED,
                     data=stage_changed_data(touchpoint.customer_id, journey, change),
                     subject_id=touchpoint.customer_id,
                 )
             )
-        await asyncio.gather(*sends)
+        return [replace(item, order=version * ORDER_SPAN + first + k) for k, item in enumerate(items)]
+
+    async def publish(self, tenant: str, customer_id: str) -> None:
+        """Apply and publish everything pending in the customer's progress, in order; never raises."""
+        await self._outbox.publish_all(PROGRESS, progress_id(tenant, customer_id))
+
+    async def publish_own(self, tenant: str, customer_id: str, items: Sequence[Pending]) -> None:
+        """Apply and publish just `items`: only for a commit that found nothing pending before it."""
+        await self._outbox.publish(PROGRESS, progress_id(tenant, customer_id), items)
+
+
+def touchpoint_recorded_id(tenant: str, touchpoint_id: str) -> str:
+    """The event id of a touchpoint's `touchpoint_recorded`, derived from the touchpoint's identity.
+
+    Deterministic, so a re-sent touchpoint can tell from the progress document's outbox that its
+    first recording is committed but not yet completed (see `JourneyStore`), and so JetStream would
+    drop a second copy by `Nats-Msg-Id` should one ever be built.
+    """
+    digest = hashlib.sha256(f"{tenant}|{touchpoint_id}".encode()).hexdigest()[:32]
+    return f"evt_tp_{digest}"
 
 
 def ingest_consumer(recorder: TouchpointRecorder) -> Consumer:
@@ -91,8 +129,8 @@ def ingest_consumer(recorder: TouchpointRecorder) -> Consumer:
     async def handle(tenant: str, event: dict[str, Any]) -> None:
         journey = journey_for_tenant(tenant)
         touchpoints = parse_ingest(event, journey=journey)
-        for touchpoint in touchpoints:
-            await recorder.record(tenant, touchpoint, journey)
+        # Concurrently, so touchpoints of one customer in one message share commits (group commit).
+        await asyncio.gather(*(recorder.record(tenant, touchpoint, journey) for touchpoint in touchpoints))
 
     return Consumer(durable=INGEST_DURABLE, stream_kind="in", filter_subject=INGEST_SUBJECT, handler=handle)
 

@@ -7,8 +7,8 @@ same whichever order they arrive in and re-applying one changes nothing:
 - `latest` keeps the ordering key of the most recent stage-bearing touchpoint, and the current stage
   is read from it, so a late, older touchpoint never overrides a newer one;
 - `last_touch_at` keeps the most recent touchpoint of any type.
-`store.py` applies exactly these rules with `$min`/`$max` in one atomic update; `apply_touch` is the
-same rule in Python, used to report the result and to test the rules.
+`apply_touch` applies these rules; `store.py` commits its result under a version guard, so the
+stored state is always the rules applied in some serial order of the touchpoints.
 """
 
 from __future__ import annotations

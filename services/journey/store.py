@@ -1,34 +1,94 @@
-"""MongoDB access for the journey service's own database: touchpoints and per-customer progress.
+"""MongoDB access for the journey service's own database: per-customer progress and touchpoints.
 
-Progress times are stored as epoch milliseconds, not dates: the rules are `$min`/`$max` updates, and
-the local MongoDB stand-in turns dates under `$min` into strings and ignores `$max` on dates (see
-MONGO_STANDIN.md). Integers behave the same on real MongoDB and the stand-in. For the same reason the
-progress document is created with a plain insert, never with an upsert: the stand-in drops
-`$setOnInsert` in `find_one_and_update(upsert=True)` and stores dotted `$min` paths literally.
+**The progress document is the aggregate.** Recording a touchpoint is one guarded single-document
+write to the customer's progress document (`commit`; several touchpoints of one customer may share
+one): the new progress state, `version + 1`, and in its outbox (common/outbox.py) a pending insert
+of each touchpoint document plus the events
+`touchpoint_recorded` and, if the current stage moved, `stage_changed`. The filter requires the
+version that was read, so concurrent writers (coroutines, or replicas) are serialised: each computes
+the next state from the state it read, and a loser re-reads and tries again. The stored progress is
+therefore always that of some serial order, and each `stage_changed` names the stage it replaced.
+Items carry `order = version * 1000 + k`, so they are applied and published in commit order.
+
+What a crash at each point leaves behind, and how it is completed (nothing journey-specific runs:
+the outbox relay every replica already runs completes whatever a writer left):
+- before the commit: nothing changed; the caller (or NATS redelivery) retries and records it then.
+- after the commit, before anything is applied: progress includes the touch; the touchpoint insert
+  and both events wait in the progress document. The relay (after its grace period) inserts the
+  touchpoint, then publishes the events, in order. A re-send of the same id meanwhile finds its
+  `touchpoint_recorded` pending (`StoredProgress.pending`), completes it and changes nothing.
+- after the insert, or after some events were published, before marking: the relay applies all of
+  them again; the insert is idempotent by `_id`, JetStream drops re-published ids (`Nats-Msg-Id`).
+- after marking: done. A re-send finds the touchpoint document and changes nothing.
+Since one write carries the touch, the insert and both events, the touch is applied once, and the
+events exist once, with or without a caller that retries.
+
+Progress times are epoch milliseconds, not dates: the stand-in compares dates at whole seconds and
+mangles them under `$min`/`$max` (see MONGO_STANDIN.md). The document is created with a plain insert
+(version 1), never an upsert: the stand-in drops `$setOnInsert` in upserts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
+from common.outbox import FIELD, Pending, pending_document, pending_set
 from common.timeutil import as_utc, utcnow
-from services.journey.progress import ProgressState, Touch
+from services.journey.progress import ProgressState
 from services.journey.touchpoints import Touchpoint, from_millis, to_millis
 
 TOUCHPOINTS = "touchpoints"
 PROGRESS = "progress"
+# The stand-in fails an update whose `$set` has more than 63 fields when any value is binary (past
+# SQLite's 127 function arguments it takes a path that cannot serialise bytes): commits stay below.
+MAX_SET_FIELDS = 63
+# The collections whose documents carry pending work, for ServiceDefinition(outbox_collections=...).
+OUTBOX_COLLECTIONS = (PROGRESS,)
 
 INDEXES = (
     # The timeline: one customer's touchpoints newest first, paged by (occurred_at, id).
     IndexSpec(TOUCHPOINTS, (("tenant_id", 1), ("customer_id", 1), ("occurred_ms", -1), ("id", -1))),
     IndexSpec(PROGRESS, (("tenant_id", 1), ("customer_id", 1)), {"unique": True}),
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredProgress:
+    """Progress as read for an update: the state, its version (0: no document yet), pending item ids."""
+
+    state: ProgressState
+    version: int
+    pending: frozenset[str]
+
+
+def progress_id(tenant: str, customer_id: str) -> str:
+    return f"{tenant}|{customer_id}"
+
+
+def touchpoint_document(tenant: str, touchpoint: Touchpoint, *, journey: str) -> dict[str, Any]:
+    """The stored form of a touchpoint (inserted by the outbox once its progress commit is made)."""
+    return {
+        "_id": f"{tenant}|{touchpoint.id}",
+        "tenant_id": tenant,
+        "id": touchpoint.id,
+        "customer_id": touchpoint.customer_id,
+        "type": touchpoint.type,
+        "channel": touchpoint.channel,
+        "occurred_at": touchpoint.occurred_at,
+        "occurred_ms": epoch_ms(touchpoint.occurred_at),
+        "actor": touchpoint.actor,
+        "notes": touchpoint.notes,
+        "stage": touchpoint.stage,
+        "journey": journey,
+        "recorded_at": utcnow(),
+    }
 
 
 class JourneyStore:
@@ -38,55 +98,56 @@ class JourneyStore:
         self._touchpoints = db[TOUCHPOINTS]
         self._progress = db[PROGRESS]
 
-    async def add_touchpoint(
-        self, tenant: str, touchpoint: Touchpoint, *, journey: str
-    ) -> tuple[Touchpoint, bool]:
-        """Store a touchpoint; returns (stored, True), or (the one stored earlier, False) for a re-sent id."""
-        doc = {
-            "_id": f"{tenant}|{touchpoint.id}",
-            "tenant_id": tenant,
-            "id": touchpoint.id,
-            "customer_id": touchpoint.customer_id,
-            "type": touchpoint.type,
-            "channel": touchpoint.channel,
-            "occurred_at": touchpoint.occurred_at,
-            "occurred_ms": epoch_ms(touchpoint.occurred_at),
-            "actor": touchpoint.actor,
-            "notes": touchpoint.notes,
-            "stage": touchpoint.stage,
-            "journey": journey,
-            "recorded_at": utcnow(),
-        }
-        try:
-            await self._touchpoints.insert_one(doc)
-        except DuplicateKeyError:
-            existing = await self._touchpoints.find_one({"_id": doc["_id"], "tenant_id": tenant})
-            if existing is None:  # deleted in between; nothing sensible to return but the input
-                return touchpoint, False
-            return _touchpoint(existing), False
-        return touchpoint, True
+    async def load(self, tenant: str, customer_id: str, *, journey: str) -> StoredProgress:
+        """The customer's progress with its version; an empty state at version 0 when there is none."""
+        doc = await self._progress.find_one({"_id": progress_id(tenant, customer_id), "tenant_id": tenant})
+        if doc is None:
+            return StoredProgress(state=ProgressState(journey=journey), version=0, pending=frozenset())
+        return StoredProgress(
+            state=_state(doc), version=int(doc.get("version") or 0), pending=frozenset(doc.get(FIELD) or {})
+        )
 
-    async def apply_touch(
-        self, tenant: str, customer_id: str, *, journey: str, touch: Touch
-    ) -> ProgressState:
-        """Apply `touch` to the customer's progress atomically; returns the state just before it."""
-        key = {"_id": f"{tenant}|{customer_id}", "tenant_id": tenant}
-        update: dict[str, dict[str, Any]] = {"$max": {"last_touch_ms": to_millis(touch.at)}}
-        if touch.stage:
-            update["$min"] = {f"reached_ms.{touch.stage}": to_millis(touch.at)}
-            update["$max"] |= {"furthest_rank": touch.rank, "latest": touch.key}
-        for _ in range(2):
-            before = await self._progress.find_one_and_update(
-                key, update, return_document=ReturnDocument.BEFORE
-            )
-            if before is not None:
-                return _state(before)
-            empty = ProgressState(journey=journey)
+    async def commit(
+        self,
+        tenant: str,
+        customer_id: str,
+        *,
+        expected_version: int,
+        state: ProgressState,
+        items: Sequence[Pending],
+    ) -> bool:
+        """Store `state` as version `expected_version + 1` with `items`, if nobody wrote since the read.
+
+        False when another writer got there first (the caller re-reads and recomputes).
+        """
+        fields = {**_state_fields(customer_id, state), "version": expected_version + 1}
+        if expected_version == 0:
+            doc_id = progress_id(tenant, customer_id)
             try:
-                await self._progress.insert_one({**key, **_state_fields(customer_id, empty)})
+                await self._progress.insert_one(
+                    {"_id": doc_id, "tenant_id": tenant, **fields, **pending_document(items)}
+                )
             except DuplicateKeyError:
-                continue  # another writer created it first; the update will now find it
-        raise RuntimeError(f"progress document {key['_id']} could not be created")
+                return False
+            return True
+        changes = {**fields, **pending_set(items)}
+        if len(changes) > MAX_SET_FIELDS:
+            raise ValueError(f"a commit of {len(items)} items exceeds {MAX_SET_FIELDS} fields; commit fewer")
+        result = await self._progress.update_one(
+            {"_id": progress_id(tenant, customer_id), "tenant_id": tenant, "version": expected_version},
+            {"$set": changes},
+        )
+        return result.modified_count == 1
+
+    async def existing_touchpoints(self, tenant: str, touchpoint_ids: Sequence[str]) -> set[str]:
+        """Which of `touchpoint_ids` are stored (one query by `_id`)."""
+        ids = [f"{tenant}|{i}" for i in dict.fromkeys(touchpoint_ids)]
+        cursor = self._touchpoints.find({"_id": {"$in": ids}, "tenant_id": tenant}, {"id": 1})
+        return {doc["id"] async for doc in cursor}
+
+    async def touchpoint(self, tenant: str, touchpoint_id: str) -> Touchpoint | None:
+        doc = await self._touchpoints.find_one({"_id": f"{tenant}|{touchpoint_id}", "tenant_id": tenant})
+        return None if doc is None else _touchpoint(doc)
 
     async def progress_of(self, tenant: str, customer_ids: list[str]) -> dict[str, ProgressState]:
         """The stored progress of each customer that has any, by customer id (one indexed query)."""

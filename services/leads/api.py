@@ -30,8 +30,9 @@ class LeadsServicer(leads_pb2_grpc.LeadsServiceServicer):
         tenant = current_call().tenant
         fields = validate_customer(input_fields(request.customer))
         document = new_customer_document(fields, tenant=tenant, customer_id=new_customer_id(), now=utcnow())
-        created = await self._store.create(document, identity_keys(fields))
-        await self._events.customer_created(tenant, created)
+        announced = self._events.customer_created(tenant, document)
+        created = await self._store.create(document, identity_keys(fields), events=[announced])
+        await self._events.publish(created["_id"], [announced])
         return customer_to_proto(created)
 
     async def GetCustomer(

@@ -7,7 +7,7 @@ from crm.leads.v1 import leads_pb2, leads_pb2_grpc
 from common.bus import unknown_ingest_consumer
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.leads.api import LeadsServicer
-from services.leads.events import LeadsEvents
+from services.leads.events import OUTBOX_COLLECTIONS, LeadsEvents
 from services.leads.store import INDEXES as STORE_INDEXES
 from services.leads.store import CustomerStore
 
@@ -17,13 +17,13 @@ SERVICE_NAME = leads_pb2.DESCRIPTOR.services_by_name["LeadsService"].full_name
 
 
 def build(runtime: Runtime) -> ServiceParts:
-    """The leads servicer over this process's database and event publisher, and the catch-all of ingest.
+    """The leads servicer over this process's database and outbox, and the catch-all of ingest.
 
     Leads, which has no ingest kind of its own yet, runs the one consumer that dead-letters messages on
     `<root>.in.<tenant>.<kind>` subjects no service consumes (to `<root>.dlq.leads`); exactly one service
     may run it, or each unknown message would be dead-lettered once per service.
     """
-    servicer = LeadsServicer(store=CustomerStore(runtime.db), events=LeadsEvents(runtime.events))
+    servicer = LeadsServicer(store=CustomerStore(runtime.db), events=LeadsEvents(runtime.outbox))
     return ServiceParts(
         registrations=[(leads_pb2_grpc.add_LeadsServiceServicer_to_server, servicer)],
         service_names=[SERVICE_NAME],
@@ -31,4 +31,6 @@ def build(runtime: Runtime) -> ServiceParts:
     )
 
 
-DEFINITION = ServiceDefinition(name="leads", indexes=INDEXES, build=build)
+DEFINITION = ServiceDefinition(
+    name="leads", indexes=INDEXES, build=build, outbox_collections=OUTBOX_COLLECTIONS
+)

@@ -5,6 +5,15 @@ one document per contact point (`_id` = "<tenant>|<kind>|<value>" → `customer_
 is what makes identity resolution race-free without transactions (which the local stand-in does not
 isolate): a create claims every key with an insert before it inserts the customer, and exactly one
 of two concurrent claims of the same key can succeed.
+
+What a crash of `create` at each point leaves behind, and how it is completed:
+- while claiming keys: some identity keys without a customer; a later create of the same contact
+  point takes such an orphan over after `ORPHAN_AFTER`. No customer, no event: the caller's retry
+  creates it.
+- after the customer insert: the customer with `customer_created` pending inside it (one insert, so
+  never one without the other); the outbox relay publishes it after its grace period.
+- after publishing, before marking it sent: the relay publishes it again with the same
+  `Nats-Msg-Id`, which JetStream drops as a duplicate.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common.errors import AlreadyExists
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
+from common.outbox import PendingEvent, pending_document
 from common.timeutil import as_utc, utcnow
 from services.leads.listing import PagePosition
 from services.leads.profiles import IdentityKey
@@ -52,8 +62,13 @@ class CustomerStore:
         self._customers = db[CUSTOMERS]
         self._identities = db[IDENTITIES]
 
-    async def create(self, document: Document, keys: Sequence[IdentityKey]) -> Document:
+    async def create(
+        self, document: Document, keys: Sequence[IdentityKey], *, events: Sequence[PendingEvent] = ()
+    ) -> Document:
         """Insert a new customer after claiming its identity keys; raises AlreadyExists on a duplicate.
+
+        `events` (e.g. `customer_created`) are stored in the customer document by the same insert, so
+        the customer and the intent to announce it exist together or not at all (common/outbox.py).
 
         Keys are claimed in the given order. If one belongs to another customer, the keys claimed by
         this call are released and nothing is written. The error names the existing customer in its
@@ -71,7 +86,9 @@ class CustomerStore:
                         metadata={"existing_customer_id": owner, "identity": key.kind},
                     )
                 claimed.append(key.storage_id(tenant))
-            await self._customers.insert_one({**document, "created_ms": epoch_ms(document["created_at"])})
+            await self._customers.insert_one(
+                {**document, "created_ms": epoch_ms(document["created_at"]), **pending_document(events)}
+            )
         except BaseException:
             # Also on cancellation: a half-claimed set of keys would block these contacts until orphaned.
             if claimed:

@@ -148,6 +148,8 @@ async def publish_event(js: JetStreamContext, subject: str, envelope: dict[str, 
 
 Handler = Callable[[str, dict[str, Any]], Awaitable[None]]
 SubjectCheck = Callable[[str], None]
+# (tenant, events of one pulled batch) -> None; see Consumer.prepare.
+BatchPrepare = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
 
 # The kinds of `<root>.in.<tenant>.<kind>` some service consumes. A message of any other kind (or with
 # extra tokens) is dead-lettered by the one catch-all consumer, `unknown_ingest_consumer`.
@@ -173,6 +175,10 @@ class Consumer:
     batch: int = 64
     timeout: float = 20.0
     check_subject: SubjectCheck | None = None
+    # Called once per pulled batch and tenant with the events about to be handled, before any
+    # handler: lets a consumer look up what the whole batch needs in one round trip (e.g. which
+    # customers exist, common/customers.py). Its failures are logged; the handlers still run.
+    prepare: BatchPrepare | None = None
 
 
 def unknown_ingest_consumer(*, durable: str) -> Consumer:

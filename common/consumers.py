@@ -252,6 +252,7 @@ class ConsumerRunner:
                 await _settle(w.msg, "nak", delay=DATABASE_RETRY_SECONDS)
             await _ack_all(done)
             return
+        await self._prepare(consumer, [w for w in work if w.key not in seen])
         applied: list[Applied] = []
         touched = time.monotonic()
         for index, w in enumerate(work):
@@ -277,6 +278,19 @@ class ConsumerRunner:
         except Exception:  # the effects stand and handlers are idempotent: ack anyway (module docstring)
             log.exception("%s could not record %d applied events", consumer.durable, len(applied))
         await _ack_all(done)
+
+    async def _prepare(self, consumer: Consumer, work: list[_Work]) -> None:
+        """The consumer's once-per-batch look-ups, per tenant; a failure only costs the handlers a round trip."""
+        if consumer.prepare is None or not work:
+            return
+        by_tenant: dict[str, list[dict[str, Any]]] = {}
+        for w in work:
+            by_tenant.setdefault(w.tenant, []).append(w.event)
+        for tenant, events in by_tenant.items():
+            try:
+                await consumer.prepare(tenant, events)
+            except Exception as err:
+                log.warning("%s could not prepare a batch of %s: %s", consumer.durable, tenant, err)
 
     def _check(self, consumer: Consumer, msg: Msg) -> _Work | None:
         """The message as work for the handler, None when it needs no handler; raises when it is poison."""
@@ -329,7 +343,8 @@ class ConsumerRunner:
             self._database_down = True
             await _settle(msg, "nak", delay=DATABASE_RETRY_SECONDS)
             return
-        permanent = isinstance(err, DomainError)  # bad input will not get better by retrying
+        # Bad input will not get better by retrying; a peer that did not answer (Unavailable) may.
+        permanent = isinstance(err, DomainError) and not err.retryable
         if not (permanent or delivered >= self._max_deliver):
             log.warning(
                 "handler %s failed (delivery %d): %s", consumer.durable, delivered, deadletter.error_text(err)

@@ -19,6 +19,8 @@ class DomainError(Exception):
 
     code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
     reason = "ERROR"
+    # False: the request itself is at fault and will fail the same way again (consumers dead-letter it).
+    retryable = False
 
     def __init__(self, message: str, *, field: str | None = None, metadata: dict[str, str] | None = None):
         super().__init__(message)
@@ -76,3 +78,14 @@ class PermissionDenied(DomainError):
 class Unauthenticated(DomainError):
     code = grpc.StatusCode.UNAUTHENTICATED
     reason = "UNAUTHENTICATED"
+
+
+class Unavailable(DomainError):
+    """A peer this request depends on did not answer: nothing was done, and trying again may work.
+
+    Unlike other domain errors it is `retryable`: a consumer naks it with back-off instead of
+    dead-lettering, because the message is not at fault."""
+
+    code = grpc.StatusCode.UNAVAILABLE
+    reason = "UNAVAILABLE"
+    retryable = True

@@ -26,6 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from common import bus
 from common.config import ConfigError, Settings
 from common.consumers import ConsumerRunner
+from common.customers import KnownCustomers
 from common.grpc_server import Registration, start_grpc_server
 from common.logs import setup_logging
 from common.mongo import IndexSpec, ensure_indexes, open_client
@@ -51,6 +52,8 @@ class Runtime:
     outbox: Outbox
     # Due-time work ("do X for this key at T, once"): common/scheduler.py, docs/scheduler.md.
     scheduler: Scheduler
+    # Whether customers exist in a tenant, asked of leads before any fact is stored (common/customers.py).
+    customers: KnownCustomers
 
 
 @dataclass(kw_only=True)
@@ -131,7 +134,13 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
                 collections=definition.outbox_collections,
             ),
             scheduler=Scheduler(db, service=settings.service),
+            customers=KnownCustomers(
+                address=settings.peers.get("leads"),
+                token=settings.internal_token,
+                caller=settings.service,
+            ),
         )
+        stack.push_async_callback(runtime.customers.close)
         parts = definition.build(runtime)
         for kind, handler in parts.timers.items():
             runtime.scheduler.register(kind, handler)

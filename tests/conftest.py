@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from opentelemetry import trace
@@ -24,6 +24,9 @@ from common.config import Settings
 from common.local_servers import start_mongo_standin, start_nats
 from common.mongo import open_client
 from tests.support.nats import SessionNats
+
+if TYPE_CHECKING:
+    from tests.support.leads import Leads
 
 TEST_TOKEN = "test-internal-token"
 
@@ -92,15 +95,39 @@ async def mongo_client(mongodb_uri: str, namespace: str) -> AsyncIterator[AsyncM
         await client.close()
 
 
+@pytest.fixture(scope="session")
+async def leads(mongodb_uri: str, session_nats: SessionNats) -> AsyncIterator[Leads]:
+    """One leads service for the session, under its own namespace: tests create customers in it
+    (`await leads.customer("acme")`) and the services they test check customers against it."""
+    from tests.support.leads import running_leads  # it imports this module's TEST_TOKEN
+
+    nats_url, nats_user, nats_password = session_nats.login("leads")
+    settings = Settings(
+        service="leads",
+        grpc_port=0,
+        mongodb_uri=mongodb_uri,
+        mongodb_db_prefix="sessionleads",
+        nats_url=nats_url,
+        nats_user=nats_user,
+        nats_password=nats_password,
+        subject_root="sessionleads",
+        internal_token=TEST_TOKEN,
+    )
+    async with running_leads(settings) as running:
+        yield running
+
+
 @pytest.fixture
 def settings_for(
     mongodb_uri: str,
     session_nats: SessionNats,
     namespace: str,
     mongo_client: AsyncMongoClient[dict[str, Any]],
+    leads: Leads,
 ) -> Callable[..., Settings]:
     """Settings of a service for this test: free gRPC port, the test's namespace, the test token,
-    and the service's own NATS user (so a test fails if the service needs a permission it lacks)."""
+    the service's own NATS user (so a test fails if the service needs a permission it lacks), and
+    the session's leads as the peer that says which customers exist (override `peers` to change)."""
 
     def make(service: str, **overrides: Any) -> Settings:
         nats_url, nats_user, nats_password = session_nats.login(service)
@@ -115,6 +142,7 @@ def settings_for(
             "subject_root": namespace,
             "internal_token": TEST_TOKEN,
             "consumer_max_deliver": 3,
+            "peers": leads.peers,
         }
         values.update(overrides)
         return Settings(**values)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crm.intent.v1 import intent_pb2, intent_pb2_grpc
 
+from common.customers import batch_warmer
 from common.mongo import IndexSpec
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.intent import events
@@ -33,11 +34,12 @@ def build(runtime: Runtime) -> ServiceParts:
         scheduler=runtime.scheduler,
         config=CONFIG,
         model=ScoringModel(),
+        customers=runtime.customers,
     )
     return ServiceParts(
         registrations=[(intent_pb2_grpc.add_IntentServiceServicer_to_server, IntentApi(engine))],
         service_names=[intent_pb2.DESCRIPTOR.services_by_name["IntentService"].full_name],
-        consumers=[events.ingest_consumer(engine.ingest_raw)],
+        consumers=[events.ingest_consumer(engine.ingest_raw, prepare=batch_warmer(runtime.customers))],
         # Levels that would fall with time alone are rescored when they do (services/intent/decay.py).
         timers={RESCORE_KIND: engine.rescore_due},
     )

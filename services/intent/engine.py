@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from common.customers import KnownCustomers
 from common.outbox import Outbox, PendingEvent
 from common.scheduler import Scheduler, Timer
 from common.timeutil import utcnow
@@ -56,6 +57,7 @@ class IntentEngine:
         scheduler: Scheduler,
         config: IntentConfig,
         model: ScoringModel,
+        customers: KnownCustomers,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._store = store
@@ -64,11 +66,15 @@ class IntentEngine:
         self._config = config
         self._model = model
         self._clock = clock
+        self._customers = customers
 
     async def ingest_raw(self, tenant: str, raws: Sequence[RawSignal], field: str) -> IngestOutcome:
         """Validate the whole batch (bad input stores nothing), then store it and rescore its customers."""
         now = self._clock()
         signals = validate_batch(raws, now=now, config=self._config, field=field)
+        # Facts about customers leads does not have in this tenant are refused (common/customers.py).
+        where = "data.customer_id" if field == "data" else f"{field}[{{index}}].customer_id"
+        await self._customers.require(tenant, [s.customer_id for s in signals], field=where)
         return await self.ingest(tenant, signals, now=now)
 
     async def ingest(self, tenant: str, signals: Sequence[Signal], *, now: datetime) -> IngestOutcome:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from common.bus import Consumer
+from common.bus import BatchPrepare, Consumer
 from services.intent.signals import RawSignal, raws_from_event_data
 
 LEVEL_CHANGED = "level_changed"
@@ -37,10 +37,12 @@ def level_changed_data(
     }
 
 
-def ingest_consumer(ingest: IngestRaw) -> Consumer:
+def ingest_consumer(ingest: IngestRaw, *, prepare: BatchPrepare | None = None) -> Consumer:
     """The durable consumer of `<root>.in.<tenant>.signals`: one signal or {"items": [...]} per message.
 
-    Malformed data raises InvalidArgument, which the runner dead-letters at once. Re-delivery is
+    Malformed data raises InvalidArgument and a customer leads does not have raises NotFound, which
+    the runner dead-letters at once; leads not answering naks it with back-off. `prepare` asks leads
+    about a pulled batch's customers once (common/customers.py). Re-delivery is
     harmless: stored signal ids are de-duplicated, and rescoring is idempotent.
     """
 
@@ -49,5 +51,10 @@ def ingest_consumer(ingest: IngestRaw) -> Consumer:
         await ingest(tenant, raws, field)
 
     return Consumer(
-        durable=INGEST_DURABLE, stream_kind="in", filter_subject=INGEST_SUBJECT, handler=handle, batch=64
+        durable=INGEST_DURABLE,
+        stream_kind="in",
+        filter_subject=INGEST_SUBJECT,
+        handler=handle,
+        batch=64,
+        prepare=prepare,
     )

@@ -6,6 +6,7 @@ import grpc
 from crm.journey.v1 import journey_pb2, journey_pb2_grpc
 
 from common.context import current_call
+from common.customers import KnownCustomers
 from common.ids import require_customer_id, require_customer_ids
 from common.paging import decode_cursor, encode_cursor, page_size
 from common.timeutil import utcnow
@@ -21,9 +22,12 @@ MAX_BATCH = 200
 class JourneyServicer(journey_pb2_grpc.JourneyServiceServicer):
     """Touchpoints, timelines and progress for the calling tenant."""
 
-    def __init__(self, *, store: JourneyStore, recorder: TouchpointRecorder) -> None:
+    def __init__(
+        self, *, store: JourneyStore, recorder: TouchpointRecorder, customers: KnownCustomers
+    ) -> None:
         self._store = store
         self._recorder = recorder
+        self._customers = customers
 
     async def RecordTouchpoint(
         self, request: journey_pb2.RecordTouchpointRequest, context: grpc.aio.ServicerContext
@@ -31,6 +35,8 @@ class JourneyServicer(journey_pb2_grpc.JourneyServiceServicer):
         tenant = current_call().tenant
         journey = journey_for_tenant(tenant)
         touchpoint = convert.touchpoint_from_proto(request.touchpoint, journey=journey, now=utcnow())
+        # Only customers leads has in this tenant get touchpoints (common/customers.py).
+        await self._customers.require(tenant, [touchpoint.customer_id], field="touchpoint.customer_id")
         recorded = await self._recorder.record(tenant, touchpoint, journey)
         return journey_pb2.RecordTouchpointResponse(
             touchpoint=convert.touchpoint_to_proto(recorded.touchpoint),

@@ -19,11 +19,11 @@ def build(runtime: Runtime) -> ServiceParts:
         registrations=[
             (
                 journey_pb2_grpc.add_JourneyServiceServicer_to_server,
-                JourneyServicer(store=store, recorder=recorder),
+                JourneyServicer(store=store, recorder=recorder, customers=runtime.customers),
             )
         ],
         service_names=[journey_pb2.DESCRIPTOR.services_by_name["JourneyService"].full_name],
-        consumers=[ingest_consumer(recorder)],
+        consumers=[ingest_consumer(recorder, customers=runtime.customers)],
     )
 
 

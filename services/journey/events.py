@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from common.bus import Consumer
 from common.cloudevents import data_items
+from common.customers import KnownCustomers, batch_warmer
 from common.outbox import Outbox, Pending
 from common.timeutil import iso_utc, utcnow
 from services.journey.progress import StageChange
@@ -123,16 +124,28 @@ def touchpoint_recorded_id(tenant: str, touchpoint_id: str) -> str:
     return f"evt_tp_{digest}"
 
 
-def ingest_consumer(recorder: TouchpointRecorder) -> Consumer:
-    """The durable consumer that records touchpoints partners publish on `<root>.in.<tenant>.touchpoints`."""
+def ingest_consumer(recorder: TouchpointRecorder, *, customers: KnownCustomers) -> Consumer:
+    """The durable consumer that records touchpoints partners publish on `<root>.in.<tenant>.touchpoints`.
+
+    A touchpoint for a customer leads does not have in the tenant dead-letters the whole message
+    (NotFound), before any is recorded; leads not answering naks it. Leads is asked once per pulled
+    batch (common/customers.py)."""
 
     async def handle(tenant: str, event: dict[str, Any]) -> None:
         journey = journey_for_tenant(tenant)
         touchpoints = parse_ingest(event, journey=journey)
+        where = "items[{index}].customer_id" if "items" in event["data"] else "customer_id"
+        await customers.require(tenant, [t.customer_id for t in touchpoints], field=where)
         # Concurrently, so touchpoints of one customer in one message share commits (group commit).
         await asyncio.gather(*(recorder.record(tenant, touchpoint, journey) for touchpoint in touchpoints))
 
-    return Consumer(durable=INGEST_DURABLE, stream_kind="in", filter_subject=INGEST_SUBJECT, handler=handle)
+    return Consumer(
+        durable=INGEST_DURABLE,
+        stream_kind="in",
+        filter_subject=INGEST_SUBJECT,
+        handler=handle,
+        prepare=batch_warmer(customers),
+    )
 
 
 def parse_ingest(event: dict[str, Any], *, journey: Journey) -> list[Touchpoint]:

@@ -153,7 +153,9 @@ async def running_stack(
     async with contextlib.AsyncExitStack() as exits:
         running: dict[str, RunningService] = {}
         for service in SERVICE_ORDER:
-            started = await start_service(definition_of(service), settings_for(service))
+            # This stack's own leads (started first) says which customers exist, not the session's.
+            peers = {"leads": f"127.0.0.1:{running['leads'].port}"} if running else {}
+            started = await start_service(definition_of(service), settings_for(service, peers=peers))
             running[service] = started
             exits.push_async_callback(_stop_quietly, started)
 

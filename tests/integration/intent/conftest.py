@@ -10,12 +10,13 @@ from crm.intent.v1 import intent_pb2_grpc
 from common.config import Settings
 from services.intent.app import DEFINITION
 from tests.integration.intent.helpers import Intent
+from tests.support.leads import Leads
 from tests.support.service import service_under_test
 
 
 @pytest.fixture
 async def intent(
-    settings_for: Callable[..., Settings], nats_url: str, namespace: str
+    settings_for: Callable[..., Settings], nats_url: str, namespace: str, leads: Leads
 ) -> AsyncIterator[Intent]:
     async with service_under_test(DEFINITION, settings_for("intent"), nats_url=nats_url) as svc:
         yield Intent(
@@ -23,4 +24,5 @@ async def intent(
             nc=svc.nc,
             js=svc.nc.jetstream(),
             namespace=namespace,
+            leads=leads,
         )

@@ -17,6 +17,7 @@ from common.ids import new_customer_id
 from services.intent.decay import next_level_change
 from services.intent.scoring import ScoringModel
 from services.intent.signals import Signal
+from tests.support.leads import Leads
 from tests.support.rpc import metadata
 
 
@@ -28,6 +29,12 @@ class Intent:
     nc: NATS
     js: JetStreamContext
     namespace: str
+    # Signals are only stored for customers leads has (common/customers.py): create them here.
+    leads: Leads
+
+    async def customer(self, tenant: str = "acme") -> str:
+        """A real customer of `tenant`, created through leads."""
+        return await self.leads.customer(tenant)
 
     async def ingest(
         self, *signals: intent_pb2.Signal, tenant: str = "acme"
@@ -56,7 +63,8 @@ def signal(customer_id: str, kind: str, **fields: Any) -> intent_pb2.Signal:
     return intent_pb2.Signal(customer_id=customer_id, type=kind, **fields)
 
 
-def customer() -> str:
+def unknown_customer() -> str:
+    """A well-formed id that leads never issued: signals for it are refused, reads answer empty."""
     return new_customer_id()
 
 

@@ -11,12 +11,12 @@ from crm.intent.v1 import intent_pb2
 
 from common.grpc_client import field_violations
 from common.timeutil import to_timestamp
-from tests.integration.intent.helpers import Intent, customer, signal
+from tests.integration.intent.helpers import Intent, signal, unknown_customer
 from tests.support.rpc import metadata
 
 
 async def test_ingested_signals_score_high_with_top_signals_and_topics(intent: Intent) -> None:
-    buyer = customer()
+    buyer = await intent.customer()
     response = await intent.ingest(
         signal(buyer, "demo_request", topic="crm", id="web-1"),
         signal(buyer, "pricing_page_view", topic="crm"),
@@ -46,7 +46,7 @@ async def test_ingested_signals_score_high_with_top_signals_and_topics(intent: I
 
 
 async def test_third_party_and_older_signals_count_less(intent: Intent) -> None:
-    buyer = customer()
+    buyer = await intent.customer()
     week_ago = datetime.now(UTC) - timedelta(days=7)
     await intent.ingest(
         signal(buyer, "competitor_research", party=intent_pb2.SIGNAL_PARTY_THIRD, source="bombora"),
@@ -60,7 +60,7 @@ async def test_third_party_and_older_signals_count_less(intent: Intent) -> None:
 
 
 async def test_resent_signal_ids_are_counted_as_duplicates_and_scored_once(intent: Intent) -> None:
-    buyer = customer()
+    buyer = await intent.customer()
     first = await intent.ingest(
         signal(buyer, "pricing_page_view", id="pv-1"), signal(buyer, "email_click", id="ec-1")
     )
@@ -79,7 +79,7 @@ async def test_resent_signal_ids_are_counted_as_duplicates_and_scored_once(inten
 
 
 async def test_duplicate_ids_within_one_call_are_stored_once(intent: Intent) -> None:
-    buyer = customer()
+    buyer = await intent.customer()
     response = await intent.ingest(
         signal(buyer, "demo_request", id="d-1"), signal(buyer, "demo_request", id="d-1")
     )
@@ -95,7 +95,7 @@ async def assert_refused(intent: Intent, *signals: intent_pb2.Signal) -> list[tu
 
 
 async def test_malformed_customer_id_is_refused_and_nothing_of_the_batch_is_stored(intent: Intent) -> None:
-    buyer = customer()
+    buyer = await intent.customer()
     violations = await assert_refused(
         intent, signal(buyer, "demo_request"), signal("cus_not-an-id", "pricing_page_view")
     )
@@ -105,7 +105,7 @@ async def test_malformed_customer_id_is_refused_and_nothing_of_the_batch_is_stor
 
 
 async def test_more_than_500_signals_are_refused(intent: Intent) -> None:
-    buyer = customer()
+    buyer = await intent.customer()
     violations = await assert_refused(intent, *[signal(buyer, "email_click")] * 501)
     assert len(violations) == 1
     field, description = violations[0]
@@ -114,7 +114,7 @@ async def test_more_than_500_signals_are_refused(intent: Intent) -> None:
 
 
 async def test_future_timestamp_is_refused_and_stores_nothing(intent: Intent) -> None:
-    buyer = customer()
+    buyer = await intent.customer()
     tomorrow = to_timestamp(datetime.now(UTC) + timedelta(days=1))
     violations = await assert_refused(
         intent, signal(buyer, "email_click"), signal(buyer, "demo_request", occurred_at=tomorrow)
@@ -124,32 +124,40 @@ async def test_future_timestamp_is_refused_and_stores_nothing(intent: Intent) ->
 
 
 async def test_bad_type_and_empty_batch_are_refused(intent: Intent) -> None:
-    violations = await assert_refused(intent, signal(customer(), "Pricing Page!"))
+    violations = await assert_refused(intent, signal(await intent.customer(), "Pricing Page!"))
     assert [field for field, _ in violations] == ["signals[0].type"]
     assert [field for field, _ in await assert_refused(intent)] == ["signals"]
 
 
 async def test_tenants_never_see_or_change_each_others_scores(intent: Intent) -> None:
-    buyer = customer()
+    buyer = await intent.customer()
     await intent.ingest(signal(buyer, "demo_request", id="shared-id"), signal(buyer, "pricing_page_view"))
     a_before = await intent.score(buyer, tenant="acme")
 
     b_view = await intent.score(buyer, tenant="globex")
     assert (b_view.score, b_view.level, b_view.signal_count) == (0.0, intent_pb2.INTENT_LEVEL_LOW, 0)
 
+    # acme's customer does not exist in globex: globex cannot add signals to it
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await intent.ingest(signal(buyer, "demo_request", id="other"), tenant="globex")
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
     # the same signal id is a new signal in another tenant, and changes only that tenant's score
-    b_ingest = await intent.ingest(signal(buyer, "demo_request", id="shared-id"), tenant="globex")
+    globex_buyer = await intent.customer("globex")
+    b_ingest = await intent.ingest(signal(globex_buyer, "demo_request", id="shared-id"), tenant="globex")
     assert (b_ingest.accepted, b_ingest.duplicates) == (1, 0)
     a_after = await intent.score(buyer, tenant="acme")
     assert (a_after.signal_count, a_after.raw_points) == (
         a_before.signal_count,
         pytest.approx(a_before.raw_points, abs=0.01),
     )
-    assert (await intent.score(buyer, tenant="globex")).signal_count == 1
+    assert (await intent.score(buyer, tenant="globex")).signal_count == 0
+    assert (await intent.score(globex_buyer, tenant="globex")).signal_count == 1
+    assert (await intent.score(globex_buyer, tenant="acme")).signal_count == 0
 
 
 async def test_batch_get_scores_answers_every_id_in_request_order(intent: Intent) -> None:
-    hot, cold, unknown = customer(), customer(), customer()
+    hot, cold, unknown = await intent.customer(), await intent.customer(), unknown_customer()
     await intent.ingest(
         signal(hot, "demo_request"),
         signal(hot, "webinar_attend"),
@@ -170,7 +178,7 @@ async def test_batch_get_scores_answers_every_id_in_request_order(intent: Intent
 
 
 async def test_batch_get_scores_refuses_more_than_200_ids(intent: Intent) -> None:
-    request = intent_pb2.BatchGetScoresRequest(customer_ids=[customer() for _ in range(201)])
+    request = intent_pb2.BatchGetScoresRequest(customer_ids=[unknown_customer() for _ in range(201)])
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await intent.stub.BatchGetScores(request, metadata=metadata("acme"))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -22,19 +22,19 @@ from services.intent.decay import next_level_change
 from tests.integration.intent.helpers import (
     MODEL,
     Intent,
-    customer,
     domain,
     placed_so_the_level_falls_at,
     signal,
     whole_ms,
 )
 from tests.support.events import subscribe
+from tests.support.leads import Leads
 from tests.support.service import service_under_test
 
 
 async def test_a_level_that_decays_below_its_threshold_is_announced_once(intent: Intent) -> None:
     changes = await subscribe(intent.nc, f"{intent.namespace}.evt.acme.intent.level_changed")
-    buyer = customer()
+    buyer = await intent.customer()
     falls_at = datetime.now(UTC) + timedelta(seconds=4)
     kinds = ["demo_request", "webinar_attend"]  # 37 raw points when fresh; ~8.4 days to fall under MEDIUM
     at = placed_so_the_level_falls_at(falls_at, kinds)
@@ -58,7 +58,7 @@ async def test_a_level_that_decays_below_its_threshold_is_announced_once(intent:
 
 async def test_a_signal_leaving_the_window_drops_the_level_and_is_announced_once(intent: Intent) -> None:
     changes = await subscribe(intent.nc, f"{intent.namespace}.evt.acme.intent.level_changed")
-    buyer = customer()
+    buyer = await intent.customer()
     now = datetime.now(UTC)
     # Alone, these two would fall under MEDIUM by decay two seconds from now …
     kinds = ["demo_request", "webinar_attend"]
@@ -90,7 +90,7 @@ async def test_a_signal_leaving_the_window_drops_the_level_and_is_announced_once
 
 
 async def test_with_two_replicas_a_decayed_level_is_announced_once(
-    settings_for: Callable[..., Settings], nats_url: str, namespace: str
+    settings_for: Callable[..., Settings], nats_url: str, namespace: str, leads: Leads
 ) -> None:
     settings = settings_for("intent")
     async with service_under_test(DEFINITION, settings, nats_url=nats_url) as first:
@@ -101,9 +101,10 @@ async def test_with_two_replicas_a_decayed_level_is_announced_once(
                 nc=first.nc,
                 js=first.nc.jetstream(),
                 namespace=namespace,
+                leads=leads,
             )
             changes = await subscribe(intent.nc, f"{namespace}.evt.acme.intent.level_changed")
-            buyers = [customer() for _ in range(5)]
+            buyers = await leads.customers(5)
             kinds = ["demo_request", "webinar_attend"]
             at = placed_so_the_level_falls_at(datetime.now(UTC) + timedelta(seconds=4), kinds)
             await intent.ingest(*(signal(b, k, occurred_at=to_timestamp(at)) for b in buyers for k in kinds))

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from crm.intent.v1 import intent_pb2
 
 from common import bus
-from tests.integration.intent.helpers import Intent, customer, eventually, signal
+from tests.integration.intent.helpers import Intent, eventually, signal
 from tests.support.events import subscribe
 
 
 async def test_signal_published_as_a_cloudevent_is_scored(intent: Intent) -> None:
-    buyer = customer()
+    buyer = await intent.customer()
     an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
     await intent.publish_signals(
         {
@@ -39,7 +39,7 @@ async def test_signal_published_as_a_cloudevent_is_scored(intent: Intent) -> Non
 
 
 async def test_a_batch_of_items_is_ingested_and_redelivery_is_harmless(intent: Intent) -> None:
-    buyer = customer()
+    buyer = await intent.customer()
     items = {"items": [{"id": f"b-{i}", "customer_id": buyer, "type": "product_page_view"} for i in range(3)]}
     await intent.publish_signals(items)
     await intent.publish_signals(items)  # a partner re-sending the same signals in a new event
@@ -54,7 +54,7 @@ async def test_a_batch_of_items_is_ingested_and_redelivery_is_harmless(intent: I
 
 async def test_level_changed_is_published_once_when_the_level_rises(intent: Intent) -> None:
     changes = await subscribe(intent.nc, f"{intent.namespace}.evt.acme.intent.level_changed")
-    buyer = customer()
+    buyer = await intent.customer()
 
     await intent.ingest(signal(buyer, "email_click"))  # a first LOW score announces nothing
     # 3 + 25 + 3 × 10 = 58 raw points → 76.6, HIGH
@@ -77,7 +77,7 @@ async def test_level_changed_is_published_once_when_the_level_rises(intent: Inte
 
 async def test_a_first_score_above_low_is_announced_from_null(intent: Intent) -> None:
     changes = await subscribe(intent.nc, f"{intent.namespace}.evt.acme.intent.level_changed")
-    buyer, quiet = customer(), customer()
+    buyer, quiet = await intent.customer(), await intent.customer()
     await intent.ingest(
         signal(quiet, "email_click"), signal(buyer, "demo_request"), signal(buyer, "webinar_attend")
     )
@@ -91,7 +91,7 @@ async def test_a_first_score_above_low_is_announced_from_null(intent: Intent) ->
 
 async def test_signals_arriving_on_nats_also_announce_level_changes(intent: Intent) -> None:
     changes = await subscribe(intent.nc, f"{intent.namespace}.evt.acme.intent.level_changed")
-    buyer = customer()
+    buyer = await intent.customer()
     await intent.publish_signals(
         {
             "items": [
@@ -106,7 +106,7 @@ async def test_signals_arriving_on_nats_also_announce_level_changes(intent: Inte
 
 async def test_malformed_ingest_message_is_dead_lettered_and_changes_nothing(intent: Intent) -> None:
     dead = await subscribe(intent.nc, f"{intent.namespace}.dlq.intent")
-    buyer = customer()
+    buyer = await intent.customer()
     await intent.publish_signals(
         {"items": [{"customer_id": buyer, "type": "demo_request"}, {"customer_id": "cus_bogus", "type": "x"}]}
     )
@@ -120,7 +120,7 @@ async def test_malformed_ingest_message_is_dead_lettered_and_changes_nothing(int
 
 
 async def test_a_level_change_nats_did_not_take_is_published_once_by_the_outbox_relay(intent: Intent) -> None:
-    buyer = customer()
+    buyer = await intent.customer()
     hot = [signal(buyer, "demo_request", id="d-1"), signal(buyer, "webinar_attend", id="w-1")]
     # Without the events stream nothing acknowledges the publish: the change is stored all the same,
     # with its event waiting in the customer's scores document (common/outbox.py).

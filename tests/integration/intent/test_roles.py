@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from crm.intent.v1 import intent_pb2
 
-from tests.integration.intent.helpers import Intent, customer, signal
+from tests.integration.intent.helpers import Intent, signal
 from tests.support.roles import RpcCase, check_row, rows_of
 from tests.support.rpc import metadata
 
@@ -53,4 +53,4 @@ def test_every_rpc_of_the_service_has_a_case() -> None:
 async def test_an_rpc_refuses_callers_without_its_roles_and_serves_those_with_one(
     intent: Intent, case: RpcCase[World]
 ) -> None:
-    await check_row(intent.stub, SERVICE, case, World(intent=intent, customer_id=customer()))
+    await check_row(intent.stub, SERVICE, case, World(intent=intent, customer_id=await intent.customer()))

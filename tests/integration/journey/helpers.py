@@ -14,6 +14,7 @@ from nats.js import JetStreamContext
 
 from common import bus, cloudevents
 from common.ids import new_customer_id
+from tests.support.leads import Leads
 from tests.support.rpc import metadata
 
 # A fixed hour in the past, so tests can place touchpoints before and after each other.
@@ -28,6 +29,12 @@ class Journey:
     nc: NATS
     js: JetStreamContext
     namespace: str
+    # Touchpoints are only recorded for customers leads has (common/customers.py): create them here.
+    leads: Leads
+
+    async def customer(self, tenant: str = "acme") -> str:
+        """A real customer of `tenant`, created through leads."""
+        return await self.leads.customer(tenant)
 
     async def record(
         self, customer_id: str, kind: str, *, minutes: int = 0, tenant: str = "acme", **fields: Any
@@ -75,7 +82,8 @@ def iso_at(minutes: int) -> str:
     return at(minutes).isoformat().replace("+00:00", "Z")
 
 
-def customer() -> str:
+def unknown_customer() -> str:
+    """A well-formed id that leads never issued: touchpoints for it are refused, reads answer empty."""
     return new_customer_id()
 
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
 import pytest
 from crm.journey.v1 import journey_pb2
+from pymongo import AsyncMongoClient
 
+from common.config import Settings
 from common.grpc_client import field_violations
-from tests.integration.journey.helpers import Journey, at, customer, reached
+from services.journey.store import TOUCHPOINTS, touchpoint_document
+from services.journey.touchpoints import Touchpoint
+from tests.integration.journey.helpers import Journey, at, reached, unknown_customer
 from tests.support.rpc import metadata
 
 
 async def test_recording_touchpoints_moves_the_stage_and_pages_the_timeline_newest_first(
     journey: Journey,
 ) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     first = await journey.record(buyer, "ad_click", minutes=0, channel="web")
     assert first.stage_changed
     assert first.touchpoint.stage == "aware"
@@ -43,7 +49,7 @@ async def test_recording_touchpoints_moves_the_stage_and_pages_the_timeline_newe
 
 
 async def test_same_instant_touchpoints_page_without_skipping_or_repeating(journey: Journey) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     ids = [f"same-{i}" for i in range(5)]
     for touchpoint_id in ids:
         await journey.record(buyer, "content_view", minutes=7, id=touchpoint_id)
@@ -59,7 +65,7 @@ async def test_same_instant_touchpoints_page_without_skipping_or_repeating(journ
 
 
 async def test_a_resent_touchpoint_id_is_recorded_once(journey: Journey) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     first = await journey.record(buyer, "inquiry", minutes=10, id="crm-call-1", notes="asked for price")
     again = await journey.record(buyer, "purchase", minutes=20, id="crm-call-1", notes="different")
     assert not again.stage_changed
@@ -74,7 +80,7 @@ async def test_a_resent_touchpoint_id_is_recorded_once(journey: Journey) -> None
 async def test_a_late_older_touchpoint_lowers_first_reached_but_keeps_the_current_stage(
     journey: Journey,
 ) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     await journey.record(buyer, "ad_click", minutes=30)
     await journey.record(buyer, "inquiry", minutes=60)
     late = await journey.record(buyer, "ad_impression", minutes=5)
@@ -91,7 +97,7 @@ async def test_a_late_older_touchpoint_lowers_first_reached_but_keeps_the_curren
 
 
 async def test_an_unknown_type_joins_the_timeline_without_moving_a_stage(journey: Journey) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     response = await journey.record(buyer, "coffee_chat", minutes=3)
     assert not response.stage_changed
     assert response.touchpoint.stage == ""
@@ -114,7 +120,7 @@ async def test_an_unknown_type_joins_the_timeline_without_moving_a_stage(journey
 async def test_bad_touchpoint_is_invalid_argument_naming_the_field_and_stores_nothing(
     journey: Journey, fields: dict[str, object], field: str
 ) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     values: dict[str, object] = {"customer_id": buyer, "type": "inquiry", "occurred_at": at(0)}
     values.update(fields)
     request = journey_pb2.RecordTouchpointRequest(touchpoint=journey_pb2.Touchpoint(**values))  # type: ignore[arg-type]
@@ -135,28 +141,36 @@ async def test_bad_timeline_paging_is_invalid_argument(
     journey: Journey, page_size: int, page_token: str, field: str
 ) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await journey.timeline(customer(), page_size=page_size, page_token=page_token)
+        await journey.timeline(await journey.customer(), page_size=page_size, page_token=page_token)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert [f for f, _ in field_violations(err.value)] == [field]
 
 
 async def test_another_tenant_sees_nothing_of_a_customer(journey: Journey) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     await journey.record(buyer, "purchase", minutes=1, id="shared-id", tenant="acme")
     assert list((await journey.timeline(buyer, tenant="globex")).touchpoints) == []
     [progress] = await journey.progress(buyer, tenant="globex")
     assert (progress.current_stage, progress.furthest_stage, list(progress.reached)) == ("", "", [])
 
+    # acme's customer does not exist in globex: globex cannot record touchpoints for it.
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await journey.record(buyer, "ad_click", minutes=2, id="other-id", tenant="globex")
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+
     # The same touchpoint id is free in another tenant and moves only that tenant's progress.
-    other = await journey.record(buyer, "ad_click", minutes=2, id="shared-id", tenant="globex")
+    theirs = await journey.customer("globex")
+    other = await journey.record(theirs, "ad_click", minutes=2, id="shared-id", tenant="globex")
     assert other.stage_changed
     assert other.touchpoint.type == "ad_click"
     [acme] = await journey.progress(buyer, tenant="acme")
     assert acme.current_stage == "act"
+    [unseen] = await journey.progress(theirs, tenant="acme")
+    assert unseen.current_stage == ""
 
 
 async def test_batch_get_progress_answers_in_request_order(journey: Journey) -> None:
-    asker, buyer, stranger = customer(), customer(), customer()
+    asker, buyer, stranger = await journey.customer(), await journey.customer(), unknown_customer()
     await journey.record(buyer, "order", minutes=1)
     await journey.record(asker, "demo_request", minutes=2)
     progress = await journey.progress(stranger, buyer, asker, buyer)
@@ -171,20 +185,35 @@ async def test_batch_get_progress_refuses_empty_or_oversized_batches(
     journey: Journey, count: int, field: str
 ) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await journey.progress(*[customer() for _ in range(count)])
+        await journey.progress(*[unknown_customer() for _ in range(count)])
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert [f for f, _ in field_violations(err.value)] == [field]
 
 
 async def test_later_timeline_pages_hold_only_this_tenants_and_this_customers_touchpoints(
-    journey: Journey,
+    journey: Journey, mongo_client: AsyncMongoClient[dict[str, Any]], settings_for: Callable[..., Settings]
 ) -> None:
-    buyer, neighbour = customer(), customer()
+    buyer, neighbour = await journey.customer(), await journey.customer()
+    elsewhere = await journey.customer("globex")
+    # Touchpoints of the same id in another tenant can no longer be recorded (the customer is acme's),
+    # but orphans stored before that check may exist: the timeline must leave them out too.
+    orphans = mongo_client[settings_for("journey").database_name][TOUCHPOINTS]
     mine = [f"mine-{i}" for i in range(3)]
     for i, touchpoint_id in enumerate(mine):
         await journey.record(buyer, "content_view", minutes=i, id=touchpoint_id)
         await journey.record(neighbour, "content_view", minutes=i, id=f"neighbour-{i}")
-        await journey.record(buyer, "content_view", minutes=i, id=f"other-tenant-{i}", tenant="globex")
+        await journey.record(elsewhere, "content_view", minutes=i, id=f"other-tenant-{i}", tenant="globex")
+        legacy = Touchpoint(
+            id=f"orphan-{i}",
+            customer_id=buyer,
+            type="content_view",
+            channel="",
+            occurred_at=at(i),
+            actor="",
+            notes="",
+            stage="aware",
+        )
+        await orphans.insert_one(touchpoint_document("globex", legacy, journey="5a"))
 
     seen: list[str] = []
     token = ""

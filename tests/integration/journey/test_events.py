@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.integration.journey.helpers import Journey, customer, eventually, iso_at
+from tests.integration.journey.helpers import Journey, eventually, iso_at
 from tests.support.events import subscribe
 
 
 async def test_a_touchpoint_published_as_a_cloudevent_shows_up_in_the_timeline(journey: Journey) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     await journey.publish_touchpoints(
         {
             "id": "dealer-visit-1",
@@ -40,7 +40,7 @@ async def test_a_touchpoint_published_as_a_cloudevent_shows_up_in_the_timeline(j
 
 
 async def test_a_batch_is_ingested_and_a_resent_item_is_recorded_once(journey: Journey) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     batch = {
         "items": [
             {"id": "call-1", "customer_id": buyer, "type": "call_inbound", "occurred_at": iso_at(1)},
@@ -67,7 +67,7 @@ async def test_a_batch_is_ingested_and_a_resent_item_is_recorded_once(journey: J
 async def test_recording_publishes_touchpoint_recorded_and_stage_changed(journey: Journey) -> None:
     recorded = await subscribe(journey.nc, f"{journey.namespace}.evt.acme.journey.touchpoint_recorded")
     changes = await subscribe(journey.nc, f"{journey.namespace}.evt.acme.journey.stage_changed")
-    buyer = customer()
+    buyer = await journey.customer()
 
     await journey.record(buyer, "ad_click", minutes=0, id="tp-a")
     await journey.record(buyer, "purchase", minutes=10, id="tp-b", channel="store")
@@ -109,7 +109,7 @@ async def test_recording_publishes_touchpoint_recorded_and_stage_changed(journey
 
 async def test_a_malformed_ingest_message_is_dead_lettered_and_records_nothing(journey: Journey) -> None:
     dlq = await subscribe(journey.nc, f"{journey.namespace}.dlq.journey")
-    buyer = customer()
+    buyer = await journey.customer()
     await journey.publish_touchpoints(
         {"items": [{"customer_id": buyer, "type": "inquiry"}, {"customer_id": buyer, "type": "Bad Type"}]}
     )

@@ -21,7 +21,7 @@ from services.journey.recording import TouchpointRecorder
 from services.journey.store import OUTBOX_COLLECTIONS, JourneyStore
 from services.journey.templates import journey_for_tenant
 from services.journey.touchpoints import Touchpoint
-from tests.integration.journey.helpers import Journey, at, customer
+from tests.integration.journey.helpers import Journey, at
 from tests.integration.journey.streams import customer_events, stream_count, wait_for_stream_count
 from tests.support.events import connect
 
@@ -55,7 +55,7 @@ async def test_commits_whose_events_were_never_published_are_published_once_by_t
         db, dead.jetstream(), root=settings.subject_root, service="journey", collections=OUTBOX_COLLECTIONS
     )
     store, events = JourneyStore(db), JourneyEvents(offline)
-    buyer = customer()
+    buyer = await journey.customer()
 
     # 1. Recorded by the service's own code path; its fast path cannot reach NATS.
     first = await TouchpointRecorder(store=store, events=events).record(
@@ -109,7 +109,7 @@ async def test_a_resend_while_the_first_recording_is_unfinished_completes_it_onc
     events = JourneyEvents(
         Outbox(db, journey.js, root=settings.subject_root, service="journey", collections=OUTBOX_COLLECTIONS)
     )
-    buyer = customer()
+    buyer = await journey.customer()
     tp = touchpoint(buyer, "tp-ask", "inquiry", "ask", 1)
     touch = touch_of(tp, FIVE_A)
     empty = (await store.load("acme", buyer, journey=FIVE_A.key)).state

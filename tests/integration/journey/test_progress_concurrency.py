@@ -19,7 +19,7 @@ from crm.journey.v1 import journey_pb2, journey_pb2_grpc
 from common.config import Settings
 from common.service import start_service
 from services.journey.app import DEFINITION
-from tests.integration.journey.helpers import Journey, at, customer, eventually
+from tests.integration.journey.helpers import Journey, at, eventually
 from tests.integration.journey.streams import customer_events, stream_count, wait_for_stream_count
 from tests.support.rpc import channel, metadata
 
@@ -92,7 +92,7 @@ async def check_story(journey: Journey, buyer: str, sent: list[journey_pb2.Touch
 async def test_concurrent_touchpoints_leave_a_serial_state_and_agreeing_stage_events(
     journey: Journey, second_replica: journey_pb2_grpc.JourneyServiceStub
 ) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     stubs = [journey.stub, second_replica]
     rng = random.Random(7)
     sent: list[journey_pb2.Touchpoint] = []
@@ -133,7 +133,7 @@ async def test_concurrent_touchpoints_leave_a_serial_state_and_agreeing_stage_ev
 
 
 async def test_resent_touchpoints_change_nothing_and_publish_nothing(journey: Journey) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     first = [
         await journey.record(buyer, kind, minutes=m, id=f"tp-{m}")
         for m, kind in enumerate(["ad_click", "inquiry", "purchase"])
@@ -159,7 +159,7 @@ async def test_resent_touchpoints_change_nothing_and_publish_nothing(journey: Jo
 
 
 async def test_ingested_batches_of_one_customer_tell_one_serial_story(journey: Journey) -> None:
-    buyer = customer()
+    buyer = await journey.customer()
     rng = random.Random(11)
     sent = [
         journey_pb2.Touchpoint(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from crm.journey.v1 import journey_pb2
 
-from tests.integration.journey.helpers import Journey, at, customer
+from tests.integration.journey.helpers import Journey, at
 from tests.support.roles import RpcCase, check_row, rows_of
 
 SERVICE = "crm.journey.v1.JourneyService"
@@ -55,6 +55,6 @@ def test_every_rpc_of_the_service_has_a_case() -> None:
 async def test_an_rpc_refuses_callers_without_its_roles_and_serves_those_with_one(
     journey: Journey, case: RpcCase[World]
 ) -> None:
-    world = World(journey=journey, customer_id=customer())
+    world = World(journey=journey, customer_id=await journey.customer())
     await journey.record(world.customer_id, "visit", minutes=1)
     await check_row(journey.stub, SERVICE, case, world)

@@ -61,17 +61,17 @@ class KnownCustomers:
         self._channel: grpc.aio.Channel | None = None
         self.lookups = 0  # calls made to leads, for tests and benchmarks that count round trips
 
-    async def require(self, tenant: str, ids: Sequence[str], *, field: str) -> None:
+    async def require(self, tenant: str, ids: Sequence[str], *, field: str | Sequence[str]) -> None:
         """Return if every id exists in `tenant`; else raise NotFound naming the first unknown one.
 
-        `field` names where an id came from; `{index}` in it is replaced by the id's position in
-        `ids` (e.g. `signals[{index}].customer_id`). Raises Unavailable when leads does not answer:
-        the caller stores nothing unchecked.
+        `field` names where an id came from: one text in which `{index}` is replaced by the id's
+        position in `ids` (e.g. `signals[{index}].customer_id`), or one name per id. Raises
+        Unavailable when leads does not answer: the caller stores nothing unchecked.
         """
         missing = await self.missing(tenant, ids)
         for index, customer_id in enumerate(ids):
             if customer_id in missing:
-                where = field.format(index=index)
+                where = field.format(index=index) if isinstance(field, str) else field[index]
                 raise NotFound(
                     f"{where}: customer {customer_id} does not exist in this tenant; create it through leads first",
                     field=where,

@@ -11,6 +11,7 @@ import grpc
 from crm.tags.v1 import tags_pb2, tags_pb2_grpc
 
 from common.context import current_call
+from common.customers import KnownCustomers
 from common.errors import InvalidArgument
 from common.ids import require_customer_id, require_customer_ids
 from common.paging import cursor_text, cursor_time, decode_cursor, encode_cursor, page_size
@@ -24,9 +25,12 @@ MAX_BATCH_CUSTOMERS = 200
 
 
 class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer):
-    def __init__(self, ops: TagOperations, conversations: ConversationOperations) -> None:
+    def __init__(
+        self, ops: TagOperations, conversations: ConversationOperations, *, customers: KnownCustomers
+    ) -> None:
         self._ops = ops
         self._conversations = conversations
+        self._customers = customers
 
     async def DefineTag(
         self, request: tags_pb2.DefineTagRequest, context: grpc.aio.ServicerContext
@@ -64,6 +68,8 @@ class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer)
         roles = acting_roles(call)
         if roles is not None:
             values.check_person_provenance(items)
+        # Tags go only on customers leads has in this tenant (common/customers.py).
+        await self._customers.require(call.tenant, [customer_id], field="customer_id")
         result, definitions = await self._ops.assign(
             call.tenant, customer_id, items, roles=roles, actor=call.caller
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crm.tags.v1 import tags_pb2, tags_pb2_grpc
 
+from common.customers import batch_warmer
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.tags.api import TagsServicer
 from services.tags.config import TagsConfig
@@ -21,11 +22,22 @@ def build(runtime: Runtime) -> ServiceParts:
     """Wire the store, operations, servicer and consumers onto the runtime's connections."""
     # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
     ops = TagOperations(TagStore(runtime.db), runtime.outbox)
-    conversations = ConversationOperations(ConversationStore(runtime.db), ops, CONFIG)
+    conversations = ConversationOperations(
+        ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
+    )
     return ServiceParts(
-        registrations=[(tags_pb2_grpc.add_TagsServiceServicer_to_server, TagsServicer(ops, conversations))],
+        registrations=[
+            (
+                tags_pb2_grpc.add_TagsServiceServicer_to_server,
+                TagsServicer(ops, conversations, customers=runtime.customers),
+            )
+        ],
         service_names=[SERVICE_NAME],
-        consumers=[intent_level_consumer(ops), conversations_consumer(conversations)],
+        consumers=[
+            # intent.level trusts its peer: intent only scores customers it checked with leads.
+            intent_level_consumer(ops),
+            conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
+        ],
     )
 
 

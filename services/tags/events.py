@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from common.bus import Consumer, Handler
+from common.bus import BatchPrepare, Consumer, Handler
 from common.timeutil import iso_utc
 from services.tags import intent_level
 from services.tags.conversations import Conversation, inputs_from_event_data
@@ -187,10 +187,11 @@ def conversation_ingested_data(
     }
 
 
-def conversations_consumer(ops: ConversationOperations) -> Consumer:
+def conversations_consumer(ops: ConversationOperations, *, prepare: BatchPrepare | None = None) -> Consumer:
     """The durable consumer of `<root>.in.<tenant>.conversations`: one conversation or {"items": [...]}.
 
-    Malformed data raises InvalidArgument, which the runner dead-letters at once; the message's
+    Malformed data raises InvalidArgument and a customer leads does not have in the tenant raises
+    NotFound, which the runner dead-letters at once (leads not answering is retried); the message's
     conversations are validated all together before any is stored. A conversation id that is already
     stored is a quiet success, so redelivery and re-sends are harmless.
     """
@@ -205,4 +206,5 @@ def conversations_consumer(ops: ConversationOperations) -> Consumer:
         filter_subject=CONVERSATIONS_SUBJECT,
         handler=handle,
         batch=16,
+        prepare=prepare,
     )

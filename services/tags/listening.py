@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from common.customers import KnownCustomers
 from common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from common.outbox import Pending
 from services.tags import suggestions as sg
@@ -77,11 +78,14 @@ class ReviewOutcome:
 class ConversationOperations:
     """Every conversation use case goes through here; tag changes go through `TagOperations`."""
 
-    def __init__(self, store: ConversationStore, tags: TagOperations, config: TagsConfig) -> None:
+    def __init__(
+        self, store: ConversationStore, tags: TagOperations, config: TagsConfig, *, customers: KnownCustomers
+    ) -> None:
         self.store = store
         self.tags = tags
         self._outbox = tags.outbox
         self._config = config
+        self._customers = customers
 
     # ---- ingest and extraction ----
 
@@ -99,6 +103,12 @@ class ConversationOperations:
             )
             for raw, name in raws
         ]
+        # Only customers leads has in this tenant are listened to (common/customers.py): one look-up.
+        await self._customers.require(
+            tenant,
+            [c.customer_id for c in conversations],
+            field=[f"{name}.customer_id" for _, name in raws],
+        )
         outcomes = []
         for conversation in conversations:
             if not await self.store.insert_conversation(tenant, conversation):

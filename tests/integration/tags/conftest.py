@@ -11,6 +11,7 @@ from crm.tags.v1 import tags_pb2_grpc
 from common.config import Settings
 from common.service import RunningService, start_service
 from services.tags.app import DEFINITION
+from tests.support.leads import Leads
 from tests.support.rpc import channel
 
 
@@ -20,13 +21,19 @@ class TagsClient:
 
     running: RunningService
     stub: tags_pb2_grpc.TagsServiceStub
+    # Facts are only stored for customers leads has (common/customers.py): create them here.
+    leads: Leads
+
+    async def customer(self, tenant: str = "acme") -> str:
+        """A real customer of `tenant`, created through leads."""
+        return await self.leads.customer(tenant)
 
 
 @pytest.fixture
-async def tags(settings_for: Callable[..., Settings]) -> AsyncIterator[TagsClient]:
+async def tags(settings_for: Callable[..., Settings], leads: Leads) -> AsyncIterator[TagsClient]:
     running = await start_service(DEFINITION, settings_for("tags"))
     try:
         async with channel(running.port) as ch:
-            yield TagsClient(running=running, stub=tags_pb2_grpc.TagsServiceStub(ch))
+            yield TagsClient(running=running, stub=tags_pb2_grpc.TagsServiceStub(ch), leads=leads)
     finally:
         await running.stop()

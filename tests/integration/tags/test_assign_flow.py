@@ -7,7 +7,6 @@ from typing import Any
 from crm.tags.v1 import tags_pb2 as T
 from pymongo import AsyncMongoClient
 
-from common.ids import new_customer_id
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.helpers import active, assign, enum_tag, flag_tag
 from tests.support.rpc import metadata
@@ -18,7 +17,7 @@ MD = metadata("acme")
 async def test_defined_tag_is_assigned_listed_and_recorded_in_history(tags: TagsClient) -> None:
     await tags.stub.DefineTag(enum_tag("industry", ["retail", "auto"], group="basic"), metadata=MD)
     await tags.stub.DefineTag(flag_tag("vip", display_name="重要客户"), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
 
     response = await tags.stub.AssignTags(assign(customer, ("industry", "auto"), ("vip", "")), metadata=MD)
 
@@ -44,7 +43,7 @@ async def test_assigning_a_new_value_replaces_the_old_one_and_the_same_value_is_
     tags: TagsClient,
 ) -> None:
     await tags.stub.DefineTag(enum_tag("industry", ["retail", "auto"]), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
     await tags.stub.AssignTags(assign(customer, ("industry", "retail")), metadata=MD)
 
     changed = await tags.stub.AssignTags(assign(customer, ("industry", "auto")), metadata=MD)
@@ -67,7 +66,7 @@ async def test_one_document_per_customer_holds_its_active_values(
     tags: TagsClient, mongo_client: AsyncMongoClient[dict[str, Any]]
 ) -> None:
     await tags.stub.DefineTag(enum_tag("industry", ["retail", "auto"]), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
     await tags.stub.AssignTags(assign(customer, ("industry", "retail")), metadata=MD)
     await tags.stub.AssignTags(assign(customer, ("industry", "auto")), metadata=MD)
 

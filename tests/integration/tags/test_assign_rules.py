@@ -6,7 +6,6 @@ import grpc
 import pytest
 from crm.tags.v1 import tags_pb2 as T
 
-from common.ids import new_customer_id
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.helpers import active, assign, enum_tag, flag_tag
 from tests.support.rpc import metadata
@@ -25,7 +24,7 @@ async def test_exclusive_group_keeps_only_the_latest_tag(tags: TagsClient) -> No
     for key in ("intent-high", "intent-medium"):
         await tags.stub.DefineTag(flag_tag(key, group="intent-manual", exclusive=True), metadata=MD)
     await tags.stub.DefineTag(flag_tag("newsletter", group="intent-manual"), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
     await tags.stub.AssignTags(assign(customer, ("intent-medium", ""), ("newsletter", "")), metadata=MD)
 
     response = await tags.stub.AssignTags(assign(customer, ("intent-high", "")), metadata=MD)
@@ -41,7 +40,7 @@ async def test_exclusive_group_keeps_only_the_latest_tag(tags: TagsClient) -> No
 
 async def test_machine_source_does_not_overturn_a_person(tags: TagsClient) -> None:
     await tags.stub.DefineTag(enum_tag("budget", ["low", "high"]), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
     await tags.stub.AssignTags(assign(customer, ("budget", "low")), metadata=MD)
     from_model = T.TagAssignmentInput(
         tag_key="budget", value="high", source=T.TAG_SOURCE_MODEL, confidence=0.9
@@ -60,7 +59,7 @@ async def test_machine_source_does_not_overturn_a_person(tags: TagsClient) -> No
 
 async def test_machine_source_may_replace_a_machine_value(tags: TagsClient) -> None:
     await tags.stub.DefineTag(enum_tag("budget", ["low", "high"]), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
     for value in ("low", "high"):
         item = T.TagAssignmentInput(
             tag_key="budget", value=value, source=T.TAG_SOURCE_RULE, evidence=T.Evidence(rule_id="r1")
@@ -74,7 +73,7 @@ async def test_machine_source_may_replace_a_machine_value(tags: TagsClient) -> N
 
 async def test_removed_tag_disappears_and_is_recorded_with_its_reason(tags: TagsClient) -> None:
     await tags.stub.DefineTag(flag_tag("vip"), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
     await tags.stub.AssignTags(assign(customer, ("vip", "")), metadata=MD)
 
     removed = await tags.stub.RemoveTag(
@@ -94,7 +93,7 @@ async def test_assign_roles_restrict_who_may_assign(tags: TagsClient) -> None:
     request = flag_tag("key-account")
     request.definition.assign_roles.append("sales")
     await tags.stub.DefineTag(request, metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
 
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await tags.stub.AssignTags(assign(customer, ("key-account", "")), metadata=metadata(roles="viewer"))
@@ -106,7 +105,7 @@ async def test_assign_roles_restrict_who_may_assign(tags: TagsClient) -> None:
 
 async def test_batch_list_returns_each_customers_tags_in_request_order(tags: TagsClient) -> None:
     await tags.stub.DefineTag(enum_tag("industry", ["retail", "auto"]), metadata=MD)
-    first, second, untagged = new_customer_id(), new_customer_id(), new_customer_id()
+    first, second, untagged = await tags.customer(), await tags.customer(), await tags.customer()
     await tags.stub.AssignTags(assign(first, ("industry", "retail")), metadata=MD)
     await tags.stub.AssignTags(assign(second, ("industry", "auto")), metadata=MD)
 
@@ -124,7 +123,7 @@ async def test_batch_list_returns_each_customers_tags_in_request_order(tags: Tag
 
 async def test_history_pages_cover_every_entry_once_newest_first(tags: TagsClient) -> None:
     await tags.stub.DefineTag(enum_tag("stage", ["a", "b", "c"]), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
     for value in ("a", "b", "c", "a", "b"):
         await tags.stub.AssignTags(assign(customer, ("stage", value)), metadata=MD)
 
@@ -145,11 +144,13 @@ async def test_history_pages_cover_every_entry_once_newest_first(tags: TagsClien
 async def test_later_history_pages_hold_only_this_customers_entries_of_this_tenant(tags: TagsClient) -> None:
     for md in (MD, metadata("globex")):
         await tags.stub.DefineTag(enum_tag("stage", ["a", "b", "c"]), metadata=md)
-    customer, neighbour = new_customer_id(), new_customer_id()
+    customer, neighbour = await tags.customer(), await tags.customer()
+    # acme's customer cannot be tagged in globex (it does not exist there): globex tags its own.
+    elsewhere = await tags.customer("globex")
     for value in ("a", "b", "c"):
         await tags.stub.AssignTags(assign(customer, ("stage", value)), metadata=MD)
         await tags.stub.AssignTags(assign(neighbour, ("stage", value)), metadata=MD)
-        await tags.stub.AssignTags(assign(customer, ("stage", value)), metadata=metadata("globex"))
+        await tags.stub.AssignTags(assign(elsewhere, ("stage", value)), metadata=metadata("globex"))
 
     seen: list[str] = []
     token = ""

@@ -10,7 +10,6 @@ import pytest
 from crm.tags.v1 import tags_pb2 as T
 
 from common.grpc_client import field_violations
-from common.ids import new_customer_id
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.helpers import active, assign, enum_tag, flag_tag
 from tests.support.rpc import metadata
@@ -34,7 +33,7 @@ async def _nothing_stored(tags: TagsClient, customer: str) -> None:
 async def test_unknown_tag_in_a_batch_of_valid_ones_fails_the_whole_batch(tags: TagsClient) -> None:
     await tags.stub.DefineTag(flag_tag("vip"), metadata=MD)
     await tags.stub.DefineTag(enum_tag("industry", ["retail"]), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
 
     err = await _rejected(
         tags.stub.AssignTags(assign(customer, ("vip", ""), ("nope", ""), ("industry", "retail")), metadata=MD)
@@ -48,7 +47,7 @@ async def test_unknown_tag_in_a_batch_of_valid_ones_fails_the_whole_batch(tags: 
 async def test_wrong_enum_value_is_rejected_naming_the_value_field(tags: TagsClient) -> None:
     await tags.stub.DefineTag(flag_tag("vip"), metadata=MD)
     await tags.stub.DefineTag(enum_tag("industry", ["retail", "auto"]), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
 
     err = await _rejected(
         tags.stub.AssignTags(assign(customer, ("vip", ""), ("industry", "mining")), metadata=MD)
@@ -70,7 +69,7 @@ async def test_malformed_customer_id_is_rejected(tags: TagsClient) -> None:
 
 async def test_more_than_100_items_are_rejected(tags: TagsClient) -> None:
     await tags.stub.DefineTag(enum_tag("score", [str(n) for n in range(101)]), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
 
     err = await _rejected(
         tags.stub.AssignTags(assign(customer, *[("score", str(n)) for n in range(101)]), metadata=MD)
@@ -131,15 +130,18 @@ async def test_another_tenant_sees_nothing_of_tenant_a_and_defines_keys_independ
 ) -> None:
     other = metadata("globex")
     await tags.stub.DefineTag(enum_tag("industry", ["retail", "auto"]), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
     await tags.stub.AssignTags(assign(customer, ("industry", "auto")), metadata=MD)
 
     theirs = await tags.stub.ListTagDefinitions(T.ListTagDefinitionsRequest(), metadata=other)
     their_view = await tags.stub.ListCustomerTags(
         T.ListCustomerTagsRequest(customer_id=customer), metadata=other
     )
+    with pytest.raises(grpc.aio.AioRpcError) as not_theirs:
+        await tags.stub.AssignTags(assign(customer, ("industry", "auto")), metadata=other)
+    assert not_theirs.value.code() == grpc.StatusCode.NOT_FOUND  # acme's customer is not globex's
     unknown_there = await _rejected(
-        tags.stub.AssignTags(assign(customer, ("industry", "auto")), metadata=other)
+        tags.stub.AssignTags(assign(await tags.customer("globex"), ("industry", "auto")), metadata=other)
     )
     await tags.stub.DefineTag(flag_tag("industry"), metadata=other)
 

@@ -15,7 +15,6 @@ from crm.tags.v1 import tags_pb2 as T
 from nats.js import JetStreamContext
 
 from common import bus
-from common.ids import new_customer_id
 from common.outbox import FIELD, Outbox
 from services.tags.model import AssignInput
 from services.tags.operations import TagOperations
@@ -127,7 +126,7 @@ async def test_concurrent_assignments_of_one_exclusive_group_leave_one_active_an
     stored = StoredEvents(nc.jetstream(), namespace)
     try:
         for _ in range(ROUNDS):
-            customer = new_customer_id()
+            customer = await tags.customer()
             responses = await asyncio.gather(
                 *(
                     tags.stub.AssignTags(assign(customer, (keys[i % len(keys)], "")), metadata=MD)
@@ -161,7 +160,7 @@ async def test_concurrent_values_of_one_enum_tag_chain_their_previous_values(
     stored = StoredEvents(nc.jetstream(), namespace)
     try:
         for _ in range(ROUNDS):
-            customer = new_customer_id()
+            customer = await tags.customer()
             responses = await asyncio.gather(
                 *(tags.stub.AssignTags(assign(customer, ("tier", v)), metadata=MD) for v in options)
             )
@@ -184,7 +183,7 @@ async def test_a_change_whose_fast_path_never_ran_is_announced_once_by_the_relay
 ) -> None:
     await tags.stub.DefineTag(enum_tag("industry", ["retail", "auto"]), metadata=MD)
     await tags.stub.DefineTag(flag_tag("vip"), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
     runtime = tags.running.runtime
     # The same store, but an outbox whose NATS connection is gone: the publish after the write fails,
     # as when the process dies right after the write.

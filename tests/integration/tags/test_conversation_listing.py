@@ -8,7 +8,6 @@ import grpc
 import pytest
 from crm.tags.v1 import tags_pb2 as T
 
-from common.ids import new_customer_id
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.conversation_helpers import (
     HEDGED,
@@ -26,7 +25,7 @@ MD = metadata("acme")
 
 
 async def test_conversations_list_newest_first_in_pages_and_in_batches(tags: TagsClient) -> None:
-    first, second = new_customer_id(), new_customer_id()
+    first, second = await tags.customer(), await tags.customer()
     for hours_ago, ident in ((5, "c-old"), (1, "c-new"), (3, "c-mid")):
         await ingest(
             tags,
@@ -52,7 +51,7 @@ async def test_conversations_list_newest_first_in_pages_and_in_batches(tags: Tag
     assert seen == ["c-newest", "c-new", "c-mid", "c-old"]
 
     batch = await tags.stub.BatchListConversations(
-        T.BatchListConversationsRequest(customer_ids=[second, first, new_customer_id()], per_customer=2),
+        T.BatchListConversationsRequest(customer_ids=[second, first, await tags.customer()], per_customer=2),
         metadata=MD,
     )
     assert [[c.id for c in entry.conversations] for entry in batch.customers] == [
@@ -72,7 +71,7 @@ async def test_conversations_list_newest_first_in_pages_and_in_batches(tags: Tag
 
 async def test_re_extraction_hears_new_hints_and_refreshes_rather_than_duplicates(tags: TagsClient) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     lines = (("customer", HEDGED), ("customer", "主要是孩子上学要用。"))
     first = await ingest(tags, conversation(customer, *lines, conversation_id="h-1"))
     [pending] = first.suggested
@@ -108,11 +107,13 @@ async def test_re_extraction_hears_new_hints_and_refreshes_rather_than_duplicate
 
 async def test_suggestions_filter_by_conversation_and_tag_and_page_newest_first(tags: TagsClient) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     for ident in ("f-1", "f-2", "f-3"):
         await ingest(tags, conversation(customer, ("customer", SURE + HEDGED), conversation_id=ident))
     await update_threshold(tags, 0.95)  # later conversations suggest everything
-    await ingest(tags, conversation(new_customer_id(), ("customer", "我想越快越好。"), conversation_id="f-4"))
+    await ingest(
+        tags, conversation(await tags.customer(), ("customer", "我想越快越好。"), conversation_id="f-4")
+    )
 
     assert [s.tag_key for s in await suggestions(tags, conversation_id="f-4")] == ["intent.high"]
     by_tag = await suggestions(tags, tag_key="pref.suv")

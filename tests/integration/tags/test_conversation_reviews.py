@@ -7,7 +7,6 @@ import pytest
 from crm.tags.v1 import tags_pb2 as T
 
 from common.grpc_client import field_violations
-from common.ids import new_customer_id
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.conversation_helpers import (
     HEDGED,
@@ -41,7 +40,7 @@ def skipped(response: T.IngestConversationResponse) -> set[tuple[str, str]]:
 
 async def test_accepting_a_pending_suggestion_sets_the_tag_as_the_reviewers_own(tags: TagsClient) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     [pending] = (
         await ingest(tags, conversation(customer, ("customer", HEDGED), conversation_id="a-1"))
     ).suggested
@@ -90,7 +89,7 @@ async def test_accepting_a_pending_suggestion_sets_the_tag_as_the_reviewers_own(
 
 async def test_a_rejection_is_recorded_and_sticks_against_re_extraction(tags: TagsClient) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     [pending] = (
         await ingest(tags, conversation(customer, ("customer", HEDGED), conversation_id="r-1"))
     ).suggested
@@ -125,7 +124,7 @@ async def test_a_rejection_is_recorded_and_sticks_against_re_extraction(tags: Ta
 
 async def test_rejecting_an_applied_tag_removes_it_for_good(tags: TagsClient) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     await ingest(tags, conversation(customer, ("customer", SURE), conversation_id="ap-1"))
     applied = await suggestions(tags, customer_id=customer, status=T.SUGGESTION_STATUS_APPLIED)
     [high] = [s for s in applied if s.tag_key == "intent.high"]
@@ -148,7 +147,7 @@ async def test_rejecting_an_applied_tag_removes_it_for_good(tags: TagsClient) ->
 
 async def test_a_persons_tag_is_not_overturned_by_what_was_heard(tags: TagsClient) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     await tags.stub.AssignTags(assign(customer, ("intent.low", "")), metadata=MD)
 
     response = await ingest(tags, conversation(customer, ("customer", SURE), conversation_id="p-1"))
@@ -163,7 +162,7 @@ async def test_a_persons_tag_is_not_overturned_by_what_was_heard(tags: TagsClien
 
 async def test_a_contradicted_machine_tag_is_suggested_for_removal(tags: TagsClient) -> None:
     await define_library(tags)
-    customer, other = new_customer_id(), new_customer_id()
+    customer, other = await tags.customer(), await tags.customer()
     imported = T.TagAssignmentInput(tag_key="pref.suv", source=T.TAG_SOURCE_IMPORT, confidence=0.7)
     for who in (customer, other):
         await tags.stub.AssignTags(assign(who, imported), metadata=PLATFORM)
@@ -196,7 +195,7 @@ async def test_precision_counts_what_people_accepted_and_rejected(tags: TagsClie
     pending = []
     for i in range(3):
         response = await ingest(
-            tags, conversation(new_customer_id(), ("customer", SURE + HEDGED), conversation_id=f"pr-{i}")
+            tags, conversation(await tags.customer(), ("customer", SURE + HEDGED), conversation_id=f"pr-{i}")
         )
         pending.extend(response.suggested)
     await review(tags, pending[0].id, ACCEPT)
@@ -236,7 +235,7 @@ async def test_bad_reviews_are_refused_and_change_nothing(tags: TagsClient) -> N
         ),
         metadata=MD,
     )
-    customer = new_customer_id()
+    customer = await tags.customer()
     response = await ingest(
         tags, conversation(customer, ("customer", "可能会办会员吧。"), conversation_id="b-1")
     )

@@ -11,7 +11,6 @@ import pytest
 from crm.tags.v1 import tags_pb2 as T
 
 from common.grpc_client import field_violations
-from common.ids import new_customer_id
 from common.timeutil import iso_utc
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.conversation_helpers import (
@@ -87,14 +86,14 @@ async def test_the_threshold_decides_what_applies_itself(tags: TagsClient) -> No
     await define_library(tags)
 
     await update(tags, 0.6)
-    eager = await ingest(tags, conversation(new_customer_id(), ("customer", SURE + HEDGED)))
+    eager = await ingest(tags, conversation(await tags.customer(), ("customer", SURE + HEDGED)))
     assert sorted(a.tag_key for a in eager.applied) == ["budget", "intent.high", "pref.suv"]
     assert list(eager.suggested) == []
     [suv] = [a for a in eager.applied if a.tag_key == "pref.suv"]
     assert (suv.source, suv.confidence) == (T.TAG_SOURCE_CONVERSATION, pytest.approx(0.65))
 
     await update(tags, 0.95)
-    careful = await ingest(tags, conversation(new_customer_id(), ("customer", SURE + HEDGED)))
+    careful = await ingest(tags, conversation(await tags.customer(), ("customer", SURE + HEDGED)))
     assert list(careful.applied) == []
     assert sorted(s.tag_key for s in careful.suggested) == ["budget", "intent.high", "pref.suv"]
 
@@ -103,7 +102,7 @@ async def test_call_backs_resolve_in_the_tenants_time_zone_and_are_announced_onc
     tags: TagsClient, nats_url: str, namespace: str
 ) -> None:
     await update(tags, 0.85, "Europe/Berlin")
-    customer = new_customer_id()
+    customer = await tags.customer()
     started_at = started(hours_ago=1)
     nc = await connect(nats_url)
     try:

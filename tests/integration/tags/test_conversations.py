@@ -10,7 +10,6 @@ import pytest
 from crm.tags.v1 import tags_pb2 as T
 
 from common.grpc_client import field_violations
-from common.ids import new_customer_id
 from common.timeutil import iso_utc
 from services.tags.config import TagsConfig
 from services.tags.conversation_convert import input_from_proto
@@ -45,7 +44,7 @@ async def test_a_conversation_published_on_nats_applies_tags_suggests_and_promis
     tags: TagsClient, nats_url: str, namespace: str
 ) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     started_at = started(hours_ago=2)
     nc = await connect(nats_url)
     try:
@@ -157,7 +156,7 @@ async def test_a_conversation_published_on_nats_applies_tags_suggests_and_promis
 
 async def test_the_same_id_twice_is_a_duplicate_that_changes_nothing(tags: TagsClient) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     request = conversation(customer, ("customer", SURE + HEDGED), conversation_id="wx-1")
     first = await ingest(tags, request)
     assert first.duplicate is False
@@ -179,7 +178,7 @@ async def test_the_same_id_twice_is_a_duplicate_that_changes_nothing(tags: TagsC
 
 
 async def test_a_conversation_without_an_id_gets_one(tags: TagsClient) -> None:
-    response = await ingest(tags, conversation(new_customer_id(), ("customer", "你好")))
+    response = await ingest(tags, conversation(await tags.customer(), ("customer", "你好")))
     assert response.conversation.id.startswith("cnv_")
     assert response.conversation.time_zone == "Asia/Shanghai"
     assert response.conversation.channel == T.CONVERSATION_CHANNEL_CALL
@@ -201,7 +200,7 @@ async def test_bad_input_is_invalid_argument_naming_the_field_and_stores_nothing
     tags: TagsClient, mutate: Any, field: str
 ) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     request = conversation(customer, ("rep", "您好"), ("customer", SURE), conversation_id="bad-1")
     mutate(request)
 
@@ -221,7 +220,7 @@ async def test_bad_input_is_invalid_argument_naming_the_field_and_stores_nothing
 async def test_a_malformed_message_goes_to_the_dead_letter_subject_and_its_batch_stores_nothing(
     tags: TagsClient, nats_url: str, namespace: str
 ) -> None:
-    customer = new_customer_id()
+    customer = await tags.customer()
     good = {
         "id": "ok-1",
         "customer_id": customer,
@@ -258,7 +257,7 @@ async def test_a_re_sent_message_is_a_quiet_duplicate(
     tags: TagsClient, nats_url: str, namespace: str
 ) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     item = {
         "id": "resend-1",
         "customer_id": customer,
@@ -289,7 +288,7 @@ async def test_a_re_sent_message_is_a_quiet_duplicate(
 
 async def test_tenants_never_see_each_others_conversations_or_suggestions(tags: TagsClient) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     response = await ingest(
         tags, conversation(customer, ("customer", SURE + HEDGED), conversation_id="shared-id")
     )
@@ -322,9 +321,17 @@ async def test_tenants_never_see_each_others_conversations_or_suggestions(tags: 
     precision = await tags.stub.GetTagPrecision(T.GetTagPrecisionRequest(), metadata=other)
     assert list(precision.tags) == []
 
+    # acme's customer does not exist in globex: nothing is heard about it there
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await ingest(tags, conversation(customer, ("customer", "随便问问")), tenant="globex")
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
     # the same id is free in the other tenant, and its ingest leaves the first tenant's untouched
+    their_customer = await tags.customer("globex")
     theirs = await ingest(
-        tags, conversation(customer, ("customer", "随便问问"), conversation_id="shared-id"), tenant="globex"
+        tags,
+        conversation(their_customer, ("customer", "随便问问"), conversation_id="shared-id"),
+        tenant="globex",
     )
     assert theirs.duplicate is False
     mine = await tags.stub.GetConversation(T.GetConversationRequest(conversation_id="shared-id"), metadata=MD)
@@ -336,7 +343,7 @@ async def test_a_conversation_stored_by_an_attempt_that_stopped_early_is_extract
     tags: TagsClient,
 ) -> None:
     await define_library(tags)
-    customer = new_customer_id()
+    customer = await tags.customer()
     request = conversation(customer, ("customer", SURE), conversation_id="crash-1")
     # what an attempt that died right after storing the conversation leaves behind
     stored = validate_conversation(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from crm.tags.v1 import tags_pb2 as T
 
-from common.ids import new_customer_id
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.helpers import assign, enum_tag, flag_tag, wait_for_events
 from tests.support.events import connect, subscribe
@@ -21,7 +20,7 @@ async def test_assignment_publishes_an_assigned_cloudevent_with_its_id_as_msg_id
     try:
         collector = await subscribe(nc, f"{namespace}.evt.>")
         await tags.stub.DefineTag(enum_tag("industry", ["retail", "auto"]), metadata=MD)
-        customer = new_customer_id()
+        customer = await tags.customer()
         item = T.TagAssignmentInput(
             tag_key="industry", value="auto", source=T.TAG_SOURCE_IMPORT, confidence=0.8
         )
@@ -53,7 +52,7 @@ async def test_exclusive_replacement_publishes_removed_for_the_displaced_tag(
 ) -> None:
     for key in ("size-large", "size-small"):
         await tags.stub.DefineTag(flag_tag(key, group="size", exclusive=True), metadata=MD)
-    customer = new_customer_id()
+    customer = await tags.customer()
     await tags.stub.AssignTags(assign(customer, ("size-small", "")), metadata=MD)
     nc = await connect(nats_url)
     try:

@@ -14,7 +14,6 @@ from nats.aio.client import Client as NATS
 
 from common import cloudevents
 from common.bus import publish_event
-from common.ids import new_customer_id
 from common.timeutil import utcnow
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.helpers import wait_for_events
@@ -87,7 +86,7 @@ async def _history(tags: TagsClient, customer: str) -> list[T.TagHistoryEntry]:
 
 
 async def test_level_changed_event_sets_the_intent_level_system_tag(tags: TagsClient, bus: Bus) -> None:
-    customer = new_customer_id()
+    customer = await tags.customer()
 
     envelope = await bus.level_changed(level(customer, "high"))
     await bus.processed(customer)
@@ -108,7 +107,7 @@ async def test_level_changed_event_sets_the_intent_level_system_tag(tags: TagsCl
 
 
 async def test_redelivered_and_older_events_change_nothing(tags: TagsClient, bus: Bus) -> None:
-    customer, sentinel = new_customer_id(), new_customer_id()
+    customer, sentinel = await tags.customer(), await tags.customer()
     now = utcnow()
     first = await bus.level_changed(level(customer, "high"), time=now)
     await bus.processed(customer)
@@ -129,7 +128,7 @@ async def test_redelivered_and_older_events_change_nothing(tags: TagsClient, bus
 
 
 async def test_newer_level_replaces_the_older_one(tags: TagsClient, bus: Bus) -> None:
-    customer = new_customer_id()
+    customer = await tags.customer()
     now = utcnow()
     await bus.level_changed(level(customer, "medium"), time=now - timedelta(seconds=30))
     await bus.processed(customer)
@@ -145,7 +144,7 @@ async def test_newer_level_replaces_the_older_one(tags: TagsClient, bus: Bus) ->
 
 
 async def test_malformed_level_changed_event_is_dead_lettered(tags: TagsClient, bus: Bus) -> None:
-    customer = new_customer_id()
+    customer = await tags.customer()
 
     await bus.level_changed(level(customer, "extreme"))
     await bus.level_changed({"level": "high"})
@@ -158,7 +157,7 @@ async def test_malformed_level_changed_event_is_dead_lettered(tags: TagsClient, 
 
 
 async def test_callers_cannot_assign_the_system_tag(tags: TagsClient, bus: Bus) -> None:
-    customer = new_customer_id()
+    customer = await tags.customer()
     await bus.level_changed(level(customer, "low"))
     await bus.processed(customer)
 

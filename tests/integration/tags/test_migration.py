@@ -8,7 +8,6 @@ from typing import Any
 from crm.tags.v1 import tags_pb2 as T
 from pymongo import AsyncMongoClient
 
-from common.ids import new_customer_id
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.helpers import active, assign, enum_tag, flag_tag
 from tests.support.rpc import metadata
@@ -40,7 +39,7 @@ async def test_a_customer_of_an_earlier_release_is_read_then_migrated_on_its_fir
     await tags.stub.DefineTag(enum_tag("industry", ["retail", "auto"]), metadata=MD)
     await tags.stub.DefineTag(flag_tag("vip"), metadata=MD)
     db = mongo_client[tags.running.runtime.settings.database_name]
-    customer = new_customer_id()
+    customer = await tags.customer()
     await db["tag_assignments"].insert_many(
         [legacy(customer, "industry", "retail"), legacy(customer, "vip", "")]
     )

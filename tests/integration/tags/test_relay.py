@@ -17,7 +17,6 @@ from crm.tags.v1 import tags_pb2 as T
 from nats.js import JetStreamContext
 
 from common import bus
-from common.ids import new_customer_id
 from common.outbox import FIELD, Outbox
 from services.tags.app import CONFIG, DEFINITION
 from services.tags.conversation_store import CONVERSATIONS, SUGGESTIONS, ConversationStore
@@ -42,7 +41,12 @@ async def offline_operations(tags: TagsClient, nats_url: str, namespace: str) ->
     outbox = Outbox(
         db, dead.jetstream(), root=namespace, service="tags", collections=DEFINITION.outbox_collections
     )
-    return ConversationOperations(ConversationStore(db), TagOperations(TagStore(db), outbox), CONFIG)
+    return ConversationOperations(
+        ConversationStore(db),
+        TagOperations(TagStore(db), outbox),
+        CONFIG,
+        customers=tags.running.runtime.customers,
+    )
 
 
 async def tags_events(js: JetStreamContext, namespace: str) -> list[dict[str, Any]]:
@@ -97,7 +101,7 @@ async def test_an_ingest_whose_publishes_all_failed_is_announced_once_by_the_rel
     try:
         before = len(await settled(js, namespace, len(LIBRARY)))  # the library's definitions
         ops = await offline_operations(tags, nats_url, namespace)
-        customer = new_customer_id()
+        customer = await tags.customer()
         data = {
             "id": "call-relay-1",
             "customer_id": customer,

@@ -11,7 +11,6 @@ import pytest
 from crm.tags.v1 import tags_pb2 as T
 
 from common.grpc_client import field_violations
-from common.ids import new_customer_id
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.conversation_helpers import HEDGED, SURE, conversation, define_library, ingest
 from tests.integration.tags.helpers import assign, flag_tag
@@ -34,7 +33,7 @@ class World:
 async def build_world(tags: TagsClient) -> World:
     await define_library(tags)
     await tags.stub.DefineTag(flag_tag("vip"), metadata=ADMIN)
-    customer_id = new_customer_id()
+    customer_id = await tags.customer()
     await tags.stub.AssignTags(assign(customer_id, ("vip", "")), metadata=ADMIN)
     reply = await ingest(
         tags, conversation(customer_id, ("customer", SURE), ("customer", HEDGED), conversation_id="c-0")
@@ -179,7 +178,7 @@ async def test_a_person_even_an_admin_cannot_claim_machine_provenance(
     tags: TagsClient, item: T.TagAssignmentInput, field: str
 ) -> None:
     await tags.stub.DefineTag(flag_tag("vip"), metadata=ADMIN)
-    customer_id = new_customer_id()
+    customer_id = await tags.customer()
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await tags.stub.AssignTags(assign(customer_id, item), metadata=ADMIN)
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -196,7 +195,7 @@ async def test_the_platform_sets_machine_provenance_and_a_person_sets_manual_wit
 ) -> None:
     await tags.stub.DefineTag(flag_tag("vip"), metadata=ADMIN)
     await tags.stub.DefineTag(flag_tag("newsletter"), metadata=ADMIN)
-    customer_id = new_customer_id()
+    customer_id = await tags.customer()
     by_model = T.TagAssignmentInput(
         tag_key="vip", source=T.TAG_SOURCE_MODEL, confidence=0.9, evidence=T.Evidence(rule_id="m-1")
     )
@@ -223,7 +222,7 @@ def system_tag(key: str) -> T.DefineTagRequest:
 
 
 async def test_only_the_platform_defines_assigns_and_removes_a_system_tag(tags: TagsClient) -> None:
-    customer_id = new_customer_id()
+    customer_id = await tags.customer()
     with pytest.raises(grpc.aio.AioRpcError) as by_admin:
         await tags.stub.DefineTag(system_tag("sys.flag"), metadata=ADMIN)
     assert by_admin.value.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -71,8 +71,13 @@ class Stack:
 async def stack(settings_for: Callable[..., Settings]) -> AsyncIterator[Stack]:
     running = Stack(services={})
     try:
-        for definition in (TAGS, JOURNEY, INTENT, LEADS):
-            running.services[definition.name] = await start_service(definition, settings_for(definition.name))
+        # Leads first: the others check customers against this stack's own leads.
+        running.services["leads"] = await start_service(LEADS, settings_for("leads"))
+        peers = {"leads": f"127.0.0.1:{running.services['leads'].port}"}
+        for definition in (TAGS, JOURNEY, INTENT):
+            running.services[definition.name] = await start_service(
+                definition, settings_for(definition.name, peers=peers)
+            )
         yield running
     finally:
         await asyncio.gather(*(ch.close() for ch in running.channels))

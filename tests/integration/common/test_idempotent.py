@@ -24,6 +24,7 @@ from services.leads.app import DEFINITION as LEADS
 from services.tags import events as tags_events
 from tests.integration.common.helpers import settled
 from tests.support.events import subscribe
+from tests.support.leads import Leads
 from tests.support.service import service_under_test
 
 
@@ -107,9 +108,10 @@ async def test_a_service_records_what_its_consumer_applied_and_a_replay_publishe
     nats_url: str,
     namespace: str,
     mongo_client: AsyncMongoClient[dict[str, Any]],
+    leads: Leads,
 ) -> None:
     settings = settings_for("journey")
-    touchpoint = {"id": "visit-1", "customer_id": "cus_01M84R6SX5XZ2G1XGZ6Q3PZB00", "type": "store_visit"}
+    touchpoint = {"id": "visit-1", "customer_id": await leads.customer(), "type": "store_visit"}
     ingest = cloudevents.make_event(type="com.partner.tp", source="partner", tenant="acme", data=touchpoint)
     async with service_under_test(JOURNEY, settings, nats_url=nats_url) as svc:
         jsc = svc.nc.jetstream()

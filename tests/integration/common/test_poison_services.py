@@ -11,24 +11,24 @@ from crm.intent.v1 import intent_pb2, intent_pb2_grpc
 
 from common import bus, cloudevents
 from common.config import Settings
-from common.ids import new_customer_id
 from services.intent.app import DEFINITION as INTENT
 from services.journey.app import DEFINITION as JOURNEY
 from tests.integration.common.helpers import eventually
 from tests.integration.common.test_poison import CONTROL_BYTES
 from tests.support.events import subscribe
+from tests.support.leads import Leads
 from tests.support.rpc import metadata
 from tests.support.service import service_under_test
 
 
 async def test_control_bytes_on_signals_do_not_stop_intent_ingest(
-    settings_for: Callable[..., Settings], nats_url: str, namespace: str
+    settings_for: Callable[..., Settings], nats_url: str, namespace: str, leads: Leads
 ) -> None:
     async with service_under_test(INTENT, settings_for("intent"), nats_url=nats_url) as svc:
         js = svc.nc.jetstream()
         stub = intent_pb2_grpc.IntentServiceStub(svc.channel)
         dlq = await subscribe(svc.nc, f"{namespace}.dlq.intent")
-        buyer = new_customer_id()
+        buyer = await leads.customer()
         good = cloudevents.make_event(
             type="com.partner.signal",
             source="web",
@@ -52,9 +52,9 @@ async def test_control_bytes_on_signals_do_not_stop_intent_ingest(
 
 
 async def test_a_940_kb_malformed_touchpoint_does_not_stop_journey_ingest(
-    settings_for: Callable[..., Settings], nats_url: str, namespace: str
+    settings_for: Callable[..., Settings], nats_url: str, namespace: str, leads: Leads
 ) -> None:
-    buyer = new_customer_id()
+    buyer = await leads.customer()
     huge = {"customer_id": buyer, "type": "Bad Type", "notes": '"\\\x01' * (940 * 1024 // 10)}
     poison = cloudevents.encode(cloudevents.make_event(type="t", source="dms", tenant="acme", data=huge))
     assert 900 * 1024 < len(poison) < bus.INGEST_MAX_MESSAGE_BYTES

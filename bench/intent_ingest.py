@@ -15,20 +15,22 @@ import os
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from crm.intent.v1 import intent_pb2, intent_pb2_grpc
+from crm.leads.v1 import leads_pb2, leads_pb2_grpc
 
 from common.config import Settings
 from common.context import CallContext
 from common.grpc_client import open_channel
-from common.ids import new_customer_id
 from common.local_servers import start_mongo_standin, start_nats
 from common.roles import PLATFORM
 from common.service import start_service
 from common.timeutil import to_timestamp, utcnow
 from services.intent.app import DEFINITION
+from services.leads.app import DEFINITION as LEADS
 
 TYPES = ["pricing_page_view", "whitepaper_download", "content_read", "demo_video_watch", "email_click"]
 
@@ -60,6 +62,17 @@ async def ingest(
     return time.perf_counter() - start
 
 
+async def create_customers(
+    stub: leads_pb2_grpc.LeadsServiceStub, count: int, md: tuple[tuple[str, str], ...]
+) -> list[str]:
+    """Customers created through leads, as a partner would before sending their signals."""
+    created = []
+    for i in range(count):
+        request = leads_pb2.CreateCustomerRequest(customer=leads_pb2.CustomerInput(name=f"Bench {i}"))
+        created.append((await stub.CreateCustomer(request, metadata=md)).id)
+    return created
+
+
 async def main(opts: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         servers = []
@@ -80,21 +93,33 @@ async def main(opts: argparse.Namespace) -> None:
             mongodb_db_prefix=prefix,
             subject_root=prefix,
         )
-        running = await start_service(DEFINITION, settings)
+        # Signals are stored only for customers leads has (common/customers.py): run leads beside intent.
+        leads = await start_service(LEADS, replace(settings, service="leads"))
+        running = await start_service(
+            DEFINITION, replace(settings, peers={"leads": f"127.0.0.1:{leads.port}"})
+        )
         try:
             # Ingesting signals needs a role (docs/authorization.md); a bench is an internal tool.
             bench = CallContext(tenant="bench", caller="bench", roles=frozenset({PLATFORM}))
             md = bench.outgoing_metadata(settings.internal_token)
-            async with open_channel(f"127.0.0.1:{running.port}") as channel:
+            async with (
+                open_channel(f"127.0.0.1:{running.port}") as channel,
+                open_channel(f"127.0.0.1:{leads.port}") as leads_channel,
+            ):
                 stub = intent_pb2_grpc.IntentServiceStub(channel)
-                customers = [new_customer_id() for _ in range(opts.customers)]
+                customers = await create_customers(
+                    leads_pb2_grpc.LeadsServiceStub(leads_channel), opts.customers, md
+                )
                 await ingest(stub, make_signals(50, customers), 50, md)  # warm-up: connections, indexes
                 # Baseline first: it then runs on the smaller collection, which flatters it, not us.
                 single = await ingest(stub, make_signals(opts.baseline, customers), 1, md)
                 batched = await ingest(stub, make_signals(opts.signals, customers), opts.batch, md)
+            lookups = running.runtime.customers.lookups
         finally:
             await running.runtime.db.client.drop_database(settings.database_name)
+            await leads.runtime.db.client.drop_database(leads.runtime.settings.database_name)
             await running.stop()
+            await leads.stop()
             for server in servers:
                 server.stop()
     print(f"intent ingest over gRPC on nx-27017 ({opts.customers} customers)")
@@ -105,6 +130,7 @@ async def main(opts: argparse.Namespace) -> None:
         f"  baseline {opts.baseline:>6} signals, one per call      : {opts.baseline / single:8.0f} signals/s"
     )
     print(f"  speed-up: {(opts.signals / batched) / (opts.baseline / single):.1f}x")
+    print(f"  customer look-ups at leads: {lookups} (known customers are cached)")
 
 
 if __name__ == "__main__":

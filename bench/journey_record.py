@@ -20,21 +20,24 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from crm.journey.v1 import journey_pb2, journey_pb2_grpc
+from crm.leads.v1 import leads_pb2, leads_pb2_grpc
 from pymongo import ReturnDocument
 
 from common import bus
 from common.config import Settings
 from common.context import CallContext
 from common.grpc_client import open_channel
-from common.ids import new_customer_id
 from common.local_servers import start_mongo_standin, start_nats
+from common.roles import PLATFORM
 from common.service import start_service
 from common.timeutil import to_timestamp, utcnow
 from services.journey.app import DEFINITION
+from services.leads.app import DEFINITION as LEADS
 
 TYPES = ["ad_click", "website_visit", "inquiry", "purchase", "referral", "email_open"]
 
@@ -72,13 +75,28 @@ async def main(opts: argparse.Namespace) -> None:
             mongodb_db_prefix=prefix,
             subject_root=prefix,
         )
-        running = await start_service(DEFINITION, settings)
+        # Touchpoints are recorded only for customers leads has (common/customers.py): run leads too.
+        leads = await start_service(LEADS, replace(settings, service="leads"))
+        running = await start_service(
+            DEFINITION, replace(settings, peers={"leads": f"127.0.0.1:{leads.port}"})
+        )
         now = utcnow()
         try:
-            md = CallContext(tenant="bench", caller="bench").outgoing_metadata(settings.internal_token)
-            async with open_channel(f"127.0.0.1:{running.port}") as channel:
+            # Recording needs a role (docs/authorization.md); a bench is an internal tool.
+            bench = CallContext(tenant="bench", caller="bench", roles=frozenset({PLATFORM}))
+            md = bench.outgoing_metadata(settings.internal_token)
+            async with (
+                open_channel(f"127.0.0.1:{running.port}") as channel,
+                open_channel(f"127.0.0.1:{leads.port}") as leads_channel,
+            ):
                 stub = journey_pb2_grpc.JourneyServiceStub(channel)
-                customers = [new_customer_id() for _ in range(opts.customers)]
+                leads_stub = leads_pb2_grpc.LeadsServiceStub(leads_channel)
+
+                async def new_customer() -> str:
+                    request = leads_pb2.CreateCustomerRequest(customer=leads_pb2.CustomerInput(name="Bench"))
+                    return str((await leads_stub.CreateCustomer(request, metadata=md)).id)
+
+                customers = [await new_customer() for _ in range(opts.customers)]
 
                 async def record(i: int, customer: str, tag: str) -> None:
                     touchpoint = journey_pb2.Touchpoint(
@@ -120,7 +138,7 @@ async def main(opts: argparse.Namespace) -> None:
                 )
                 hot_seconds = 0.0
                 for round_no in range(opts.rounds):
-                    hot_customer, tag = new_customer_id(), f"hot{round_no}"
+                    hot_customer, tag = await new_customer(), f"hot{round_no}"
 
                     def hot(i: int, customer: str = hot_customer, tag: str = tag) -> Awaitable[None]:
                         return record(i, customer, tag)
@@ -128,7 +146,9 @@ async def main(opts: argparse.Namespace) -> None:
                     hot_seconds += await bounded(opts.hot, opts.hot, hot)
         finally:
             await running.runtime.db.client.drop_database(settings.database_name)
+            await leads.runtime.db.client.drop_database(leads.runtime.settings.database_name)
             await running.stop()
+            await leads.stop()
             for server in servers:
                 server.stop()
     n = opts.touchpoints

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import tempfile
+import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 from crm.intent.v1 import intent_pb2, intent_pb2_grpc
 
-from common.config import Settings
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
+
+from bench.servers import bench_servers
 from common.context import CallContext
 from common.grpc_client import open_channel
 from common.ids import new_customer_id
-from common.local_servers import start_mongo_standin, start_nats
 from common.roles import PLATFORM
 from common.service import start_service
 from common.timeutil import to_timestamp, utcnow
@@ -61,25 +60,8 @@ async def ingest(
 
 
 async def main(opts: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        servers = []
-        nats_url = os.environ.get("NATS_URL") or ""
-        mongo_uri = os.environ.get("MONGODB_URI") or ""
-        if not nats_url:
-            servers.append(start_nats(Path(tmp) / "nats"))
-            nats_url = servers[-1].url
-        if not mongo_uri:
-            servers.append(start_mongo_standin(Path(tmp) / "mongo"))
-            mongo_uri = servers[-1].url
-        prefix = f"bench{uuid.uuid4().hex[:6]}"
-        settings = Settings(
-            service="intent",
-            grpc_port=0,
-            mongodb_uri=mongo_uri,
-            nats_url=nats_url,
-            mongodb_db_prefix=prefix,
-            subject_root=prefix,
-        )
+    with bench_servers() as servers:
+        settings = servers.settings("intent")
         running = await start_service(DEFINITION, settings)
         try:
             # Ingesting signals needs a role (docs/authorization.md); a bench is an internal tool.
@@ -95,8 +77,6 @@ async def main(opts: argparse.Namespace) -> None:
         finally:
             await running.runtime.db.client.drop_database(settings.database_name)
             await running.stop()
-            for server in servers:
-                server.stop()
     print(f"intent ingest over gRPC on nx-27017 ({opts.customers} customers)")
     print(
         f"  batched  {opts.signals:>6} signals in calls of {opts.batch:<4}: {opts.signals / batched:8.0f} signals/s"

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import tempfile
+import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -26,12 +24,14 @@ from pathlib import Path
 from crm.journey.v1 import journey_pb2, journey_pb2_grpc
 from pymongo import ReturnDocument
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
+
+from bench.servers import bench_servers
 from common import bus
-from common.config import Settings
 from common.context import CallContext
 from common.grpc_client import open_channel
 from common.ids import new_customer_id
-from common.local_servers import start_mongo_standin, start_nats
+from common.roles import PLATFORM
 from common.service import start_service
 from common.timeutil import to_timestamp, utcnow
 from services.journey.app import DEFINITION
@@ -53,29 +53,15 @@ async def bounded(count: int, concurrency: int, call: Callable[[int], Awaitable[
 
 
 async def main(opts: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        servers = []
-        nats_url = os.environ.get("NATS_URL") or ""
-        mongo_uri = os.environ.get("MONGODB_URI") or ""
-        if not nats_url:
-            servers.append(start_nats(Path(tmp) / "nats"))
-            nats_url = servers[-1].url
-        if not mongo_uri:
-            servers.append(start_mongo_standin(Path(tmp) / "mongo"))
-            mongo_uri = servers[-1].url
-        prefix = f"bench{uuid.uuid4().hex[:6]}"
-        settings = Settings(
-            service="journey",
-            grpc_port=0,
-            mongodb_uri=mongo_uri,
-            nats_url=nats_url,
-            mongodb_db_prefix=prefix,
-            subject_root=prefix,
-        )
+    with bench_servers() as servers:
+        settings = servers.settings("journey")
+        prefix = settings.subject_root
         running = await start_service(DEFINITION, settings)
         now = utcnow()
         try:
-            md = CallContext(tenant="bench", caller="bench").outgoing_metadata(settings.internal_token)
+            # Recording touchpoints needs a role (docs/authorization.md); a bench is an internal tool.
+            bench = CallContext(tenant="bench", caller="bench", roles=frozenset({PLATFORM}))
+            md = bench.outgoing_metadata(settings.internal_token)
             async with open_channel(f"127.0.0.1:{running.port}") as channel:
                 stub = journey_pb2_grpc.JourneyServiceStub(channel)
                 customers = [new_customer_id() for _ in range(opts.customers)]
@@ -129,8 +115,6 @@ async def main(opts: argparse.Namespace) -> None:
         finally:
             await running.runtime.db.client.drop_database(settings.database_name)
             await running.stop()
-            for server in servers:
-                server.stop()
     n = opts.touchpoints
     print(f"journey RecordTouchpoint over gRPC on nx-27017, {opts.concurrency} in flight")
     print(f"  baseline: old path's I/O, no gRPC   {n:>5} touchpoints: {n / baseline:7.0f} /s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 
 from tests.integration.intent.helpers import Intent, customer, eventually, signal
@@ -37,7 +38,7 @@ async def test_concurrent_ingests_on_one_customer_announce_one_consistent_chain_
         # One serial story: each change starts where the previous one ended, from "never scored"
         # (a first score of LOW announces nothing, so the story may also start from low).
         assert chain[0]["previous_level"] in (None, "low")
-        for before, after in zip(chain, chain[1:], strict=False):
+        for before, after in itertools.pairwise(chain):
             assert after["previous_level"] == before["level"]
             assert after["level"] != before["level"]
         assert chain[-1]["level"] == _level_name(final.level)

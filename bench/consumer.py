@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import tempfile
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -24,9 +23,11 @@ from typing import Any
 import nats
 from nats.errors import TimeoutError as NatsTimeout
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
+
+from bench.servers import bench_servers
 from common import bus, cloudevents
 from common.consumers import ConsumerRunner
-from common.local_servers import start_mongo_standin, start_nats
 from common.mongo import open_client
 
 
@@ -71,19 +72,10 @@ async def through_runner(js: Any, db: Any, root: str, total: int, batch: int, *,
 
 
 async def main(opts: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        servers = []
-        nats_url = os.environ.get("NATS_URL") or ""
-        mongo_uri = os.environ.get("MONGODB_URI") or ""
-        if not nats_url:
-            servers.append(start_nats(Path(tmp) / "nats"))
-            nats_url = servers[-1].url
-        if not mongo_uri:
-            servers.append(start_mongo_standin(Path(tmp) / "mongo"))
-            mongo_uri = servers[-1].url
+    with bench_servers() as servers:
         root = f"bench{uuid.uuid4().hex[:6]}"
-        nc = await nats.connect(nats_url)
-        client = open_client(mongo_uri)
+        nc = await nats.connect(servers.nats_url)
+        client = open_client(servers.mongodb_uri)
         try:
             js = nc.jetstream()
             await bus.ensure_streams(js, root=root)
@@ -125,8 +117,6 @@ async def main(opts: argparse.Namespace) -> None:
         finally:
             await nc.close()
             await client.close()
-            for server in servers:
-                server.stop()
 
 
 if __name__ == "__main__":

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import tempfile
+import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -28,11 +26,12 @@ from crm.journey.v1 import journey_pb2, journey_pb2_grpc
 from crm.leads.v1 import leads_pb2, leads_pb2_grpc
 from pymongo import ReturnDocument
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
+
+from bench.servers import bench_servers
 from common import bus
-from common.config import Settings
 from common.context import CallContext
 from common.grpc_client import open_channel
-from common.local_servers import start_mongo_standin, start_nats
 from common.roles import PLATFORM
 from common.service import start_service
 from common.timeutil import to_timestamp, utcnow
@@ -56,46 +55,30 @@ async def bounded(count: int, concurrency: int, call: Callable[[int], Awaitable[
 
 
 async def main(opts: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        servers = []
-        nats_url = os.environ.get("NATS_URL") or ""
-        mongo_uri = os.environ.get("MONGODB_URI") or ""
-        if not nats_url:
-            servers.append(start_nats(Path(tmp) / "nats"))
-            nats_url = servers[-1].url
-        if not mongo_uri:
-            servers.append(start_mongo_standin(Path(tmp) / "mongo"))
-            mongo_uri = servers[-1].url
-        prefix = f"bench{uuid.uuid4().hex[:6]}"
-        settings = Settings(
-            service="journey",
-            grpc_port=0,
-            mongodb_uri=mongo_uri,
-            nats_url=nats_url,
-            mongodb_db_prefix=prefix,
-            subject_root=prefix,
-        )
-        # Touchpoints are recorded only for customers leads has (common/customers.py): run leads too.
-        leads = await start_service(LEADS, replace(settings, service="leads"))
+    with bench_servers() as servers:
+        settings = servers.settings("journey")
+        prefix = settings.subject_root
+        # Facts are stored only for customers leads has (common/customers.py): run leads beside it.
+        leads = await start_service(LEADS, servers.settings("leads"))
         running = await start_service(
             DEFINITION, replace(settings, peers={"leads": f"127.0.0.1:{leads.port}"})
         )
         now = utcnow()
         try:
-            # Recording needs a role (docs/authorization.md); a bench is an internal tool.
+            # Recording touchpoints needs a role (docs/authorization.md); a bench is an internal tool.
             bench = CallContext(tenant="bench", caller="bench", roles=frozenset({PLATFORM}))
             md = bench.outgoing_metadata(settings.internal_token)
             async with (
                 open_channel(f"127.0.0.1:{running.port}") as channel,
                 open_channel(f"127.0.0.1:{leads.port}") as leads_channel,
             ):
-                stub = journey_pb2_grpc.JourneyServiceStub(channel)
                 leads_stub = leads_pb2_grpc.LeadsServiceStub(leads_channel)
 
                 async def new_customer() -> str:
                     request = leads_pb2.CreateCustomerRequest(customer=leads_pb2.CustomerInput(name="Bench"))
                     return str((await leads_stub.CreateCustomer(request, metadata=md)).id)
 
+                stub = journey_pb2_grpc.JourneyServiceStub(channel)
                 customers = [await new_customer() for _ in range(opts.customers)]
 
                 async def record(i: int, customer: str, tag: str) -> None:
@@ -149,8 +132,6 @@ async def main(opts: argparse.Namespace) -> None:
             await leads.runtime.db.client.drop_database(leads.runtime.settings.database_name)
             await running.stop()
             await leads.stop()
-            for server in servers:
-                server.stop()
     n = opts.touchpoints
     print(f"journey RecordTouchpoint over gRPC on nx-27017, {opts.concurrency} in flight")
     print(f"  baseline: old path's I/O, no gRPC   {n:>5} touchpoints: {n / baseline:7.0f} /s")

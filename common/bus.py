@@ -11,6 +11,7 @@ Subjects (root `crm` by default; tests use their own root so runs never see each
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -59,6 +60,19 @@ async def connect(
     return await nats.connect(
         url, name=name, max_reconnect_attempts=-1, connect_timeout=5, drain_timeout=5, **options
     )
+
+
+async def close_quietly(nc: NATS) -> None:
+    """Drain (deliver what is in flight) and close, whatever state the connection is in.
+
+    `drain()` refuses a connection that is reconnecting (NATS is down), and a connection left open
+    then reconnects for ever: close it explicitly, so stopping never leaks a reconnecting client.
+    """
+    with contextlib.suppress(Exception):
+        await nc.drain()
+    if not nc.is_closed:
+        with contextlib.suppress(Exception):
+            await nc.close()
 
 
 async def ensure_streams(

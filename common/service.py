@@ -9,7 +9,6 @@ creates indexes and streams, starts the gRPC server and the consumers, and retur
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import Callable, Sequence
@@ -199,8 +198,7 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
 
 
 async def _drain(nc: NATS) -> None:
-    with contextlib.suppress(Exception):
-        await nc.drain()
+    await bus.close_quietly(nc)
 
 
 async def serve(definition: ServiceDefinition) -> None:

@@ -7,7 +7,6 @@ for subscriptions) and closes it on shutdown; Starlette hands it to each request
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -49,15 +48,11 @@ def create_app(settings: GatewaySettings) -> Starlette:
         services = Services(settings=settings, backends=channels, nats=nc, metrics=metrics)
         watch = BackendWatch(services)
         watch.start()
-        # Everything built so far (schema, channels, modules) lives as long as the process: move it
-        # out of the collector's sight, so the collections that requests' garbage triggers stay short.
-        gc.freeze()
         try:
             yield {"services": services}
         finally:
             await watch.stop()
-            with contextlib.suppress(Exception):
-                await nc.drain()
+            await bus.close_quietly(nc)
             await channels.close()
 
     return Starlette(

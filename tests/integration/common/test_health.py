@@ -110,3 +110,27 @@ async def test_health_follows_the_database(
             await becomes(ch, SERVING, within=20)
     finally:
         mongo.stop()
+
+
+async def test_a_service_stopped_while_nats_is_down_leaves_no_client_reconnecting(
+    tmp_path: Path, settings_for: Callable[..., Settings], session_nats: SessionNats
+) -> None:
+    # drain() refuses a reconnecting connection; one left open would retry for ever in this process.
+    if session_nats.credentials is None:
+        nats = start_nats(tmp_path / "nats")
+    else:
+        users = session_nats.credentials.users(root="*")
+        nats = start_nats(tmp_path / "nats", authorization=nats_auth.render_authorization(users))
+    running = await start_service(LEADS, settings_for("leads", nats_url=nats.url))
+    nc = running.runtime.nc
+    try:
+        nats.stop()
+
+        async def lost() -> bool:
+            return nc.is_reconnecting or not nc.is_connected
+
+        await eventually(lost, within=10)
+    finally:
+        await running.stop()
+        nats.stop()
+    assert nc.is_closed

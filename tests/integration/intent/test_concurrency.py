@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import random
 
-from tests.integration.intent.helpers import Intent, customer, eventually, signal
+from tests.integration.intent.helpers import Intent, eventually, signal
 from tests.support.events import subscribe
 
 KINDS = ["email_click", "content_read", "pricing_page_view", "demo_request", "webinar_attend"]
@@ -20,7 +20,7 @@ async def test_concurrent_ingests_on_one_customer_announce_one_consistent_chain_
     changes = await subscribe(intent.nc, f"{intent.namespace}.evt.acme.intent.level_changed")
     rnd = random.Random(11)
     for _ in range(ROUNDS):
-        buyer = customer()
+        buyer = await intent.customer()
         kinds = [rnd.choice(KINDS) for _ in range(WRITERS)]
         await asyncio.gather(*(intent.ingest(signal(buyer, kind)) for kind in kinds))
         final = await intent.score(buyer)  # computed from every stored signal

@@ -70,6 +70,14 @@ class FailedPrecondition(DomainError):
     reason = "FAILED_PRECONDITION"
 
 
+class Contended(DomainError):
+    """Concurrent writers kept changing the same record under every attempt; the same request may be
+    retried as it is (optimistic concurrency gave up, nothing was written)."""
+
+    code = grpc.StatusCode.ABORTED
+    reason = "CONTENDED"
+
+
 class PermissionDenied(DomainError):
     code = grpc.StatusCode.PERMISSION_DENIED
     reason = "PERMISSION_DENIED"

@@ -1,7 +1,8 @@
 """GraphQL errors with a stable `extensions.code`, and the mapping from backend gRPC statuses.
 
 Clients branch on `extensions.code`, never on messages: BAD_USER_INPUT (with `fields`), NOT_FOUND,
-CONFLICT (with `existingCustomerId`), FORBIDDEN, UNAUTHENTICATED, SERVICE_UNAVAILABLE (with `service`),
+CONFLICT (with `existingCustomerId` for a duplicate, or `retryable: true` when concurrent writers
+kept changing the record), FORBIDDEN, UNAUTHENTICATED, SERVICE_UNAVAILABLE (with `service`),
 DEADLINE_EXCEEDED (with `budgetSeconds`), QUERY_TOO_COSTLY (with `cost` and `maximumCost`, see
 `gateway.cost`) and INTERNAL, whose message is deliberately generic so no internals leak.
 """
@@ -90,6 +91,9 @@ def from_rpc_error(err: grpc.aio.AioRpcError, *, service: str) -> GatewayError:
         existing = next((info[k] for k in _EXISTING_ID_KEYS if info.get(k)), "")
         extra = {"existingCustomerId": existing} if existing else {}
         return GatewayError(message, code=CONFLICT, **extra)
+    if code == grpc.StatusCode.ABORTED:
+        # Optimistic concurrency gave up under contention; nothing changed and the same call may be retried.
+        return GatewayError(message, code=CONFLICT, retryable=True)
     if code == grpc.StatusCode.PERMISSION_DENIED:
         return GatewayError(message, code=FORBIDDEN)
     if code == grpc.StatusCode.UNAUTHENTICATED:

@@ -20,9 +20,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import grpc
-
-from common.errors import DomainError
+from common.errors import Contended
 from common.outbox import Pending
 from services.journey.events import JourneyEvents, touchpoint_recorded_id
 from services.journey.grouping import GroupCommitter
@@ -37,13 +35,6 @@ MAX_ATTEMPTS = 60
 # Touchpoints of one customer committed in one write at most: each adds up to three outbox items,
 # and a commit must stay within store.MAX_SET_FIELDS.
 MAX_GROUP = 16
-
-
-class Contended(DomainError):
-    """Too many concurrent writers on one customer's progress; the caller may retry."""
-
-    code = grpc.StatusCode.ABORTED
-    reason = "CONTENDED"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,9 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import grpc
-
-from common.errors import DomainError
+from common.errors import Contended
 from common.outbox import Outbox, Pending
 from common.timeutil import utcnow
 from services.tags import assignment, library, values
@@ -43,13 +41,6 @@ from services.tags.store import CUSTOMERS, DEFINITIONS, HISTORY, CustomerTags, T
 # Fifty writers of one customer at once all land well within this (each loss means another landed).
 MAX_ATTEMPTS = 100
 MAX_PAUSE_SECONDS = 0.05
-
-
-class Contended(DomainError):
-    """The customer's tags changed under every attempt: the caller may retry the same request."""
-
-    code = grpc.StatusCode.ABORTED
-    reason = "CONTENDED"
 
 
 def now_ms() -> datetime:

@@ -6,7 +6,7 @@ import grpc
 from graphql import GraphQLError
 from grpc_status import rpc_status
 
-from common.errors import AlreadyExists, DomainError, InvalidArgument, NotFound, PermissionDenied
+from common.errors import AlreadyExists, Contended, DomainError, InvalidArgument, NotFound, PermissionDenied
 from gateway.errors import from_rpc_error
 from gateway.observability import classify_errors
 
@@ -82,3 +82,11 @@ def test_errors_without_a_code_are_labelled_as_validation_or_parse_failures() ->
     )
     assert parse.extensions == {"code": "GRAPHQL_PARSE_FAILED"}
     assert validation.extensions == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+def test_contention_is_a_retryable_conflict() -> None:
+    err = from_rpc_error(
+        rpc_error(Contended("the tags of customer cus_1 kept changing; try again")), service="tags"
+    )
+    assert err.extensions == {"code": "CONFLICT", "retryable": True}
+    assert "try again" in err.message

@@ -309,6 +309,10 @@ async def run(seconds: float, customers: int, parts: str) -> None:
 async def trivial_vs_bare(gateway_port: int, bare_port: int, token: str, seconds: float) -> None:
     print("\n(a) { __typename }: gateway vs bare Starlette+uvicorn, same client")
     print(f"{'concurrency':>11} {'target':>8} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    # Warm both up first: the services and the gateway have just started, and their start-up work
+    # (indexes, consumers, first imports) would otherwise be charged to whichever is measured first.
+    for port in (bare_port, gateway_port):
+        await load(port, TRIVIAL, token, concurrency=8, seconds=2)
     for concurrency in (1, 8):
         figures = {}
         for name, port in (("bare", bare_port), ("gateway", gateway_port)):

@@ -13,23 +13,17 @@ import argparse
 import asyncio
 import sys
 import time
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from crm.intent.v1 import intent_pb2, intent_pb2_grpc
-from crm.leads.v1 import leads_pb2, leads_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
 
-from bench.servers import bench_servers
-from common.context import CallContext
+from bench.servers import bench_servers, service_beside_leads
 from common.grpc_client import open_channel
-from common.roles import PLATFORM
-from common.service import start_service
 from common.timeutil import to_timestamp, utcnow
 from services.intent.app import DEFINITION
-from services.leads.app import DEFINITION as LEADS
 
 TYPES = ["pricing_page_view", "whitepaper_download", "content_read", "demo_video_watch", "email_click"]
 
@@ -63,37 +57,15 @@ async def ingest(
 
 async def main(opts: argparse.Namespace) -> None:
     with bench_servers() as servers:
-        settings = servers.settings("intent")
-        # Facts are stored only for customers leads has (common/customers.py): run leads beside it.
-        leads = await start_service(LEADS, servers.settings("leads"))
-        running = await start_service(
-            DEFINITION, replace(settings, peers={"leads": f"127.0.0.1:{leads.port}"})
-        )
-        try:
-            # Ingesting signals needs a role (docs/authorization.md); a bench is an internal tool.
-            bench = CallContext(tenant="bench", caller="bench", roles=frozenset({PLATFORM}))
-            md = bench.outgoing_metadata(settings.internal_token)
-            async with (
-                open_channel(f"127.0.0.1:{running.port}") as channel,
-                open_channel(f"127.0.0.1:{leads.port}") as leads_channel,
-            ):
-                leads_stub = leads_pb2_grpc.LeadsServiceStub(leads_channel)
-
-                async def new_customer() -> str:
-                    request = leads_pb2.CreateCustomerRequest(customer=leads_pb2.CustomerInput(name="Bench"))
-                    return str((await leads_stub.CreateCustomer(request, metadata=md)).id)
-
+        async with service_beside_leads(servers, DEFINITION) as svc:
+            md = svc.metadata
+            async with open_channel(f"127.0.0.1:{svc.running.port}") as channel:
                 stub = intent_pb2_grpc.IntentServiceStub(channel)
-                customers = [await new_customer() for _ in range(opts.customers)]
+                customers = [await svc.create_customer() for _ in range(opts.customers)]
                 await ingest(stub, make_signals(50, customers), 50, md)  # warm-up: connections, indexes
                 # Baseline first: it then runs on the smaller collection, which flatters it, not us.
                 single = await ingest(stub, make_signals(opts.baseline, customers), 1, md)
                 batched = await ingest(stub, make_signals(opts.signals, customers), opts.batch, md)
-        finally:
-            await running.runtime.db.client.drop_database(settings.database_name)
-            await leads.runtime.db.client.drop_database(leads.runtime.settings.database_name)
-            await running.stop()
-            await leads.stop()
     print(f"intent ingest over gRPC on nx-27017 ({opts.customers} customers)")
     print(
         f"  batched  {opts.signals:>6} signals in calls of {opts.batch:<4}: {opts.signals / batched:8.0f} signals/s"

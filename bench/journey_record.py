@@ -18,25 +18,19 @@ import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from crm.journey.v1 import journey_pb2, journey_pb2_grpc
-from crm.leads.v1 import leads_pb2, leads_pb2_grpc
 from pymongo import ReturnDocument
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
 
-from bench.servers import bench_servers
+from bench.servers import bench_servers, service_beside_leads
 from common import bus
-from common.context import CallContext
 from common.grpc_client import open_channel
-from common.roles import PLATFORM
-from common.service import start_service
 from common.timeutil import to_timestamp, utcnow
 from services.journey.app import DEFINITION
-from services.leads.app import DEFINITION as LEADS
 
 TYPES = ["ad_click", "website_visit", "inquiry", "purchase", "referral", "email_open"]
 
@@ -56,28 +50,11 @@ async def bounded(count: int, concurrency: int, call: Callable[[int], Awaitable[
 
 async def main(opts: argparse.Namespace) -> None:
     with bench_servers() as servers:
-        settings = servers.settings("journey")
-        prefix = settings.subject_root
-        # Facts are stored only for customers leads has (common/customers.py): run leads beside it.
-        leads = await start_service(LEADS, servers.settings("leads"))
-        running = await start_service(
-            DEFINITION, replace(settings, peers={"leads": f"127.0.0.1:{leads.port}"})
-        )
-        now = utcnow()
-        try:
-            # Recording touchpoints needs a role (docs/authorization.md); a bench is an internal tool.
-            bench = CallContext(tenant="bench", caller="bench", roles=frozenset({PLATFORM}))
-            md = bench.outgoing_metadata(settings.internal_token)
-            async with (
-                open_channel(f"127.0.0.1:{running.port}") as channel,
-                open_channel(f"127.0.0.1:{leads.port}") as leads_channel,
-            ):
-                leads_stub = leads_pb2_grpc.LeadsServiceStub(leads_channel)
-
-                async def new_customer() -> str:
-                    request = leads_pb2.CreateCustomerRequest(customer=leads_pb2.CustomerInput(name="Bench"))
-                    return str((await leads_stub.CreateCustomer(request, metadata=md)).id)
-
+        async with service_beside_leads(servers, DEFINITION) as svc:
+            running, md, new_customer = svc.running, svc.metadata, svc.create_customer
+            prefix = running.runtime.settings.subject_root
+            now = utcnow()
+            async with open_channel(f"127.0.0.1:{running.port}") as channel:
                 stub = journey_pb2_grpc.JourneyServiceStub(channel)
                 customers = [await new_customer() for _ in range(opts.customers)]
 
@@ -127,11 +104,6 @@ async def main(opts: argparse.Namespace) -> None:
                         return record(i, customer, tag)
 
                     hot_seconds += await bounded(opts.hot, opts.hot, hot)
-        finally:
-            await running.runtime.db.client.drop_database(settings.database_name)
-            await leads.runtime.db.client.drop_database(leads.runtime.settings.database_name)
-            await running.stop()
-            await leads.stop()
     n = opts.touchpoints
     print(f"journey RecordTouchpoint over gRPC on nx-27017, {opts.concurrency} in flight")
     print(f"  baseline: old path's I/O, no gRPC   {n:>5} touchpoints: {n / baseline:7.0f} /s")

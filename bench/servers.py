@@ -10,12 +10,19 @@ import contextlib
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from crm.leads.v1 import leads_pb2, leads_pb2_grpc
+
 from common.config import Settings
+from common.context import CallContext
+from common.grpc_client import open_channel
 from common.local_servers import LocalServer, start_mongo_standin, start_nats
+from common.roles import PLATFORM
+from common.service import RunningService, ServiceDefinition, start_service
+from services.leads.app import DEFINITION as LEADS
 
 
 @dataclass(frozen=True)
@@ -54,3 +61,39 @@ def bench_servers() -> Iterator[BenchServers]:
         finally:
             for server in started:
                 server.stop()
+
+
+@dataclass(frozen=True)
+class BenchService:
+    """A service under benchmark, with the metadata to call it and a way to create real customers."""
+
+    running: RunningService
+    metadata: tuple[tuple[str, str], ...]
+    create_customer: Callable[[], Awaitable[str]]
+
+
+@contextlib.asynccontextmanager
+async def service_beside_leads(
+    servers: BenchServers, definition: ServiceDefinition
+) -> AsyncIterator[BenchService]:
+    """`definition` running with leads beside it: facts are stored only for customers leads has
+    (common/customers.py). Calls carry the `platform` role (docs/authorization.md): a benchmark is an
+    internal tool. Both databases are dropped afterwards."""
+    leads = await start_service(LEADS, servers.settings("leads"))
+    settings = replace(servers.settings(definition.name), peers={"leads": f"127.0.0.1:{leads.port}"})
+    running = await start_service(definition, settings)
+    caller = CallContext(tenant="bench", caller="bench", roles=frozenset({PLATFORM}))
+    metadata = caller.outgoing_metadata(settings.internal_token)
+    try:
+        async with open_channel(f"127.0.0.1:{leads.port}") as channel:
+            stub = leads_pb2_grpc.LeadsServiceStub(channel)
+
+            async def create_customer() -> str:
+                request = leads_pb2.CreateCustomerRequest(customer=leads_pb2.CustomerInput(name="Bench"))
+                return str((await stub.CreateCustomer(request, metadata=metadata)).id)
+
+            yield BenchService(running=running, metadata=metadata, create_customer=create_customer)
+    finally:
+        for service in (running, leads):
+            await service.runtime.db.client.drop_database(service.runtime.settings.database_name)
+            await service.stop()

@@ -12,6 +12,10 @@ from services.tags.events import conversations_consumer, intent_level_consumer
 from services.tags.heard.listening import ConversationOperations
 from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationStore
 from services.tags.operations import TagOperations
+from services.tags.segments.keeper import IndexKeeper
+from services.tags.segments.roaring_index import RoaringIndex
+from services.tags.segments.store import INDEXES as SEGMENT_INDEXES
+from services.tags.segments.store import SegmentStore
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
 SERVICE_NAME = tags_pb2.DESCRIPTOR.services_by_name["TagsService"].full_name
@@ -21,7 +25,16 @@ CONFIG = TagsConfig.from_env()
 def build(runtime: Runtime) -> ServiceParts:
     """Wire the store, operations, servicer and consumers onto the runtime's connections."""
     # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
-    ops = TagOperations(TagStore(runtime.db), runtime.outbox)
+    store = TagStore(runtime.db)
+    # One segment index per process: rebuilt at start, fresh from own writes and the event stream.
+    keeper = IndexKeeper(
+        RoaringIndex(),
+        tags=store,
+        segments=SegmentStore(runtime.db),
+        js=runtime.js,
+        root=runtime.settings.subject_root,
+    )
+    ops = TagOperations(store, runtime.outbox, index=keeper)
     conversations = ConversationOperations(
         ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
     )
@@ -38,12 +51,13 @@ def build(runtime: Runtime) -> ServiceParts:
             intent_level_consumer(ops),
             conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
         ],
+        background=[keeper],
     )
 
 
 DEFINITION = ServiceDefinition(
     name="tags",
-    indexes=INDEXES,
+    indexes=[*INDEXES, *SEGMENT_INDEXES],
     build=build,
     outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS],
 )

@@ -38,6 +38,7 @@ from services.tags.assignments import values
 from services.tags.events import change_event, definition_event
 from services.tags.library import rules as library
 from services.tags.model import AssignInput, Assignment, HistoryEntry, TagDef
+from services.tags.segments.keeper import IndexKeeper
 from services.tags.store import CUSTOMERS, DEFINITIONS, HISTORY, CustomerTags, TagStore
 
 # Fifty writers of one customer at once all land well within this (each loss means another landed).
@@ -64,9 +65,10 @@ async def _pause(attempt: int) -> None:
 class TagOperations:
     """Every change to definitions and assignments goes through here."""
 
-    def __init__(self, store: TagStore, outbox: Outbox) -> None:
+    def __init__(self, store: TagStore, outbox: Outbox, *, index: IndexKeeper | None = None) -> None:
         self.store = store
         self.outbox = outbox
+        self.index = index  # the segment index this process keeps (segments/keeper.py)
 
     async def define_tag(self, tenant: str, candidate: TagDef, *, by_platform: bool = False) -> TagDef:
         """Create or update a definition; a re-definition that changes nothing writes and publishes nothing."""
@@ -206,7 +208,24 @@ class TagOperations:
         self, read: CustomerTags, final: dict[str, Assignment], history: list[HistoryEntry]
     ) -> bool:
         items = self.history_items(read.tenant, history)
-        if not await self.store.write_customer(read, final, history=history, items=items):
+        if not await self._store_and_index(read, final, history, items):
             return False
         await self.outbox.publish(CUSTOMERS, read.doc_id, items)
+        return True
+
+    async def _store_and_index(
+        self,
+        read: CustomerTags,
+        final: dict[str, Assignment],
+        history: list[HistoryEntry],
+        items: list[Pending],
+    ) -> bool:
+        """`write_customer`, giving a customer its dense number on its first write, then the change to
+        this replica's segment index at once (other replicas apply it from the event: segments/keeper.py)."""
+        if self.index is None:
+            return await self.store.write_customer(read, final, history=history, items=items)
+        number = await self.index.number_for(read)
+        if not await self.store.write_customer(read, final, history=history, items=items, number=number):
+            return False
+        self.index.written(read, final, number)
         return True

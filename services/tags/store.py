@@ -271,11 +271,6 @@ class TagStore:
         return [_history(doc) async for doc in cursor]
 
 
-def customer_from_document(tenant: str, doc: dict[str, Any]) -> CustomerTags:
-    """A `tag_customers` document as read (the segment index's rebuild reads them in bulk)."""
-    return _customer(tenant, doc)
-
-
 def _customer(tenant: str, doc: dict[str, Any]) -> CustomerTags:
     assignments = [_assignment(d) for d in (doc.get("tags") or {}).values()]
     return CustomerTags(

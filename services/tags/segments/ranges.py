@@ -62,6 +62,14 @@ class SortedPoints:
             else:
                 self._firsts[b] = bucket[0]
 
+    def load(self, bitmaps: dict[float, BitMap]) -> None:
+        """Replace the contents with whole bitmaps per value (a bulk load, e.g. the benchmark's)."""
+        self.bitmaps = dict(bitmaps)
+        ordered = sorted(self.bitmaps)
+        self._buckets = [ordered[i : i + BUCKET] for i in range(0, len(ordered), BUCKET)]
+        self._firsts = [bucket[0] for bucket in self._buckets]
+        self._unions = [self._union(bucket) for bucket in self._buckets]
+
     def point_of(self, number: int) -> float | None:
         """The value a customer holds (a scan of the buckets that contain it: rare, for repairs)."""
         for bucket, union in zip(self._buckets, self._unions, strict=True):

@@ -87,6 +87,20 @@ class SortedPoints:
         low_inclusive: bool = True,
         high_inclusive: bool = True,
     ) -> BitMap:
+        parts = self.parts(low, high, low_inclusive=low_inclusive, high_inclusive=high_inclusive)
+        if not parts:
+            return BitMap()
+        return BitMap.union(*parts) if len(parts) > 1 else parts[0]
+
+    def parts(
+        self,
+        low: float | None,
+        high: float | None,
+        *,
+        low_inclusive: bool = True,
+        high_inclusive: bool = True,
+    ) -> list[BitMap]:
+        """The bitmaps whose union is the range: whole buckets inside it, single values at its edges."""
         parts: list[BitMap] = []
         for bucket, union in zip(self._buckets, self._unions, strict=True):
             first, last = bucket[0], bucket[-1]
@@ -106,9 +120,7 @@ class SortedPoints:
                 else (bisect_right if high_inclusive else bisect_left)(bucket, high)
             )
             parts.extend(self.bitmaps[p] for p in bucket[start:end])
-        if not parts:
-            return BitMap()
-        return BitMap.union(*parts) if len(parts) > 1 else parts[0]
+        return parts
 
     def _bucket_of(self, point: float) -> int:
         return max(0, bisect_right(self._firsts, point) - 1)

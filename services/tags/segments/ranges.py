@@ -23,6 +23,7 @@ from bisect import bisect_left, bisect_right, insort
 from pyroaring import BitMap
 
 BUCKET = 64
+GROUP = 16  # buckets per group (up to twice as many before a group splits)
 BITS = 42  # epoch milliseconds stay below 2**42 until the year 2109
 
 
@@ -33,6 +34,10 @@ class SortedPoints:
         self._buckets: list[list[float]] = []  # sorted values, bucket after bucket
         self._firsts: list[float] = []  # each bucket's smallest value, for bisect
         self._unions: list[BitMap] = []  # each bucket's customers
+        # Groups of consecutive buckets (at most 2 * GROUP), each with the union of its buckets: a
+        # wide range is mostly a few dense group unions, cheap to OR (bitset containers).
+        self._group_sizes: list[int] = []
+        self._group_unions: list[BitMap] = []
         self.bitmaps: dict[float, BitMap] = {}
 
     def __len__(self) -> int:
@@ -44,7 +49,9 @@ class SortedPoints:
             bitmap = self.bitmaps[point] = BitMap()
             self._insert(point)
         bitmap.add(number)
-        self._unions[self._bucket_of(point)].add(number)
+        b = self._bucket_of(point)
+        self._unions[b].add(number)
+        self._group_unions[self._group_of(b)].add(number)
 
     def discard(self, number: int, point: float) -> None:
         bitmap = self.bitmaps.get(point)
@@ -52,13 +59,18 @@ class SortedPoints:
             return
         bitmap.discard(number)
         b = self._bucket_of(point)
+        g = self._group_of(b)
         self._unions[b].discard(number)
+        self._group_unions[g].discard(number)
         if not bitmap:
             del self.bitmaps[point]
             bucket = self._buckets[b]
             bucket.remove(point)
             if not bucket:
                 del self._buckets[b], self._firsts[b], self._unions[b]
+                self._group_sizes[g] -= 1
+                if not self._group_sizes[g]:
+                    del self._group_sizes[g], self._group_unions[g]
             else:
                 self._firsts[b] = bucket[0]
 
@@ -69,6 +81,10 @@ class SortedPoints:
         self._buckets = [ordered[i : i + BUCKET] for i in range(0, len(ordered), BUCKET)]
         self._firsts = [bucket[0] for bucket in self._buckets]
         self._unions = [self._union(bucket) for bucket in self._buckets]
+        self._group_sizes = [min(GROUP, len(self._buckets) - i) for i in range(0, len(self._buckets), GROUP)]
+        self._group_unions = [
+            BitMap.union(BitMap(), *self._unions[i : i + GROUP]) for i in range(0, len(self._buckets), GROUP)
+        ]
 
     def point_of(self, number: int) -> float | None:
         """The value a customer holds (a scan of the buckets that contain it: rare, for repairs)."""
@@ -102,25 +118,47 @@ class SortedPoints:
     ) -> list[BitMap]:
         """The bitmaps whose union is the range: whole buckets inside it, single values at its edges."""
         parts: list[BitMap] = []
-        for bucket, union in zip(self._buckets, self._unions, strict=True):
-            first, last = bucket[0], bucket[-1]
+        start = 0
+        for size, group_union in zip(self._group_sizes, self._group_unions, strict=True):
+            end = start + size
+            first, last = self._buckets[start][0], self._buckets[end - 1][-1]
             if high is not None and (first > high or (first == high and not high_inclusive)):
                 break
-            if low is not None and (last < low or (last == low and not low_inclusive)):
+            if not (low is not None and (last < low or (last == low and not low_inclusive))):
+                if _inside(first, low, high, low_inclusive, high_inclusive) and _inside(
+                    last, low, high, low_inclusive, high_inclusive
+                ):
+                    parts.append(group_union)
+                else:
+                    parts.extend(self._bucket_parts(start, end, low, high, low_inclusive, high_inclusive))
+            start = end
+        return parts
+
+    def _bucket_parts(
+        self, start: int, end: int, low: float | None, high: float | None, low_inc: bool, high_inc: bool
+    ) -> list[BitMap]:
+        parts: list[BitMap] = []
+        for b in range(start, end):
+            bucket, union = self._buckets[b], self._unions[b]
+            first, last = bucket[0], bucket[-1]
+            if high is not None and (first > high or (first == high and not high_inc)):
+                break
+            if low is not None and (last < low or (last == low and not low_inc)):
                 continue
-            if _inside(first, low, high, low_inclusive, high_inclusive) and _inside(
-                last, low, high, low_inclusive, high_inclusive
-            ):
+            if _inside(first, low, high, low_inc, high_inc) and _inside(last, low, high, low_inc, high_inc):
                 parts.append(union)
                 continue
-            start = 0 if low is None else (bisect_left if low_inclusive else bisect_right)(bucket, low)
-            end = (
-                len(bucket)
-                if high is None
-                else (bisect_right if high_inclusive else bisect_left)(bucket, high)
-            )
-            parts.extend(self.bitmaps[p] for p in bucket[start:end])
+            lo = 0 if low is None else (bisect_left if low_inc else bisect_right)(bucket, low)
+            hi = len(bucket) if high is None else (bisect_right if high_inc else bisect_left)(bucket, high)
+            parts.extend(self.bitmaps[p] for p in bucket[lo:hi])
         return parts
+
+    def _group_of(self, bucket: int) -> int:
+        for g, size in enumerate(self._group_sizes):
+            if bucket < size:
+                return g
+            bucket -= size
+        raise IndexError(bucket)
 
     def _bucket_of(self, point: float) -> int:
         return max(0, bisect_right(self._firsts, point) - 1)
@@ -130,6 +168,8 @@ class SortedPoints:
             self._buckets.append([point])
             self._firsts.append(point)
             self._unions.append(BitMap())
+            self._group_sizes.append(1)
+            self._group_unions.append(BitMap())
             return
         b = self._bucket_of(point)
         bucket = self._buckets[b]
@@ -140,12 +180,24 @@ class SortedPoints:
             self._buckets[b : b + 1] = [low, high]
             self._firsts[b : b + 1] = [low[0], high[0]]
             self._unions[b : b + 1] = [self._union(low), self._union(high)]
+            g = self._group_of(b)
+            self._group_sizes[g] += 1
+            if self._group_sizes[g] > 2 * GROUP:  # split the group in halves, each with its own union
+                first = sum(self._group_sizes[:g])
+                half = self._group_sizes[g] // 2
+                self._group_sizes[g : g + 1] = [half, self._group_sizes[g] - half]
+                self._group_unions[g : g + 1] = [
+                    BitMap.union(BitMap(), *self._unions[first : first + half]),
+                    BitMap.union(
+                        BitMap(), *self._unions[first + half : first + self._group_sizes[g + 1] + half]
+                    ),
+                ]
 
     def _union(self, points: list[float]) -> BitMap:
         return BitMap.union(*(self.bitmaps[p] for p in points)) if points else BitMap()
 
     def run_optimize(self) -> None:
-        for bitmap in (*self.bitmaps.values(), *self._unions):
+        for bitmap in (*self.bitmaps.values(), *self._unions, *self._group_unions):
             bitmap.run_optimize()
 
 

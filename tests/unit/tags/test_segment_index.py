@@ -257,3 +257,17 @@ def test_a_bulk_load_answers_like_changes_applied_one_by_one_and_keeps_newer_wri
     state["c7"] = newer
     _check(index, state, numbers)
     assert index.usage("t1")["vip"].customers == sum("vip" in tags for tags in state.values())
+
+
+def test_sorted_points_with_many_values_split_groups_and_survive_emptied_buckets() -> None:
+    rng = random.Random(3)
+    points = SortedPoints()
+    values: dict[int, float] = {}
+    for n in range(30_000):  # one by one: buckets and groups split as values arrive
+        values[n] = float(rng.randrange(20_000))
+        points.add(n, values[n])
+    for n in range(0, 30_000, 2):  # half leave: many values (and some buckets) empty out
+        points.discard(n, values.pop(n))
+    for lo, hi in [(None, 5_000.0), (7_000.0, 7_100.0), (19_990.0, None), (None, None), (3.0, 3.0)]:
+        want = BitMap(n for n, v in values.items() if (lo is None or v >= lo) and (hi is None or v <= hi))
+        assert points.between(lo, hi) == want, (lo, hi)

@@ -92,14 +92,22 @@ class IndexKeeper:
     def problems(self) -> list[str]:
         if not self.ready:
             return ["the segment index is rebuilding"]
-        if any(t.done() for t in self._tasks):
+        if any(t.done() for t in self._tasks[1:]):  # [0] is the start-up, done once rebuilt
             return ["the segment index stopped following tag changes"]
         return []
 
     async def _run(self) -> None:
-        info = await self._js.stream_info(bus.stream_name(self._root, "evt"))
-        self.last_sequence = info.state.last_seq
-        await self.rebuild()
+        while True:
+            try:
+                info = await self._js.stream_info(bus.stream_name(self._root, "evt"))
+                self.last_sequence = info.state.last_seq
+                await self.rebuild()  # a retry skips what is already loaded (same versions)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("segment index: rebuild failed; retrying")
+                await asyncio.sleep(2.0)
         self.ready = True
         self.rebuilt.set()
         self._tasks.append(asyncio.create_task(self._follow(), name="segment-index-follow"))

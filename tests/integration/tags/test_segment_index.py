@@ -155,6 +155,7 @@ async def test_a_restart_rebuilds_from_mongodb_numbering_earlier_customers_and_k
     running = await start_service(DEFINITION, settings)
     try:
         keeper = await ready(running)
+        assert running.watchdog is not None and await running.watchdog.check() == []  # ready once rebuilt
         index = keeper.index
         assert sorted(index.customer_ids("acme", index.has("acme", "vip"))) == ["c1", "c2", "c3"]
         assert len(index.has("acme", "trial")) == 0  # expired before the rebuild: never indexed

@@ -249,9 +249,10 @@ class TagStore:
         gone = {f"tags.{_field(k)}": "" for k in read.assignments if k not in final}
         if gone:
             update["$unset"] = gone
-        result = await self._customers.update_one(
-            {"_id": read.doc_id, "tenant_id": tenant, "version": read.version}, update
-        )
+        guard: dict[str, Any] = {"_id": read.doc_id, "tenant_id": tenant, "version": read.version}
+        if "n" in marks:  # a number is given once: a rebuild numbering this document meanwhile wins
+            guard["n"] = {"$exists": False}
+        result = await self._customers.update_one(guard, update)
         return result.matched_count == 1
 
     # ---- history ----

@@ -28,7 +28,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -91,6 +91,43 @@ def _gcd(x: int, y: int) -> int:
     while y:
         x, y = y, x % y
     return x
+
+
+def medians_ms(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median time of each function, measured round-robin so that the load of this shared box
+    drifts over all of them alike."""
+    for fn in fns.values():
+        fn()  # warm up
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - started) * 1000)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def bitmap_bytes(bitmaps: Iterable[BitMap]) -> int:
+    """In-memory bytes of the bitmaps' containers (pyroaring's own statistics)."""
+    total = 0
+    for bitmap in bitmaps:
+        st = bitmap.get_statistics()
+        total += (
+            st["n_bytes_array_containers"] + st["n_bytes_run_containers"] + st["n_bytes_bitset_containers"]
+        )
+    return total
+
+
+def index_bitmaps(index: RoaringIndex) -> Iterator[BitMap]:
+    for t in index._tenants.values():
+        yield t.universe
+        for x in t.tags.values():
+            yield x.has
+            yield from x.values.values()
+            yield from x.sources.values()
+            yield from x.points.all_bitmaps()
+            yield x.assigned.exists
+            yield from x.assigned.slices
 
 
 def median_ms(fn: Callable[[], object], repeat: int) -> float:
@@ -184,15 +221,25 @@ def section_counts(n: int) -> None:
     want = raw()
     assert ours() == want == raw_per_value() == floor(), (ours(), want)
     sets = [set(leaf) for leaf in leaves]
-    s003 = set(t003)
+    s003, s_sh, s_hz = set(t003), set(sh), set(hz)
+    budget_sets = [set(b) for b in budget_values]
+    signed_sets = [set(b) for b in signed_values]
 
     def with_sets() -> int:
         return len(((sets[0] & sets[1]) & sets[2] & sets[3]) - s003)
 
-    assert with_sets() == want
-    raw_ms, ours_ms, floor_ms = median_ms(raw, 30), median_ms(ours, 30), median_ms(floor, 30)
+    def with_sets_and_ranges() -> int:
+        """Sets as a Python program would hold them: one per value, ranges united per query."""
+        budget = set().union(*budget_sets)
+        signed = set().union(*signed_sets)
+        return len((sets[0] & (s_sh | s_hz) & budget & signed) - s003)
+
+    assert with_sets() == want == with_sets_and_ranges()
+    fast = medians_ms({"raw": raw, "ours": ours, "floor": floor}, 40)
+    raw_ms, ours_ms, floor_ms = fast["raw"], fast["ours"], fast["floor"]
     per_value_ms = median_ms(raw_per_value, 10)
     sets_ms = median_ms(with_sets, 3)
+    sets_ranges_ms = median_ms(with_sets_and_ranges, 3)
     print(f"count = {want:,} customers")
     print(f"  evaluator (segments.evaluate.count):    {ours_ms:8.2f} ms  ({ours_ms / raw_ms:.2f}× raw)")
     print(f"  raw pyroaring, same bitmaps and calls:  {raw_ms:8.2f} ms")
@@ -201,10 +248,16 @@ def section_counts(n: int) -> None:
     print(
         f"  Python sets, leaves ready (ranges too): {sets_ms:8.2f} ms  ({sets_ms / ours_ms:.0f}× the evaluator)"
     )
-    assignments = sum(len(x.has) for x in index._tenants[TENANT].tags.values())
     print(
-        f"memory: bitmaps {bitmap_mb:.0f} MB ({bitmap_mb / (n / 1e6):.1f} MB per million customers, "
-        f"{assignments:,} assignments); number↔id maps {ids_mb:.0f} MB ({ids_mb / (n / 1e6):.0f} MB per million)"
+        f"  Python sets, ranges united per query:   {sets_ranges_ms:8.2f} ms  "
+        f"({sets_ranges_ms / ours_ms:.0f}× the evaluator)"
+    )
+    assignments = sum(len(x.has) for x in index._tenants[TENANT].tags.values())
+    containers = bitmap_bytes(index_bitmaps(index)) / 1e6
+    print(
+        f"memory: bitmaps {containers:.0f} MB of containers, RSS +{bitmap_mb:.0f} MB "
+        f"({containers / (n / 1e6):.1f} / {bitmap_mb / (n / 1e6):.1f} MB per million customers, "
+        f"{assignments:,} assignments); number↔id maps RSS +{ids_mb:.0f} MB ({ids_mb / (n / 1e6):.0f} MB per million)"
     )
     time_slices(n)
 
@@ -213,12 +266,11 @@ def time_slices(n: int) -> None:
     times = BitSliced()
     members = scatter(n, min(n, 1_000_000), seed=7)
     at = [1_735_689_600_000 + (m * 2_654_435_761) % (365 * 86_400_000) for m in members]
-    before = rss_mb()
     for bit in range(len(times.slices)):
         times.slices[bit] = BitMap([m for m, v in zip(members, at, strict=True) if (v >> bit) & 1])
     times.exists = BitMap(members)
     times.run_optimize()
-    slices_mb = rss_mb() - before
+    slices_mb = bitmap_bytes([times.exists, *times.slices]) / 1e6
     print(
         f"assignment-time slices: {slices_mb / (len(members) / 1e6):.1f} MB per million assignments (not in the above)"
     )

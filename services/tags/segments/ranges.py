@@ -19,6 +19,7 @@ Both are pure and in memory; callers never mutate the bitmaps they get back.
 from __future__ import annotations
 
 from bisect import bisect_right, insort
+from collections.abc import Iterator
 
 from pyroaring import BitMap
 
@@ -236,6 +237,15 @@ class SortedPoints:
         else:
             bitmaps = [child.union for child in node.children or ()]
         return BitMap.union(BitMap(), *bitmaps)
+
+    def all_bitmaps(self) -> Iterator[BitMap]:
+        """Every bitmap held: one per value and one per tree node (memory accounting)."""
+        yield from self.bitmaps.values()
+        stack = [self._root] if self._root is not None else []
+        while stack:
+            node = stack.pop()
+            yield node.union
+            stack.extend(node.children or ())
 
     def run_optimize(self) -> None:
         stack = [self._root] if self._root is not None else []

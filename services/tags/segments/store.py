@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -54,16 +56,38 @@ class SegmentStore:
         return int(doc["n"]) if doc is not None and doc.get("n") is not None else None
 
     async def customer_documents(self, batch: int) -> AsyncIterator[list[dict[str, Any]]]:
-        """Every `tag_customers` document of every tenant, in batches (a rebuild's one pass)."""
-        projection = {"tenant_id": 1, "customer_id": 1, "version": 1, "n": 1, "tags": 1}
-        docs: list[dict[str, Any]] = []
-        async for doc in self._customers.find({}, projection, batch_size=batch):
-            docs.append(doc)
-            if len(docs) >= batch:
-                yield docs
-                docs = []
-        if docs:
-            yield docs
+        """Every `tag_customers` document of every tenant, in batches (a rebuild's one pass).
+
+        The next batch is fetched while the caller works on this one (the database and this process
+        work at the same time). No projection: the stand-in answers whole documents faster.
+        """
+        queue: asyncio.Queue[list[dict[str, Any]] | Exception | None] = asyncio.Queue(maxsize=2)
+
+        async def read() -> None:
+            docs: list[dict[str, Any]] = []
+            try:
+                async for doc in self._customers.find({}, batch_size=batch):
+                    docs.append(doc)
+                    if len(docs) >= batch:
+                        await queue.put(docs)
+                        docs = []
+            except Exception as err:  # handed to the caller, who is waiting for the next batch
+                await queue.put(err)
+                return
+            await queue.put(docs)
+            await queue.put(None)
+
+        reader = asyncio.create_task(read())
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                if item:
+                    yield item
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
 
     async def legacy_customers(self, batch: int) -> AsyncIterator[list[tuple[str, str]]]:
         """(tenant, customer) of every customer with earlier per-tag documents, in batches."""

@@ -333,6 +333,13 @@ async def section_rebuild(assignments: int) -> None:
                 f"({keeper.rebuild_seconds / (assignments / 1e6):.1f} s per million; {assignments / keeper.rebuild_seconds:,.0f}/s); "
                 f"RSS +{rss_mb() - before:.0f} MB"
             )
+            # Baseline in the same run: the same documents read without indexing them.
+            started = time.perf_counter()
+            read = 0
+            async for docs in SegmentStore(db).customer_documents(2000):
+                read += len(docs)
+            reading = time.perf_counter() - started
+            print(f"  of which reading {read:,} documents from the stand-in alone takes {reading:.1f} s")
         finally:
             await client.drop_database(db.name)
             await client.close()

@@ -61,9 +61,11 @@ def bad_timeout_header(raw: str | None) -> JSONResponse:
     return _error(400, message, BAD_USER_INPUT, fields=[{"field": CLIENT_TIMEOUT_HEADER, "message": message}])
 
 
-async def read_body(scope: Scope, receive: Receive, *, limit: int) -> bytes | None:
+async def read_body(
+    scope: Scope, receive: Receive, *, limit: int, headers: Headers | None = None
+) -> bytes | None:
     """The whole body, at most `limit` bytes; BodyTooLarge beyond; None if the client left."""
-    declared = Headers(scope=scope).get("content-length")
+    declared = (headers if headers is not None else Headers(scope=scope)).get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     chunks: list[bytes] = []

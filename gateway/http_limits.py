@@ -95,16 +95,21 @@ async def run_until_disconnect(
     gets a small task listening for the disconnect, which cancels the caller if it comes before the
     answer is out (quick answers, most of them, pay only for a timer). Returns True when that happened.
     """
-    gone = asyncio.Event()
+    gone = False
     delivered = False
     answered = False
+    # Set (and awaited by `replay`) only if the handler asks for a second message: strawberry
+    # does not, so a request that ends normally never creates it.
+    gone_event: asyncio.Event | None = None
 
     async def replay() -> Message:
-        nonlocal delivered
+        nonlocal delivered, gone_event
         if not delivered:
             delivered = True
             return {"type": "http.request", "body": body, "more_body": False}
-        await gone.wait()
+        if not gone:
+            gone_event = gone_event or asyncio.Event()
+            await gone_event.wait()
         return {"type": "http.disconnect"}
 
     async def sending(message: Message) -> None:
@@ -118,10 +123,13 @@ async def run_until_disconnect(
     listening: list[asyncio.Future[None]] = []
 
     async def listen() -> None:
+        nonlocal gone
         message = await receive()
         # After the answer the server reports "disconnect" too: only an earlier one cancels.
         if message.get("type") == "http.disconnect" and not answered:
-            gone.set()
+            gone = True
+            if gone_event is not None:
+                gone_event.set()
             running.cancel()
 
     def start_listening() -> None:
@@ -132,7 +140,7 @@ async def run_until_disconnect(
     try:
         await handler(scope, replay, sending)
     except asyncio.CancelledError:
-        if not gone.is_set():
+        if not gone:
             raise  # cancelled from outside (shutdown), not by the client leaving
         running.uncancel()
         return True

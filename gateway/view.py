@@ -58,6 +58,7 @@ from gateway.token_cache import VerifiedTokens
 
 PRINCIPAL_KEY = "crm_principal"
 POST_OPERATIONS = OperationType.from_http("POST")
+MAX_REMEMBERED_ACCEPTS = 64
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
@@ -107,6 +108,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             connection_init_wait_timeout=timedelta(seconds=10),
         )
         self._verified = VerifiedTokens()
+        self._accept_streams: dict[str, bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -160,12 +162,17 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     def _is_plain_post(self, scope: Scope, headers: Headers) -> bool:
         """A JSON POST whose client does not ask for a stream (multipart or SSE)."""
-        content_type = headers.get("content-type", "").partition(";")[0].strip().lower()
-        return (
-            scope["method"] == "POST"
-            and content_type == "application/json"
-            and self._get_stream_transport_from_headers({"accept": headers.get("accept", "")}) is None
-        )
+        if scope["method"] != "POST":
+            return False
+        if headers.get("content-type", "").partition(";")[0].strip().lower() != "application/json":
+            return False
+        accept = headers.get("accept", "")
+        streams = self._accept_streams.get(accept)
+        if streams is None:  # clients send few distinct Accept values: remember the answer
+            streams = self._get_stream_transport_from_headers({"accept": accept}) is not None
+            if len(self._accept_streams) < MAX_REMEMBERED_ACCEPTS:
+                self._accept_streams[accept] = streams
+        return not streams
 
     async def _answer_plain_post(self, body: bytes, scope: Scope, receive: Receive, send: Send) -> None:
         """Execute one JSON operation and answer as strawberry would; anything unusual goes to it."""

@@ -377,7 +377,7 @@ async def trivial_vs_bare(
             f"(median rps and ratio; pooled latencies; ratios {min(ratios):.2f}-{max(ratios):.2f}x)"
         )
         verdict = "MET" if median >= AIM else "MISSED"
-        print(f"  aim >= {AIM}x at {concurrency} connection(s): median {median:.2f}x -> {verdict}")
+        print(f"  aim >= {AIM}x at {concurrency} connection(s): median {median:.3f}x -> {verdict}")
     return medians
 
 

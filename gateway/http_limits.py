@@ -61,6 +61,12 @@ def bad_timeout_header(raw: str | None) -> JSONResponse:
     return _error(400, message, BAD_USER_INPUT, fields=[{"field": CLIENT_TIMEOUT_HEADER, "message": message}])
 
 
+def body_not_utf8() -> JSONResponse:
+    """A JSON body whose bytes are not UTF-8 (json.loads would raise, strawberry would answer 500)."""
+    message = "the request body is not valid UTF-8"
+    return _error(400, message, BAD_USER_INPUT, fields=[{"field": "body", "message": message}])
+
+
 async def read_body(
     scope: Scope, receive: Receive, *, limit: int, headers: Headers | None = None
 ) -> bytes | None:

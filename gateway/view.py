@@ -49,6 +49,7 @@ from gateway.http_limits import (
     BodyTooLarge,
     Handler,
     bad_timeout_header,
+    body_not_utf8,
     client_timeout_seconds,
     payload_too_large,
     read_body,
@@ -181,6 +182,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         """Execute one JSON operation and answer as strawberry would; anything unusual goes to it."""
         try:
             request_data = plain_request(self.decode_json(body))
+        except UnicodeDecodeError:
+            await body_not_utf8()(scope, receive, send)
+            return
         except ValueError:
             request_data = None
         if request_data is None:  # malformed JSON, a batch, wrong types: strawberry answers 400

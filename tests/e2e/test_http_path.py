@@ -118,6 +118,17 @@ async def test_every_operation_gets_one_span_named_after_it_with_its_tenant(
     assert not refused.status.is_ok
 
 
+async def test_a_body_that_is_not_utf8_is_bad_user_input_not_a_server_error(stack: Stack) -> None:
+    async with stack.client() as client:
+        reply = await client.post(
+            "/graphql",
+            content=b'{"query": "{ __typename }", "variables": {"x": "\xff"}}',
+            headers={"content-type": "application/json"},
+        )
+    assert reply.status_code == 400
+    assert codes(reply.json()) == ["BAD_USER_INPUT"]
+
+
 async def test_a_client_that_never_authenticated_gets_401_on_the_short_path_too(stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=15) as client:
         reply = await client.post("/graphql", json={"query": "{ __typename }"})

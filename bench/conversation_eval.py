@@ -43,7 +43,7 @@ from services.tags.heard.model import (
     Turn,
 )
 from services.tags.heard.times import find_times
-from services.tags.library import define
+from services.tags.library.rules import define
 from services.tags.model import Hints, TagDef, ValueHints
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -16,9 +16,10 @@ from common.errors import InvalidArgument
 from common.ids import require_customer_id, require_customer_ids
 from common.paging import cursor_text, cursor_time, decode_cursor, encode_cursor, page_size
 from common.roles import acting_roles, is_platform
-from services.tags import convert, values
-from services.tags.conversation_api import ConversationServicerMixin
-from services.tags.listening import ConversationOperations
+from services.tags import convert
+from services.tags.assignments import values
+from services.tags.heard.api import ConversationServicerMixin
+from services.tags.heard.listening import ConversationOperations
 from services.tags.operations import TagOperations
 
 MAX_BATCH_CUSTOMERS = 200

@@ -8,9 +8,9 @@ from common.customers import batch_warmer
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.tags.api import TagsServicer
 from services.tags.config import TagsConfig
-from services.tags.conversation_store import CONVERSATIONS, SUGGESTIONS, ConversationStore
 from services.tags.events import conversations_consumer, intent_level_consumer
-from services.tags.listening import ConversationOperations
+from services.tags.heard.listening import ConversationOperations
+from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationStore
 from services.tags.operations import TagOperations
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 

@@ -36,14 +36,14 @@ from zoneinfo import ZoneInfo
 
 from common.bus import BatchPrepare, Consumer, Handler
 from common.timeutil import iso_utc
-from services.tags import intent_level
-from services.tags.conversations import Conversation, inputs_from_event_data
+from services.tags.assignments import intent_level
+from services.tags.heard.conversations import Conversation, inputs_from_event_data
 from services.tags.heard.model import HeardFact
+from services.tags.heard.suggestions import Suggestion
 from services.tags.model import Assignment, HistoryEntry, TagDef
-from services.tags.suggestions import Suggestion
 
 if TYPE_CHECKING:
-    from services.tags.listening import ConversationOperations
+    from services.tags.heard.listening import ConversationOperations
     from services.tags.operations import TagOperations
 
 CONVERSATIONS_DURABLE = "tags-conversations"

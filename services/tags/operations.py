@@ -33,8 +33,10 @@ from datetime import UTC, datetime
 from common.errors import Contended
 from common.outbox import Outbox, Pending
 from common.timeutil import utcnow
-from services.tags import assignment, library, values
+from services.tags.assignments import plan as assignment
+from services.tags.assignments import values
 from services.tags.events import change_event, definition_event
+from services.tags.library import rules as library
 from services.tags.model import AssignInput, Assignment, HistoryEntry, TagDef
 from services.tags.store import CUSTOMERS, DEFINITIONS, HISTORY, CustomerTags, TagStore
 

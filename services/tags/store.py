@@ -38,7 +38,7 @@ from pymongo.errors import DuplicateKeyError
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
 from common.outbox import Pending, PendingEvent, pending_document, pending_set
 from common.timeutil import as_utc
-from services.tags.conversation_store import CONVERSATION_INDEXES, pending_fields
+from services.tags.heard.store import CONVERSATION_INDEXES, pending_fields
 from services.tags.model import Assignment, Evidence, Hints, HistoryEntry, TagDef, ValueHints
 
 DEFINITIONS = "tag_definitions"

@@ -12,9 +12,9 @@ from crm.tags.v1 import tags_pb2 as T
 from common.grpc_client import field_violations
 from common.timeutil import iso_utc
 from services.tags.config import TagsConfig
-from services.tags.conversation_convert import input_from_proto
-from services.tags.conversation_store import ConversationStore
-from services.tags.conversations import validate_conversation
+from services.tags.heard.conversations import validate_conversation
+from services.tags.heard.convert import input_from_proto
+from services.tags.heard.store import ConversationStore
 from services.tags.operations import now_ms
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.conversation_helpers import (

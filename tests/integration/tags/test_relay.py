@@ -19,9 +19,9 @@ from nats.js import JetStreamContext
 from common import bus
 from common.outbox import FIELD, Outbox
 from services.tags.app import CONFIG, DEFINITION
-from services.tags.conversation_store import CONVERSATIONS, SUGGESTIONS, ConversationStore
-from services.tags.conversations import inputs_from_event_data
-from services.tags.listening import ConversationOperations
+from services.tags.heard.conversations import inputs_from_event_data
+from services.tags.heard.listening import ConversationOperations
+from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationStore
 from services.tags.model import TagDef
 from services.tags.operations import TagOperations
 from services.tags.store import DEFINITIONS, TagStore

@@ -1,4 +1,4 @@
-"""Unit tests of assignment planning (services/tags/assignment.py): replacement, exclusivity,
+"""Unit tests of assignment planning (services/tags/assignments/plan.py): replacement, exclusivity,
 human-decision precedence and expiry."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from common.errors import NotFound, PermissionDenied
 from common.ids import new_customer_id, ulid
-from services.tags.assignment import expiry, ordered_after, plan, plan_removal
+from services.tags.assignments.plan import expiry, ordered_after, plan, plan_removal
 from services.tags.model import AssignInput, Assignment, Evidence, TagDef
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)

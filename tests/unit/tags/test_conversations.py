@@ -11,7 +11,7 @@ import pytest
 from common.config import ConfigError
 from common.errors import InvalidArgument, PermissionDenied
 from services.tags.config import TagsConfig
-from services.tags.conversations import (
+from services.tags.heard.conversations import (
     Conversation,
     ConversationInput,
     ConversationSettings,

@@ -1,4 +1,4 @@
-"""Unit tests of decoding intent level events (services/tags/intent_level.py)."""
+"""Unit tests of decoding intent level events (services/tags/assignments/intent_level.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 from common.errors import InvalidArgument
 from common.ids import new_customer_id
-from services.tags.intent_level import is_stale, parse_level_changed, system_definition
-from services.tags.library import define
+from services.tags.assignments.intent_level import is_stale, parse_level_changed, system_definition
+from services.tags.library.rules import define
 
 
 def event(data: dict[str, object], time: str = "2025-03-01T09:00:00.123Z") -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""Unit tests of the tag library rules (services/tags/library.py)."""
+"""Unit tests of the tag library rules (services/tags/library/rules.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from services.tags.library import define
+from services.tags.library.rules import define
 from services.tags.model import Hints, TagDef, ValueHints
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)

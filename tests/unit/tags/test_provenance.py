@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from common.errors import PermissionDenied
+from services.tags.assignments.values import check_person_provenance
 from services.tags.model import AssignInput, Evidence
-from services.tags.values import check_person_provenance
 
 
 def test_manual_with_a_note_or_an_unset_confidence_passes() -> None:

@@ -8,8 +8,7 @@ import pytest
 
 from common.errors import FailedPrecondition, InvalidArgument
 from services.tags.heard.model import Heard, HeardTag, Span
-from services.tags.model import AssignInput, Assignment, Evidence, Skipped
-from services.tags.suggestions import (
+from services.tags.heard.suggestions import (
     ACCEPT,
     ACCEPTED,
     APPLIED,
@@ -31,6 +30,7 @@ from services.tags.suggestions import (
     suggestion_id,
     tag_precision,
 )
+from services.tags.model import AssignInput, Assignment, Evidence, Skipped
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 EARLIER = NOW - timedelta(days=1)

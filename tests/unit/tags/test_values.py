@@ -1,4 +1,4 @@
-"""Unit tests of assignment input checks (services/tags/values.py)."""
+"""Unit tests of assignment input checks (services/tags/assignments/values.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.errors import InvalidArgument, PermissionDenied
+from services.tags.assignments.values import check_items, check_value
 from services.tags.model import AssignInput, TagDef
-from services.tags.values import check_items, check_value
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.tags.library import define
+from services.tags.assignments.values import check_value
+from services.tags.library.rules import define
 from services.tags.model import TagDef
-from services.tags.values import check_value
 
 DATA = Path(__file__).resolve().parents[4] / "bench" / "data"
 CHANNELS = {"call", "wechat", "wecom", "meeting", "email"}

@@ -21,24 +21,24 @@ from dataclasses import dataclass, field
 from common.customers import KnownCustomers
 from common.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from common.outbox import Pending
-from services.tags import suggestions as sg
+from services.tags.assignments.values import may_assign
 from services.tags.config import TagsConfig
-from services.tags.conversation_store import CONVERSATIONS, SUGGESTIONS, ConversationStore
-from services.tags.conversations import (
+from services.tags.events import callback_promised_data, conversation_ingested_data, suggested_data
+from services.tags.heard import suggestions as sg
+from services.tags.heard.conversations import (
     Conversation,
     ConversationInput,
     ConversationSettings,
     check_settings,
     validate_conversation,
 )
-from services.tags.events import callback_promised_data, conversation_ingested_data, suggested_data
 from services.tags.heard.extract import extract
 from services.tags.heard.lexicon import Lexicon
 from services.tags.heard.model import CALLBACK_AT, Heard, HeardFact
+from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationStore
 from services.tags.model import SYSTEM_CATEGORY, AssignInput, Assignment, HistoryEntry, Skipped, TagDef
 from services.tags.operations import TagOperations, now_ms
 from services.tags.store import HISTORY
-from services.tags.values import may_assign
 
 ACTOR = "svc:conversations"  # the platform, when it applies what it heard
 DEFINITIONS_PAGE = 500

@@ -9,10 +9,10 @@ from common.context import current_call
 from common.errors import InvalidArgument
 from common.ids import require_customer_id, require_customer_ids
 from common.paging import cursor_text, cursor_time, decode_cursor, encode_cursor, page_size
-from services.tags import conversation_convert as cc
 from services.tags import convert
-from services.tags.listening import ConversationOperations, IngestOutcome
-from services.tags.suggestions import PENDING
+from services.tags.heard import convert as cc
+from services.tags.heard.listening import ConversationOperations, IngestOutcome
+from services.tags.heard.suggestions import PENDING
 
 MAX_BATCH_CUSTOMERS = 200
 MAX_PER_CUSTOMER = 20

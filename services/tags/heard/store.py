@@ -38,9 +38,9 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
 from common.outbox import DUE_MS, FIELD, REV, Pending, pending_set
 from common.timeutil import as_utc
-from services.tags.conversations import Conversation, ConversationSettings
+from services.tags.heard.conversations import Conversation, ConversationSettings
 from services.tags.heard.model import HeardFact, Span, Turn
-from services.tags.suggestions import ACCEPTED, APPLIED, ASSIGN, PENDING, REJECTED, REVIEWED, Suggestion
+from services.tags.heard.suggestions import ACCEPTED, APPLIED, ASSIGN, PENDING, REJECTED, REVIEWED, Suggestion
 
 CONVERSATIONS = "conversations"
 SUGGESTIONS = "tag_suggestions"

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from common.errors import NotFound, PermissionDenied
 from common.ids import new_id, ulid
+from services.tags.assignments.values import may_assign
 from services.tags.model import (
     MACHINE_SOURCES,
     SYSTEM_CATEGORY,
@@ -31,7 +32,6 @@ from services.tags.model import (
     Skipped,
     TagDef,
 )
-from services.tags.values import may_assign
 
 UNCHANGED = "unchanged"
 HUMAN_DECISION = "human_decision"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from crm.tags.v1 import tags_pb2
 
 from common.timeutil import from_timestamp, to_timestamp
-from services.tags.conversations import ConversationInput, ConversationSettings, TurnInput
 from services.tags.convert import enum_name, enum_value
+from services.tags.heard.conversations import ConversationInput, ConversationSettings, TurnInput
+from services.tags.heard.listening import ConversationView
 from services.tags.heard.model import HeardFact, Span
-from services.tags.listening import ConversationView
+from services.tags.heard.suggestions import Suggestion, TagPrecision
 from services.tags.model import TagDef
-from services.tags.suggestions import Suggestion, TagPrecision
 
 _SPEAKER = (tags_pb2.Speaker, "SPEAKER_")
 _CHANNEL = (tags_pb2.ConversationChannel, "CONVERSATION_CHANNEL_")

@@ -27,7 +27,7 @@ from datetime import datetime
 
 from common.errors import FailedPrecondition, InvalidArgument
 from common.ids import new_id
-from services.tags.assignment import HUMAN_DECISION, UNCHANGED
+from services.tags.assignments.plan import HUMAN_DECISION, UNCHANGED
 from services.tags.heard.model import Heard, HeardTag, Span
 from services.tags.model import MACHINE_SOURCES, AssignInput, Assignment, Evidence, HistoryEntry, Skipped
 
@@ -338,6 +338,6 @@ def _entry(
 
 
 def _with_ordered_ids(entries: list[HistoryEntry]) -> list[HistoryEntry]:
-    """Ids that sort in the order the entries happened, as `assignment.py` gives its entries."""
+    """Ids that sort in the order the entries happened, as `assignments/plan.py` gives its entries."""
     ids = sorted(new_id("th") for _ in entries)
     return [replace(e, id=ident) for e, ident in zip(entries, ids, strict=True)]

@@ -1,0 +1,1 @@
+"""Assignments: planning a change to one customer's tags, checking inputs, system tags fed by events."""

@@ -1,0 +1,1 @@
+"""The tag library: what a valid definition is, how it may change, and who may change it."""

@@ -5,8 +5,8 @@ time's bit slices); a rebuild instead gathers plain lists per tag, value, source
 builds each bitmap in one call, then ORs them into the index (`RoaringIndex.merge_tag`).
 
 A rebuild runs while the service already takes writes: a customer the index already holds at the
-same or a newer `version` (an own write applied during the rebuild) is left out of the load, so the
-loaded customers and the ones already indexed are disjoint and OR is exact.
+same or a newer `version` (an own write applied during the rebuild) is left out of the load, and one
+it holds at an older version is taken out of the index first, so OR-ing the loaded bitmaps is exact.
 """
 
 from __future__ import annotations
@@ -66,7 +66,13 @@ class BulkLoad:
 
     def merge_into(self, index: RoaringIndex) -> None:
         for tenant, t in self._tenants.items():
-            stale = BitMap(n for n, _, v in t.customers if index.version_of(tenant, n) >= v)
+            stale = BitMap()
+            for number, _, version in t.customers:
+                held = index.version_of(tenant, number)
+                if held >= version:
+                    stale.add(number)  # indexed meanwhile at this version or a newer one: keep that
+                elif held:
+                    index.forget(tenant, number)  # indexed at an older version: the OR needs it gone
             index.load_customers(tenant, [(n, c, v) for n, c, v in t.customers if n not in stale])
             for tag, lists in t.tags.items():
                 index.merge_tag(

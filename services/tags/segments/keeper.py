@@ -97,10 +97,12 @@ class IndexKeeper:
         return []
 
     async def _run(self) -> None:
+        noted = False
         while True:
             try:
-                info = await self._js.stream_info(bus.stream_name(self._root, "evt"))
-                self.last_sequence = info.state.last_seq
+                if not noted:  # a retry keeps the first position: changes since then are re-read
+                    info = await self._js.stream_info(bus.stream_name(self._root, "evt"))
+                    self.last_sequence, noted = info.state.last_seq, True
                 await self.rebuild()  # a retry skips what is already loaded (same versions)
                 break
             except asyncio.CancelledError:

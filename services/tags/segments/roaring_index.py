@@ -290,6 +290,13 @@ class RoaringIndex:
         t = self._tenants.get(tenant)
         return {tag: (m[0], m[1]) for tag, m in t.marks.items()} if t is not None else {}
 
+    def forget(self, tenant: str, number: int) -> None:
+        """Take the customer out of every tag (not the universe), leaving the usage marks alone: a bulk
+        load is about to OR its newer state in."""
+        t = self._tenants.get(tenant)
+        for x in t.tags.values() if t is not None else ():
+            x.discard(number, None)
+
     def load_customers(self, tenant: str, customers: list[tuple[int, str, int]]) -> None:
         """Bulk: (number, customer id, version) of customers loaded with `merge_tag`."""
         t = self._tenant(tenant)

@@ -248,6 +248,8 @@ def test_a_bulk_load_answers_like_changes_applied_one_by_one_and_keeps_newer_wri
     index = RoaringIndex()
     newer = _random_tags(rng, "c7")  # a write applied while the rebuild was reading
     index.apply("t1", 7, "c7", {}, newer, version=5)
+    older = {"vip": _a("c8", "vip", ""), "budget": _a("c8", "budget", "1")}
+    index.apply("t1", 8, "c8", {}, older, version=3)  # applied before a write the rebuild then read
     bulk = BulkLoad(now_ms=NOW_MS)
     for customer, tags in state.items():
         bulk.add("t1", numbers[customer], customer, 4, {k: asdict(a) for k, a in tags.items()})

@@ -34,7 +34,7 @@ def build(runtime: Runtime) -> ServiceParts:
         js=runtime.js,
         root=runtime.settings.subject_root,
     )
-    ops = TagOperations(store, runtime.outbox, keeper=keeper)
+    ops = TagOperations(store, runtime.outbox, index=keeper)
     conversations = ConversationOperations(
         ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
     )

@@ -65,11 +65,10 @@ async def _pause(attempt: int) -> None:
 class TagOperations:
     """Every change to definitions and assignments goes through here."""
 
-    def __init__(self, store: TagStore, outbox: Outbox, *, keeper: IndexKeeper | None = None) -> None:
+    def __init__(self, store: TagStore, outbox: Outbox, *, index: IndexKeeper | None = None) -> None:
         self.store = store
         self.outbox = outbox
-        # The segment index this process keeps (`keeper.index`, segments/keeper.py); None in tools.
-        self.keeper = keeper
+        self.index = index  # the segment index this process keeps (segments/keeper.py)
 
     async def define_tag(self, tenant: str, candidate: TagDef, *, by_platform: bool = False) -> TagDef:
         """Create or update a definition; a re-definition that changes nothing writes and publishes nothing."""
@@ -223,10 +222,10 @@ class TagOperations:
     ) -> bool:
         """`write_customer`, giving a customer its dense number on its first write, then the change to
         this replica's segment index at once (other replicas apply it from the event: segments/keeper.py)."""
-        if self.keeper is None:
+        if self.index is None:
             return await self.store.write_customer(read, final, history=history, items=items)
-        number = await self.keeper.number_for(read)
+        number = await self.index.number_for(read)
         if not await self.store.write_customer(read, final, history=history, items=items, number=number):
             return False
-        self.keeper.written(read, final, number)
+        self.index.written(read, final, number)
         return True

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import importlib.util
+import json
 import os
 import statistics
 import sys
@@ -38,7 +40,7 @@ from pyroaring import BitMap
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
 
-from bench.servers import bench_servers
+from bench.servers import bench_servers, service_beside_leads
 from common.mongo import open_client
 from services.tags.model import Assignment, Evidence
 from services.tags.segments.evaluate import count
@@ -156,9 +158,9 @@ def strided(members: list[int], values: list[str]) -> dict[str, BitMap]:
     return {value: BitMap(members[i :: len(values)]) for i, value in enumerate(values)}
 
 
-def build_tenant(n: int) -> tuple[RoaringIndex, float, float]:
+def build_tenant(n: int, index: RoaringIndex | None = None) -> tuple[RoaringIndex, float, float]:
     """The synthetic tenant; returns the index and the RSS growth (MB) of its bitmaps and its id maps."""
-    index = RoaringIndex()
+    index = index if index is not None else RoaringIndex()
     base = rss_mb()
     for rank in range(1, TAGS + 1):
         members = scatter(n, max(1, int(n * 0.6 / rank**0.9)), seed=rank)
@@ -345,12 +347,136 @@ async def section_rebuild(assignments: int) -> None:
             await client.close()
 
 
-def section_service() -> None:
-    print("== through the service (gRPC count p50/p99; freshness at 1,000 assignments/s)")
+SERVICE_EXPRESSION = (
+    't001 AND region IN ("上海", "杭州") AND budget >= 100000 AND NOT t003 AND signed >= 2025-07-01'
+)
+
+
+async def section_service(n: int, rate: float, seconds: float) -> None:
+    print("== through the service: gRPC PreviewSegment (parse included) and freshness")
     if importlib.util.find_spec("crm.tags.v1.segments_pb2") is None:
         print("not measured: the SegmentsService RPCs (preview/saved segments) are not on this branch yet")
         return
-    print("not measured yet: SegmentsService exists; add the gRPC and freshness sections here")
+    from crm.tags.v1 import tags_pb2, tags_pb2_grpc
+
+    from common.context import CallContext
+    from common.grpc_client import open_channel
+    from common.roles import PLATFORM
+    from services.tags.app import DEFINITION as TAGS_SERVICE
+
+    segments_pb2: Any = importlib.import_module("crm.tags.v1.segments_pb2")
+    segments_grpc: Any = importlib.import_module("crm.tags.v1.segments_pb2_grpc")
+    with bench_servers() as servers:
+        async with service_beside_leads(servers, TAGS_SERVICE) as svc:
+            parts = svc.running.parts
+            assert parts is not None
+            keeper = next(p for p in parts.background if isinstance(p, IndexKeeper))
+            await keeper.rebuilt.wait()
+            settings = svc.running.runtime.settings
+            caller = CallContext(tenant=TENANT, caller="bench", roles=frozenset({PLATFORM, "admin"}))
+            md = caller.outgoing_metadata(settings.internal_token)
+            async with open_channel(f"127.0.0.1:{svc.running.port}") as channel:
+                tags = tags_pb2_grpc.TagsServiceStub(channel)
+                segs = segments_grpc.SegmentsServiceStub(channel)
+                T = tags_pb2
+                kinds = {
+                    "t001": (T.TAG_VALUE_TYPE_FLAG, ()),
+                    "t003": (T.TAG_VALUE_TYPE_FLAG, ()),
+                    "fresh": (T.TAG_VALUE_TYPE_FLAG, ()),
+                    "region": (T.TAG_VALUE_TYPE_ENUM, tuple(REGIONS)),
+                    "budget": (T.TAG_VALUE_TYPE_NUMBER, ()),
+                    "signed": (T.TAG_VALUE_TYPE_DATE, ()),
+                }
+                for key, (kind, allowed) in kinds.items():
+                    definition = T.TagDefinition(
+                        key=key,
+                        display_name=key,
+                        category=T.TAG_CATEGORY_BASIC,
+                        value_type=kind,
+                        allowed_values=list(allowed),
+                    )
+                    await tags.DefineTag(T.DefineTagRequest(definition=definition), metadata=md)
+                build_tenant(n, keeper.index)  # the same synthetic bitmaps, in the service's own index
+                await SegmentStore(svc.running.runtime.db).take_numbers(
+                    TENANT, n
+                )  # real customers after them
+                request = segments_pb2.PreviewSegmentRequest(expression=SERVICE_EXPRESSION, sample_size=10)
+                in_process = count(EXPRESSION, keeper.index, TENANT, now_ms=int(time.time() * 1000))
+                reply = await segs.PreviewSegment(request, metadata=md)
+                assert reply.count == in_process, (reply.count, in_process)
+                latencies = []
+                for _ in range(200):
+                    started = time.perf_counter()
+                    await segs.PreviewSegment(request, metadata=md)
+                    latencies.append((time.perf_counter() - started) * 1000)
+                local = medians_ms({"count": lambda: count(EXPRESSION, keeper.index, TENANT, now_ms=0)}, 50)
+                print(
+                    f"PreviewSegment over {n:,} customers (count {reply.count:,}, sample 10): "
+                    f"p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms; "
+                    f"in-process evaluate.count in the same run: {local['count']:.2f} ms"
+                )
+                await freshness(svc, settings.subject_root, tags, segs, segments_pb2, md, rate, seconds)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
+async def freshness(
+    svc: Any, root: str, tags: Any, segs: Any, segments_pb2: Any, md: Any, rate: float, seconds: float
+) -> None:
+    """Assignments of a flag at `rate`/s to customers outside the saved segment `fresh`: time from
+    AssignTags returning to the `segment_entered` event (NATS) and to the segment's count."""
+    import nats
+    from crm.tags.v1 import tags_pb2 as T
+
+    segment = await segs.CreateSegment(
+        segments_pb2.CreateSegmentRequest(name="fresh", expression="fresh"), metadata=md
+    )
+    total = int(rate * seconds)
+    customers = [await svc.create_customer() for _ in range(total)]
+    returned: dict[str, float] = {}
+    entered: dict[str, float] = {}
+    nc = await nats.connect(os.environ.get("NATS_URL") or svc.running.runtime.settings.nats_url)
+
+    async def on_event(msg: Any) -> None:
+        data = json.loads(msg.data).get("data", {})
+        if data.get("segment_id") == segment.id:
+            entered.setdefault(data["customer_id"], time.perf_counter())
+
+    sub = await nc.subscribe(f"{root}.evt.{TENANT}.tags.segment_entered", cb=on_event)
+    in_flight = asyncio.Semaphore(200)
+
+    async def assign(customer: str) -> None:
+        async with in_flight:
+            request = T.AssignTagsRequest(
+                customer_id=customer, tags=[T.TagAssignmentInput(tag_key="fresh", value="")]
+            )
+            await tags.AssignTags(request, metadata=md)
+            returned[customer] = time.perf_counter()
+
+    started = time.perf_counter()
+    tasks = []
+    for i, customer in enumerate(customers):
+        await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+        tasks.append(asyncio.create_task(assign(customer)))
+    await asyncio.gather(*tasks)
+    achieved = total / (time.perf_counter() - started)
+    count_seen = (await segs.GetSegment(segments_pb2.GetSegmentRequest(id=segment.id), metadata=md)).count
+    for _ in range(100):
+        if len(entered) >= total:
+            break
+        await asyncio.sleep(0.1)
+    await sub.unsubscribe()
+    await nc.close()
+    lags = [max(0.0, entered[c] - returned[c]) * 1000 for c in customers if c in entered]
+    print(
+        f"freshness: {total:,} assignments at {achieved:,.0f}/s (asked {rate:,.0f}/s); count after the last "
+        f"returned: {count_seen:,} of {total:,} (own writes are in the index before AssignTags returns); "
+        f"segment_entered after AssignTags returned: p50 {percentile(lags, 50):.0f} ms, "
+        f"p99 {percentile(lags, 99):.0f} ms, {len(lags)}/{total} events within 10 s"
+    )
 
 
 def main() -> None:
@@ -360,11 +486,16 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=10_000_000)
     parser.add_argument("--rebuild", type=int, default=1_000_000)
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument(
+        "--service-customers", type=int, default=1_000_000, help="synthetic tenant in the service"
+    )
+    parser.add_argument("--rate", type=float, default=1000.0, help="assignments per second for freshness")
+    parser.add_argument("--seconds", type=float, default=3.0, help="how long the freshness load runs")
     args = parser.parse_args()
     section_counts(args.customers)
     if not args.skip_rebuild:
         asyncio.run(section_rebuild(args.rebuild))
-    section_service()
+    asyncio.run(section_service(args.service_customers, args.rate, args.seconds))
 
 
 if __name__ == "__main__":

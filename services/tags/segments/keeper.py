@@ -40,6 +40,7 @@ from services.tags.store import CustomerTags, TagStore, customer_doc_id
 
 log = logging.getLogger(__name__)
 CHANGE_EVENTS = ("assigned", "removed")
+STOP_SECONDS = 5.0  # how long stop() waits for the index's tasks to end
 MERGE_EVERY = 500_000  # assignments gathered before they are built into bitmaps (bounds the lists)
 
 
@@ -65,6 +66,7 @@ class IndexKeeper:
         self._batch = batch
         self._flush_seconds = flush_seconds
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self.ready = False
         self.rebuilt = asyncio.Event()  # set with `ready`
         self.rebuild_seconds = 0.0
@@ -78,11 +80,11 @@ class IndexKeeper:
         self._tasks.append(asyncio.create_task(self._run(), name="segment-index"))
 
     async def stop(self) -> None:
+        self._stopping = True  # a retry loop that saw its cancellation turned into an error ends too
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
         self._tasks.clear()
         with contextlib.suppress(Exception):
             await self._save_marks()
@@ -108,6 +110,8 @@ class IndexKeeper:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if self._stopping:
+                    return
                 log.exception("segment index: rebuild failed; retrying")
                 await asyncio.sleep(2.0)
         self.ready = True
@@ -119,11 +123,14 @@ class IndexKeeper:
 
     async def rebuild(self) -> None:
         started = time.perf_counter()
-        async for customers in self._segments.legacy_customers(self._batch):
-            await self._migrate(customers)
+        # `aclosing`: a rebuild cancelled mid-way closes the readers (and their cursors) at once.
+        async with contextlib.aclosing(self._segments.legacy_customers(self._batch)) as legacy:
+            async for customers in legacy:
+                await self._migrate(customers)
         bulk = BulkLoad(now_ms=int(time.time() * 1000))
-        async for docs in self._segments.customer_documents(self._batch):
-            await self._load(docs, bulk)
+        async with contextlib.aclosing(self._segments.customer_documents(self._batch)) as documents:
+            async for docs in documents:
+                await self._load(docs, bulk)
         bulk.merge_into(self.index)
         async for tenant, tag, assigned, removed in self._segments.usage_marks():
             self.index.mark(tenant, tag, assigned_ms=assigned, removed_ms=removed)
@@ -199,6 +206,8 @@ class IndexKeeper:
             except asyncio.CancelledError:
                 raise
             except Exception:  # the consumer vanished (server restart, inactivity): resume where we were
+                if self._stopping:
+                    return
                 log.exception("segment index: following tag changes failed; resuming")
                 await asyncio.sleep(1.0)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
@@ -55,7 +55,7 @@ class SegmentStore:
         doc = await self._customers.find_one({"_id": doc_id}, {"n": 1})
         return int(doc["n"]) if doc is not None and doc.get("n") is not None else None
 
-    async def customer_documents(self, batch: int) -> AsyncIterator[list[dict[str, Any]]]:
+    async def customer_documents(self, batch: int) -> AsyncGenerator[list[dict[str, Any]], None]:
         """Every `tag_customers` document of every tenant, in batches (a rebuild's one pass).
 
         The next batch is fetched while the caller works on this one (the database and this process
@@ -89,7 +89,7 @@ class SegmentStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
 
-    async def legacy_customers(self, batch: int) -> AsyncIterator[list[tuple[str, str]]]:
+    async def legacy_customers(self, batch: int) -> AsyncGenerator[list[tuple[str, str]], None]:
         """(tenant, customer) of every customer with earlier per-tag documents, in batches."""
         seen: set[tuple[str, str]] = set()
         found: list[tuple[str, str]] = []

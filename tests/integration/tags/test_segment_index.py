@@ -204,3 +204,27 @@ async def test_a_document_without_a_number_gets_one_with_its_next_write(
     assert keeper.index.customer_ids(
         "acme", keeper.index.has("acme", "vip") & keeper.index.has("acme", "new")
     ) == [customer]
+
+
+async def test_a_service_stopped_while_its_index_rebuilds_stops_promptly(
+    settings_for: Callable[..., Settings], mongo_client: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    settings = settings_for("tags")
+    db = mongo_client[settings.database_name]
+    await db["tag_customers"].insert_many(
+        [
+            {
+                "_id": f"acme/c{i}",
+                "tenant_id": "acme",
+                "customer_id": f"c{i}",
+                "version": 1,
+                "n": i + 1,
+                "tags": {"vip": _assignment(f"c{i}", "vip", "")},
+            }
+            for i in range(2000)
+        ]
+    )
+    running = await start_service(DEFINITION, settings)
+    started = asyncio.get_running_loop().time()
+    await running.stop()  # the rebuild is (most likely) still reading
+    assert asyncio.get_running_loop().time() - started < 15.0

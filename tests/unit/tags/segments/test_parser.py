@@ -86,6 +86,11 @@ def test_every_comparison_on_number_tags_is_a_range() -> None:
     assert p("budget IN (1, 2, 2)") == Or((Range("budget", 1.0, 1.0), Range("budget", 2.0, 2.0)))
 
 
+def test_amounts_may_be_typed_with_wan_and_yi() -> None:
+    assert p("预算 ≥ 10万") == Range("budget", low=100000.0)
+    assert p("预算 BETWEEN 1.5万 AND 0.02亿") == Range("budget", 15000.0, 2000000.0)
+
+
 def test_date_tags_compare_as_days() -> None:
     day = datetime(2026, 1, 1).toordinal()
     assert p("签约日 >= 2026-01-01") == Range("signed", low=float(day))

@@ -151,6 +151,7 @@ def test_syntax_error_points_at_the_column_and_says_what_was_expected() -> None:
         ("高意向 & 极简风", "unexpected character '&' at column 5"),
         ("region = AND", "expected a value (quote a value that is a keyword) at column 10"),
         ("", "expected a condition"),
+        ('"" AND 高意向', "a tag name cannot be empty at column 1"),
         ("高意向 ASSIGNED 7", "expected WITHIN n DAYS, AFTER a date or BEFORE a date at column 14"),
     ],
 )

@@ -53,16 +53,25 @@ def cycle_lifetime(update_cycle: str) -> timedelta | None:
 def expires_at(
     definition: TagDef, *, source: str, assigned_at: datetime, given: datetime | None
 ) -> datetime | None:
-    """When a value of `definition` set by `source` at `assigned_at` expires (None: never)."""
+    """When a value of `definition` set by `source` at `assigned_at` expires (None: never).
+
+    At millisecond precision, as MongoDB stores it, so a re-read compares equal (a refresh to the
+    same instant is no refresh, and the timer key names the stored instant).
+    """
     if given is not None:
-        return given
+        return _ms(given)
     limits: list[datetime] = []
     if definition.ttl_days > 0:
         limits.append(assigned_at + timedelta(days=definition.ttl_days))
     lifetime = cycle_lifetime(definition.update_cycle)
     if lifetime is not None and is_machine(source):
         limits.append(assigned_at + lifetime)
-    return min(limits, default=None)
+    earliest = min(limits, default=None)
+    return _ms(earliest) if earliest is not None else None
+
+
+def _ms(value: datetime) -> datetime:
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def refreshed(

@@ -153,3 +153,12 @@ def test_a_write_creates_a_timer_per_new_expiry_and_names_the_stale_ones() -> No
         timer_key(CUSTOMER, "a", old.expires_at),  # type: ignore[arg-type]
         timer_key(CUSTOMER, "c", gone.expires_at),  # type: ignore[arg-type]
     ]
+
+
+def test_expiries_are_kept_at_the_milliseconds_mongodb_stores_so_a_resend_is_no_refresh() -> None:
+    given = NOW + timedelta(seconds=5, microseconds=1_500)
+    assert expires_at(tag(), source="manual", assigned_at=NOW, given=given) == NOW + timedelta(
+        seconds=5, milliseconds=1
+    )
+    stored = held(source="manual", expires=NOW + timedelta(seconds=5, milliseconds=1))
+    assert refreshed(stored, tag(), source="manual", at=NOW, given=given) is None

@@ -214,7 +214,7 @@ class TagOperations:
     ) -> bool:
         items = self.history_items(read.tenant, history)
         # Expiry (docs/tag-expiry.md): every new expires_at gets its timer in this same write.
-        timers, stale_timers = expiry.timer_changes(read.tenant, read.assignments, final)
+        timers, stale_timers = expiry.timer_changes(read.tenant, read.assignments, final, now=now_ms())
         items += [self.outbox.insert(TIMERS, timer_document(t)) for t in timers]
         if not await self.store.write_customer(read, final, history=history, items=items):
             return False

@@ -148,10 +148,12 @@ def timer_for(tenant: str, customer_id: str, tag_key: str, expires: datetime) ->
 
 
 def timer_changes(
-    tenant: str, before: dict[str, Assignment], after: dict[str, Assignment]
+    tenant: str, before: dict[str, Assignment], after: dict[str, Assignment], *, now: datetime
 ) -> tuple[list[Timer], list[str]]:
     """What a write from `before` to `after` does to timers: the timers to create (every expiry that
-    is new in `after`) and the keys of the timers that no longer stand for a stored expiry."""
+    is new in `after`) and the keys of the timers to cancel: those that no longer stand for a stored
+    expiry and are not due yet. One already due is running (an expiry's own timer) or about to, and
+    finds nothing to do: cancelling it would cost a write for nothing."""
     create: list[Timer] = []
     stale: list[str] = []
     for key, new in after.items():
@@ -160,6 +162,7 @@ def timer_changes(
             create.append(expiry_timer(tenant, new))
     for key, old in before.items():
         new_ = after.get(key)
-        if old.expires_at is not None and (new_ is None or new_.expires_at != old.expires_at):
+        gone = new_ is None or new_.expires_at != old.expires_at
+        if old.expires_at is not None and old.expires_at > now and gone:
             stale.append(timer_key(old.customer_id, key, old.expires_at))
     return create, stale

@@ -168,6 +168,57 @@ async def test_a_refresh_moves_the_expiry_and_a_removal_cancels_it(
     assert await shown(tags, customer) == {}
 
 
+async def test_a_daily_tag_set_by_a_rule_expires_unless_the_rule_reasserts_it(tags: TagsClient) -> None:
+    daily = flag_tag("active-buyer")
+    daily.definition.update_cycle = T.UPDATE_CYCLE_DAILY
+    await tags.stub.DefineTag(daily, metadata=MD)
+    customer = await tags.customer()
+    platform = metadata("acme", roles="platform")  # an importer/rule engine may set machine sources
+    by_rule = assign(
+        customer, T.TagAssignmentInput(tag_key="active-buyer", value="", source=T.TAG_SOURCE_RULE)
+    )
+    scheduler = tags.running.runtime.scheduler
+
+    async def stored_expiry() -> datetime:
+        listed = await tags.stub.ListCustomerTags(
+            T.ListCustomerTagsRequest(customer_id=customer), metadata=MD
+        )
+        [value] = listed.tags
+        expires = from_timestamp(value.expires_at)
+        assert expires is not None
+        return expires
+
+    before = datetime.now(UTC)
+    await tags.stub.AssignTags(by_rule, metadata=platform)
+    first = await stored_expiry()
+    assert before + timedelta(hours=36) <= first <= datetime.now(UTC) + timedelta(hours=36)
+    assert await scheduler.pending(
+        tenant="acme", kind=EXPIRE_KIND, key=timer_key(customer, "active-buyer", first)
+    )
+
+    await asyncio.sleep(0.05)
+    again = await tags.stub.AssignTags(by_rule, metadata=platform)  # tomorrow's run, in short
+    assert [s.reason for s in again.skipped] == ["unchanged"]
+    second = await stored_expiry()
+    assert second > first
+    assert not await scheduler.pending(
+        tenant="acme", kind=EXPIRE_KIND, key=timer_key(customer, "active-buyer", first)
+    )
+    assert await scheduler.pending(
+        tenant="acme", kind=EXPIRE_KIND, key=timer_key(customer, "active-buyer", second)
+    )
+    # A refresh changes no value: no history entry of its own.
+    assert [e.action for e in await history(tags, customer)] == ["assigned"]
+
+    # A person's value of the same tag does not expire by cycle.
+    await tags.stub.AssignTags(assign(customer, ("active-buyer", "")), metadata=MD)  # confirmed by a person
+    listed = await tags.stub.ListCustomerTags(T.ListCustomerTagsRequest(customer_id=customer), metadata=MD)
+    assert [t.HasField("expires_at") for t in listed.tags] == [False]
+    assert not await scheduler.pending(
+        tenant="acme", kind=EXPIRE_KIND, key=timer_key(customer, "active-buyer", second)
+    )
+
+
 class CrashAfterWrite(Outbox):
     """The service's outbox as if the process died right after each write: nothing of the fast path
     runs (no history insert, no event, no timer); only what the write stored remains."""

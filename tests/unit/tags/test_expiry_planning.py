@@ -142,8 +142,12 @@ def test_a_write_creates_a_timer_per_new_expiry_and_names_the_stale_ones() -> No
     gone = held("c", expires=NOW + timedelta(hours=4))
     new = held("d", expires=NOW + timedelta(hours=5))
     plain = held("e")
+    due = held("f", expires=NOW - timedelta(seconds=1))  # its own timer is firing: not cancelled
     create, stale = timer_changes(
-        "acme", {"a": old, "b": kept, "c": gone, "e": plain}, {"a": moved, "b": kept, "d": new, "e": plain}
+        "acme",
+        {"a": old, "b": kept, "c": gone, "e": plain, "f": due},
+        {"a": moved, "b": kept, "d": new, "e": plain},
+        now=NOW,
     )
     assert [(t.kind, t.key, t.due_at, t.payload["tag_key"]) for t in create] == [
         (EXPIRE_KIND, timer_key(CUSTOMER, "a", moved.expires_at), moved.expires_at, "a"),  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """Due-time work: "do X for this key at time T, once, with several replicas, across restarts".
 
-DESIGN §6 gives due-time work one home. Every service that needs it (intent decay today; tag expiry,
+DESIGN §6 gives due-time work one home. Every service that needs it (intent decay and tag expiry today;
 task reminders, call-backs and lead auto-release next) configures this one mechanism:
 
     await runtime.scheduler.schedule(tenant=t, kind="intent.rescore", key=customer_id, due_at=when)

@@ -9,6 +9,7 @@ from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.tags.api import TagsServicer
 from services.tags.config import TagsConfig
 from services.tags.events import conversations_consumer, intent_level_consumer
+from services.tags.expiry.timers import ExpiryTimers
 from services.tags.heard.listening import ConversationOperations
 from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationStore
 from services.tags.operations import TagOperations
@@ -21,7 +22,8 @@ CONFIG = TagsConfig.from_env()
 def build(runtime: Runtime) -> ServiceParts:
     """Wire the store, operations, servicer and consumers onto the runtime's connections."""
     # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
-    ops = TagOperations(TagStore(runtime.db), runtime.outbox)
+    ops = TagOperations(TagStore(runtime.db), runtime.outbox, runtime.scheduler)
+    expiry = ExpiryTimers(ops, runtime.scheduler, runtime.db)
     conversations = ConversationOperations(
         ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
     )
@@ -38,6 +40,9 @@ def build(runtime: Runtime) -> ServiceParts:
             intent_level_consumer(ops),
             conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
         ],
+        # Expiry on the common scheduler (docs/tag-expiry.md): tags.expire, tags.expiry_sweep.
+        timers=expiry.handlers(),
+        on_start=[expiry.schedule_sweep],
     )
 
 

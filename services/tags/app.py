@@ -11,6 +11,9 @@ from services.tags.config import TagsConfig
 from services.tags.events import conversations_consumer, intent_level_consumer
 from services.tags.heard.listening import ConversationOperations
 from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationStore
+from services.tags.library.merging import MERGE_TIMER, MergeRunner
+from services.tags.library.operations import LibraryOperations
+from services.tags.library.store import LIBRARY_INDEXES, MERGES, MergeStore
 from services.tags.operations import TagOperations
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
@@ -22,6 +25,10 @@ def build(runtime: Runtime) -> ServiceParts:
     """Wire the store, operations, servicer and consumers onto the runtime's connections."""
     # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
     ops = TagOperations(TagStore(runtime.db), runtime.outbox)
+    # The governed library (services/tags/library/). Usage marks come from the segment index and
+    # saved-segment references from the segments part once they are wired in (`usage=`, `references=`).
+    library = LibraryOperations(ops.store, runtime.outbox)
+    merges = MergeRunner(library, MergeStore(runtime.db), runtime.scheduler)
     conversations = ConversationOperations(
         ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
     )
@@ -29,7 +36,7 @@ def build(runtime: Runtime) -> ServiceParts:
         registrations=[
             (
                 tags_pb2_grpc.add_TagsServiceServicer_to_server,
-                TagsServicer(ops, conversations, customers=runtime.customers),
+                TagsServicer(ops, conversations, customers=runtime.customers, library=library, merges=merges),
             )
         ],
         service_names=[SERVICE_NAME],
@@ -38,12 +45,13 @@ def build(runtime: Runtime) -> ServiceParts:
             intent_level_consumer(ops),
             conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
         ],
+        timers={MERGE_TIMER: merges.step},
     )
 
 
 DEFINITION = ServiceDefinition(
     name="tags",
-    indexes=INDEXES,
+    indexes=[*INDEXES, *LIBRARY_INDEXES],
     build=build,
-    outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS],
+    outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS, MERGES],
 )

@@ -89,8 +89,11 @@ def from_rpc_error(err: grpc.aio.AioRpcError, *, service: str) -> GatewayError:
     if code == grpc.StatusCode.ALREADY_EXISTS:
         info = error_metadata(err)
         existing = next((info[k] for k in _EXISTING_ID_KEYS if info.get(k)), "")
-        extra = {"existingCustomerId": existing} if existing else {}
-        return GatewayError(message, code=CONFLICT, **extra)
+        extra: dict[str, Any] = {"existingCustomerId": existing} if existing else {}
+        return GatewayError(message, code=CONFLICT, **extra, **_fields_of(err))
+    if code == grpc.StatusCode.FAILED_PRECONDITION:
+        # The request is well formed but the record's state forbids it (a merged tag, a transition).
+        return GatewayError(message, code=CONFLICT, **_fields_of(err))
     if code == grpc.StatusCode.ABORTED:
         # Optimistic concurrency gave up under contention; nothing changed and the same call may be retried.
         return GatewayError(message, code=CONFLICT, retryable=True)
@@ -104,6 +107,11 @@ def from_rpc_error(err: grpc.aio.AioRpcError, *, service: str) -> GatewayError:
         return service_unavailable(service)
     log.error("%s failed with %s: %s", service, code.name, message)
     return internal()
+
+
+def _fields_of(err: grpc.aio.AioRpcError) -> dict[str, Any]:
+    fields = [{"field": f, "message": d} for f, d in field_violations(err)]
+    return {"fields": fields} if fields else {}
 
 
 def error_code(error: GraphQLError) -> str | None:

@@ -25,6 +25,7 @@ from gateway.context import GatewayInfo
 from gateway.conversation_schema import ConversationMutation, ConversationQuery, ConversationSubscription
 from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
 from gateway.execution import LimitedSchema
+from gateway.library_schema import LibraryMutation, LibraryQuery, call_tags
 from gateway.limits import document_rules
 from gateway.metrics import GatewayMetrics
 from gateway.paging import page_after
@@ -45,7 +46,7 @@ MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bound
 
 
 @strawberry.type
-class Query(ConversationQuery):
+class Query(LibraryQuery, ConversationQuery):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
         extensions=requires("Query.customer"),
@@ -89,6 +90,7 @@ class Query(ConversationQuery):
 
     @strawberry.field(
         description="Your tenant's tag library by key (archived tags only when asked), at most 2000",
+        deprecation_reason="Use tagDefinitions: filtered, paginated, with usage",
         extensions=requires("Query.tagLibrary"),
     )
     async def tag_library(
@@ -112,7 +114,7 @@ class Query(ConversationQuery):
 
 
 @strawberry.type
-class Mutation(ConversationMutation):
+class Mutation(LibraryMutation, ConversationMutation):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone",
         extensions=requires("Mutation.createCustomer"),
@@ -124,12 +126,13 @@ class Mutation(ConversationMutation):
         return Customer.from_proto(message)
 
     @strawberry.mutation(
-        description="Create or update a tag definition of your tenant's library",
+        description="Create a tag in your tenant's library; CONFLICT (at input.key) if the key exists: "
+        "change a tag with updateTag",
         extensions=requires("Mutation.defineTag"),
     )
     async def define_tag(self, info: GatewayInfo, input: DefineTagInput) -> TagDefinition:
         request = tags_pb2.DefineTagRequest(definition=input.to_proto())
-        return TagDefinition.from_proto(await info.context.caller.call("tags", "DefineTag", request))
+        return TagDefinition.from_proto(await call_tags(info, "DefineTag", request))
 
     @strawberry.mutation(
         description="Assign tags to one customer, all or nothing", extensions=requires("Mutation.assignTags")

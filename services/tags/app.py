@@ -12,6 +12,9 @@ from services.tags.events import conversations_consumer, intent_level_consumer
 from services.tags.expiry.timers import ExpiryTimers
 from services.tags.heard.listening import ConversationOperations
 from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationStore
+from services.tags.library.merging import MERGE_TIMER, MergeRunner
+from services.tags.library.operations import LibraryOperations
+from services.tags.library.store import LIBRARY_INDEXES, MERGES, MergeStore
 from services.tags.operations import TagOperations
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
@@ -24,6 +27,10 @@ def build(runtime: Runtime) -> ServiceParts:
     # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
     ops = TagOperations(TagStore(runtime.db), runtime.outbox, runtime.scheduler)
     expiry = ExpiryTimers(ops, runtime.scheduler, runtime.db)
+    # The governed library (services/tags/library/). Usage marks come from the segment index and
+    # saved-segment references from the segments part once they are wired in (`usage=`, `references=`).
+    library = LibraryOperations(ops.store, runtime.outbox)
+    merges = MergeRunner(library, MergeStore(runtime.db), runtime.scheduler)
     conversations = ConversationOperations(
         ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
     )
@@ -31,7 +38,7 @@ def build(runtime: Runtime) -> ServiceParts:
         registrations=[
             (
                 tags_pb2_grpc.add_TagsServiceServicer_to_server,
-                TagsServicer(ops, conversations, customers=runtime.customers),
+                TagsServicer(ops, conversations, customers=runtime.customers, library=library, merges=merges),
             )
         ],
         service_names=[SERVICE_NAME],
@@ -40,15 +47,16 @@ def build(runtime: Runtime) -> ServiceParts:
             intent_level_consumer(ops),
             conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
         ],
-        # Expiry on the common scheduler (docs/tag-expiry.md): tags.expire, tags.expiry_sweep.
-        timers=expiry.handlers(),
+        # Expiry on the common scheduler (docs/tag-expiry.md): tags.expire, tags.expiry_sweep;
+        # a resumable merge of one tag into another: tags.merge.
+        timers={**expiry.handlers(), MERGE_TIMER: merges.step},
         on_start=[expiry.schedule_sweep],
     )
 
 
 DEFINITION = ServiceDefinition(
     name="tags",
-    indexes=INDEXES,
+    indexes=[*INDEXES, *LIBRARY_INDEXES],
     build=build,
-    outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS],
+    outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS, MERGES],
 )

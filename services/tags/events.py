@@ -90,6 +90,7 @@ def definition_event(definition: TagDef, *, created: bool) -> dict[str, Any]:
         "update_cycle": definition.update_cycle,
         "ttl_days": definition.ttl_days,
         "status": definition.status,
+        "merged_into": definition.merged_into,
         "created": created,
         "updated_at": iso_utc(updated) if updated else "",
     }

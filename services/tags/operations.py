@@ -37,11 +37,11 @@ from common.scheduler import TIMERS, Scheduler, timer_document
 from common.timeutil import utcnow
 from services.tags.assignments import plan as assignment
 from services.tags.assignments import values
-from services.tags.events import change_event, definition_event
+from services.tags.events import change_event
 from services.tags.expiry import planning as expiry
-from services.tags.library import rules as library
+from services.tags.library.operations import LibraryOperations
 from services.tags.model import AssignInput, Assignment, HistoryEntry, TagDef
-from services.tags.store import CUSTOMERS, DEFINITIONS, HISTORY, CustomerTags, TagStore
+from services.tags.store import CUSTOMERS, HISTORY, CustomerTags, TagStore
 
 log = logging.getLogger(__name__)
 
@@ -76,25 +76,10 @@ class TagOperations:
         self.scheduler = scheduler
 
     async def define_tag(self, tenant: str, candidate: TagDef, *, by_platform: bool = False) -> TagDef:
-        """Create or update a definition; a re-definition that changes nothing writes and publishes nothing."""
-        key = candidate.key.strip()
-        for attempt in range(MAX_ATTEMPTS):
-            read = await self.store.stored_definition(tenant, key)
-            existing = read.definition
-            definition = library.define(candidate, existing=existing, now=now_ms(), by_platform=by_platform)
-            if existing is not None and existing.same_content(definition):
-                return existing
-            event = self.outbox.event(
-                tenant=tenant,
-                event="definition_changed",
-                data=definition_event(definition, created=existing is None),
-                subject_id=definition.key,
-            )
-            if await self.store.save_definition(tenant, definition, read=read, events=[event]):
-                await self.outbox.publish(DEFINITIONS, f"{tenant}/{definition.key}", [event])
-                return definition
-            await _pause(attempt)
-        raise Contended(f"tag {key!r} kept changing; try again", field="definition.key")
+        """Create a definition (the library's rule: `library.operations`); a repeat changes nothing."""
+        return await LibraryOperations(self.store, self.outbox).define(
+            tenant, candidate, by_platform=by_platform
+        )
 
     async def ensure_system_tag(self, tenant: str, definition: TagDef) -> TagDef:
         """The tenant's definition of a platform tag, defined on first use."""

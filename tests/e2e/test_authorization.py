@@ -38,7 +38,12 @@ class World:
 
 async def build_world(admin: httpx.AsyncClient) -> World:
     await define_library(admin)
+    for key in ("lib.a", "lib.b", "lib.gone", "lib.dep"):
+        await ok(admin, DEFINE_TAG, input={"key": key, "displayName": key.upper()})
+    await ok(admin, 'mutation { mergeTags(sourceKey: "lib.gone", targetKey: "lib.b") { status } }')
+    await ok(admin, 'mutation { deprecateTag(key: "lib.dep") { status } }')
     customer_id = await create_customer(admin, "Role Rui", "role.rui@example.com")
+    await ok(admin, ASSIGN_TAGS, id=customer_id, tags=[{"key": "lib.a"}])
     reply = await ingest(admin, customer_id, FIRST_CALL, id="call-roles-1")
     [family] = [s for s in reply["suggested"] if s["tagKey"] == "pref.family"]
     return World(
@@ -66,6 +71,9 @@ CUSTOMER_READ = "query($id: ID!) { customer(id: $id) { id } }"
 TAGS_READ = """query($id: ID!) { customer(id: $id) { tags { key value source confidence }
   tagHistory(first: 50) { entries { tagKey action value source } } } }"""
 LIBRARY_READ = """{ tagLibrary(includeArchived: true) { key displayName status assignRoles category } }"""
+LIBRARY_READ_ALL = (
+    """{ tagLibrary(includeArchived: true) { key displayName description status mergedInto } }"""
+)
 
 CASES = [
     Case("Query._entities", 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id } } }',
@@ -81,6 +89,27 @@ CASES = [
     Case("Query.customer", CUSTOMER_READ, lambda w, n: {"id": w.customer_id}, allowed="viewer"),
     Case("Query.customers", "{ customers(first: 5) { edges { node { id } } } }", allowed="viewer"),
     Case("Query.tagLibrary", "{ tagLibrary { key } }", allowed="viewer"),
+    Case("Query.tagDefinitions", "{ tagDefinitions(first: 5) { edges { node { definition { key } } } } }",
+         allowed="viewer"),
+    Case("Query.tag", '{ tag(key: "lib.a") { definition { key } usage { customers } } }', allowed="viewer"),
+    Case("Query.deadTags", "{ deadTags { totalCount } }", allowed="viewer"),
+    Case("Query.tagMerge", '{ tagMerge(sourceKey: "lib.gone") { status } }', allowed="viewer"),
+    Case("Mutation.updateTag", 'mutation($n: String!) { updateTag(key: "lib.a", input: {description: $n}) { key } }',
+         lambda w, n: {"n": f"about {n}"}, LIBRARY_READ_ALL, allowed="tag_admin"),
+    Case("Mutation.renameTag", 'mutation($n: String!) { renameTag(key: "lib.a", displayName: $n) { key } }',
+         lambda w, n: {"n": f"A {n}"}, LIBRARY_READ, allowed="tag_admin"),
+    Case("Mutation.deprecateTag", 'mutation { deprecateTag(key: "lib.a") { status } }',
+         read_back=LIBRARY_READ, allowed="tag_admin"),
+    Case("Mutation.archiveTag", 'mutation { archiveTag(key: "lib.a") { status } }',
+         read_back=LIBRARY_READ, allowed="tag_admin"),
+    Case("Mutation.restoreTag", 'mutation { restoreTag(key: "lib.dep") { status } }',
+         read_back=LIBRARY_READ, allowed="tag_admin"),
+    Case("Mutation.archiveTags", 'mutation { archiveTags(keys: ["lib.b"]) { archived { key } } }',
+         read_back=LIBRARY_READ, allowed="tag_admin"),
+    Case("Mutation.mergeTags", 'mutation { mergeTags(sourceKey: "lib.a", targetKey: "lib.b") { status } }',
+         read_back=TAGS_READ, read_vars=lambda w: {"id": w.customer_id}, allowed="tag_admin"),
+    Case("Mutation.removeTag", 'mutation($id: ID!) { removeTag(customerId: $id, key: "lib.a") { key } }',
+         lambda w, n: {"id": w.customer_id}, TAGS_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
     Case("Mutation.ingestConversation",
          "mutation($input: IngestConversationInput!) { ingestConversation(input: $input) { duplicate } }",
          lambda w, n: {"input": conversation_input(w.customer_id, FIRST_CALL, id=f"call-{n}")},
@@ -105,7 +134,7 @@ CASES = [
          lambda w, n: {"input": {"name": f"New {n}", "email": f"new.{n}@example.com"}},
          "{ customers(first: 50) { edges { node { id } } } }", allowed="sdr"),
     Case("Mutation.defineTag", DEFINE_TAG,
-         lambda w, n: {"input": {"key": "pref.suv", "displayName": f"SUV {n}", "assignRoles": ["admin"]}},
+         lambda w, n: {"input": {"key": f"pref.new{n}", "displayName": f"SUV {n}", "assignRoles": ["admin"]}},
          LIBRARY_READ, allowed="tag_admin"),
     Case("Mutation.assignTags", ASSIGN_TAGS,
          lambda w, n: {"id": w.customer_id, "tags": [{"key": "intent.high"}]},

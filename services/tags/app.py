@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm.tags.v1 import tags_pb2, tags_pb2_grpc
+from crm.tags.v1 import segments_pb2, segments_pb2_grpc, tags_pb2, tags_pb2_grpc
 
 from common.customers import batch_warmer
 from common.service import Runtime, ServiceDefinition, ServiceParts
@@ -12,16 +12,29 @@ from services.tags.events import conversations_consumer, intent_level_consumer
 from services.tags.heard.listening import ConversationOperations
 from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationStore
 from services.tags.operations import TagOperations
+from services.tags.segments.api import SegmentsServicer
+from services.tags.segments.catalogue import SegmentCatalogue
+from services.tags.segments.membership import SegmentMembership
+from services.tags.segments.operations import SegmentOperations
+from services.tags.segments.roaring_index import RoaringIndex
+from services.tags.segments.store import SEGMENT_INDEXES, SEGMENTS, SegmentStore
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
 SERVICE_NAME = tags_pb2.DESCRIPTOR.services_by_name["TagsService"].full_name
+SEGMENTS_SERVICE_NAME = segments_pb2.DESCRIPTOR.services_by_name["SegmentsService"].full_name
 CONFIG = TagsConfig.from_env()
 
 
 def build(runtime: Runtime) -> ServiceParts:
     """Wire the store, operations, servicer and consumers onto the runtime's connections."""
     # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
-    ops = TagOperations(TagStore(runtime.db), runtime.outbox)
+    segment_store = SegmentStore(runtime.db)
+    catalogue = SegmentCatalogue(segment_store)
+    # Saved-segment membership is judged inside every write of a customer's tags (segments/membership.py).
+    membership = SegmentMembership(segment_store, catalogue, runtime.outbox)
+    ops = TagOperations(TagStore(runtime.db), runtime.outbox, membership=membership)
+    index = RoaringIndex()
+    segments = SegmentOperations(segment_store, ops, catalogue, index, customers=runtime.customers)
     conversations = ConversationOperations(
         ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
     )
@@ -30,9 +43,10 @@ def build(runtime: Runtime) -> ServiceParts:
             (
                 tags_pb2_grpc.add_TagsServiceServicer_to_server,
                 TagsServicer(ops, conversations, customers=runtime.customers),
-            )
+            ),
+            (segments_pb2_grpc.add_SegmentsServiceServicer_to_server, SegmentsServicer(segments)),
         ],
-        service_names=[SERVICE_NAME],
+        service_names=[SERVICE_NAME, SEGMENTS_SERVICE_NAME],
         consumers=[
             # intent.level trusts its peer: intent only scores customers it checked with leads.
             intent_level_consumer(ops),
@@ -43,7 +57,7 @@ def build(runtime: Runtime) -> ServiceParts:
 
 DEFINITION = ServiceDefinition(
     name="tags",
-    indexes=INDEXES,
+    indexes=[*INDEXES, *SEGMENT_INDEXES],
     build=build,
-    outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS],
+    outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS, SEGMENTS],
 )

@@ -29,6 +29,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from common.errors import Contended
 from common.outbox import Outbox, Pending
@@ -39,6 +40,9 @@ from services.tags.events import change_event, definition_event
 from services.tags.library import rules as library
 from services.tags.model import AssignInput, Assignment, HistoryEntry, TagDef
 from services.tags.store import CUSTOMERS, DEFINITIONS, HISTORY, CustomerTags, TagStore
+
+if TYPE_CHECKING:
+    from services.tags.segments.membership import SegmentMembership
 
 # Fifty writers of one customer at once all land well within this (each loss means another landed).
 MAX_ATTEMPTS = 100
@@ -64,9 +68,11 @@ async def _pause(attempt: int) -> None:
 class TagOperations:
     """Every change to definitions and assignments goes through here."""
 
-    def __init__(self, store: TagStore, outbox: Outbox) -> None:
+    def __init__(self, store: TagStore, outbox: Outbox, *, membership: SegmentMembership | None = None) -> None:
         self.store = store
         self.outbox = outbox
+        # Saved-segment membership judged in the same write (services/tags/segments/membership.py).
+        self.membership = membership
 
     async def define_tag(self, tenant: str, candidate: TagDef, *, by_platform: bool = False) -> TagDef:
         """Create or update a definition; a re-definition that changes nothing writes and publishes nothing."""
@@ -206,6 +212,10 @@ class TagOperations:
         self, read: CustomerTags, final: dict[str, Assignment], history: list[HistoryEntry]
     ) -> bool:
         items = self.history_items(read.tenant, history)
+        if self.membership is not None:
+            items += await self.membership.items(
+                read.tenant, read.customer_id, before=read.assignments, after=final, history=history
+            )
         if not await self.store.write_customer(read, final, history=history, items=items):
             return False
         await self.outbox.publish(CUSTOMERS, read.doc_id, items)

@@ -163,7 +163,9 @@ class SegmentMutation:
         description="Rename a segment, or change its description or expression (owner or admin)",
         extensions=requires("Mutation.updateSegment"),
     )
-    async def update_segment(self, info: GatewayInfo, id: strawberry.ID, input: UpdateSegmentInput) -> Segment:
+    async def update_segment(
+        self, info: GatewayInfo, id: strawberry.ID, input: UpdateSegmentInput
+    ) -> Segment:
         request = segments_pb2.UpdateSegmentRequest(id=_segment_id(id))
         if input.name is not None:
             request.name = input.name

@@ -97,7 +97,10 @@ class Customer:
     ) -> MembershipHistoryPage | None:
         first = require_page_size(first, maximum=MAX_HISTORY)
         request = segments_pb2.ListMembershipHistoryRequest(
-            customer_id=str(self.id), page_size=first, page_token=after or "", segment_id=str(segment_id or "")
+            customer_id=str(self.id),
+            page_size=first,
+            page_token=after or "",
+            segment_id=str(segment_id or ""),
         )
         reply = await info.context.caller.call("segments", "ListMembershipHistory", request)
         return MembershipHistoryPage.from_proto(reply)

@@ -168,7 +168,7 @@ class SegmentExplanation:
 @strawberry.input(description="A new saved segment; you become its owner")
 class CreateSegmentInput:
     name: str
-    expression: str = strawberry.field(description='e.g. 极简风 AND 高意向, or budget >= 100000')
+    expression: str = strawberry.field(description="e.g. 极简风 AND 高意向, or budget >= 100000")
     description: str = ""
 
 

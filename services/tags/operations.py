@@ -68,7 +68,9 @@ async def _pause(attempt: int) -> None:
 class TagOperations:
     """Every change to definitions and assignments goes through here."""
 
-    def __init__(self, store: TagStore, outbox: Outbox, *, membership: SegmentMembership | None = None) -> None:
+    def __init__(
+        self, store: TagStore, outbox: Outbox, *, membership: SegmentMembership | None = None
+    ) -> None:
         self.store = store
         self.outbox = outbox
         # Saved-segment membership judged in the same write (services/tags/segments/membership.py).

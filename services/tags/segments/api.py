@@ -77,7 +77,9 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
         canonical, count, sample = await self._ops.preview(
             current_call().tenant, request.expression, sample_size=size
         )
-        return segments_pb2.PreviewSegmentResponse(expression=canonical, count=count, sample_customer_ids=sample)
+        return segments_pb2.PreviewSegmentResponse(
+            expression=canonical, count=count, sample_customer_ids=sample
+        )
 
     async def CreateSegment(
         self, request: segments_pb2.CreateSegmentRequest, context: grpc.aio.ServicerContext

@@ -52,7 +52,9 @@ def _reason(node: Node, result: bool, active: Assignment | None, expired: Assign
     return f"{shown} ({active.source}), which {'satisfies' if result else 'does not satisfy'} this"
 
 
-def explain_node(node: Node, assignments: Mapping[str, Assignment], *, now: datetime) -> segments_pb2.ExplainNode:
+def explain_node(
+    node: Node, assignments: Mapping[str, Assignment], *, now: datetime
+) -> segments_pb2.ExplainNode:
     """The explanation of `node` for a customer with these stored assignments, judged at `now`."""
     result = customer_matches(node, assignments, now)
     message = segments_pb2.ExplainNode(kind=codec.kind(node), text=_text(node), result=result)

@@ -111,7 +111,9 @@ class SegmentOperations:
     async def get(self, tenant: str, segment_id: str) -> SavedSegment:
         found = await self.store.get(tenant, _require_id(segment_id))
         if found is None:
-            raise NotFound(f"no segment {segment_id}", field="segment_id", metadata={"segment_id": segment_id})
+            raise NotFound(
+                f"no segment {segment_id}", field="segment_id", metadata={"segment_id": segment_id}
+            )
         return found[0]
 
     async def create(

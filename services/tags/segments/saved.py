@@ -124,7 +124,9 @@ def membership_changes(
         if was == now:
             continue
         keys = tag_keys(segment.tree)
-        causes = tuple(h for h in history if h.tag_key in keys) or tuple(h for h in history if h.tag_key in changed)
+        causes = tuple(h for h in history if h.tag_key in keys) or tuple(
+            h for h in history if h.tag_key in changed
+        )
         out.append(
             MembershipChange(
                 id=new_id(),

@@ -17,7 +17,7 @@ from services.tags.segments.catalogue import SegmentCatalogue
 from services.tags.segments.membership import SegmentMembership
 from services.tags.segments.operations import SegmentOperations
 from services.tags.segments.roaring_index import RoaringIndex
-from services.tags.segments.store import SEGMENT_INDEXES, SEGMENTS, SegmentStore
+from services.tags.segments.saved_store import SAVED_SEGMENT_INDEXES, SEGMENTS, SavedSegmentStore
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
 SERVICE_NAME = tags_pb2.DESCRIPTOR.services_by_name["TagsService"].full_name
@@ -28,7 +28,7 @@ CONFIG = TagsConfig.from_env()
 def build(runtime: Runtime) -> ServiceParts:
     """Wire the store, operations, servicer and consumers onto the runtime's connections."""
     # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
-    segment_store = SegmentStore(runtime.db)
+    segment_store = SavedSegmentStore(runtime.db)
     catalogue = SegmentCatalogue(segment_store)
     # Saved-segment membership is judged inside every write of a customer's tags (segments/membership.py).
     membership = SegmentMembership(segment_store, catalogue, runtime.outbox)
@@ -57,7 +57,7 @@ def build(runtime: Runtime) -> ServiceParts:
 
 DEFINITION = ServiceDefinition(
     name="tags",
-    indexes=[*INDEXES, *SEGMENT_INDEXES],
+    indexes=[*INDEXES, *SAVED_SEGMENT_INDEXES],
     build=build,
     outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS, SEGMENTS],
 )

@@ -18,8 +18,7 @@ from common.mongo import epoch_ms
 from common.paging import decode_cursor, encode_cursor, page_size
 from common.roles import acting_roles
 from common.timeutil import to_timestamp
-from services.tags.operations import now_ms
-from services.tags.segments.explaining import explain_customer
+from services.tags.segments.explaining import explanation_to_proto
 from services.tags.segments.operations import SegmentOperations
 from services.tags.segments.saved import MembershipChange, SavedSegment, cause_data
 
@@ -158,16 +157,14 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
     ) -> segments_pb2.ExplainSegmentResponse:
         tenant = current_call().tenant
         customer_id = require_customer_id(request.customer_id)
-        node, canonical, segment = await self._ops.explain_target(
+        explained, canonical, segment = await self._ops.explain(
             tenant, customer_id=customer_id, segment_id=request.segment_id, text=request.expression
         )
-        stored = await self._ops.tags_of(tenant, customer_id)
-        root, matched = explain_customer(node, stored, now=now_ms())
         return segments_pb2.ExplainSegmentResponse(
             customer_id=customer_id,
-            matches=matched,
+            matches=explained.result,
             expression=canonical,
-            root=root,
+            root=explanation_to_proto(explained),
             segment_id=segment.id if segment else "",
             segment_name=segment.name if segment else "",
         )

@@ -2,7 +2,7 @@
 
 Every write of a customer's tags asks which saved segments the customer entered or left, so the
 tenant's segments are needed on the hot path. They are cached per tenant together with the
-catalogue version they were read at (`SegmentStore.catalogue_version`, bumped after every create,
+catalogue version they were read at (`SavedSegmentStore.catalogue_version`, bumped after every create,
 update and delete on any replica). Each lookup reads that one small document by `_id` and reloads
 the segments only when the version moved: a replica judges membership with the segments as they
 are when its write happens, not as they were when it last looked.
@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 from services.tags.segments.saved import SavedSegment
-from services.tags.segments.store import SegmentStore
+from services.tags.segments.saved_store import SavedSegmentStore
 
 MAX_AGE_SECONDS = 30.0
 
@@ -35,7 +35,7 @@ class _Cached:
 class SegmentCatalogue:
     """The saved segments of each tenant, as of the tenant's current catalogue version."""
 
-    def __init__(self, store: SegmentStore, *, max_age_seconds: float = MAX_AGE_SECONDS) -> None:
+    def __init__(self, store: SavedSegmentStore, *, max_age_seconds: float = MAX_AGE_SECONDS) -> None:
         self._store = store
         self._max_age = max_age_seconds
         self._cached: dict[str, _Cached] = {}

@@ -22,8 +22,9 @@ from common.outbox import Outbox, Pending
 from services.tags.model import Assignment, HistoryEntry
 from services.tags.segments.catalogue import SegmentCatalogue
 from services.tags.segments.expression import Node
+from services.tags.segments.match import matches
 from services.tags.segments.saved import change_event_data, membership_changes
-from services.tags.segments.store import MEMBERSHIP, SegmentStore
+from services.tags.segments.saved_store import MEMBERSHIP, SavedSegmentStore
 
 ENTERED = "segment_entered"
 LEFT = "segment_left"
@@ -31,15 +32,13 @@ LEFT = "segment_left"
 
 def customer_matches(node: Node, assignments: Mapping[str, Assignment], at: datetime) -> bool:
     """Whether a customer with these stored assignments is in the segment at `at` (the pure matcher)."""
-    from services.tags.segments.match import matches
-
     return matches(node, assignments, now=at)
 
 
 class SegmentMembership:
     """Builds the membership items of one customer write (see the module docstring)."""
 
-    def __init__(self, store: SegmentStore, catalogue: SegmentCatalogue, outbox: Outbox) -> None:
+    def __init__(self, store: SavedSegmentStore, catalogue: SegmentCatalogue, outbox: Outbox) -> None:
         self._store = store
         self._catalogue = catalogue
         self._outbox = outbox

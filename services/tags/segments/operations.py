@@ -13,9 +13,7 @@ current member as "entered": membership events are about customers whose tags ch
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from pyroaring import BitMap
 
@@ -24,16 +22,20 @@ from common.errors import Contended, InvalidArgument, NotFound
 from common.ids import new_id
 from common.mongo import epoch_ms
 from common.outbox import PendingEvent
-from services.tags.model import Assignment, TagDef
+from services.tags.model import TagDef
 from services.tags.operations import TagOperations, now_ms
 from services.tags.segments import saved
 from services.tags.segments.catalogue import SegmentCatalogue
+from services.tags.segments.evaluate import evaluate
+from services.tags.segments.explanation import Explanation
 from services.tags.segments.expression import Node
+from services.tags.segments.index import TagIndex
+from services.tags.segments.match import explain
+from services.tags.segments.names import TagNames
+from services.tags.segments.parser import parse_segment
+from services.tags.segments.printer import to_text
 from services.tags.segments.saved import SavedSegment
-from services.tags.segments.store import SEGMENTS, SegmentStore
-
-if TYPE_CHECKING:
-    from services.tags.segments.index import TagIndex
+from services.tags.segments.saved_store import SEGMENTS, SavedSegmentStore
 
 LIBRARY_PAGE = 500
 MAX_LIBRARY = 10_000
@@ -45,7 +47,7 @@ class SegmentOperations:
 
     def __init__(
         self,
-        store: SegmentStore,
+        store: SavedSegmentStore,
         tags: TagOperations,
         catalogue: SegmentCatalogue,
         index: TagIndex,
@@ -60,40 +62,31 @@ class SegmentOperations:
 
     # ---- text and evaluation ----
 
-    async def resolver(self, tenant: str) -> Callable[[str], TagDef | None]:
-        """Look a tag up by key or display name in the tenant's library (keys win over names)."""
-        by_key: dict[str, TagDef] = {}
+    async def library(self, tenant: str) -> TagNames:
+        """The tenant's library as segment text sees it (keys, then display names), archived tags included."""
+        definitions: list[TagDef] = []
         after: str | None = None
-        while len(by_key) < MAX_LIBRARY:
+        while len(definitions) < MAX_LIBRARY:
             page = await self._tags.store.list_definitions(
                 tenant, after_key=after, group="", include_archived=True, limit=LIBRARY_PAGE
             )
-            by_key.update((d.key, d) for d in page)
+            definitions.extend(page)
             if len(page) < LIBRARY_PAGE:
                 break
             after = page[-1].key
-        by_name = {d.display_name: d for d in by_key.values()}
+        return TagNames(definitions)
 
-        def resolve(name: str) -> TagDef | None:
-            return by_key.get(name) or by_name.get(name)
-
-        return resolve
-
-    async def compile(self, tenant: str, text: str, *, field: str = "expression") -> tuple[Node, str]:
-        """(tree, canonical text) of a typed expression; SegmentSyntaxError with the position otherwise."""
-        from services.tags.segments.parser import parse, to_text
-
+    async def compile(
+        self, tenant: str, text: str, *, field: str = "expression"
+    ) -> tuple[Node, str, TagNames]:
+        """(tree, canonical text, library) of a typed expression; SegmentSyntaxError with the position."""
         source = saved.require_expression_text(text, field=field)
-        try:
-            node = parse(source, await self.resolver(tenant))
-        except InvalidArgument as err:
-            err.field = field  # the position stays in the metadata; the field is what the caller sent
-            raise
-        return node, to_text(node)
+        names = await self.library(tenant)
+        node = parse_segment(source, names, field=field)
+        types = {key: d.value_type for key, d in names.by_key.items()}
+        return node, to_text(node, value_types=types), names
 
     def members_bitmap(self, tenant: str, node: Node) -> BitMap:
-        from services.tags.segments.evaluate import evaluate
-
         return evaluate(node, self.index, tenant, now_ms=epoch_ms(now_ms()))
 
     def count(self, tenant: str, node: Node) -> int:
@@ -101,7 +94,7 @@ class SegmentOperations:
 
     async def preview(self, tenant: str, text: str, *, sample_size: int) -> tuple[str, int, list[str]]:
         """(canonical text, count, sample ids): the first `sample_size` members in number order."""
-        node, canonical = await self.compile(tenant, text)
+        node, canonical, _ = await self.compile(tenant, text)
         members = self.members_bitmap(tenant, node)
         sample = self.index.customer_ids(tenant, list(members[:sample_size])) if sample_size else []
         return canonical, len(members), sample
@@ -121,7 +114,7 @@ class SegmentOperations:
     ) -> tuple[SavedSegment, int]:
         name = saved.require_name(name)
         description = saved.require_description(description)
-        node, canonical = await self.compile(tenant, text)
+        node, canonical, _ = await self.compile(tenant, text)
         at = now_ms()
         segment = SavedSegment(
             id=new_id(SEGMENT_PREFIX),
@@ -165,7 +158,7 @@ class SegmentOperations:
         if description is not None:
             changed = replace(changed, description=saved.require_description(description))
         if text is not None:
-            node, canonical = await self.compile(tenant, text)
+            node, canonical, _ = await self.compile(tenant, text)
             changed = replace(changed, tree=node, expression=canonical)
         count = self.count(tenant, changed.tree)
         if changed == current:
@@ -209,22 +202,22 @@ class SegmentOperations:
         page, more = numbers[:size], len(numbers) > size
         return self.index.customer_ids(tenant, page), (page[-1] if more else None), len(members)
 
-    async def explain_target(
+    async def explain(
         self, tenant: str, *, customer_id: str, segment_id: str, text: str
-    ) -> tuple[Node, str, SavedSegment | None]:
-        """The tree to explain: a saved segment's or a typed expression's (exactly one of them)."""
-        if bool(segment_id) == bool(text.strip()):
+    ) -> tuple[Explanation, str, SavedSegment | None]:
+        """Why the customer is in or out of a saved segment or a typed expression (exactly one given)."""
+        if bool(segment_id.strip()) == bool(text.strip()):
             raise InvalidArgument("give either segment_id or expression, not both", field="segment_id")
         await self._customers.require(tenant, [customer_id], field="customer_id")
-        if segment_id:
+        segment: SavedSegment | None = None
+        if segment_id.strip():
             segment = await self.get(tenant, segment_id)
-            return segment.tree, segment.expression, segment
-        node, canonical = await self.compile(tenant, text)
-        return node, canonical, None
-
-    async def tags_of(self, tenant: str, customer_id: str) -> dict[str, Assignment]:
-        """The customer's stored assignments (expired ones included: explain says they expired)."""
-        return dict((await self._tags.store.customer(tenant, customer_id)).assignments)
+            node, canonical, names = segment.tree, segment.expression, await self.library(tenant)
+        else:
+            node, canonical, names = await self.compile(tenant, text)
+        stored = (await self._tags.store.customer(tenant, customer_id)).assignments
+        explained = explain(node, stored, now=now_ms(), definitions=names.by_key)
+        return explained, canonical, segment
 
     def _event(self, segment: SavedSegment, change: str, *, count: int | None = None) -> PendingEvent:
         return self._tags.outbox.event(

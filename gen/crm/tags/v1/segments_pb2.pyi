@@ -136,23 +136,27 @@ class ExplainSegmentRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., segment_id: _Optional[str] = ..., expression: _Optional[str] = ...) -> None: ...
 
 class ExplainedValue(_message.Message):
-    __slots__ = ("tag_key", "value", "source", "assigned_at", "expires_at", "actor")
+    __slots__ = ("tag_key", "value", "source", "assigned_at", "expires_at", "actor", "confidence", "evidence")
     TAG_KEY_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     ASSIGNED_AT_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
     tag_key: str
     value: str
     source: str
     assigned_at: _timestamp_pb2.Timestamp
     expires_at: _timestamp_pb2.Timestamp
     actor: str
-    def __init__(self, tag_key: _Optional[str] = ..., value: _Optional[str] = ..., source: _Optional[str] = ..., assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
+    confidence: float
+    evidence: str
+    def __init__(self, tag_key: _Optional[str] = ..., value: _Optional[str] = ..., source: _Optional[str] = ..., assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., confidence: _Optional[float] = ..., evidence: _Optional[str] = ...) -> None: ...
 
 class ExplainNode(_message.Message):
-    __slots__ = ("kind", "text", "result", "children", "tag_key", "values", "reason")
+    __slots__ = ("kind", "text", "result", "children", "tag_key", "values", "reason", "tag_name")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
@@ -160,6 +164,7 @@ class ExplainNode(_message.Message):
     TAG_KEY_FIELD_NUMBER: _ClassVar[int]
     VALUES_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    TAG_NAME_FIELD_NUMBER: _ClassVar[int]
     kind: str
     text: str
     result: bool
@@ -167,7 +172,8 @@ class ExplainNode(_message.Message):
     tag_key: str
     values: _containers.RepeatedCompositeFieldContainer[ExplainedValue]
     reason: str
-    def __init__(self, kind: _Optional[str] = ..., text: _Optional[str] = ..., result: _Optional[bool] = ..., children: _Optional[_Iterable[_Union[ExplainNode, _Mapping]]] = ..., tag_key: _Optional[str] = ..., values: _Optional[_Iterable[_Union[ExplainedValue, _Mapping]]] = ..., reason: _Optional[str] = ...) -> None: ...
+    tag_name: str
+    def __init__(self, kind: _Optional[str] = ..., text: _Optional[str] = ..., result: _Optional[bool] = ..., children: _Optional[_Iterable[_Union[ExplainNode, _Mapping]]] = ..., tag_key: _Optional[str] = ..., values: _Optional[_Iterable[_Union[ExplainedValue, _Mapping]]] = ..., reason: _Optional[str] = ..., tag_name: _Optional[str] = ...) -> None: ...
 
 class ExplainSegmentResponse(_message.Message):
     __slots__ = ("customer_id", "matches", "expression", "root", "segment_id", "segment_name")

@@ -34,7 +34,7 @@ SEGMENTS = "tag_segments"
 CATALOGUE = "tag_segment_catalogue"
 MEMBERSHIP = "tag_segment_history"
 
-SEGMENT_INDEXES = [
+SAVED_SEGMENT_INDEXES = [
     IndexSpec(SEGMENTS, [("tenant_id", ASCENDING), ("name_key", ASCENDING)], {"unique": True}),
     IndexSpec(SEGMENTS, [("tenant_id", ASCENDING), ("deleted", ASCENDING), ("name_key", ASCENDING)]),
     IndexSpec(
@@ -48,7 +48,7 @@ def name_key(name: str) -> str:
     return name.casefold()
 
 
-class SegmentStore:
+class SavedSegmentStore:
     """Reads and writes the segment collections; every method takes the tenant it is scoped to."""
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:

@@ -4,7 +4,8 @@ What each form means is fixed here, once, for the matcher and the index alike:
 - `t` is Has(t); `t = v` is Equals, or for number/date tags the point Range [v, v];
 - `t != v` and `t NOT IN (…)` are "has a value, and it is not …": And(Has(t), Not(…)) — a customer
   without the tag is in neither `t = v` nor `t != v`;
-- `>`, `>=`, `<`, `<=` and `BETWEEN a AND b` (both ends included) are Ranges on number/date tags;
+- `>`, `>=`, `<`, `<=` and `BETWEEN a AND b` (both ends included) are Ranges on number/date tags
+  (a number may carry 万 or 亿: `10万` is 100000);
   `t IN (…)` is In for enum/text tags and an Or of point Ranges for number/date tags;
 - `t FROM s` / `FROM (s1, s2)` is BySource; `t ASSIGNED WITHIN n DAYS / AFTER x / BEFORE y` is one
   AssignedWithin: assigned at or after x, strictly before y, and in the last n days.
@@ -13,6 +14,8 @@ Unknown tags yield a placeholder (the parser reports them all); values are check
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from services.tags.model import TagDef
@@ -35,6 +38,8 @@ from services.tags.segments.lexer import Token
 if TYPE_CHECKING:
     from services.tags.segments.parser import Parser
 
+_CHINESE_AMOUNT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([万亿])$")
+_UNITS = {"万": 10_000, "亿": 100_000_000}
 MAX_VALUES = 100
 MAX_DAYS = 36500
 _RANGE_TYPES = ("number", "date")
@@ -80,7 +85,19 @@ def _allows(p: Parser, definition: TagDef | None, types: tuple[str, ...], op: To
 
 
 def _point(p: Parser, token: Token, definition: TagDef) -> float | None:
+    if definition.value_type == "number":
+        scaled = _with_chinese_unit(token.text)
+        if scaled is not None:
+            return scaled
     return range_point(definition.value_type, token.text) if p.checked(token, definition) else None
+
+
+def _with_chinese_unit(text: str) -> float | None:
+    """`10万` → 100000, `1.5亿` → 150000000 (amounts are typed so); None for anything else."""
+    match = _CHINESE_AMOUNT.match(text)
+    if match is None:
+        return None
+    return float(Decimal(match[1]) * _UNITS[match[2]])
 
 
 def _equal(p: Parser, tag: str, definition: TagDef, value: Token) -> Node | None:

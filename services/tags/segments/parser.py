@@ -199,6 +199,8 @@ class Parser:
         return build_condition(self, name, self.lookup(name))
 
     def lookup(self, token: Token) -> TagDef | None:
+        if not token.text.strip():
+            raise self.error("a tag name cannot be empty", token, found=token.describe())
         try:
             definition = self.resolve(token.text)
         except AmbiguousName as ambiguous:

@@ -86,6 +86,11 @@ def test_every_comparison_on_number_tags_is_a_range() -> None:
     assert p("budget IN (1, 2, 2)") == Or((Range("budget", 1.0, 1.0), Range("budget", 2.0, 2.0)))
 
 
+def test_amounts_may_be_typed_with_wan_and_yi() -> None:
+    assert p("预算 ≥ 10万") == Range("budget", low=100000.0)
+    assert p("预算 BETWEEN 1.5万 AND 0.02亿") == Range("budget", 15000.0, 2000000.0)
+
+
 def test_date_tags_compare_as_days() -> None:
     day = datetime(2026, 1, 1).toordinal()
     assert p("签约日 >= 2026-01-01") == Range("signed", low=float(day))
@@ -146,6 +151,7 @@ def test_syntax_error_points_at_the_column_and_says_what_was_expected() -> None:
         ("高意向 & 极简风", "unexpected character '&' at column 5"),
         ("region = AND", "expected a value (quote a value that is a keyword) at column 10"),
         ("", "expected a condition"),
+        ('"" AND 高意向', "a tag name cannot be empty at column 1"),
         ("高意向 ASSIGNED 7", "expected WITHIN n DAYS, AFTER a date or BEFORE a date at column 14"),
     ],
 )

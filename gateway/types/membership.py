@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 from crm.tags.v1 import segments_pb2
 
 from common.timeutil import from_timestamp, parse_iso_instant
 from gateway.types.pagination import PageInfo
-
-if TYPE_CHECKING:
-    from gateway.types.customer import Customer
 
 
 @strawberry.enum(description="Whether a customer entered or left a saved segment")
@@ -51,12 +48,6 @@ class MembershipChange:
     causes: list[MembershipCause]
     actor: str
     at: datetime | None
-
-    @strawberry.field(description="The customer, with profile, tags, intent and journey (batched)")
-    def customer(self) -> Annotated[Customer, strawberry.lazy("gateway.types.customer")]:
-        from gateway.types.customer import Customer
-
-        return Customer(id=self.customer_id)
 
     @classmethod
     def from_proto(cls, message: segments_pb2.MembershipChange) -> MembershipChange:

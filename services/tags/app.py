@@ -14,10 +14,13 @@ from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationSt
 from services.tags.operations import TagOperations
 from services.tags.segments.api import SegmentsServicer
 from services.tags.segments.catalogue import SegmentCatalogue
+from services.tags.segments.keeper import IndexKeeper
 from services.tags.segments.membership import SegmentMembership
 from services.tags.segments.operations import SegmentOperations
 from services.tags.segments.roaring_index import RoaringIndex
 from services.tags.segments.saved_store import SAVED_SEGMENT_INDEXES, SEGMENTS, SavedSegmentStore
+from services.tags.segments.store import INDEXES as SEGMENT_INDEXES
+from services.tags.segments.store import SegmentStore
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
 SERVICE_NAME = tags_pb2.DESCRIPTOR.services_by_name["TagsService"].full_name
@@ -28,13 +31,21 @@ CONFIG = TagsConfig.from_env()
 def build(runtime: Runtime) -> ServiceParts:
     """Wire the store, operations, servicer and consumers onto the runtime's connections."""
     # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
-    segment_store = SavedSegmentStore(runtime.db)
-    catalogue = SegmentCatalogue(segment_store)
+    store = TagStore(runtime.db)
+    # One segment index per process: rebuilt at start, fresh from own writes and the event stream.
+    keeper = IndexKeeper(
+        RoaringIndex(),
+        tags=store,
+        segments=SegmentStore(runtime.db),
+        js=runtime.js,
+        root=runtime.settings.subject_root,
+    )
+    saved = SavedSegmentStore(runtime.db)
+    catalogue = SegmentCatalogue(saved)
     # Saved-segment membership is judged inside every write of a customer's tags (segments/membership.py).
-    membership = SegmentMembership(segment_store, catalogue, runtime.outbox)
-    ops = TagOperations(TagStore(runtime.db), runtime.outbox, membership=membership)
-    index = RoaringIndex()
-    segments = SegmentOperations(segment_store, ops, catalogue, index, customers=runtime.customers)
+    membership = SegmentMembership(saved, catalogue, runtime.outbox)
+    ops = TagOperations(store, runtime.outbox, index=keeper, membership=membership)
+    segments = SegmentOperations(saved, ops, catalogue, keeper.index, customers=runtime.customers)
     conversations = ConversationOperations(
         ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
     )
@@ -52,12 +63,13 @@ def build(runtime: Runtime) -> ServiceParts:
             intent_level_consumer(ops),
             conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
         ],
+        background=[keeper],
     )
 
 
 DEFINITION = ServiceDefinition(
     name="tags",
-    indexes=[*INDEXES, *SAVED_SEGMENT_INDEXES],
+    indexes=[*INDEXES, *SEGMENT_INDEXES, *SAVED_SEGMENT_INDEXES],
     build=build,
     outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS, SEGMENTS],
 )

@@ -39,6 +39,7 @@ from services.tags.assignments import values
 from services.tags.events import change_event, definition_event
 from services.tags.library import rules as library
 from services.tags.model import AssignInput, Assignment, HistoryEntry, TagDef
+from services.tags.segments.keeper import IndexKeeper
 from services.tags.store import CUSTOMERS, DEFINITIONS, HISTORY, CustomerTags, TagStore
 
 if TYPE_CHECKING:
@@ -69,10 +70,16 @@ class TagOperations:
     """Every change to definitions and assignments goes through here."""
 
     def __init__(
-        self, store: TagStore, outbox: Outbox, *, membership: SegmentMembership | None = None
+        self,
+        store: TagStore,
+        outbox: Outbox,
+        *,
+        index: IndexKeeper | None = None,
+        membership: SegmentMembership | None = None,
     ) -> None:
         self.store = store
         self.outbox = outbox
+        self.index = index  # the segment index this process keeps (segments/keeper.py)
         # Saved-segment membership judged in the same write (services/tags/segments/membership.py).
         self.membership = membership
 
@@ -218,7 +225,24 @@ class TagOperations:
             items += await self.membership.items(
                 read.tenant, read.customer_id, before=read.assignments, after=final, history=history
             )
-        if not await self.store.write_customer(read, final, history=history, items=items):
+        if not await self._store_and_index(read, final, history, items):
             return False
         await self.outbox.publish(CUSTOMERS, read.doc_id, items)
+        return True
+
+    async def _store_and_index(
+        self,
+        read: CustomerTags,
+        final: dict[str, Assignment],
+        history: list[HistoryEntry],
+        items: list[Pending],
+    ) -> bool:
+        """`write_customer`, giving a customer its dense number on its first write, then the change to
+        this replica's segment index at once (other replicas apply it from the event: segments/keeper.py)."""
+        if self.index is None:
+            return await self.store.write_customer(read, final, history=history, items=items)
+        number = await self.index.number_for(read)
+        if not await self.store.write_customer(read, final, history=history, items=items, number=number):
+            return False
+        self.index.written(read, final, number)
         return True

@@ -106,6 +106,7 @@ class RoaringIndex:
 
     def __init__(self) -> None:
         self._tenants: dict[str, _Tenant] = {}
+        self._dirty: set[tuple[str, str]] = set()  # (tenant, tag) whose marks rose since last taken
 
     def _tenant(self, tenant: str) -> _Tenant:
         t = self._tenants.get(tenant)
@@ -202,6 +203,36 @@ class RoaringIndex:
         With `version`, a change older than (or as old as) what the index holds is ignored (False),
         so own writes and the event stream can deliver the same change in any order.
         """
+        return self._move(
+            tenant, number, customer_id, set(before) | set(after), before, after, version, now_ms
+        )
+
+    def replace(
+        self,
+        tenant: str,
+        number: int,
+        customer_id: str,
+        after: Mapping[str, Assignment],
+        *,
+        version: int | None = None,
+        now_ms: int | None = None,
+    ) -> bool:
+        """Make the customer's indexed tags exactly `after` (a re-read document), whatever it held."""
+        t = self._tenants.get(tenant)
+        held = {tag for tag, x in t.tags.items() if number in x.has} if t is not None else set()
+        return self._move(tenant, number, customer_id, held | set(after), {}, after, version, now_ms)
+
+    def _move(
+        self,
+        tenant: str,
+        number: int,
+        customer_id: str,
+        tags: set[str],
+        before: Mapping[str, Assignment],
+        after: Mapping[str, Assignment],
+        version: int | None,
+        now_ms: int | None,
+    ) -> bool:
         t = self._tenant(tenant)
         if version is not None:
             if version <= t.versions.get(number, 0):
@@ -211,7 +242,7 @@ class RoaringIndex:
         t.universe.add(number)
         t.numbers[customer_id] = number
         t.ids[number] = customer_id
-        for tag in set(before) | set(after):
+        for tag in tags:
             old = before.get(tag)
             new = after.get(tag)
             if new is not None and new.expires_at is not None and epoch_ms(new.expires_at) <= now:
@@ -227,20 +258,33 @@ class RoaringIndex:
                     x = t.tags[tag] = _Tag()
                 x.add(number, new)
                 if old is None or old.value != new.value or old.assigned_at != new.assigned_at:
-                    self._mark(t, tag, assigned_ms=epoch_ms(new.assigned_at))
-            elif held or old is not None:
-                self._mark(t, tag, removed_ms=now)
+                    self._mark(tenant, t, tag, assigned_ms=epoch_ms(new.assigned_at))
+            elif held:
+                self._mark(tenant, t, tag, removed_ms=now)
         return True
 
     def mark(self, tenant: str, tag: str, *, assigned_ms: int = 0, removed_ms: int = 0) -> None:
-        """Raise a tag's usage marks (seeded from the stored marks at start)."""
-        self._mark(self._tenant(tenant), tag, assigned_ms=assigned_ms, removed_ms=removed_ms)
-
-    @staticmethod
-    def _mark(t: _Tenant, tag: str, *, assigned_ms: int = 0, removed_ms: int = 0) -> None:
-        marks = t.marks.setdefault(tag, [0, 0])
+        """Raise a tag's usage marks to what was stored (at start); not reported as changed."""
+        marks = self._tenant(tenant).marks.setdefault(tag, [0, 0])
         marks[0] = max(marks[0], assigned_ms)
         marks[1] = max(marks[1], removed_ms)
+
+    def _mark(self, tenant: str, t: _Tenant, tag: str, *, assigned_ms: int = 0, removed_ms: int = 0) -> None:
+        marks = t.marks.setdefault(tag, [0, 0])
+        if assigned_ms > marks[0] or removed_ms > marks[1]:
+            marks[0] = max(marks[0], assigned_ms)
+            marks[1] = max(marks[1], removed_ms)
+            self._dirty.add((tenant, tag))
+
+    def take_changed_marks(self) -> list[tuple[str, str, int, int]]:
+        """(tenant, tag, last assigned ms, last removed ms) of every tag whose marks rose since the
+        last call: what the keeper writes to `tag_usage`, coalesced."""
+        dirty, self._dirty = self._dirty, set()
+        out = []
+        for tenant, tag in sorted(dirty):
+            assigned, removed = self._tenants[tenant].marks[tag]
+            out.append((tenant, tag, assigned, removed))
+        return out
 
     def marks(self, tenant: str) -> dict[str, tuple[int, int]]:
         t = self._tenants.get(tenant)

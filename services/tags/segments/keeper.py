@@ -90,7 +90,8 @@ class IndexKeeper:
     def problems(self) -> list[str]:
         if not self.ready:
             return ["the segment index is rebuilding"]
-        if any(t.done() for t in self._tasks):
+        # The rebuild task ("segment-index") ends by design; the followers must not.
+        if any(t.done() for t in self._tasks if t.get_name() != "segment-index"):
             return ["the segment index stopped following tag changes"]
         return []
 

@@ -3,22 +3,33 @@ customer's tag change moves them in or out (events on NATS and a membership hist
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import pytest
 from crm.tags.v1 import segments_pb2 as S
-from crm.tags.v1 import segments_pb2_grpc
+from crm.tags.v1 import segments_pb2_grpc, tags_pb2_grpc
 from crm.tags.v1 import tags_pb2 as T
 
+from common.config import Settings
 from common.grpc_client import error_metadata, field_violations
+from common.service import start_service
+from services.tags.app import DEFINITION
 from tests.integration.tags.conftest import TagsClient
 from tests.integration.tags.helpers import assign, enum_tag, flag_tag, wait_for_events
 from tests.support.events import connect, subscribe
 from tests.support.rpc import channel, metadata
 
 MD = metadata("acme")
+MEMBERSHIP_TYPES = ("crm.tags.segment_entered.v1", "crm.tags.segment_left.v1")
+
+
+def is_membership(event: dict[str, Any]) -> bool:
+    return event["type"] in MEMBERSHIP_TYPES
+
+
 GLOBEX = metadata("globex")
 
 
@@ -100,7 +111,7 @@ async def test_a_tag_change_announces_entering_and_leaving_and_keeps_a_history(
         collector = await subscribe(nc, f"{namespace}.evt.acme.tags.>")
         await tags.stub.AssignTags(assign(customer, ("bought", "")), metadata=MD)
         await tags.stub.AssignTags(assign(customer, ("repurchased", "")), metadata=MD)
-        found = await wait_for_events(collector, lambda e: "segment_" in e["type"], 2)
+        found = await wait_for_events(collector, is_membership, 2)
     finally:
         await nc.close()
 
@@ -239,3 +250,41 @@ async def test_members_page_in_customer_number_order_and_stay_stable_while_membe
         metadata=MD,
     )
     assert (list(third.customer_ids), third.next_page_token) == (customers[4:], "")
+
+
+async def test_a_segment_saved_on_one_replica_is_judged_by_the_next_write_on_another(
+    segments: Segments, settings_for: Callable[..., Settings], nats_url: str, namespace: str
+) -> None:
+    """Replica B caches the tenant's segments; A's create and edit reach B's very next write."""
+    tags = segments.tags
+    await _library(tags)
+    first, second = await tags.customer(), await tags.customer()
+    other = await start_service(DEFINITION, settings_for("tags"))
+    nc = await connect(nats_url)
+    try:
+        async with channel(other.port) as ch:
+            replica_b = tags_pb2_grpc.TagsServiceStub(ch)
+            # B judges a write before any segment exists: it caches "no segments".
+            await replica_b.AssignTags(assign(first, ("region", "上海")), metadata=MD)
+            collector = await subscribe(nc, f"{namespace}.evt.acme.tags.>")
+            created = await segments.stub.CreateSegment(
+                S.CreateSegmentRequest(name="buyers", expression="已成交"), metadata=MD
+            )
+            await replica_b.AssignTags(assign(first, ("bought", "")), metadata=MD)
+            [(entered, _)] = await wait_for_events(collector, is_membership, 1)
+            assert (entered["data"]["segment_id"], entered["subject"]) == (created.id, first)
+
+            await segments.stub.UpdateSegment(
+                S.UpdateSegmentRequest(id=created.id, expression="已复购"), metadata=MD
+            )
+            await replica_b.AssignTags(assign(second, ("bought", "")), metadata=MD)
+            await replica_b.AssignTags(assign(second, ("repurchased", "")), metadata=MD)
+            found = await wait_for_events(collector, is_membership, 2)
+    finally:
+        await nc.close()
+        await other.stop()
+    # Under the new expression only the 已复购 write moved `second` in; `bought` alone no longer does.
+    latest = found[-1][0]
+    assert (latest["type"], latest["subject"]) == ("crm.tags.segment_entered.v1", second)
+    assert [c["tag_key"] for c in latest["data"]["causes"]] == ["repurchased"]
+    assert latest["data"]["segment_version"] == 2

@@ -34,7 +34,7 @@ from gateway.types.segments import (
     SegmentPreview,
     UpdateSegmentInput,
 )
-from gateway.validation import require_customer_id
+from gateway.validation import require_customer_id, require_page_size
 
 MEMBERSHIP_EVENTS = frozenset({"crm.tags.segment_entered.v1", "crm.tags.segment_left.v1"})
 DEFAULT_SEGMENTS = 20
@@ -95,9 +95,7 @@ class SegmentQuery:
     ) -> SegmentConnection:
         context = info.context
         maximum = context.settings.max_page_size
-        if not 1 <= first <= maximum:
-            message = f"first must be between 1 and {maximum}, got {first}"
-            raise bad_user_input(message, fields=[{"field": "first", "message": message}])
+        first = require_page_size(first, maximum=maximum)
 
         async def fetch(token: str, size: int) -> tuple[list[segments_pb2.Segment], str]:
             request = segments_pb2.ListSegmentsRequest(page_size=size, page_token=token)

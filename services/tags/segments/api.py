@@ -21,6 +21,7 @@ from common.timeutil import to_timestamp
 from services.tags.segments.explaining import explanation_to_proto
 from services.tags.segments.operations import SegmentOperations
 from services.tags.segments.saved import MembershipChange, SavedSegment, cause_data
+from services.tags.segments.saved_store import name_key
 
 MAX_SAMPLE = 100
 DEFAULT_SAMPLE = 10
@@ -133,7 +134,7 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
             raise InvalidArgument("page_token is malformed", field="page_token")
         found = await self._ops.store.page(tenant, after_key=after, limit=size + 1)
         page = found[:size]
-        token = encode_cursor({"k": page[-1].name.casefold()}) if len(found) > size else ""
+        token = encode_cursor({"k": name_key(page[-1].name)}) if len(found) > size else ""
         return segments_pb2.ListSegmentsResponse(
             segments=[segment_to_proto(s, self._ops.count(tenant, s.tree)) for s in page],
             next_page_token=token,

@@ -288,3 +288,38 @@ async def test_a_segment_saved_on_one_replica_is_judged_by_the_next_write_on_ano
     assert (latest["type"], latest["subject"]) == ("crm.tags.segment_entered.v1", second)
     assert [c["tag_key"] for c in latest["data"]["causes"]] == ["repurchased"]
     assert latest["data"]["segment_version"] == 2
+
+
+async def test_segment_lists_and_membership_history_page_without_gaps(segments: Segments) -> None:
+    tags = segments.tags
+    await _library(tags)
+    for name in ("c-buyers", "a-buyers", "B-buyers"):
+        await segments.stub.CreateSegment(S.CreateSegmentRequest(name=name, expression="bought"), metadata=MD)
+    first = await segments.stub.ListSegments(S.ListSegmentsRequest(page_size=2), metadata=MD)
+    rest = await segments.stub.ListSegments(
+        S.ListSegmentsRequest(page_size=2, page_token=first.next_page_token), metadata=MD
+    )
+    assert [s.name for s in first.segments] + [s.name for s in rest.segments] == [
+        "a-buyers",
+        "B-buyers",
+        "c-buyers",
+    ]
+    assert rest.next_page_token == ""
+
+    customer = await tags.customer()
+    await tags.stub.AssignTags(assign(customer, ("bought", "")), metadata=MD)  # enters all three
+    await tags.stub.RemoveTag(T.RemoveTagRequest(customer_id=customer, tag_key="bought"), metadata=MD)
+    seen: list[tuple[str, str]] = []
+    token = ""
+    while True:
+        page = await segments.stub.ListMembershipHistory(
+            S.ListMembershipHistoryRequest(customer_id=customer, page_size=4, page_token=token), metadata=MD
+        )
+        seen += [(c.change, c.segment_name) for c in page.changes]
+        token = page.next_page_token
+        if not token:
+            break
+    assert sorted(seen) == sorted(
+        [(change, n) for change in ("entered", "left") for n in ("a-buyers", "B-buyers", "c-buyers")]
+    )
+    assert [change for change, _ in seen] == ["left"] * 3 + ["entered"] * 3

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from common.errors import InvalidArgument, PermissionDenied
@@ -42,6 +43,11 @@ class SavedSegment:
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @cached_property
+    def tag_keys(self) -> frozenset[str]:
+        """The tags the tree names (computed once: membership asks on every tag write)."""
+        return frozenset(tag_keys(self.tree))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,13 +123,18 @@ def membership_changes(
     if not history:
         return []
     changed = {h.tag_key for h in history}
+    # A segment that names none of the tags whose stored assignment changed cannot flip: the matcher
+    # reads only the tags a tree names, and both sides are judged at the same instant.
+    moved = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     actor = history[-1].actor
     out: list[MembershipChange] = []
     for segment in segments:
+        keys = segment.tag_keys
+        if keys.isdisjoint(moved):
+            continue
         was, now = matches(segment.tree, before, at), matches(segment.tree, after, at)
         if was == now:
             continue
-        keys = tag_keys(segment.tree)
         causes = tuple(h for h in history if h.tag_key in keys) or tuple(
             h for h in history if h.tag_key in changed
         )

@@ -186,3 +186,25 @@ def test_a_segment_needs_a_name_of_sensible_length() -> None:
         require_name("   ")
     with pytest.raises(InvalidArgument):
         require_name("x" * 101)
+
+
+def test_segments_that_name_none_of_the_changed_tags_are_not_even_judged() -> None:
+    judged: list[Node] = []
+
+    def matcher(node: Node, assignments: Mapping[str, Assignment], at: datetime) -> bool:
+        judged.append(node)
+        return _has_all(node, assignments, at)
+
+    vip, bought = _segment("vip", Has("vip")), _segment("bought", Has("bought"))
+    changes = membership_changes(
+        [vip, bought],
+        customer_id="cus_1",
+        before={"vip": _a("vip")},
+        after={"vip": _a("vip"), "bought": _a("bought")},
+        history=[_h("bought")],
+        at=T0,
+        matches=matcher,
+        new_id=lambda: "mem_1",
+    )
+    assert [c.segment_name for c in changes] == ["bought"]
+    assert judged == [Has("bought"), Has("bought")]

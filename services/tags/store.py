@@ -249,9 +249,10 @@ class TagStore:
         gone = {f"tags.{_field(k)}": "" for k in read.assignments if k not in final}
         if gone:
             update["$unset"] = gone
-        result = await self._customers.update_one(
-            {"_id": read.doc_id, "tenant_id": tenant, "version": read.version}, update
-        )
+        guard: dict[str, Any] = {"_id": read.doc_id, "tenant_id": tenant, "version": read.version}
+        if "n" in marks:  # a number is given once: a rebuild numbering this document meanwhile wins
+            guard["n"] = {"$exists": False}
+        result = await self._customers.update_one(guard, update)
         return result.matched_count == 1
 
     # ---- history ----
@@ -269,11 +270,6 @@ class TagStore:
             query = newest_first_after(query, ms_field="at_ms", at=at, tie_field="seq", tie=ident)
         cursor = self._history.find(query).sort([("at_ms", DESCENDING), ("seq", DESCENDING)]).limit(limit)
         return [_history(doc) async for doc in cursor]
-
-
-def customer_from_document(tenant: str, doc: dict[str, Any]) -> CustomerTags:
-    """A `tag_customers` document as read (the segment index's rebuild reads them in bulk)."""
-    return _customer(tenant, doc)
 
 
 def _customer(tenant: str, doc: dict[str, Any]) -> CustomerTags:

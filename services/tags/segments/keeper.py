@@ -33,12 +33,14 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from common import bus
 from common.ids import ulid
 from services.tags.model import Assignment
+from services.tags.segments.bulk import BulkLoad
 from services.tags.segments.roaring_index import RoaringIndex
 from services.tags.segments.store import SegmentStore
-from services.tags.store import CustomerTags, TagStore, customer_doc_id, customer_from_document
+from services.tags.store import CustomerTags, TagStore, customer_doc_id
 
 log = logging.getLogger(__name__)
 CHANGE_EVENTS = ("assigned", "removed")
+MERGE_EVERY = 500_000  # assignments gathered before they are built into bitmaps (bounds the lists)
 
 
 class IndexKeeper:
@@ -90,15 +92,22 @@ class IndexKeeper:
     def problems(self) -> list[str]:
         if not self.ready:
             return ["the segment index is rebuilding"]
-        # The rebuild task ("segment-index") ends by design; the followers must not.
-        if any(t.done() for t in self._tasks if t.get_name() != "segment-index"):
+        if any(t.done() for t in self._tasks[1:]):  # [0] is the start-up, done once rebuilt
             return ["the segment index stopped following tag changes"]
         return []
 
     async def _run(self) -> None:
-        info = await self._js.stream_info(bus.stream_name(self._root, "evt"))
-        self.last_sequence = info.state.last_seq
-        await self.rebuild()
+        while True:
+            try:
+                info = await self._js.stream_info(bus.stream_name(self._root, "evt"))
+                self.last_sequence = info.state.last_seq
+                await self.rebuild()  # a retry skips what is already loaded (same versions)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("segment index: rebuild failed; retrying")
+                await asyncio.sleep(2.0)
         self.ready = True
         self.rebuilt.set()
         self._tasks.append(asyncio.create_task(self._follow(), name="segment-index-follow"))
@@ -110,9 +119,10 @@ class IndexKeeper:
         started = time.perf_counter()
         async for customers in self._segments.legacy_customers(self._batch):
             await self._migrate(customers)
-        now = int(time.time() * 1000)
+        bulk = BulkLoad(now_ms=int(time.time() * 1000))
         async for docs in self._segments.customer_documents(self._batch):
-            await self._load(docs, now)
+            await self._load(docs, bulk)
+        bulk.merge_into(self.index)
         async for tenant, tag, assigned, removed in self._segments.usage_marks():
             self.index.mark(tenant, tag, assigned_ms=assigned, removed_ms=removed)
         self.index.run_optimize()
@@ -136,7 +146,7 @@ class IndexKeeper:
                         read, read.assignments, history=[], items=[], number=first + offset
                     )
 
-    async def _load(self, docs: list[dict[str, Any]], now: int) -> None:
+    async def _load(self, docs: list[dict[str, Any]], bulk: BulkLoad) -> None:
         unnumbered: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for doc in docs:
             if doc.get("n") is None:
@@ -146,18 +156,16 @@ class IndexKeeper:
             for offset, doc in enumerate(group):
                 doc["n"] = await self._segments.give_number(str(doc["_id"]), first + offset)
         for doc in docs:
-            tenant = str(doc["tenant_id"])
-            read = customer_from_document(tenant, doc)
-            if read.number is not None:
-                self.index.apply(
-                    tenant,
-                    read.number,
-                    read.customer_id,
-                    {},
-                    read.assignments,
-                    version=read.version,
-                    now_ms=now,
+            if doc.get("n") is not None:
+                bulk.add(
+                    doc["tenant_id"],
+                    int(doc["n"]),
+                    doc["customer_id"],
+                    int(doc.get("version", 0)),
+                    doc.get("tags") or {},
                 )
+        if bulk.pending >= MERGE_EVERY:
+            bulk.merge_into(self.index)
 
     # ---- own writes ----
 

@@ -86,7 +86,7 @@ class _Tag:
 
     def _value_of(self, number: int) -> str | None:
         point = self.points.point_of(number)
-        if point is not None:
+        if point is not None and number in self.values.get(self.names[point], _EMPTY):
             return self.names[point]
         return next((v for v, bitmap in self.values.items() if number in bitmap), None)
 
@@ -289,6 +289,53 @@ class RoaringIndex:
     def marks(self, tenant: str) -> dict[str, tuple[int, int]]:
         t = self._tenants.get(tenant)
         return {tag: (m[0], m[1]) for tag, m in t.marks.items()} if t is not None else {}
+
+    def load_customers(self, tenant: str, customers: list[tuple[int, str, int]]) -> None:
+        """Bulk: (number, customer id, version) of customers loaded with `merge_tag`."""
+        t = self._tenant(tenant)
+        t.universe |= BitMap(n for n, _, _ in customers)
+        for number, customer_id, version in customers:
+            t.numbers[customer_id] = number
+            t.ids[number] = customer_id
+            t.versions[number] = max(version, t.versions.get(number, 0))
+
+    def merge_tag(
+        self,
+        tenant: str,
+        tag: str,
+        values: dict[str, BitMap],
+        sources: dict[str, BitMap],
+        times: BitSliced,
+        *,
+        last_assigned_ms: int = 0,
+    ) -> None:
+        """Bulk: OR whole bitmaps of customers the tag does not hold yet into it (`bulk.py`)."""
+        t = self._tenant(tenant)
+        x = t.tags.get(tag)
+        if x is None:
+            x = t.tags[tag] = _Tag()
+        points = dict(x.points.bitmaps)
+        for value, bitmap in values.items():
+            if not bitmap:
+                continue
+            x.values[value] = x.values[value] | bitmap if value in x.values else bitmap
+            point = point_of(value)
+            if point is not None:  # its own copy: "1" and "1.0" are two values but one point
+                points[point] = points[point] | bitmap if point in points else BitMap(bitmap)
+                x.names.setdefault(point, value)
+        if len(points) != len(x.points) or any(values.values()):
+            x.points.load(points)
+        nonempty = [b for b in values.values() if b]
+        if nonempty:
+            x.has = BitMap.union(x.has, *nonempty)
+        for source, bitmap in sources.items():
+            if bitmap:
+                x.sources[source] = x.sources[source] | bitmap if source in x.sources else bitmap
+        x.assigned.exists |= times.exists
+        for bit, bitmap in enumerate(times.slices):
+            x.assigned.slices[bit] |= bitmap
+        if last_assigned_ms:
+            self._mark(tenant, t, tag, assigned_ms=last_assigned_ms)
 
     def tenants(self) -> list[str]:
         return list(self._tenants)

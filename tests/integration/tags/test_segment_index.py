@@ -155,6 +155,7 @@ async def test_a_restart_rebuilds_from_mongodb_numbering_earlier_customers_and_k
     running = await start_service(DEFINITION, settings)
     try:
         keeper = await ready(running)
+        assert running.watchdog is not None and await running.watchdog.check() == []  # ready once rebuilt
         index = keeper.index
         assert sorted(index.customer_ids("acme", index.has("acme", "vip"))) == ["c1", "c2", "c3"]
         assert len(index.has("acme", "trial")) == 0  # expired before the rebuild: never indexed
@@ -178,3 +179,28 @@ async def test_a_restart_rebuilds_from_mongodb_numbering_earlier_customers_and_k
         assert index.usage("acme")["vip"].customers == 3
     finally:
         await again.stop()
+
+
+async def test_a_document_without_a_number_gets_one_with_its_next_write(
+    tags: TagsClient, mongo_client: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    keeper = await ready(tags.running)
+    await tags.stub.DefineTag(flag_tag("vip"), metadata=MD)
+    await tags.stub.DefineTag(flag_tag("new"), metadata=MD)
+    customer = await tags.customer()
+    db = mongo_client[tags.running.runtime.settings.database_name]
+    await db["tag_customers"].insert_one(  # written by a replica of an earlier release, after our rebuild
+        {
+            "_id": f"acme/{customer}",
+            "tenant_id": "acme",
+            "customer_id": customer,
+            "version": 1,
+            "tags": {"vip": _assignment(customer, "vip", "")},
+        }
+    )
+    await tags.stub.AssignTags(assign(customer, ("new", "")), metadata=MD)
+    doc = await db["tag_customers"].find_one({"_id": f"acme/{customer}"})
+    assert doc is not None and doc["n"] == keeper.index.number_of("acme", customer)
+    assert keeper.index.customer_ids(
+        "acme", keeper.index.has("acme", "vip") & keeper.index.has("acme", "new")
+    ) == [customer]

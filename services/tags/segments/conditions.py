@@ -14,6 +14,7 @@ Unknown tags yield a placeholder (the parser reports them all); values are check
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -97,7 +98,8 @@ def _with_chinese_unit(text: str) -> float | None:
     match = _CHINESE_AMOUNT.match(text)
     if match is None:
         return None
-    return float(Decimal(match[1]) * _UNITS[match[2]])
+    amount = float(Decimal(match[1]) * _UNITS[match[2]])
+    return amount if math.isfinite(amount) else None  # an absurd amount is then refused as not finite
 
 
 def _equal(p: Parser, tag: str, definition: TagDef, value: Token) -> Node | None:

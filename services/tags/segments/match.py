@@ -96,12 +96,19 @@ def _in_range(predicate: Range, stored: str) -> bool:
     return not (high is not None and (point > high or (point == high and not predicate.high_inclusive)))
 
 
+def window_ms(predicate: AssignedWithin, now_ms: int) -> tuple[int | None, int | None]:
+    """The half-open window [after, before) of assignment times an AssignedWithin accepts at `now_ms`
+    (None: unbounded) — `last_days` folded into `after`, so the index asks `assigned_between` once."""
+    after = predicate.after_ms
+    if predicate.last_days is not None:
+        start = now_ms - predicate.last_days * DAY_MS
+        after = start if after is None else max(after, start)
+    return after, predicate.before_ms
+
+
 def _in_window(predicate: AssignedWithin, assigned_ms: int, now_ms: int) -> bool:
-    if predicate.after_ms is not None and assigned_ms < predicate.after_ms:
-        return False
-    if predicate.before_ms is not None and assigned_ms >= predicate.before_ms:
-        return False
-    return predicate.last_days is None or assigned_ms >= now_ms - predicate.last_days * DAY_MS
+    after, before = window_ms(predicate, now_ms)
+    return (after is None or assigned_ms >= after) and (before is None or assigned_ms < before)
 
 
 def explain(

@@ -72,6 +72,8 @@ def parse_segment(text: str, names: TagNames, *, field: str = "text") -> Node:
 
 
 class Parser:
+    """One recursive-descent pass over the tokens; `conditions.build_condition` reads each condition."""
+
     def __init__(self, text: str, resolve: Resolve, suggest: Suggest | None, field: str) -> None:
         self.text = text
         self.resolve = resolve

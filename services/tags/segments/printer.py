@@ -142,7 +142,7 @@ class _Printer:
         assert isinstance(node, AssignedWithin)
         clauses = []
         if node.last_days is not None:
-            clauses.append(f"WITHIN {node.last_days} DAYS")
+            clauses.append(f"WITHIN {node.last_days} {'DAY' if node.last_days == 1 else 'DAYS'}")
         if node.after_ms is not None:
             clauses.append(f"AFTER {_instant(node.after_ms)}")
         if node.before_ms is not None:

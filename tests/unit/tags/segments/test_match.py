@@ -20,7 +20,7 @@ from services.tags.segments.expression import (
     Range,
     range_point,
 )
-from services.tags.segments.match import active, epoch_ms, explain, matches
+from services.tags.segments.match import active, epoch_ms, explain, matches, window_ms
 from services.tags.segments.parser import parse_segment
 from tests.unit.tags.segments.generate import BASE_DAY, TEXTS, tree
 from tests.unit.tags.segments.library import BY_KEY, DEFINITIONS, NAMES
@@ -101,6 +101,8 @@ def test_provenance_and_assignment_windows() -> None:
     assert not is_in("高意向 ASSIGNED BEFORE 2026-01-10", from_talk)  # BEFORE excludes it
     assert is_in("高意向 ASSIGNED WITHIN 11 DAYS", from_talk)  # 10 days 12 hours ago
     assert not is_in("高意向 ASSIGNED WITHIN 10 DAYS", from_talk)
+    assert window_ms(AssignedWithin("t", after_ms=5, last_days=1), 86_400_010) == (10, None)
+    assert window_ms(AssignedWithin("t", after_ms=50, before_ms=60, last_days=1), 86_400_010) == (50, 60)
     exactly = given("intent.high", assigned_at=NOW - timedelta(days=7))
     assert is_in("高意向 ASSIGNED WITHIN 7 DAYS", exactly)  # the window's start is included
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from services.tags.segments.saved import SavedSegment
+from services.tags.segments.saved import SavedSegment, referencing
 from services.tags.segments.saved_store import SavedSegmentStore
 
 MAX_AGE_SECONDS = 30.0
@@ -50,6 +50,10 @@ class SegmentCatalogue:
         segments = tuple(await self._store.live(tenant))
         self._cached[tenant] = _Cached(version=version, segments=segments, loaded=now)
         return segments
+
+    async def referencing(self, tenant: str, keys: list[str]) -> dict[str, list[SavedSegment]]:
+        """Per tag key, the tenant's saved segments that name it (for the library's usage report)."""
+        return referencing(await self.segments(tenant), keys)
 
     async def changed(self, tenant: str) -> None:
         """After this replica changed a segment: bump the version for all, forget our own copy now."""

@@ -154,6 +154,19 @@ def membership_changes(
     return out
 
 
+def referencing(segments: Iterable[SavedSegment], keys: Iterable[str]) -> dict[str, list[SavedSegment]]:
+    """Per tag key asked about, the saved segments whose expression names it (by name; absent: none).
+
+    What the library reports as "referenced by saved segments" (usage, the dead-tag report, a merge).
+    """
+    wanted = set(keys)
+    found: dict[str, list[SavedSegment]] = {}
+    for segment in sorted(segments, key=lambda s: s.name.casefold()):
+        for key in sorted(segment.tag_keys & wanted):
+            found.setdefault(key, []).append(segment)
+    return found
+
+
 def cause_data(entry: HistoryEntry) -> dict[str, Any]:
     return {
         "tag_key": entry.tag_key,

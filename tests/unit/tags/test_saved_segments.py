@@ -27,6 +27,7 @@ from services.tags.segments.saved import (
     SavedSegment,
     change_event_data,
     membership_changes,
+    referencing,
     require_may_change,
     require_name,
 )
@@ -208,3 +209,13 @@ def test_segments_that_name_none_of_the_changed_tags_are_not_even_judged() -> No
     )
     assert [c.segment_name for c in changes] == ["bought"]
     assert judged == [Has("bought"), Has("bought")]
+
+
+def test_the_library_learns_which_saved_segments_name_a_tag() -> None:
+    rebuy = _segment("复购机会", And((Has("bought"), Not(Has("repurchased")))))
+    buyers = _segment("buyers", Has("bought"))
+    found = referencing([rebuy, buyers], ["bought", "repurchased", "vip"])
+    assert {k: [s.name for s in v] for k, v in found.items()} == {
+        "bought": ["buyers", "复购机会"],
+        "repurchased": ["复购机会"],
+    }

@@ -61,9 +61,17 @@ def bad_timeout_header(raw: str | None) -> JSONResponse:
     return _error(400, message, BAD_USER_INPUT, fields=[{"field": CLIENT_TIMEOUT_HEADER, "message": message}])
 
 
-async def read_body(scope: Scope, receive: Receive, *, limit: int) -> bytes | None:
+def body_not_utf8() -> JSONResponse:
+    """A JSON body whose bytes are not UTF-8 (json.loads would raise, strawberry would answer 500)."""
+    message = "the request body is not valid UTF-8"
+    return _error(400, message, BAD_USER_INPUT, fields=[{"field": "body", "message": message}])
+
+
+async def read_body(
+    scope: Scope, receive: Receive, *, limit: int, headers: Headers | None = None
+) -> bytes | None:
     """The whole body, at most `limit` bytes; BodyTooLarge beyond; None if the client left."""
-    declared = Headers(scope=scope).get("content-length")
+    declared = (headers if headers is not None else Headers(scope=scope)).get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     chunks: list[bytes] = []
@@ -93,16 +101,21 @@ async def run_until_disconnect(
     gets a small task listening for the disconnect, which cancels the caller if it comes before the
     answer is out (quick answers, most of them, pay only for a timer). Returns True when that happened.
     """
-    gone = asyncio.Event()
+    gone = False
     delivered = False
     answered = False
+    # Set (and awaited by `replay`) only if the handler asks for a second message: strawberry
+    # does not, so a request that ends normally never creates it.
+    gone_event: asyncio.Event | None = None
 
     async def replay() -> Message:
-        nonlocal delivered
+        nonlocal delivered, gone_event
         if not delivered:
             delivered = True
             return {"type": "http.request", "body": body, "more_body": False}
-        await gone.wait()
+        if not gone:
+            gone_event = gone_event or asyncio.Event()
+            await gone_event.wait()
         return {"type": "http.disconnect"}
 
     async def sending(message: Message) -> None:
@@ -116,10 +129,13 @@ async def run_until_disconnect(
     listening: list[asyncio.Future[None]] = []
 
     async def listen() -> None:
+        nonlocal gone
         message = await receive()
         # After the answer the server reports "disconnect" too: only an earlier one cancels.
         if message.get("type") == "http.disconnect" and not answered:
-            gone.set()
+            gone = True
+            if gone_event is not None:
+                gone_event.set()
             running.cancel()
 
     def start_listening() -> None:
@@ -130,7 +146,7 @@ async def run_until_disconnect(
     try:
         await handler(scope, replay, sending)
     except asyncio.CancelledError:
-        if not gone.is_set():
+        if not gone:
             raise  # cancelled from outside (shutdown), not by the client leaving
         running.uncancel()
         return True

@@ -4,11 +4,16 @@ Each app owns its own registry, so several gateways in one process (tests) never
 `/metrics` shows exactly this gateway's figures. Operation names are chosen by clients, so they
 become label values only while the set is small (`MAX_OPERATION_LABELS` well-formed names, first
 come first served); any other name is counted under `other`, keeping the series count bounded.
+
+Every operation updates two series; looking a labelled series up through prometheus_client
+(`labels()`: validation, a lock, a dict) costs more than updating it, so the series of an
+operation's (name, type, outcome) are looked up once and kept with it (bounded like the names).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -28,6 +33,8 @@ class GatewayMetrics:
     def __init__(self, *, max_operation_labels: int = MAX_OPERATION_LABELS) -> None:
         self._max_operation_labels = max_operation_labels
         self._operation_labels: set[str] = set()
+        # (client's name, type, ok) -> the two series it updates; bounded by the label bound.
+        self._operation_series: dict[tuple[str | None, str, bool], tuple[Any, Any]] = {}
         self.registry = CollectorRegistry(auto_describe=True)
         self.operations = Counter(
             "crm_gateway_graphql_operations",
@@ -92,9 +99,24 @@ class GatewayMetrics:
 
     def observe_operation(self, *, operation: str | None, kind: str, ok: bool, seconds: float) -> None:
         """Count one operation; `operation` is the client's name, bounded by `operation_label`."""
-        operation = self.operation_label(operation)
-        self.operations.labels(operation, kind, "ok" if ok else "error").inc()
-        self.operation_seconds.labels(operation, kind).observe(seconds)
+        # A name that is not a string (clients send anything) is not a key: it may not be hashable.
+        key = (operation, kind, ok) if operation is None or isinstance(operation, str) else None
+        series = self._operation_series.get(key) if key is not None else None
+        if series is None:
+            label = self.operation_label(operation)
+            series = (
+                self.operations.labels(label, kind, "ok" if ok else "error"),
+                self.operation_seconds.labels(label, kind),
+            )
+            # Names past the label bound all share `other`: remember only what has its own label.
+            if (
+                key is not None
+                and label != OTHER_OPERATION
+                and len(self._operation_series) < 8 * self._max_operation_labels
+            ):
+                self._operation_series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     async def endpoint(self, request: Request) -> Response:
         """The /metrics route."""

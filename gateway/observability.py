@@ -20,6 +20,8 @@ from gateway.errors import INTERNAL, INTERNAL_MESSAGE, SERVICE_UNAVAILABLE, erro
 from gateway.metrics import GatewayMetrics
 
 log = logging.getLogger(__name__)
+ANONYMOUS = "anonymous"
+OPERATION_NAME = "graphql.operation.name"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 
@@ -46,6 +48,15 @@ def classify_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
     return out
 
 
+def operation_attributes(name: str | None, kind: str, principal: Any) -> dict[str, str]:
+    """The attributes of an operation's span, given when it starts (one call, no lock per attribute)."""
+    label = name if isinstance(name, str) and name else ANONYMOUS if not name else str(name)
+    attributes = {OPERATION_NAME: label, "graphql.operation.type": kind}
+    if principal is not None:
+        attributes["crm.tenant.id"] = principal.tenant
+    return attributes
+
+
 def record_operation(
     span: Span,
     metrics: GatewayMetrics | None,
@@ -53,24 +64,18 @@ def record_operation(
     result: ExecutionResult,
     name: str | None,
     kind: str,
-    principal: Any,
     seconds: float,
 ) -> None:
-    """Name the operation's span, label its errors (masking unexpected ones), count and time it."""
-    label = name or "anonymous"
-    span.update_name(f"graphql {label}")
-    span.set_attribute("graphql.operation.name", label)
-    span.set_attribute("graphql.operation.type", kind)
-    if principal is not None:
-        span.set_attribute("crm.tenant.id", principal.tenant)
-    errors = classify_errors(list(result.errors or []))
-    result.errors = errors or None
-    if errors:
+    """Label the operation's errors (masking unexpected ones), mark its span, count and time it."""
+    if result.errors:
+        errors = classify_errors(list(result.errors))
+        result.errors = errors or None
         span.set_status(Status(StatusCode.ERROR, errors[0].message))
+        if metrics is not None:
+            for error in errors:
+                metrics.errors.labels(error_code(error) or INTERNAL).inc()
     if metrics is not None:
-        for error in errors:
-            metrics.errors.labels(error_code(error) or INTERNAL).inc()
-        metrics.observe_operation(operation=name, kind=kind, ok=not errors, seconds=seconds)
+        metrics.observe_operation(operation=name, kind=kind, ok=not result.errors, seconds=seconds)
 
 
 def log_errors(errors: list[GraphQLError]) -> None:

@@ -117,13 +117,22 @@ async def test_deepest_legitimate_query_passes_and_cyclic_introspection_is_refus
 async def test_a_repeated_document_is_parsed_and_validated_once(
     schema: GatewaySchema, services: Services
 ) -> None:
-    query = "query CacheProbe { __typename }"
-    await run(schema, services, query)
+    # With variables the cost depends on them: parse and validation come from their caches.
+    query = "query CacheProbe($id: ID!) { __typename customer(id: $id) { id } }"
+    await run(schema, services, query, id="nope")
     parsed, validated = cached_parse.cache_info().hits, cached_validate.cache_info().hits
     for _ in range(3):
-        assert await run(schema, services, query) == []
+        await run(schema, services, query, id="nope")
     assert cached_parse.cache_info().hits - parsed == 3
     assert cached_validate.cache_info().hits - validated == 3
+
+    # Without variables the whole preparation (check, parse, validation, cost) is remembered.
+    plain = "query PlainProbe { __typename }"
+    await run(schema, services, plain)
+    before = cached_parse.cache_info(), cached_validate.cache_info()
+    for _ in range(3):
+        assert await run(schema, services, plain) == []
+    assert (cached_parse.cache_info(), cached_validate.cache_info()) == before
 
 
 async def test_a_lone_surrogate_in_a_variable_or_the_query_is_bad_user_input(

@@ -14,7 +14,7 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from grpc_health.v1 import health, health_pb2
@@ -55,6 +55,17 @@ class Runtime:
     customers: KnownCustomers
 
 
+class Background(Protocol):
+    """Work a service runs beside its RPCs and consumers (e.g. the tags service's segment index):
+    started after the consumers, stopped before them; its problems make the process unready."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def problems(self) -> list[str]: ...
+
+
 @dataclass(kw_only=True)
 class ServiceParts:
     """What a service plugs into the runtime: gRPC servicers and NATS consumers."""
@@ -67,6 +78,7 @@ class ServiceParts:
     # Awaited once at start, after the timers are registered and before anything is served or fired
     # (e.g. tags schedules its one-time expiry sweep); keep them short: start-up waits for them.
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    background: list[Background] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +101,7 @@ class RunningService:
     health: health.aio.HealthServicer
     _stack: AsyncExitStack
     watchdog: HealthWatchdog | None = None
+    parts: ServiceParts | None = None  # what `build` returned (tests reach background parts through it)
 
     async def stop(self, grace: float = 2.0) -> None:
         """Report NOT_SERVING, finish in-flight RPCs within `grace`, stop consumers, drain NATS."""
@@ -173,6 +186,9 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
             stack.push_async_callback(runtime.outbox.stop)
         runtime.scheduler.start()  # only polls when the service registered timer handlers
         stack.push_async_callback(runtime.scheduler.stop)
+        for part in parts.background:
+            await part.start()
+            stack.push_async_callback(part.stop)
 
         # Readiness reflects this process's own NATS, MongoDB and consumers (common/readiness.py).
         watchdog = HealthWatchdog(
@@ -180,7 +196,11 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
             names=["", *parts.service_names],
             nc=nc,
             db=db,
-            consumer_problems=lambda: [*runner.problems(), *runtime.scheduler.problems()],
+            consumer_problems=lambda: [
+                *runner.problems(),
+                *runtime.scheduler.problems(),
+                *(problem for part in parts.background for problem in part.problems()),
+            ],
         )
         watchdog.start()
         stack.push_async_callback(watchdog.stop)
@@ -199,6 +219,7 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         health=health_servicer,
         _stack=stack,
         watchdog=watchdog,
+        parts=parts,
     )
 
 

@@ -83,7 +83,12 @@ def from_rpc_error(err: grpc.aio.AioRpcError, *, service: str) -> GatewayError:
     message = err.details() or code.name.lower()
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         fields = [{"field": f, "message": d} for f, d in field_violations(err)]
-        return bad_user_input(message, fields=fields)
+        error = bad_user_input(message, fields=fields)
+        position = _text_position(error_metadata(err))
+        if position and error.extensions is not None:
+            # Where typed text went wrong (a segment expression): 1-based line and column, 0-based offset.
+            error.extensions.update(position)
+        return error
     if code == grpc.StatusCode.NOT_FOUND:
         return not_found(message)
     if code == grpc.StatusCode.ALREADY_EXISTS:
@@ -112,6 +117,14 @@ def from_rpc_error(err: grpc.aio.AioRpcError, *, service: str) -> GatewayError:
 def _fields_of(err: grpc.aio.AioRpcError) -> dict[str, Any]:
     fields = [{"field": f, "message": d} for f, d in field_violations(err)]
     return {"fields": fields} if fields else {}
+
+
+def _text_position(info: dict[str, str]) -> dict[str, int]:
+    position: dict[str, int] = {}
+    for key in ("line", "column", "offset"):
+        if info.get(key, "").isdigit():
+            position[key] = int(info[key])
+    return position
 
 
 def error_code(error: GraphQLError) -> str | None:

@@ -24,6 +24,7 @@ from strawberry.types import Info
 from common.roles import (
     ADMIN_ONLY,
     EDIT_LIBRARY,
+    EDIT_SEGMENTS,
     READ,
     RESERVED_ROLES,
     WORK_CUSTOMERS,
@@ -67,6 +68,14 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Mutation.assignTags": WORK_CUSTOMERS,
     "Mutation.recordTouchpoint": WORK_CUSTOMERS,
     "Mutation.ingestSignals": WORK_CUSTOMERS,
+    "Query.segmentPreview": READ,
+    "Query.segments": READ,
+    "Query.segment": READ,
+    "Query.explainSegment": READ,
+    "Mutation.createSegment": EDIT_SEGMENTS,
+    "Mutation.updateSegment": EDIT_SEGMENTS,
+    "Mutation.deleteSegment": EDIT_SEGMENTS,
+    "Subscription.segmentMembership": READ,
     "Subscription.suggestionAdded": READ,
     "Subscription.customerEvents": READ,
 }

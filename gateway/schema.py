@@ -2,7 +2,8 @@
 
 Resolvers are thin: validate what the gateway can check without a backend (ids, page sizes, batch
 sizes), call the owning service, and convert. The per-part resolution of `Customer` lives in
-`gateway.types.customer`, the conversation fields in `gateway.conversation_schema` (mixed in here);
+`gateway.types.customer`, the conversation fields in `gateway.conversation_schema` and the segment
+fields in `gateway.segment_schema` (both mixed in here);
 the document limits are validation rules built once per schema (`gateway.limits`); the cost limit,
 the caches, tracing and metrics are in `gateway.execution.LimitedSchema`.
 """
@@ -30,6 +31,7 @@ from gateway.limits import document_rules
 from gateway.metrics import GatewayMetrics
 from gateway.paging import page_after
 from gateway.permissions import check_operation, requires
+from gateway.segment_schema import SegmentMutation, SegmentQuery, SegmentSubscription
 from gateway.subscriptions import domain_events
 from gateway.types.customer import Customer, CustomerConnection, CustomerEdge
 from gateway.types.events import CustomerEvent
@@ -46,7 +48,7 @@ MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bound
 
 
 @strawberry.type
-class Query(LibraryQuery, ConversationQuery):
+class Query(LibraryQuery, ConversationQuery, SegmentQuery):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
         extensions=requires("Query.customer"),
@@ -114,7 +116,7 @@ class Query(LibraryQuery, ConversationQuery):
 
 
 @strawberry.type
-class Mutation(LibraryMutation, ConversationMutation):
+class Mutation(LibraryMutation, ConversationMutation, SegmentMutation):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone",
         extensions=requires("Mutation.createCustomer"),
@@ -177,7 +179,7 @@ class Mutation(LibraryMutation, ConversationMutation):
 
 
 @strawberry.type
-class Subscription(ConversationSubscription):
+class Subscription(ConversationSubscription, SegmentSubscription):
     @strawberry.subscription(
         description="Live domain events of your tenant, optionally about one customer",
         extensions=requires("Subscription.customerEvents"),

@@ -30,6 +30,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from common.errors import Contended
 from common.outbox import Outbox, Pending
@@ -41,9 +42,13 @@ from services.tags.events import change_event
 from services.tags.expiry import planning as expiry
 from services.tags.library.operations import LibraryOperations
 from services.tags.model import AssignInput, Assignment, HistoryEntry, TagDef
+from services.tags.segments.keeper import IndexKeeper
 from services.tags.store import CUSTOMERS, HISTORY, CustomerTags, TagStore
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from services.tags.segments.membership import SegmentMembership
 
 # Fifty writers of one customer at once all land well within this (each loss means another landed).
 MAX_ATTEMPTS = 100
@@ -69,11 +74,22 @@ async def _pause(attempt: int) -> None:
 class TagOperations:
     """Every change to definitions and assignments goes through here."""
 
-    def __init__(self, store: TagStore, outbox: Outbox, scheduler: Scheduler | None = None) -> None:
+    def __init__(
+        self,
+        store: TagStore,
+        outbox: Outbox,
+        scheduler: Scheduler | None = None,
+        *,
+        index: IndexKeeper | None = None,
+        membership: SegmentMembership | None = None,
+    ) -> None:
         self.store = store
         self.outbox = outbox
         # Cancels the expiry timers a write made stale (without it they fire and find nothing to do).
         self.scheduler = scheduler
+        self.index = index  # the segment index this process keeps (segments/keeper.py)
+        # Saved-segment membership judged in the same write (services/tags/segments/membership.py).
+        self.membership = membership
 
     async def define_tag(self, tenant: str, candidate: TagDef, *, by_platform: bool = False) -> TagDef:
         """Create a definition (the library's rule: `library.operations`); a repeat changes nothing."""
@@ -201,7 +217,11 @@ class TagOperations:
         # Expiry (docs/tag-expiry.md): every new expires_at gets its timer in this same write.
         timers, stale_timers = expiry.timer_changes(read.tenant, read.assignments, final, now=now_ms())
         items += [self.outbox.insert(TIMERS, timer_document(t)) for t in timers]
-        if not await self.store.write_customer(read, final, history=history, items=items):
+        if self.membership is not None:
+            items += await self.membership.items(
+                read.tenant, read.customer_id, before=read.assignments, after=final, history=history
+            )
+        if not await self._store_and_index(read, final, history, items):
             return False
         await self.outbox.publish(CUSTOMERS, read.doc_id, items)
         await self._cancel_timers(read.tenant, stale_timers)
@@ -236,3 +256,20 @@ class TagOperations:
             await self.scheduler.cancel_many(tenant=tenant, kind=expiry.EXPIRE_KIND, keys=keys)
         except Exception as err:  # the write is done; a stale timer is harmless
             log.warning("cancelling %d stale expiry timer(s) failed: %s", len(keys), err)
+
+    async def _store_and_index(
+        self,
+        read: CustomerTags,
+        final: dict[str, Assignment],
+        history: list[HistoryEntry],
+        items: list[Pending],
+    ) -> bool:
+        """`write_customer`, giving a customer its dense number on its first write, then the change to
+        this replica's segment index at once (other replicas apply it from the event: segments/keeper.py)."""
+        if self.index is None:
+            return await self.store.write_customer(read, final, history=history, items=items)
+        number = await self.index.number_for(read)
+        if not await self.store.write_customer(read, final, history=history, items=items, number=number):
+            return False
+        self.index.written(read, final, number)
+        return True

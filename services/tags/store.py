@@ -75,6 +75,7 @@ class CustomerTags:
     assignments: dict[str, Assignment] = field(default_factory=dict)
     last_history_id: str = ""
     last_history_ms: int = 0
+    number: int | None = None  # the dense customer number of the segment index (field `n`), once given
 
     @property
     def doc_id(self) -> str:
@@ -244,14 +245,18 @@ class TagStore:
         *,
         history: list[HistoryEntry],
         items: list[Pending],
+        number: int | None = None,
     ) -> bool:
         """Store the customer's tags as `final` with the pending `items`, if still at `read.version`.
 
         False when another write got there first (nothing written): the caller plans again.
+        `number`: the customer's dense number (segments/numbers), stored as `n` if it has none yet.
         """
         tenant = read.tenant
         last = history[-1] if history else None
         marks: dict[str, Any] = {"version": read.version + 1}
+        if number is not None and read.number is None:
+            marks["n"] = number
         if last is not None:
             marks.update(last_history_id=last.id, last_history_ms=epoch_ms(last.at))
         if read.version == 0:  # first write: create the aggregate (migrating any earlier assignments)
@@ -275,9 +280,10 @@ class TagStore:
         gone = {f"tags.{_field(k)}": "" for k in read.assignments if k not in final}
         if gone:
             update["$unset"] = gone
-        result = await self._customers.update_one(
-            {"_id": read.doc_id, "tenant_id": tenant, "version": read.version}, update
-        )
+        guard: dict[str, Any] = {"_id": read.doc_id, "tenant_id": tenant, "version": read.version}
+        if "n" in marks:  # a number is given once: a rebuild numbering this document meanwhile wins
+            guard["n"] = {"$exists": False}
+        result = await self._customers.update_one(guard, update)
         return result.matched_count == 1
 
     # ---- history ----
@@ -306,6 +312,7 @@ def _customer(tenant: str, doc: dict[str, Any]) -> CustomerTags:
         assignments={a.tag_key: a for a in assignments},
         last_history_id=doc.get("last_history_id", ""),
         last_history_ms=int(doc.get("last_history_ms", 0)),
+        number=int(doc["n"]) if doc.get("n") is not None else None,
     )
 
 

@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 from common.roles import END_USER_ROLES
 from gateway.permissions import OPERATION_ROLES
+from tests.e2e import test_segments as segment_feed
 from tests.e2e import test_subscriptions as events_feed
 from tests.e2e import test_suggestion_subscription as suggestion_feed
 from tests.e2e.conversation_support import FIRST_CALL, conversation_input, define_library, ingest
@@ -34,6 +35,7 @@ class World:
     customer_id: str
     conversation_id: str
     suggestion_id: str
+    segment_id: str
 
 
 async def build_world(admin: httpx.AsyncClient) -> World:
@@ -46,8 +48,12 @@ async def build_world(admin: httpx.AsyncClient) -> World:
     await ok(admin, ASSIGN_TAGS, id=customer_id, tags=[{"key": "lib.a"}])
     reply = await ingest(admin, customer_id, FIRST_CALL, id="call-roles-1")
     [family] = [s for s in reply["suggested"] if s["tagKey"] == "pref.family"]
+    segment = await ok(admin, SEGMENT_CREATE, input={"name": "families", "expression": "pref.family"})
     return World(
-        customer_id=customer_id, conversation_id=reply["conversation"]["id"], suggestion_id=family["id"]
+        customer_id=customer_id,
+        conversation_id=reply["conversation"]["id"],
+        suggestion_id=family["id"],
+        segment_id=segment["createSegment"]["id"],
     )
 
 
@@ -70,6 +76,8 @@ class Case:
 CUSTOMER_READ = "query($id: ID!) { customer(id: $id) { id } }"
 TAGS_READ = """query($id: ID!) { customer(id: $id) { tags { key value source confidence }
   tagHistory(first: 50) { entries { tagKey action value source } } } }"""
+SEGMENT_CREATE = "mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id name } }"
+SEGMENTS_READ = "{ segments(first: 50) { edges { node { id name description version } } } }"
 LIBRARY_READ = """{ tagLibrary(includeArchived: true) { key displayName status assignRoles category } }"""
 LIBRARY_READ_ALL = (
     """{ tagLibrary(includeArchived: true) { key displayName description status mergedInto } }"""
@@ -110,6 +118,22 @@ CASES = [
          read_back=TAGS_READ, read_vars=lambda w: {"id": w.customer_id}, allowed="tag_admin"),
     Case("Mutation.removeTag", 'mutation($id: ID!) { removeTag(customerId: $id, key: "lib.a") { key } }',
          lambda w, n: {"id": w.customer_id}, TAGS_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
+    Case("Query.segmentPreview", '{ segmentPreview(expression: "pref.family") { count } }', allowed="viewer"),
+    Case("Query.segments", "{ segments(first: 5) { edges { node { id count } } } }", allowed="viewer"),
+    Case("Query.segment", "query($id: ID!) { segment(id: $id) { name count } }",
+         lambda w, n: {"id": w.segment_id}, allowed="viewer"),
+    Case("Query.explainSegment",
+         "query($c: ID!, $s: ID!) { explainSegment(customerId: $c, segmentId: $s) { matches } }",
+         lambda w, n: {"c": w.customer_id, "s": w.segment_id}, allowed="viewer"),
+    Case("Mutation.createSegment", SEGMENT_CREATE,
+         lambda w, n: {"input": {"name": f"segment {n}", "expression": "pref.suv"}},
+         SEGMENTS_READ, allowed="sales"),
+    Case("Mutation.updateSegment",
+         "mutation($id: ID!, $d: String!) { updateSegment(id: $id, input: {description: $d}) { version } }",
+         lambda w, n: {"id": w.segment_id, "d": f"changed by {n}"},
+         SEGMENTS_READ, allowed="marketing"),
+    Case("Mutation.deleteSegment", "mutation($id: ID!) { deleteSegment(id: $id) { deletedId } }",
+         lambda w, n: {"id": w.segment_id}, SEGMENTS_READ, allowed="sales"),
     Case("Mutation.ingestConversation",
          "mutation($input: IngestConversationInput!) { ingestConversation(input: $input) { duplicate } }",
          lambda w, n: {"input": conversation_input(w.customer_id, FIRST_CALL, id=f"call-{n}")},
@@ -227,8 +251,9 @@ def refusal_codes(message: dict[str, Any]) -> list[str]:
     [
         ("Subscription.customerEvents", events_feed.SUBSCRIBE, events_feed),
         ("Subscription.suggestionAdded", suggestion_feed.SUBSCRIBE, suggestion_feed),
+        ("Subscription.segmentMembership", segment_feed.SUBSCRIBE, segment_feed),
     ],
-    ids=["customerEvents", "suggestionAdded"],
+    ids=["customerEvents", "suggestionAdded", "segmentMembership"],
 )
 async def test_a_subscription_refuses_callers_without_its_roles_and_streams_to_a_viewer(
     stack: Stack, operation: str, query: str, feed: Any

@@ -120,8 +120,8 @@ def _split(node: And, index: TagIndex, tenant: str, now_ms: int) -> tuple[list[B
 def _intersection(bitmaps: list[BitMap]) -> BitMap:
     if len(bitmaps) == 1:
         return bitmaps[0]
-    # Smallest first: every step of the multi-way intersection is bounded by the smallest operand.
-    return BitMap.intersection(*sorted(bitmaps, key=len))
+    # In the order written: sorting by size first measured slower (pyroaring orders the work itself).
+    return BitMap.intersection(*bitmaps)
 
 
 def _union(bitmaps: list[BitMap]) -> tuple[BitMap, bool]:

@@ -86,7 +86,7 @@ class _Tag:
 
     def _value_of(self, number: int) -> str | None:
         point = self.points.point_of(number)
-        if point is not None:
+        if point is not None and number in self.values.get(self.names[point], _EMPTY):
             return self.names[point]
         return next((v for v, bitmap in self.values.items() if number in bitmap), None)
 
@@ -106,6 +106,7 @@ class RoaringIndex:
 
     def __init__(self) -> None:
         self._tenants: dict[str, _Tenant] = {}
+        self._dirty: set[tuple[str, str]] = set()  # (tenant, tag) whose marks rose since last taken
 
     def _tenant(self, tenant: str) -> _Tenant:
         t = self._tenants.get(tenant)
@@ -202,6 +203,36 @@ class RoaringIndex:
         With `version`, a change older than (or as old as) what the index holds is ignored (False),
         so own writes and the event stream can deliver the same change in any order.
         """
+        return self._move(
+            tenant, number, customer_id, set(before) | set(after), before, after, version, now_ms
+        )
+
+    def replace(
+        self,
+        tenant: str,
+        number: int,
+        customer_id: str,
+        after: Mapping[str, Assignment],
+        *,
+        version: int | None = None,
+        now_ms: int | None = None,
+    ) -> bool:
+        """Make the customer's indexed tags exactly `after` (a re-read document), whatever it held."""
+        t = self._tenants.get(tenant)
+        held = {tag for tag, x in t.tags.items() if number in x.has} if t is not None else set()
+        return self._move(tenant, number, customer_id, held | set(after), {}, after, version, now_ms)
+
+    def _move(
+        self,
+        tenant: str,
+        number: int,
+        customer_id: str,
+        tags: set[str],
+        before: Mapping[str, Assignment],
+        after: Mapping[str, Assignment],
+        version: int | None,
+        now_ms: int | None,
+    ) -> bool:
         t = self._tenant(tenant)
         if version is not None:
             if version <= t.versions.get(number, 0):
@@ -211,7 +242,7 @@ class RoaringIndex:
         t.universe.add(number)
         t.numbers[customer_id] = number
         t.ids[number] = customer_id
-        for tag in set(before) | set(after):
+        for tag in tags:
             old = before.get(tag)
             new = after.get(tag)
             if new is not None and new.expires_at is not None and epoch_ms(new.expires_at) <= now:
@@ -227,24 +258,84 @@ class RoaringIndex:
                     x = t.tags[tag] = _Tag()
                 x.add(number, new)
                 if old is None or old.value != new.value or old.assigned_at != new.assigned_at:
-                    self._mark(t, tag, assigned_ms=epoch_ms(new.assigned_at))
-            elif held or old is not None:
-                self._mark(t, tag, removed_ms=now)
+                    self._mark(tenant, t, tag, assigned_ms=epoch_ms(new.assigned_at))
+            elif held:
+                self._mark(tenant, t, tag, removed_ms=now)
         return True
 
     def mark(self, tenant: str, tag: str, *, assigned_ms: int = 0, removed_ms: int = 0) -> None:
-        """Raise a tag's usage marks (seeded from the stored marks at start)."""
-        self._mark(self._tenant(tenant), tag, assigned_ms=assigned_ms, removed_ms=removed_ms)
-
-    @staticmethod
-    def _mark(t: _Tenant, tag: str, *, assigned_ms: int = 0, removed_ms: int = 0) -> None:
-        marks = t.marks.setdefault(tag, [0, 0])
+        """Raise a tag's usage marks to what was stored (at start); not reported as changed."""
+        marks = self._tenant(tenant).marks.setdefault(tag, [0, 0])
         marks[0] = max(marks[0], assigned_ms)
         marks[1] = max(marks[1], removed_ms)
+
+    def _mark(self, tenant: str, t: _Tenant, tag: str, *, assigned_ms: int = 0, removed_ms: int = 0) -> None:
+        marks = t.marks.setdefault(tag, [0, 0])
+        if assigned_ms > marks[0] or removed_ms > marks[1]:
+            marks[0] = max(marks[0], assigned_ms)
+            marks[1] = max(marks[1], removed_ms)
+            self._dirty.add((tenant, tag))
+
+    def take_changed_marks(self) -> list[tuple[str, str, int, int]]:
+        """(tenant, tag, last assigned ms, last removed ms) of every tag whose marks rose since the
+        last call: what the keeper writes to `tag_usage`, coalesced."""
+        dirty, self._dirty = self._dirty, set()
+        out = []
+        for tenant, tag in sorted(dirty):
+            assigned, removed = self._tenants[tenant].marks[tag]
+            out.append((tenant, tag, assigned, removed))
+        return out
 
     def marks(self, tenant: str) -> dict[str, tuple[int, int]]:
         t = self._tenants.get(tenant)
         return {tag: (m[0], m[1]) for tag, m in t.marks.items()} if t is not None else {}
+
+    def load_customers(self, tenant: str, customers: list[tuple[int, str, int]]) -> None:
+        """Bulk: (number, customer id, version) of customers loaded with `merge_tag`."""
+        t = self._tenant(tenant)
+        t.universe |= BitMap(n for n, _, _ in customers)
+        for number, customer_id, version in customers:
+            t.numbers[customer_id] = number
+            t.ids[number] = customer_id
+            t.versions[number] = max(version, t.versions.get(number, 0))
+
+    def merge_tag(
+        self,
+        tenant: str,
+        tag: str,
+        values: dict[str, BitMap],
+        sources: dict[str, BitMap],
+        times: BitSliced,
+        *,
+        last_assigned_ms: int = 0,
+    ) -> None:
+        """Bulk: OR whole bitmaps of customers the tag does not hold yet into it (`bulk.py`)."""
+        t = self._tenant(tenant)
+        x = t.tags.get(tag)
+        if x is None:
+            x = t.tags[tag] = _Tag()
+        points = dict(x.points.bitmaps)
+        for value, bitmap in values.items():
+            if not bitmap:
+                continue
+            x.values[value] = x.values[value] | bitmap if value in x.values else bitmap
+            point = point_of(value)
+            if point is not None:  # its own copy: "1" and "1.0" are two values but one point
+                points[point] = points[point] | bitmap if point in points else BitMap(bitmap)
+                x.names.setdefault(point, value)
+        if len(points) != len(x.points) or any(values.values()):
+            x.points.load(points)
+        nonempty = [b for b in values.values() if b]
+        if nonempty:
+            x.has = BitMap.union(x.has, *nonempty)
+        for source, bitmap in sources.items():
+            if bitmap:
+                x.sources[source] = x.sources[source] | bitmap if source in x.sources else bitmap
+        x.assigned.exists |= times.exists
+        for bit, bitmap in enumerate(times.slices):
+            x.assigned.slices[bit] |= bitmap
+        if last_assigned_ms:
+            self._mark(tenant, t, tag, assigned_ms=last_assigned_ms)
 
     def tenants(self) -> list[str]:
         return list(self._tenants)

@@ -235,3 +235,39 @@ def test_bit_sliced_times_answer_half_open_windows() -> None:
     assert sliced.get(7) == values[7]
     sliced.discard(7)
     assert sliced.get(7) is None and 7 not in sliced.between(None, None)
+
+
+def test_a_bulk_load_answers_like_changes_applied_one_by_one_and_keeps_newer_writes() -> None:
+    from dataclasses import asdict
+
+    from services.tags.segments.bulk import BulkLoad
+
+    rng = random.Random(9)
+    state = {f"c{n}": _random_tags(rng, f"c{n}") for n in range(1, 501)}
+    numbers = {f"c{n}": n for n in range(1, 501)}
+    index = RoaringIndex()
+    newer = _random_tags(rng, "c7")  # a write applied while the rebuild was reading
+    index.apply("t1", 7, "c7", {}, newer, version=5)
+    bulk = BulkLoad(now_ms=NOW_MS)
+    for customer, tags in state.items():
+        bulk.add("t1", numbers[customer], customer, 4, {k: asdict(a) for k, a in tags.items()})
+        if numbers[customer] == 250:
+            bulk.merge_into(index)  # in several merges, as a long rebuild does
+    bulk.merge_into(index)
+    state["c7"] = newer
+    _check(index, state, numbers)
+    assert index.usage("t1")["vip"].customers == sum("vip" in tags for tags in state.values())
+
+
+def test_sorted_points_with_many_values_split_groups_and_survive_emptied_buckets() -> None:
+    rng = random.Random(3)
+    points = SortedPoints()
+    values: dict[int, float] = {}
+    for n in range(30_000):  # one by one: buckets and groups split as values arrive
+        values[n] = float(rng.randrange(20_000))
+        points.add(n, values[n])
+    for n in range(0, 30_000, 2):  # half leave: many values (and some buckets) empty out
+        points.discard(n, values.pop(n))
+    for lo, hi in [(None, 5_000.0), (7_000.0, 7_100.0), (19_990.0, None), (None, None), (3.0, 3.0)]:
+        want = BitMap(n for n, v in values.items() if (lo is None or v >= lo) and (hi is None or v <= hi))
+        assert points.between(lo, hi) == want, (lo, hi)

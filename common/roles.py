@@ -36,6 +36,9 @@ WORK_CUSTOMERS = frozenset({ADMIN, MARKETING, SALES, SDR, CS})
 # The governed tag library is changed by its stewards only, whatever each tag's assign roles say.
 EDIT_LIBRARY = frozenset({ADMIN, TAG_ADMIN})
 ADMIN_ONLY = frozenset({ADMIN})
+# Saved segments are audiences people build for their work: the library's stewards and the people
+# who run campaigns and sell. Each segment is then changed by its owner or an admin/tag_admin only.
+EDIT_SEGMENTS = frozenset({ADMIN, TAG_ADMIN, MARKETING, SALES})
 
 
 def _with_platform(roles: frozenset[str]) -> frozenset[str]:
@@ -46,6 +49,7 @@ _TAGS = "/crm.tags.v1.TagsService/"
 _JOURNEY = "/crm.journey.v1.JourneyService/"
 _INTENT = "/crm.intent.v1.IntentService/"
 _LEADS = "/crm.leads.v1.LeadsService/"
+_SEGMENTS = "/crm.tags.v1.SegmentsService/"
 
 # RPC full name -> the roles of which the caller needs one. The platform does what machines do
 # (reads, ingest, machine tags, system definitions); decisions reserved to people (reviewing a
@@ -58,6 +62,13 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     _TAGS + "ListCustomerTags": _with_platform(READ),
     _TAGS + "BatchListCustomerTags": _with_platform(READ),
     _TAGS + "ListTagHistory": _with_platform(READ),
+    _TAGS + "GetTag": _with_platform(READ),
+    _TAGS + "UpdateTag": _with_platform(EDIT_LIBRARY),
+    _TAGS + "SetTagStatus": _with_platform(EDIT_LIBRARY),
+    _TAGS + "ArchiveTags": _with_platform(EDIT_LIBRARY),
+    _TAGS + "ListDeadTags": _with_platform(READ),
+    _TAGS + "MergeTags": _with_platform(EDIT_LIBRARY),
+    _TAGS + "GetTagMerge": _with_platform(READ),
     _TAGS + "IngestConversation": _with_platform(WORK_CUSTOMERS),
     _TAGS + "ReextractConversation": _with_platform(WORK_CUSTOMERS | EDIT_LIBRARY),
     _TAGS + "GetConversation": _with_platform(READ),
@@ -68,6 +79,15 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     _TAGS + "GetTagPrecision": _with_platform(READ),
     _TAGS + "GetConversationSettings": _with_platform(READ),
     _TAGS + "UpdateConversationSettings": ADMIN_ONLY,
+    _SEGMENTS + "PreviewSegment": _with_platform(READ),
+    _SEGMENTS + "CreateSegment": _with_platform(EDIT_SEGMENTS),
+    _SEGMENTS + "UpdateSegment": _with_platform(EDIT_SEGMENTS),
+    _SEGMENTS + "DeleteSegment": _with_platform(EDIT_SEGMENTS),
+    _SEGMENTS + "GetSegment": _with_platform(READ),
+    _SEGMENTS + "ListSegments": _with_platform(READ),
+    _SEGMENTS + "ListSegmentMembers": _with_platform(READ),
+    _SEGMENTS + "ExplainSegment": _with_platform(READ),
+    _SEGMENTS + "ListMembershipHistory": _with_platform(READ),
     _JOURNEY + "RecordTouchpoint": _with_platform(WORK_CUSTOMERS),
     _JOURNEY + "ListTimeline": _with_platform(READ),
     _JOURNEY + "BatchGetProgress": _with_platform(READ),

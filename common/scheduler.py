@@ -1,6 +1,6 @@
 """Due-time work: "do X for this key at time T, once, with several replicas, across restarts".
 
-DESIGN §6 gives due-time work one home. Every service that needs it (intent decay today; tag expiry,
+DESIGN §6 gives due-time work one home. Every service that needs it (intent decay and tag expiry today;
 task reminders, call-backs and lead auto-release next) configures this one mechanism:
 
     await runtime.scheduler.schedule(tenant=t, kind="intent.rescore", key=customer_id, due_at=when)
@@ -76,6 +76,31 @@ class Timer:
 
 def timer_id(tenant: str, kind: str, key: str) -> str:
     return f"{tenant}|{kind}|{key}"
+
+
+def timer_document(timer: Timer, *, now_ms: int | None = None) -> dict[str, Any]:
+    """The stored form of `timer` (with its `_id`), as `schedule_many` writes it.
+
+    A service that must not record a change without its timer stores this document as a pending
+    insert of its outbox (`Outbox.insert(TIMERS, ...)`) in the same single-document write as the
+    change, so the two cannot be separated by a crash (tag expiry does, docs/tag-expiry.md). Such a
+    timer is inserted, never moved: its key must name the due time it stands for.
+    """
+    _check(timer)
+    return {
+        "_id": timer.id,
+        "tenant_id": timer.tenant,
+        "kind": timer.kind,
+        "key": timer.key,
+        "at_ms": epoch_ms(timer.due_at),
+        "due_ms": epoch_ms(timer.due_at),
+        "payload": timer.payload,
+        # A new version makes a handler already running for the old one leave it alone.
+        "version": new_id("tv"),
+        "attempts": 0,
+        "owner": None,
+        "scheduled_ms": _now_ms() if now_ms is None else now_ms,
+    }
 
 
 def _check(timer: Timer) -> None:
@@ -171,28 +196,8 @@ class Scheduler:
         if not timers:
             return
         now = _now_ms()
-        ops = [
-            UpdateOne(
-                {"_id": t.id},
-                {
-                    "$set": {
-                        "tenant_id": t.tenant,
-                        "kind": t.kind,
-                        "key": t.key,
-                        "at_ms": epoch_ms(t.due_at),
-                        "due_ms": epoch_ms(t.due_at),
-                        "payload": t.payload,
-                        # A new version makes a handler already running for the old one leave it alone.
-                        "version": new_id("tv"),
-                        "attempts": 0,
-                        "owner": None,
-                        "scheduled_ms": now,
-                    }
-                },
-                upsert=True,
-            )
-            for t in timers
-        ]
+        docs = [timer_document(t, now_ms=now) for t in timers]
+        ops = [UpdateOne({"_id": doc.pop("_id")}, {"$set": doc}, upsert=True) for doc in docs]
         await self._timers.bulk_write(ops, ordered=False)
 
     async def cancel(self, *, tenant: str, kind: str, key: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -75,6 +75,9 @@ class ServiceParts:
     consumers: list[bus.Consumer] = field(default_factory=list)
     # Timer kind -> handler(tenant, key, payload), fired by runtime.scheduler (common/scheduler.py).
     timers: dict[str, TimerHandler] = field(default_factory=dict)
+    # Awaited once at start, after the timers are registered and before anything is served or fired
+    # (e.g. tags schedules its one-time expiry sweep); keep them short: start-up waits for them.
+    on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     background: list[Background] = field(default_factory=list)
 
 
@@ -156,6 +159,8 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         parts = definition.build(runtime)
         for kind, handler in parts.timers.items():
             runtime.scheduler.register(kind, handler)
+        for hook in parts.on_start:
+            await hook()
 
         server, port, health_servicer = await start_grpc_server(
             host=settings.grpc_host,

@@ -22,7 +22,7 @@ import grpc
 from crm.intent.v1 import intent_pb2_grpc
 from crm.journey.v1 import journey_pb2_grpc
 from crm.leads.v1 import leads_pb2_grpc
-from crm.tags.v1 import tags_pb2_grpc
+from crm.tags.v1 import segments_pb2_grpc, tags_pb2_grpc
 from grpc_health.v1 import health_pb2_grpc
 
 from common.config import DEFAULT_GRPC_PORTS, SERVICES
@@ -38,6 +38,10 @@ _STUBS: dict[str, Any] = {
     "journey": journey_pb2_grpc.JourneyServiceStub,
     "intent": intent_pb2_grpc.IntentServiceStub,
     "leads": leads_pb2_grpc.LeadsServiceStub,
+}
+# Second services served by a backend's process, called as `caller.call("<name>", …)`: name -> backend.
+_EXTRA_STUBS: dict[str, tuple[str, Any]] = {
+    "segments": ("tags", segments_pb2_grpc.SegmentsServiceStub),
 }
 
 
@@ -57,7 +61,10 @@ class Backends:
         }
         return cls(
             channels=channels,
-            stubs={svc: _STUBS[svc](ch) for svc, ch in channels.items()},
+            stubs={
+                **{svc: _STUBS[svc](ch) for svc, ch in channels.items()},
+                **{name: stub(channels[svc]) for name, (svc, stub) in _EXTRA_STUBS.items()},
+            },
             health={svc: health_pb2_grpc.HealthStub(ch) for svc, ch in channels.items()},
         )
 
@@ -102,6 +109,7 @@ class BackendCaller:
 
     async def _call(self, service: str, method: str, request: Any) -> Any:
         rpc = getattr(self._backends.stubs[service], method)
+        service = _EXTRA_STUBS[service][0] if service in _EXTRA_STUBS else service
         timeout, by_budget = self._call_timeout()
         if timeout <= 0:
             raise deadline_exceeded(self.budget_seconds)

@@ -46,6 +46,12 @@ OBJECT_COST = 1
 RPC_FIELDS = frozenset(
     {
         "Customer.tagHistory",
+        "Customer.segmentHistory",
+        "Segment.members",
+        "Query.segmentPreview",
+        "Query.segments",
+        "Query.segment",
+        "Query.explainSegment",
         "JourneySummary.timeline",
         "Query.customer",
         "Query.customers",

@@ -83,14 +83,22 @@ def from_rpc_error(err: grpc.aio.AioRpcError, *, service: str) -> GatewayError:
     message = err.details() or code.name.lower()
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         fields = [{"field": f, "message": d} for f, d in field_violations(err)]
-        return bad_user_input(message, fields=fields)
+        error = bad_user_input(message, fields=fields)
+        position = _text_position(error_metadata(err))
+        if position and error.extensions is not None:
+            # Where typed text went wrong (a segment expression): 1-based line and column, 0-based offset.
+            error.extensions.update(position)
+        return error
     if code == grpc.StatusCode.NOT_FOUND:
         return not_found(message)
     if code == grpc.StatusCode.ALREADY_EXISTS:
         info = error_metadata(err)
         existing = next((info[k] for k in _EXISTING_ID_KEYS if info.get(k)), "")
-        extra = {"existingCustomerId": existing} if existing else {}
-        return GatewayError(message, code=CONFLICT, **extra)
+        extra: dict[str, Any] = {"existingCustomerId": existing} if existing else {}
+        return GatewayError(message, code=CONFLICT, **extra, **_fields_of(err))
+    if code == grpc.StatusCode.FAILED_PRECONDITION:
+        # The request is well formed but the record's state forbids it (a merged tag, a transition).
+        return GatewayError(message, code=CONFLICT, **_fields_of(err))
     if code == grpc.StatusCode.ABORTED:
         # Optimistic concurrency gave up under contention; nothing changed and the same call may be retried.
         return GatewayError(message, code=CONFLICT, retryable=True)
@@ -104,6 +112,19 @@ def from_rpc_error(err: grpc.aio.AioRpcError, *, service: str) -> GatewayError:
         return service_unavailable(service)
     log.error("%s failed with %s: %s", service, code.name, message)
     return internal()
+
+
+def _fields_of(err: grpc.aio.AioRpcError) -> dict[str, Any]:
+    fields = [{"field": f, "message": d} for f, d in field_violations(err)]
+    return {"fields": fields} if fields else {}
+
+
+def _text_position(info: dict[str, str]) -> dict[str, int]:
+    position: dict[str, int] = {}
+    for key in ("line", "column", "offset"):
+        if info.get(key, "").isdigit():
+            position[key] = int(info[key])
+    return position
 
 
 def error_code(error: GraphQLError) -> str | None:

@@ -2,7 +2,8 @@
 
 Resolvers are thin: validate what the gateway can check without a backend (ids, page sizes, batch
 sizes), call the owning service, and convert. The per-part resolution of `Customer` lives in
-`gateway.types.customer`, the conversation fields in `gateway.conversation_schema` (mixed in here);
+`gateway.types.customer`, the conversation fields in `gateway.conversation_schema` and the segment
+fields in `gateway.segment_schema` (both mixed in here);
 the document limits are validation rules built once per schema (`gateway.limits`); the cost limit,
 the caches, tracing and metrics are in `gateway.execution.LimitedSchema`.
 """
@@ -25,10 +26,12 @@ from gateway.context import GatewayInfo
 from gateway.conversation_schema import ConversationMutation, ConversationQuery, ConversationSubscription
 from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
 from gateway.execution import LimitedSchema
+from gateway.library_schema import LibraryMutation, LibraryQuery, call_tags
 from gateway.limits import document_rules
 from gateway.metrics import GatewayMetrics
 from gateway.paging import page_after
 from gateway.permissions import check_operation, requires
+from gateway.segment_schema import SegmentMutation, SegmentQuery, SegmentSubscription
 from gateway.subscriptions import domain_events
 from gateway.types.customer import Customer, CustomerConnection, CustomerEdge
 from gateway.types.events import CustomerEvent
@@ -45,7 +48,7 @@ MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bound
 
 
 @strawberry.type
-class Query(ConversationQuery):
+class Query(LibraryQuery, ConversationQuery, SegmentQuery):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
         extensions=requires("Query.customer"),
@@ -89,6 +92,7 @@ class Query(ConversationQuery):
 
     @strawberry.field(
         description="Your tenant's tag library by key (archived tags only when asked), at most 2000",
+        deprecation_reason="Use tagDefinitions: filtered, paginated, with usage",
         extensions=requires("Query.tagLibrary"),
     )
     async def tag_library(
@@ -112,7 +116,7 @@ class Query(ConversationQuery):
 
 
 @strawberry.type
-class Mutation(ConversationMutation):
+class Mutation(LibraryMutation, ConversationMutation, SegmentMutation):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone",
         extensions=requires("Mutation.createCustomer"),
@@ -124,12 +128,13 @@ class Mutation(ConversationMutation):
         return Customer.from_proto(message)
 
     @strawberry.mutation(
-        description="Create or update a tag definition of your tenant's library",
+        description="Create a tag in your tenant's library; CONFLICT (at input.key) if the key exists: "
+        "change a tag with updateTag",
         extensions=requires("Mutation.defineTag"),
     )
     async def define_tag(self, info: GatewayInfo, input: DefineTagInput) -> TagDefinition:
         request = tags_pb2.DefineTagRequest(definition=input.to_proto())
-        return TagDefinition.from_proto(await info.context.caller.call("tags", "DefineTag", request))
+        return TagDefinition.from_proto(await call_tags(info, "DefineTag", request))
 
     @strawberry.mutation(
         description="Assign tags to one customer, all or nothing", extensions=requires("Mutation.assignTags")
@@ -174,7 +179,7 @@ class Mutation(ConversationMutation):
 
 
 @strawberry.type
-class Subscription(ConversationSubscription):
+class Subscription(ConversationSubscription, SegmentSubscription):
     @strawberry.subscription(
         description="Live domain events of your tenant, optionally about one customer",
         extensions=requires("Subscription.customerEvents"),

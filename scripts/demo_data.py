@@ -300,6 +300,10 @@ def _tags(profile: dict[str, str], story: str, depth: int, touch_types: set[str]
     keys = sorted({behaviour[t] for t in touch_types if t in behaviour})
     if story == "home" and "inquiry" in touch_types:
         keys.append("behavior.requested_sample")
+    if depth > closing:  # came back after the deal: bought again, renewed or sent friends
+        keys.append("behavior.repurchased")
+    if story == "home" and depth >= 2:
+        plans.append(TagPlan(tag_key="style.minimalist", note="多次阅读极简风内容", **by_rep))
     plans += [TagPlan(tag_key=k, note="历史行为数据导入") for k in keys]
     return plans
 
@@ -392,6 +396,31 @@ def _enum(key: str, name: str, group: str, values: list[str] | tuple[str, ...], 
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class SegmentSpec:
+    """A saved segment of the demo tenant: what a marketer would save for the stories."""
+
+    name: str
+    expression: str
+    description: str
+
+
+def saved_segments() -> list[SegmentSpec]:
+    """The demo stories as saved segments (docs/segments.md); texts use display names, as people type."""
+    return [
+        SegmentSpec(
+            name="极简风 · 高意向",
+            expression="极简风 AND 意向等级 = high",
+            description="喜欢极简风、购买意向高：今天就打电话",
+        ),
+        SegmentSpec(
+            name="已成交未复购",
+            expression="已成交 AND NOT 已复购",
+            description="买过一次还没回来的客户：复购与转介绍活动",
+        ),
+    ]
+
+
 def tag_library() -> list[TagSpec]:
     """The governed tag library of the demo tenant: basic, behaviour, marketing and value tags."""
     value_roles = ("admin", "sales")
@@ -415,6 +444,8 @@ def tag_library() -> list[TagSpec]:
         _flag("behavior.test_drove", "试驾过", "behavior", "behavior", "完成过试驾"),
         _flag("behavior.asked_price", "问过价格", "behavior", "behavior", "索要过报价"),
         _flag("behavior.bought", "已成交", "behavior", "behavior", "已购买或已签约"),
+        _flag("behavior.repurchased", "已复购", "behavior", "behavior", "成交后再次购买、续约或转介绍"),
+        _flag("style.minimalist", "极简风", "style", "marketing", "偏好极简风格"),
         _enum("mkt.acquisition_channel", "来源渠道", "acquisition", list(CHANNEL_CODES), "首次获客渠道"),
         *(
             _flag(tag, name, "campaign", "marketing", f"参与「{name}」活动", ttl_days=90)

@@ -22,7 +22,7 @@ import grpc
 from crm.intent.v1 import intent_pb2, intent_pb2_grpc
 from crm.journey.v1 import journey_pb2, journey_pb2_grpc
 from crm.leads.v1 import leads_pb2, leads_pb2_grpc
-from crm.tags.v1 import tags_pb2, tags_pb2_grpc
+from crm.tags.v1 import segments_pb2, segments_pb2_grpc, tags_pb2, tags_pb2_grpc
 
 from common.config import Settings
 from common.context import CallContext
@@ -30,7 +30,7 @@ from common.grpc_client import error_metadata, open_channel
 from common.roles import PLATFORM
 from common.timeutil import to_timestamp, utcnow
 from scripts.demo_conversations import CONVERSATION_TIME_ZONE, CONVERSATIONS, HEARD_TAGS
-from scripts.demo_data import CustomerPlan, TagPlan, TagSpec, build_customers, tag_library
+from scripts.demo_data import CustomerPlan, TagPlan, TagSpec, build_customers, saved_segments, tag_library
 
 T = TypeVar("T")
 RPC_TIMEOUT = 30.0
@@ -55,6 +55,8 @@ class SeedSummary:
     signals_duplicate: int = 0
     conversations_new: int = 0
     conversations_duplicate: int = 0
+    segments_saved: int = 0
+    segments_found: int = 0
     seconds: float = 0.0
     customer_ids: dict[str, str] = field(default_factory=dict)  # plan key (c000…) -> customer id
 
@@ -65,7 +67,8 @@ class SeedSummary:
             f"tags {self.tags_assigned} assigned / {self.tags_unchanged} unchanged, "
             f"{self.touchpoints} touchpoints sent, signals {self.signals_accepted} new / "
             f"{self.signals_duplicate} duplicate, conversations {self.conversations_new} new / "
-            f"{self.conversations_duplicate} duplicate"
+            f"{self.conversations_duplicate} duplicate, saved segments {self.segments_saved} new / "
+            f"{self.segments_found} existing"
         )
 
 
@@ -75,6 +78,7 @@ class _Clients:
     def __init__(self, addresses: Mapping[str, str], *, token: str, tenant: str, concurrency: int) -> None:
         self.channels = {svc: open_channel(addresses[svc]) for svc in ("tags", "journey", "intent", "leads")}
         self.tags = tags_pb2_grpc.TagsServiceStub(self.channels["tags"])
+        self.segments = segments_pb2_grpc.SegmentsServiceStub(self.channels["tags"])
         self.journey = journey_pb2_grpc.JourneyServiceStub(self.channels["journey"])
         self.intent = intent_pb2_grpc.IntentServiceStub(self.channels["intent"])
         self.leads = leads_pb2_grpc.LeadsServiceStub(self.channels["leads"])
@@ -293,6 +297,24 @@ async def _ingest_signals(
     summary.signals_duplicate = sum(r.duplicates for r in responses)
 
 
+async def _save_segments(clients: _Clients, summary: SeedSummary) -> None:
+    """The demo stories as saved segments, owned by a marketer; an existing name is left as it is."""
+    for spec in saved_segments():
+        request = segments_pb2.CreateSegmentRequest(
+            name=spec.name, description=spec.description, expression=spec.expression
+        )
+        try:
+            await clients.segments.CreateSegment(
+                request, metadata=clients.metadata("mkt_chenjing", "marketing"), timeout=RPC_TIMEOUT
+            )
+        except grpc.aio.AioRpcError as err:
+            if err.code() != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+            summary.segments_found += 1
+        else:
+            summary.segments_saved += 1
+
+
 async def seed_demo(
     *,
     addresses: Mapping[str, str],
@@ -304,8 +326,9 @@ async def seed_demo(
     """Seed `tenant` through the four services at `addresses` (service name -> host:port).
 
     Defines the tag library, then creates (or finds) every customer and gives it its tags and
-    touchpoints, `concurrency` customers at a time, and finally ingests all intent signals in
-    batches. Times are placed relative to `now` (default: the current time).
+    touchpoints, `concurrency` customers at a time, ingests all intent signals in batches and the
+    demo conversations, and saves the demo stories' segments. Times are placed relative to `now`
+    (default: the current time).
     """
     started = time.perf_counter()
     now = now or utcnow()
@@ -317,6 +340,7 @@ async def seed_demo(
         await asyncio.gather(*(_seed_customer(clients, plan, summary, now) for plan in plans))
         await _ingest_signals(clients, plans, summary, now)
         await _ingest_conversations(clients, plans, summary, now)
+        await _save_segments(clients, summary)
     finally:
         await clients.close()
     summary.seconds = time.perf_counter() - started

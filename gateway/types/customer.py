@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import strawberry
 from crm.leads.v1 import leads_pb2
-from crm.tags.v1 import tags_pb2
+from crm.tags.v1 import segments_pb2, tags_pb2
 
 from gateway.context import GatewayInfo
 from gateway.types.conversations import Conversation
 from gateway.types.history import TagHistoryPage
 from gateway.types.intent import IntentSummary
 from gateway.types.journey import JourneySummary
+from gateway.types.membership import MembershipHistoryPage
 from gateway.types.pagination import PageInfo
 from gateway.types.profile import CustomerProfile
 from gateway.types.suggestions import TagSuggestion
@@ -82,6 +83,27 @@ class Customer:
             customer_id=str(self.id), page_size=first, page_token=after or ""
         )
         return TagHistoryPage.from_proto(await info.context.caller.call("tags", "ListTagHistory", request))
+
+    @strawberry.field(
+        description="The saved segments this customer entered and left, newest first, with the tag change "
+        "behind each (tags service; one call per customer, so ask for it on detail views)"
+    )
+    async def segment_history(
+        self,
+        info: GatewayInfo,
+        first: int = DEFAULT_HISTORY,
+        after: str | None = None,
+        segment_id: strawberry.ID | None = None,
+    ) -> MembershipHistoryPage | None:
+        first = require_page_size(first, maximum=MAX_HISTORY)
+        request = segments_pb2.ListMembershipHistoryRequest(
+            customer_id=str(self.id),
+            page_size=first,
+            page_token=after or "",
+            segment_id=str(segment_id or ""),
+        )
+        reply = await info.context.caller.call("segments", "ListMembershipHistory", request)
+        return MembershipHistoryPage.from_proto(reply)
 
     @strawberry.field(
         description=f"Suggestions waiting for a person, from the latest {MAX_CONVERSATIONS} conversations"

@@ -117,6 +117,7 @@ class TagDefinition:
     hints: ExtractionHints
     created_at: datetime | None
     updated_at: datetime | None
+    merged_into: str | None = strawberry.field(description="The tag this one was merged into (then archived)")
 
     @classmethod
     def from_proto(cls, message: tags_pb2.TagDefinition) -> TagDefinition:
@@ -136,6 +137,7 @@ class TagDefinition:
             hints=ExtractionHints.from_proto(message.hints),
             created_at=from_timestamp(message.created_at),
             updated_at=from_timestamp(message.updated_at),
+            merged_into=message.merged_into or None,
         )
 
 

@@ -20,18 +20,29 @@ from services.tags import convert
 from services.tags.assignments import values
 from services.tags.heard.api import ConversationServicerMixin
 from services.tags.heard.listening import ConversationOperations
+from services.tags.library.api import LibraryServicerMixin
+from services.tags.library.merging import MergeRunner
+from services.tags.library.operations import LibraryOperations
 from services.tags.operations import TagOperations
 
 MAX_BATCH_CUSTOMERS = 200
 
 
-class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer):
+class TagsServicer(LibraryServicerMixin, ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer):
     def __init__(
-        self, ops: TagOperations, conversations: ConversationOperations, *, customers: KnownCustomers
+        self,
+        ops: TagOperations,
+        conversations: ConversationOperations,
+        *,
+        customers: KnownCustomers,
+        library: LibraryOperations,
+        merges: MergeRunner,
     ) -> None:
         self._ops = ops
         self._conversations = conversations
         self._customers = customers
+        self._library = library  # the governed library's RPCs: services/tags/library/api.py
+        self._merges = merges
 
     async def DefineTag(
         self, request: tags_pb2.DefineTagRequest, context: grpc.aio.ServicerContext
@@ -40,25 +51,6 @@ class TagsServicer(ConversationServicerMixin, tags_pb2_grpc.TagsServiceServicer)
         candidate = convert.definition_from_proto(request.definition)
         definition = await self._ops.define_tag(call.tenant, candidate, by_platform=is_platform(call))
         return convert.definition_to_proto(definition)
-
-    async def ListTagDefinitions(
-        self, request: tags_pb2.ListTagDefinitionsRequest, context: grpc.aio.ServicerContext
-    ) -> tags_pb2.ListTagDefinitionsResponse:
-        size = page_size(request.page_size, default=100, maximum=500)
-        cursor = decode_cursor(request.page_token)
-        after = cursor_text(cursor, "k") if cursor else None
-        found = await self._ops.store.list_definitions(
-            current_call().tenant,
-            after_key=after,
-            group=request.group.strip(),
-            include_archived=request.include_archived,
-            limit=size + 1,
-        )
-        page = found[:size]
-        token = encode_cursor({"k": page[-1].key}) if len(found) > size else ""
-        return tags_pb2.ListTagDefinitionsResponse(
-            definitions=[convert.definition_to_proto(d) for d in page], next_page_token=token
-        )
 
     async def AssignTags(
         self, request: tags_pb2.AssignTagsRequest, context: grpc.aio.ServicerContext

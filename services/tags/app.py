@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-from crm.tags.v1 import tags_pb2, tags_pb2_grpc
+from collections.abc import Mapping
+
+from crm.tags.v1 import segments_pb2, segments_pb2_grpc, tags_pb2, tags_pb2_grpc
 
 from common.customers import batch_warmer
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.tags.api import TagsServicer
 from services.tags.config import TagsConfig
 from services.tags.events import conversations_consumer, intent_level_consumer
+from services.tags.expiry.timers import ExpiryTimers
 from services.tags.heard.listening import ConversationOperations
 from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationStore
+from services.tags.library.merging import MERGE_TIMER, MergeRunner
+from services.tags.library.operations import LibraryOperations
+from services.tags.library.store import LIBRARY_INDEXES, MERGES, MergeStore
+from services.tags.library.usage import References, SegmentRef, UsageMarks
 from services.tags.operations import TagOperations
+from services.tags.segments.api import SegmentsServicer
+from services.tags.segments.catalogue import SegmentCatalogue
+from services.tags.segments.index import TagUsage
 from services.tags.segments.keeper import IndexKeeper
+from services.tags.segments.membership import SegmentMembership
+from services.tags.segments.operations import SegmentOperations
 from services.tags.segments.roaring_index import RoaringIndex
+from services.tags.segments.saved_store import SAVED_SEGMENT_INDEXES, SEGMENTS, SavedSegmentStore
 from services.tags.segments.store import INDEXES as SEGMENT_INDEXES
 from services.tags.segments.store import SegmentStore
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
 SERVICE_NAME = tags_pb2.DESCRIPTOR.services_by_name["TagsService"].full_name
+SEGMENTS_SERVICE_NAME = segments_pb2.DESCRIPTOR.services_by_name["SegmentsService"].full_name
 CONFIG = TagsConfig.from_env()
 
 
@@ -34,7 +48,19 @@ def build(runtime: Runtime) -> ServiceParts:
         js=runtime.js,
         root=runtime.settings.subject_root,
     )
-    ops = TagOperations(store, runtime.outbox, index=keeper)
+    saved = SavedSegmentStore(runtime.db)
+    catalogue = SegmentCatalogue(saved)
+    # Saved-segment membership is judged inside every write of a customer's tags (segments/membership.py).
+    membership = SegmentMembership(saved, catalogue, runtime.outbox)
+    ops = TagOperations(store, runtime.outbox, runtime.scheduler, index=keeper, membership=membership)
+    segments = SegmentOperations(saved, ops, catalogue, keeper.index, customers=runtime.customers)
+    expiry = ExpiryTimers(ops, runtime.scheduler, runtime.db)
+    # The governed library (services/tags/library/): usage marks from the segment index, references
+    # from the saved segments.
+    library = LibraryOperations(
+        ops.store, runtime.outbox, usage=_usage_marks(keeper), references=_segment_references(catalogue)
+    )
+    merges = MergeRunner(library, MergeStore(runtime.db), runtime.scheduler)
     conversations = ConversationOperations(
         ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
     )
@@ -42,22 +68,46 @@ def build(runtime: Runtime) -> ServiceParts:
         registrations=[
             (
                 tags_pb2_grpc.add_TagsServiceServicer_to_server,
-                TagsServicer(ops, conversations, customers=runtime.customers),
-            )
+                TagsServicer(ops, conversations, customers=runtime.customers, library=library, merges=merges),
+            ),
+            (segments_pb2_grpc.add_SegmentsServiceServicer_to_server, SegmentsServicer(segments)),
         ],
-        service_names=[SERVICE_NAME],
+        service_names=[SERVICE_NAME, SEGMENTS_SERVICE_NAME],
         consumers=[
             # intent.level trusts its peer: intent only scores customers it checked with leads.
             intent_level_consumer(ops),
             conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
         ],
+        # Expiry on the common scheduler (docs/tag-expiry.md): tags.expire, tags.expiry_sweep;
+        # a resumable merge of one tag into another: tags.merge.
+        timers={**expiry.handlers(), MERGE_TIMER: merges.step},
+        on_start=[expiry.schedule_sweep],
         background=[keeper],
     )
 
 
 DEFINITION = ServiceDefinition(
     name="tags",
-    indexes=[*INDEXES, *SEGMENT_INDEXES],
+    indexes=[*INDEXES, *LIBRARY_INDEXES, *SEGMENT_INDEXES, *SAVED_SEGMENT_INDEXES],
     build=build,
-    outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS],
+    outbox_collections=[CUSTOMERS, DEFINITIONS, CONVERSATIONS, SUGGESTIONS, MERGES, SEGMENTS],
 )
+
+
+def _usage_marks(keeper: IndexKeeper) -> UsageMarks:
+    """The library's usage marks: what this replica's segment index knows (docs/segment-index.md)."""
+
+    async def marks(tenant: str) -> Mapping[str, TagUsage]:
+        return keeper.index.usage(tenant)
+
+    return marks
+
+
+def _segment_references(catalogue: SegmentCatalogue) -> References:
+    """The library's "referenced by saved segments": the catalogue of the tenant's saved segments."""
+
+    async def references(tenant: str, keys: list[str]) -> dict[str, list[SegmentRef]]:
+        found = await catalogue.referencing(tenant, keys)
+        return {key: [SegmentRef(id=s.id, name=s.name) for s in saved] for key, saved in found.items()}
+
+    return references

@@ -98,6 +98,7 @@ def definition_to_proto(definition: TagDef) -> tags_pb2.TagDefinition:
         ),
         created_at=to_timestamp(definition.created_at),
         updated_at=to_timestamp(definition.updated_at),
+        merged_into=definition.merged_into,
     )
 
 

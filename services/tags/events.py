@@ -5,7 +5,8 @@ Published (subject `<root>.evt.<tenant>.tags.<event>`, CloudEvents type `crm.tag
   source (lowercase), confidence, actor, reason, at (ISO-8601 UTC).
 - `removed`: a value stopped being active. Same fields, with `value` the value that was removed,
   previous_value "", and `action` saying why: "removed" (RemoveTag), "replaced" (displaced by an
-  exclusive tag of its group) or "expired" (found expired when the tag was next written).
+  exclusive tag of its group) or "expired" (its expiry came: the `tags.expire` timer removed it when
+  due, or a write of the tag found it expired first; docs/tag-expiry.md).
 - `definition_changed`: a tag definition was created or changed. data: key, display_name, group,
   category, value_type, allowed_values, exclusive, update_cycle, ttl_days, status, created, updated_at.
 - `callback_promised`: extraction heard the customer ask to be called back at a time (on re-extraction
@@ -89,6 +90,7 @@ def definition_event(definition: TagDef, *, created: bool) -> dict[str, Any]:
         "update_cycle": definition.update_cycle,
         "ttl_days": definition.ttl_days,
         "status": definition.status,
+        "merged_into": definition.merged_into,
         "created": created,
         "updated_at": iso_utc(updated) if updated else "",
     }

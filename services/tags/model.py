@@ -63,6 +63,7 @@ class TagDef:
     hints: Hints = field(default_factory=Hints)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    merged_into: str = ""  # the tag this one was merged into (it is then archived for good)
 
     def same_content(self, other: TagDef) -> bool:
         """True when only the timestamps differ (a re-definition that changes nothing)."""
@@ -84,6 +85,7 @@ def _without_times(definition: TagDef) -> tuple[Any, ...]:
         definition.assign_roles,
         definition.status,
         definition.hints,
+        definition.merged_into,
     )
 
 

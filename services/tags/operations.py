@@ -25,21 +25,30 @@ fast path inserts and publishes them. What a crash leaves behind:
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from common.errors import Contended
 from common.outbox import Outbox, Pending
+from common.scheduler import TIMERS, Scheduler, timer_document
 from common.timeutil import utcnow
 from services.tags.assignments import plan as assignment
 from services.tags.assignments import values
-from services.tags.events import change_event, definition_event
-from services.tags.library import rules as library
+from services.tags.events import change_event
+from services.tags.expiry import planning as expiry
+from services.tags.library.operations import LibraryOperations
 from services.tags.model import AssignInput, Assignment, HistoryEntry, TagDef
 from services.tags.segments.keeper import IndexKeeper
-from services.tags.store import CUSTOMERS, DEFINITIONS, HISTORY, CustomerTags, TagStore
+from services.tags.store import CUSTOMERS, HISTORY, CustomerTags, TagStore
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from services.tags.segments.membership import SegmentMembership
 
 # Fifty writers of one customer at once all land well within this (each loss means another landed).
 MAX_ATTEMPTS = 100
@@ -65,31 +74,28 @@ async def _pause(attempt: int) -> None:
 class TagOperations:
     """Every change to definitions and assignments goes through here."""
 
-    def __init__(self, store: TagStore, outbox: Outbox, *, index: IndexKeeper | None = None) -> None:
+    def __init__(
+        self,
+        store: TagStore,
+        outbox: Outbox,
+        scheduler: Scheduler | None = None,
+        *,
+        index: IndexKeeper | None = None,
+        membership: SegmentMembership | None = None,
+    ) -> None:
         self.store = store
         self.outbox = outbox
+        # Cancels the expiry timers a write made stale (without it they fire and find nothing to do).
+        self.scheduler = scheduler
         self.index = index  # the segment index this process keeps (segments/keeper.py)
+        # Saved-segment membership judged in the same write (services/tags/segments/membership.py).
+        self.membership = membership
 
     async def define_tag(self, tenant: str, candidate: TagDef, *, by_platform: bool = False) -> TagDef:
-        """Create or update a definition; a re-definition that changes nothing writes and publishes nothing."""
-        key = candidate.key.strip()
-        for attempt in range(MAX_ATTEMPTS):
-            read = await self.store.stored_definition(tenant, key)
-            existing = read.definition
-            definition = library.define(candidate, existing=existing, now=now_ms(), by_platform=by_platform)
-            if existing is not None and existing.same_content(definition):
-                return existing
-            event = self.outbox.event(
-                tenant=tenant,
-                event="definition_changed",
-                data=definition_event(definition, created=existing is None),
-                subject_id=definition.key,
-            )
-            if await self.store.save_definition(tenant, definition, read=read, events=[event]):
-                await self.outbox.publish(DEFINITIONS, f"{tenant}/{definition.key}", [event])
-                return definition
-            await _pause(attempt)
-        raise Contended(f"tag {key!r} kept changing; try again", field="definition.key")
+        """Create a definition (the library's rule: `library.operations`); a repeat changes nothing."""
+        return await LibraryOperations(self.store, self.outbox).define(
+            tenant, candidate, by_platform=by_platform
+        )
 
     async def ensure_system_tag(self, tenant: str, definition: TagDef) -> TagDef:
         """The tenant's definition of a platform tag, defined on first use."""
@@ -133,7 +139,7 @@ class TagOperations:
                 assigned_at=assigned_at,
                 reason=reason,
             )
-            if not result.history:
+            if not result.history and not result.refreshed:
                 return result, definitions
             result.history = assignment.ordered_after(result.history, read.last_history_id)
             if await self._write(read, result.final, result.history):
@@ -185,7 +191,7 @@ class TagOperations:
         now = now_ms()
         by_customer: dict[str, list[Assignment]] = defaultdict(list)
         for a in await self.store.assignments(tenant, sorted(set(customer_ids))):
-            # Expiry is lazy: an expired value stays until the tag is next written, but is never shown.
+            # An expired value is stored until its `tags.expire` timer removes it, but is never shown.
             if not a.is_expired(now):
                 by_customer[a.customer_id].append(a)
         keys = {a.tag_key for tags in by_customer.values() for a in tags}
@@ -208,10 +214,48 @@ class TagOperations:
         self, read: CustomerTags, final: dict[str, Assignment], history: list[HistoryEntry]
     ) -> bool:
         items = self.history_items(read.tenant, history)
+        # Expiry (docs/tag-expiry.md): every new expires_at gets its timer in this same write.
+        timers, stale_timers = expiry.timer_changes(read.tenant, read.assignments, final, now=now_ms())
+        items += [self.outbox.insert(TIMERS, timer_document(t)) for t in timers]
+        if self.membership is not None:
+            items += await self.membership.items(
+                read.tenant, read.customer_id, before=read.assignments, after=final, history=history
+            )
         if not await self._store_and_index(read, final, history, items):
             return False
         await self.outbox.publish(CUSTOMERS, read.doc_id, items)
+        await self._cancel_timers(read.tenant, stale_timers)
         return True
+
+    # ---- expiry (services/tags/expiry/, docs/tag-expiry.md) ----
+
+    async def expire(self, tenant: str, customer_id: str) -> dict[str, Assignment]:
+        """Remove every assignment of the customer that has expired, with an `expired` history entry
+        and a `removed` event (action `expired`) each, in one versioned write; returns what stays.
+
+        Idempotent: a second call (another replica, a re-run timer) finds nothing expired and writes
+        nothing, so each assignment expires once.
+        """
+        for attempt in range(MAX_ATTEMPTS):
+            read = await self.store.customer(tenant, customer_id)
+            now = _not_before(now_ms(), read.last_history_ms)
+            final, history = expiry.expire(read.assignments, now=now)
+            if not history:
+                return final
+            history = assignment.ordered_after(history, read.last_history_id)
+            if await self._write(read, final, history):
+                return final
+            await _pause(attempt)
+        raise Contended(f"the tags of customer {customer_id} kept changing; try again", field="customer_id")
+
+    async def _cancel_timers(self, tenant: str, keys: list[str]) -> None:
+        # Best effort: a timer left behind fires, finds its expiry no longer stored, and does nothing.
+        if self.scheduler is None or not keys:
+            return
+        try:
+            await self.scheduler.cancel_many(tenant=tenant, kind=expiry.EXPIRE_KIND, keys=keys)
+        except Exception as err:  # the write is done; a stale timer is harmless
+            log.warning("cancelling %d stale expiry timer(s) failed: %s", len(keys), err)
 
     async def _store_and_index(
         self,

@@ -27,6 +27,7 @@ Every query here filters by tenant_id and is served by an index in `INDEXES`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -157,18 +158,48 @@ class TagStore:
         return result.matched_count == 1
 
     async def list_definitions(
-        self, tenant: str, *, after_key: str | None, group: str, include_archived: bool, limit: int
+        self,
+        tenant: str,
+        *,
+        after_key: str | None,
+        group: str,
+        include_archived: bool,
+        limit: int,
+        category: str = "",
+        statuses: tuple[str, ...] = (),
+        text: str = "",
     ) -> list[TagDef]:
-        """Definitions in key order after `after_key`; `limit` + 1 tells the caller if a page follows."""
+        """Definitions in key order after `after_key`; `limit` + 1 tells the caller if a page follows.
+
+        `statuses` (when given) replaces `include_archived`; `text` is a case-insensitive substring of
+        the key or the display name (an escaped `$regex`, inside `$and` for the stand-in's `$or` gap).
+        """
         query: dict[str, Any] = {"tenant_id": tenant}
         if group:
             query["group"] = group
+        if category:
+            query["category"] = category
         if after_key is not None:
             query["key"] = {"$gt": after_key}
-        if not include_archived:
+        if statuses:
+            query["status"] = statuses[0] if len(statuses) == 1 else {"$in": list(statuses)}
+        elif not include_archived:
             query["status"] = {"$ne": "archived"}
+        if text:
+            pattern = {"$regex": re.escape(text), "$options": "i"}
+            query = {"$and": [query, {"$or": [{"key": pattern}, {"display_name": pattern}]}]}
         cursor = self._definitions.find(query).sort("key", ASCENDING).limit(limit)
         return [_definition(doc) async for doc in cursor]
+
+    async def customers_with_tag(self, tenant: str, tag_key: str, *, limit: int) -> list[str]:
+        """Up to `limit` customers whose aggregate holds a value of `tag_key` (a merge's next batch).
+
+        Served by the (tenant_id, customer_id) index prefix plus an `$exists` on the tag's field: a
+        scan of the tenant's aggregates, acceptable for a background merge, never for a request path.
+        """
+        query = {"tenant_id": tenant, f"tags.{_field(tag_key)}": {"$exists": True}}
+        cursor = self._customers.find(query, {"customer_id": 1}).sort("customer_id", ASCENDING).limit(limit)
+        return [doc["customer_id"] async for doc in cursor]
 
     # ---- customers' tags ----
 
@@ -343,6 +374,7 @@ def _definition(doc: dict[str, Any]) -> TagDef:
         ),
         created_at=_time(doc.get("created_at")),
         updated_at=_time(doc.get("updated_at")),
+        merged_into=doc.get("merged_into", ""),
     )
 
 

@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 from common.roles import END_USER_ROLES
 from gateway.permissions import OPERATION_ROLES
+from tests.e2e import test_segments as segment_feed
 from tests.e2e import test_subscriptions as events_feed
 from tests.e2e import test_suggestion_subscription as suggestion_feed
 from tests.e2e.conversation_support import FIRST_CALL, conversation_input, define_library, ingest
@@ -34,15 +35,25 @@ class World:
     customer_id: str
     conversation_id: str
     suggestion_id: str
+    segment_id: str
 
 
 async def build_world(admin: httpx.AsyncClient) -> World:
     await define_library(admin)
+    for key in ("lib.a", "lib.b", "lib.gone", "lib.dep"):
+        await ok(admin, DEFINE_TAG, input={"key": key, "displayName": key.upper()})
+    await ok(admin, 'mutation { mergeTags(sourceKey: "lib.gone", targetKey: "lib.b") { status } }')
+    await ok(admin, 'mutation { deprecateTag(key: "lib.dep") { status } }')
     customer_id = await create_customer(admin, "Role Rui", "role.rui@example.com")
+    await ok(admin, ASSIGN_TAGS, id=customer_id, tags=[{"key": "lib.a"}])
     reply = await ingest(admin, customer_id, FIRST_CALL, id="call-roles-1")
     [family] = [s for s in reply["suggested"] if s["tagKey"] == "pref.family"]
+    segment = await ok(admin, SEGMENT_CREATE, input={"name": "families", "expression": "pref.family"})
     return World(
-        customer_id=customer_id, conversation_id=reply["conversation"]["id"], suggestion_id=family["id"]
+        customer_id=customer_id,
+        conversation_id=reply["conversation"]["id"],
+        suggestion_id=family["id"],
+        segment_id=segment["createSegment"]["id"],
     )
 
 
@@ -65,7 +76,12 @@ class Case:
 CUSTOMER_READ = "query($id: ID!) { customer(id: $id) { id } }"
 TAGS_READ = """query($id: ID!) { customer(id: $id) { tags { key value source confidence }
   tagHistory(first: 50) { entries { tagKey action value source } } } }"""
+SEGMENT_CREATE = "mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id name } }"
+SEGMENTS_READ = "{ segments(first: 50) { edges { node { id name description version } } } }"
 LIBRARY_READ = """{ tagLibrary(includeArchived: true) { key displayName status assignRoles category } }"""
+LIBRARY_READ_ALL = (
+    """{ tagLibrary(includeArchived: true) { key displayName description status mergedInto } }"""
+)
 
 CASES = [
     Case("Query._entities", 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id } } }',
@@ -81,6 +97,43 @@ CASES = [
     Case("Query.customer", CUSTOMER_READ, lambda w, n: {"id": w.customer_id}, allowed="viewer"),
     Case("Query.customers", "{ customers(first: 5) { edges { node { id } } } }", allowed="viewer"),
     Case("Query.tagLibrary", "{ tagLibrary { key } }", allowed="viewer"),
+    Case("Query.tagDefinitions", "{ tagDefinitions(first: 5) { edges { node { definition { key } } } } }",
+         allowed="viewer"),
+    Case("Query.tag", '{ tag(key: "lib.a") { definition { key } usage { customers } } }', allowed="viewer"),
+    Case("Query.deadTags", "{ deadTags { totalCount } }", allowed="viewer"),
+    Case("Query.tagMerge", '{ tagMerge(sourceKey: "lib.gone") { status } }', allowed="viewer"),
+    Case("Mutation.updateTag", 'mutation($n: String!) { updateTag(key: "lib.a", input: {description: $n}) { key } }',
+         lambda w, n: {"n": f"about {n}"}, LIBRARY_READ_ALL, allowed="tag_admin"),
+    Case("Mutation.renameTag", 'mutation($n: String!) { renameTag(key: "lib.a", displayName: $n) { key } }',
+         lambda w, n: {"n": f"A {n}"}, LIBRARY_READ, allowed="tag_admin"),
+    Case("Mutation.deprecateTag", 'mutation { deprecateTag(key: "lib.a") { status } }',
+         read_back=LIBRARY_READ, allowed="tag_admin"),
+    Case("Mutation.archiveTag", 'mutation { archiveTag(key: "lib.a") { status } }',
+         read_back=LIBRARY_READ, allowed="tag_admin"),
+    Case("Mutation.restoreTag", 'mutation { restoreTag(key: "lib.dep") { status } }',
+         read_back=LIBRARY_READ, allowed="tag_admin"),
+    Case("Mutation.archiveTags", 'mutation { archiveTags(keys: ["lib.b"]) { archived { key } } }',
+         read_back=LIBRARY_READ, allowed="tag_admin"),
+    Case("Mutation.mergeTags", 'mutation { mergeTags(sourceKey: "lib.a", targetKey: "lib.b") { status } }',
+         read_back=TAGS_READ, read_vars=lambda w: {"id": w.customer_id}, allowed="tag_admin"),
+    Case("Mutation.removeTag", 'mutation($id: ID!) { removeTag(customerId: $id, key: "lib.a") { key } }',
+         lambda w, n: {"id": w.customer_id}, TAGS_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
+    Case("Query.segmentPreview", '{ segmentPreview(expression: "pref.family") { count } }', allowed="viewer"),
+    Case("Query.segments", "{ segments(first: 5) { edges { node { id count } } } }", allowed="viewer"),
+    Case("Query.segment", "query($id: ID!) { segment(id: $id) { name count } }",
+         lambda w, n: {"id": w.segment_id}, allowed="viewer"),
+    Case("Query.explainSegment",
+         "query($c: ID!, $s: ID!) { explainSegment(customerId: $c, segmentId: $s) { matches } }",
+         lambda w, n: {"c": w.customer_id, "s": w.segment_id}, allowed="viewer"),
+    Case("Mutation.createSegment", SEGMENT_CREATE,
+         lambda w, n: {"input": {"name": f"segment {n}", "expression": "pref.suv"}},
+         SEGMENTS_READ, allowed="sales"),
+    Case("Mutation.updateSegment",
+         "mutation($id: ID!, $d: String!) { updateSegment(id: $id, input: {description: $d}) { version } }",
+         lambda w, n: {"id": w.segment_id, "d": f"changed by {n}"},
+         SEGMENTS_READ, allowed="marketing"),
+    Case("Mutation.deleteSegment", "mutation($id: ID!) { deleteSegment(id: $id) { deletedId } }",
+         lambda w, n: {"id": w.segment_id}, SEGMENTS_READ, allowed="sales"),
     Case("Mutation.ingestConversation",
          "mutation($input: IngestConversationInput!) { ingestConversation(input: $input) { duplicate } }",
          lambda w, n: {"input": conversation_input(w.customer_id, FIRST_CALL, id=f"call-{n}")},
@@ -105,7 +158,7 @@ CASES = [
          lambda w, n: {"input": {"name": f"New {n}", "email": f"new.{n}@example.com"}},
          "{ customers(first: 50) { edges { node { id } } } }", allowed="sdr"),
     Case("Mutation.defineTag", DEFINE_TAG,
-         lambda w, n: {"input": {"key": "pref.suv", "displayName": f"SUV {n}", "assignRoles": ["admin"]}},
+         lambda w, n: {"input": {"key": f"pref.new{n}", "displayName": f"SUV {n}", "assignRoles": ["admin"]}},
          LIBRARY_READ, allowed="tag_admin"),
     Case("Mutation.assignTags", ASSIGN_TAGS,
          lambda w, n: {"id": w.customer_id, "tags": [{"key": "intent.high"}]},
@@ -198,8 +251,9 @@ def refusal_codes(message: dict[str, Any]) -> list[str]:
     [
         ("Subscription.customerEvents", events_feed.SUBSCRIBE, events_feed),
         ("Subscription.suggestionAdded", suggestion_feed.SUBSCRIBE, suggestion_feed),
+        ("Subscription.segmentMembership", segment_feed.SUBSCRIBE, segment_feed),
     ],
-    ids=["customerEvents", "suggestionAdded"],
+    ids=["customerEvents", "suggestionAdded", "segmentMembership"],
 )
 async def test_a_subscription_refuses_callers_without_its_roles_and_streams_to_a_viewer(
     stack: Stack, operation: str, query: str, feed: Any

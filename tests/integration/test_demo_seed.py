@@ -12,7 +12,7 @@ import pytest
 from crm.intent.v1 import intent_pb2, intent_pb2_grpc
 from crm.journey.v1 import journey_pb2, journey_pb2_grpc
 from crm.leads.v1 import leads_pb2, leads_pb2_grpc
-from crm.tags.v1 import tags_pb2, tags_pb2_grpc
+from crm.tags.v1 import segments_pb2, segments_pb2_grpc, tags_pb2, tags_pb2_grpc
 
 from common.config import Settings
 from common.service import RunningService, start_service
@@ -160,6 +160,17 @@ async def test_demo_seed_gives_customers_with_tags_timeline_and_intent(stack: St
     assert ("heard.budget", "200000") in heard
     assert summary.conversations_new == len(CONVERSATIONS)
 
+    # The stories are saved segments a marketer finds with their members counted.
+    segments = stack.stub("tags", segments_pb2_grpc.SegmentsServiceStub)
+    saved = {
+        s.name: s
+        for s in (await segments.ListSegments(segments_pb2.ListSegmentsRequest(), metadata=MD)).segments
+    }
+    assert saved["已成交未复购"].expression == "behavior.bought AND NOT behavior.repurchased"
+    assert saved["已成交未复购"].count > 0
+    assert saved["极简风 · 高意向"].expression == "style.minimalist AND intent.level = high"
+    assert saved["极简风 · 高意向"].owner == "mkt_chenjing"
+
 
 async def test_seeding_twice_doubles_nothing(stack: Stack) -> None:
     first = await stack.seed()
@@ -176,3 +187,4 @@ async def test_seeding_twice_doubles_nothing(stack: Stack) -> None:
     assert (second.signals_accepted, second.signals_duplicate) == (0, total_signals)
     assert second.tags_assigned == 0 and second.tags_unchanged == first.tags_assigned
     assert (second.conversations_new, second.conversations_duplicate) == (0, len(CONVERSATIONS))
+    assert (first.segments_saved, second.segments_saved, second.segments_found) == (2, 0, 2)

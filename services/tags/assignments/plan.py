@@ -11,17 +11,20 @@ Rules, in order, per input:
    nor by displacing a person's tag of the same exclusive group;
 3. otherwise the value becomes active, superseding the previous value of that tag and, when the tag is
    exclusive, every other active exclusive tag of its group.
-Expired assignments count as absent (expiry is lazy: they are recorded as expired when next touched).
+Expired assignments count as absent (the `tags.expire` timer records them as expired when due; a
+write that comes first records them itself). Re-asserting the active value with the same kind of
+source refreshes its expiry (`expiry/planning.py`): listed as "unchanged", written without history.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from common.errors import NotFound, PermissionDenied
 from common.ids import new_id, ulid
 from services.tags.assignments.values import may_assign
+from services.tags.expiry import planning as expiry_rules
 from services.tags.model import (
     MACHINE_SOURCES,
     SYSTEM_CATEGORY,
@@ -47,17 +50,18 @@ class Plan:
     upserts: list[Assignment] = field(default_factory=list)
     deletes: list[Assignment] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    # Active values whose expiry a re-assertion moved (in `upserts` too): a write with no history.
+    refreshed: list[Assignment] = field(default_factory=list)
     # Every stored assignment of the customer once the plan is applied (expired ones of other tags kept).
     final: dict[str, Assignment] = field(default_factory=dict)
 
 
-def expiry(definition: TagDef, *, given: datetime | None, assigned_at: datetime) -> datetime | None:
-    """The input's own expiry if given, else assigned_at + ttl_days, else never."""
-    if given is not None:
-        return given
-    if definition.ttl_days > 0:
-        return assigned_at + timedelta(days=definition.ttl_days)
-    return None
+def expiry(
+    definition: TagDef, *, given: datetime | None, assigned_at: datetime, source: str = "manual"
+) -> datetime | None:
+    """The input's own expiry if given, else the earliest of assigned_at + ttl_days and, for a
+    machine source, the definition's update cycle (`expiry/planning.py`), else never."""
+    return expiry_rules.expires_at(definition, source=source, assigned_at=assigned_at, given=given)
 
 
 def plan(
@@ -87,6 +91,13 @@ def plan(
         previous = active.get(item.tag_key)
         confirming = previous is not None and previous.source != "manual" and item.source == "manual"
         if previous is not None and previous.value == item.value and not confirming:
+            moved = expiry_rules.refreshed(
+                previous, definition, source=item.source, at=at, given=item.expires_at
+            )
+            if moved is not None:
+                result.refreshed.append(moved)
+                result.upserts.append(moved)
+                active[item.tag_key] = final[item.tag_key] = moved
             result.skipped.append(Skipped(tag_key=item.tag_key, value=item.value, reason=UNCHANGED))
             continue
         losers = _exclusive_rivals(definition, active, definitions)
@@ -107,7 +118,7 @@ def plan(
             evidence=item.evidence,
             actor=actor,
             assigned_at=at,
-            expires_at=expiry(definition, given=item.expires_at, assigned_at=at),
+            expires_at=expiry(definition, given=item.expires_at, assigned_at=at, source=item.source),
         )
         result.assigned.append(new)
         result.upserts.append(new)

@@ -81,6 +81,13 @@ def check_items(
         if definition is None or definition.status == "archived":
             state = "is archived" if definition else "is not defined"
             raise InvalidArgument(f"tag {item.tag_key!r} {state}", field=f"{prefix}.tag_key")
+        if definition.status == "deprecated" and roles is not None:
+            # Deprecated: people stop using it now; the platform's automations may still refresh it
+            # while they are moved to its successor (docs/tag-library.md, "Statuses").
+            raise InvalidArgument(
+                f"tag {item.tag_key!r} is deprecated; new assignments by people are refused",
+                field=f"{prefix}.tag_key",
+            )
         if item.tag_key in seen:
             raise InvalidArgument(
                 f"tag {item.tag_key!r} is listed twice (also tags[{seen[item.tag_key]}])",

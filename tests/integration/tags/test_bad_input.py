@@ -97,12 +97,17 @@ async def test_invalid_definition_names_the_field(tags: TagsClient) -> None:
     assert list(listed.definitions) == []
 
 
-async def test_value_type_of_a_defined_tag_cannot_change(tags: TagsClient) -> None:
+async def test_defining_a_taken_key_again_is_already_exists_and_keeps_the_value_type(
+    tags: TagsClient,
+) -> None:
     await tags.stub.DefineTag(flag_tag("vip"), metadata=MD)
 
     err = await _rejected(tags.stub.DefineTag(enum_tag("vip", ["yes"]), metadata=MD))
+    listed = await tags.stub.ListTagDefinitions(T.ListTagDefinitionsRequest(), metadata=MD)
 
-    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert err.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert [f for f, _ in field_violations(err)] == ["definition.key"]
+    assert [d.value_type for d in listed.definitions] == [T.TAG_VALUE_TYPE_FLAG]
 
 
 async def test_callers_cannot_define_system_tags(tags: TagsClient) -> None:

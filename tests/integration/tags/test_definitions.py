@@ -1,4 +1,4 @@
-"""The tag library: create-or-update, defaults, and the paginated list."""
+"""The tag library: create (never overwrite), defaults, and the paginated list."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ MD = metadata("acme")
 
 async def test_define_fills_defaults_and_an_update_keeps_created_at(tags: TagsClient) -> None:
     created = await tags.stub.DefineTag(enum_tag("industry", ["retail"]), metadata=MD)
-    request = enum_tag("industry", ["retail", "auto"])
-    request.definition.display_name = "行业"
+    request = T.UpdateTagRequest(
+        key="industry", display_name="行业", allowed_values=T.TagStringList(values=["retail", "auto"])
+    )
 
-    updated = await tags.stub.DefineTag(request, metadata=MD)
+    updated = await tags.stub.UpdateTag(request, metadata=MD)
 
     assert (created.status, created.update_cycle) == (T.TAG_STATUS_ACTIVE, T.UPDATE_CYCLE_REALTIME)
     assert (updated.display_name, list(updated.allowed_values)) == ("行业", ["retail", "auto"])
@@ -29,9 +30,8 @@ async def test_define_fills_defaults_and_an_update_keeps_created_at(tags: TagsCl
 async def test_list_pages_by_key_filters_by_group_and_hides_archived(tags: TagsClient) -> None:
     for key in ("a1", "a2", "a3", "b1"):
         await tags.stub.DefineTag(flag_tag(key, group=key[0]), metadata=MD)
-    archived = flag_tag("a4", group="a")
-    archived.definition.status = T.TAG_STATUS_ARCHIVED
-    await tags.stub.DefineTag(archived, metadata=MD)
+    await tags.stub.DefineTag(flag_tag("a4", group="a"), metadata=MD)
+    await tags.stub.SetTagStatus(T.SetTagStatusRequest(key="a4", status=T.TAG_STATUS_ARCHIVED), metadata=MD)
 
     first = await tags.stub.ListTagDefinitions(
         T.ListTagDefinitionsRequest(page_size=2, group="a"), metadata=MD

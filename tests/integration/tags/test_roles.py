@@ -32,7 +32,9 @@ class World:
 
 async def build_world(tags: TagsClient) -> World:
     await define_library(tags)
-    await tags.stub.DefineTag(flag_tag("vip"), metadata=ADMIN)
+    for key in ("vip", "old.vip", "gone.vip"):
+        await tags.stub.DefineTag(flag_tag(key), metadata=ADMIN)
+    await tags.stub.MergeTags(T.MergeTagsRequest(source_key="gone.vip", target_key="vip"), metadata=ADMIN)
     customer_id = await tags.customer()
     await tags.stub.AssignTags(assign(customer_id, ("vip", "")), metadata=ADMIN)
     reply = await ingest(
@@ -79,15 +81,32 @@ async def settings(w: World) -> Any:
     return await w.tags.stub.GetConversationSettings(T.GetConversationSettingsRequest(), metadata=ADMIN)
 
 
-def redefined_vip(w: World, n: str) -> T.DefineTagRequest:
-    request = flag_tag("vip", display_name=f"VIP {n}")
+def new_vip(w: World, n: str) -> T.DefineTagRequest:
+    request = flag_tag(f"vip.{n}", display_name=f"VIP {n}")
     request.definition.assign_roles.append("admin")
     return request
 
 
 CASES: list[RpcCase[World]] = [
-    RpcCase("DefineTag", redefined_vip, allowed="tag_admin", read_back=library),
+    RpcCase("DefineTag", new_vip, allowed="tag_admin", read_back=library),
     RpcCase("ListTagDefinitions", lambda w, n: T.ListTagDefinitionsRequest(), allowed="viewer"),
+    RpcCase("GetTag", lambda w, n: T.GetTagRequest(key="vip"), allowed="viewer"),
+    RpcCase("UpdateTag", lambda w, n: T.UpdateTagRequest(key="vip", display_name=f"VIP {n}"), allowed="tag_admin", read_back=library),
+    RpcCase(
+        "SetTagStatus",
+        lambda w, n: T.SetTagStatusRequest(key="vip", status=T.TAG_STATUS_DEPRECATED),
+        allowed="tag_admin",
+        read_back=library,
+    ),
+    RpcCase("ArchiveTags", lambda w, n: T.ArchiveTagsRequest(keys=["old.vip"]), allowed="tag_admin", read_back=library),
+    RpcCase("ListDeadTags", lambda w, n: T.ListDeadTagsRequest(), allowed="viewer"),
+    RpcCase(
+        "MergeTags",
+        lambda w, n: T.MergeTagsRequest(source_key="old.vip", target_key="vip"),
+        allowed="tag_admin",
+        read_back=library,
+    ),
+    RpcCase("GetTagMerge", lambda w, n: T.GetTagMergeRequest(source_key="gone.vip"), allowed="viewer"),
     RpcCase("AssignTags", lambda w, n: assign(w.customer_id, ("intent.low", "")), allowed="sdr", read_back=customer_tags),
     RpcCase(
         "RemoveTag",
@@ -177,7 +196,9 @@ MACHINE_CLAIMS = [
 async def test_a_person_even_an_admin_cannot_claim_machine_provenance(
     tags: TagsClient, item: T.TagAssignmentInput, field: str
 ) -> None:
-    await tags.stub.DefineTag(flag_tag("vip"), metadata=ADMIN)
+    for key in ("vip", "old.vip", "gone.vip"):
+        await tags.stub.DefineTag(flag_tag(key), metadata=ADMIN)
+    await tags.stub.MergeTags(T.MergeTagsRequest(source_key="gone.vip", target_key="vip"), metadata=ADMIN)
     customer_id = await tags.customer()
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await tags.stub.AssignTags(assign(customer_id, item), metadata=ADMIN)

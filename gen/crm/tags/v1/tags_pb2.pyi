@@ -62,6 +62,12 @@ class AssignmentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ASSIGNMENT_STATUS_REJECTED: _ClassVar[AssignmentStatus]
     ASSIGNMENT_STATUS_EXPIRED: _ClassVar[AssignmentStatus]
 
+class TagMergeStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TAG_MERGE_STATUS_UNSPECIFIED: _ClassVar[TagMergeStatus]
+    TAG_MERGE_STATUS_RUNNING: _ClassVar[TagMergeStatus]
+    TAG_MERGE_STATUS_DONE: _ClassVar[TagMergeStatus]
+
 class Speaker(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SPEAKER_UNSPECIFIED: _ClassVar[Speaker]
@@ -130,6 +136,9 @@ ASSIGNMENT_STATUS_ACTIVE: AssignmentStatus
 ASSIGNMENT_STATUS_SUGGESTED: AssignmentStatus
 ASSIGNMENT_STATUS_REJECTED: AssignmentStatus
 ASSIGNMENT_STATUS_EXPIRED: AssignmentStatus
+TAG_MERGE_STATUS_UNSPECIFIED: TagMergeStatus
+TAG_MERGE_STATUS_RUNNING: TagMergeStatus
+TAG_MERGE_STATUS_DONE: TagMergeStatus
 SPEAKER_UNSPECIFIED: Speaker
 SPEAKER_CUSTOMER: Speaker
 SPEAKER_REP: Speaker
@@ -174,7 +183,7 @@ class ValueHints(_message.Message):
     def __init__(self, value: _Optional[str] = ..., keywords: _Optional[_Iterable[str]] = ..., patterns: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TagDefinition(_message.Message):
-    __slots__ = ("key", "display_name", "description", "group", "category", "value_type", "allowed_values", "exclusive", "update_cycle", "ttl_days", "assign_roles", "status", "hints", "created_at", "updated_at")
+    __slots__ = ("key", "display_name", "description", "group", "category", "value_type", "allowed_values", "exclusive", "update_cycle", "ttl_days", "assign_roles", "status", "hints", "created_at", "updated_at", "merged_into")
     KEY_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -190,6 +199,7 @@ class TagDefinition(_message.Message):
     HINTS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
     key: str
     display_name: str
     description: str
@@ -205,7 +215,8 @@ class TagDefinition(_message.Message):
     hints: ExtractionHints
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, key: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., group: _Optional[str] = ..., category: _Optional[_Union[TagCategory, str]] = ..., value_type: _Optional[_Union[TagValueType, str]] = ..., allowed_values: _Optional[_Iterable[str]] = ..., exclusive: _Optional[bool] = ..., update_cycle: _Optional[_Union[UpdateCycle, str]] = ..., ttl_days: _Optional[int] = ..., assign_roles: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[TagStatus, str]] = ..., hints: _Optional[_Union[ExtractionHints, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    merged_into: str
+    def __init__(self, key: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., group: _Optional[str] = ..., category: _Optional[_Union[TagCategory, str]] = ..., value_type: _Optional[_Union[TagValueType, str]] = ..., allowed_values: _Optional[_Iterable[str]] = ..., exclusive: _Optional[bool] = ..., update_cycle: _Optional[_Union[UpdateCycle, str]] = ..., ttl_days: _Optional[int] = ..., assign_roles: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[TagStatus, str]] = ..., hints: _Optional[_Union[ExtractionHints, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., merged_into: _Optional[str] = ...) -> None: ...
 
 class DefineTagRequest(_message.Message):
     __slots__ = ("definition",)
@@ -214,24 +225,219 @@ class DefineTagRequest(_message.Message):
     def __init__(self, definition: _Optional[_Union[TagDefinition, _Mapping]] = ...) -> None: ...
 
 class ListTagDefinitionsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "group", "include_archived")
+    __slots__ = ("page_size", "page_token", "group", "include_archived", "category", "statuses", "text")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     GROUP_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_ARCHIVED_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     group: str
     include_archived: bool
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., group: _Optional[str] = ..., include_archived: _Optional[bool] = ...) -> None: ...
+    category: TagCategory
+    statuses: _containers.RepeatedScalarFieldContainer[TagStatus]
+    text: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., group: _Optional[str] = ..., include_archived: _Optional[bool] = ..., category: _Optional[_Union[TagCategory, str]] = ..., statuses: _Optional[_Iterable[_Union[TagStatus, str]]] = ..., text: _Optional[str] = ...) -> None: ...
 
 class ListTagDefinitionsResponse(_message.Message):
-    __slots__ = ("definitions", "next_page_token")
+    __slots__ = ("definitions", "next_page_token", "usages")
     DEFINITIONS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    USAGES_FIELD_NUMBER: _ClassVar[int]
     definitions: _containers.RepeatedCompositeFieldContainer[TagDefinition]
     next_page_token: str
-    def __init__(self, definitions: _Optional[_Iterable[_Union[TagDefinition, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    usages: _containers.RepeatedCompositeFieldContainer[TagUsage]
+    def __init__(self, definitions: _Optional[_Iterable[_Union[TagDefinition, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., usages: _Optional[_Iterable[_Union[TagUsage, _Mapping]]] = ...) -> None: ...
+
+class ReferencingSegment(_message.Message):
+    __slots__ = ("id", "name")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class TagUsage(_message.Message):
+    __slots__ = ("tag_key", "active_assignments", "customers", "last_assigned_at", "last_removed_at", "segments", "rules")
+    TAG_KEY_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_ASSIGNMENTS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ASSIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_REMOVED_AT_FIELD_NUMBER: _ClassVar[int]
+    SEGMENTS_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    tag_key: str
+    active_assignments: int
+    customers: int
+    last_assigned_at: _timestamp_pb2.Timestamp
+    last_removed_at: _timestamp_pb2.Timestamp
+    segments: _containers.RepeatedCompositeFieldContainer[ReferencingSegment]
+    rules: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tag_key: _Optional[str] = ..., active_assignments: _Optional[int] = ..., customers: _Optional[int] = ..., last_assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_removed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., segments: _Optional[_Iterable[_Union[ReferencingSegment, _Mapping]]] = ..., rules: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetTagRequest(_message.Message):
+    __slots__ = ("key",)
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    def __init__(self, key: _Optional[str] = ...) -> None: ...
+
+class TagDetail(_message.Message):
+    __slots__ = ("definition", "usage")
+    DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    definition: TagDefinition
+    usage: TagUsage
+    def __init__(self, definition: _Optional[_Union[TagDefinition, _Mapping]] = ..., usage: _Optional[_Union[TagUsage, _Mapping]] = ...) -> None: ...
+
+class TagStringList(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, values: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class UpdateTagRequest(_message.Message):
+    __slots__ = ("key", "display_name", "description", "group", "category", "allowed_values", "exclusive", "update_cycle", "ttl_days", "assign_roles", "hints")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_VALUES_FIELD_NUMBER: _ClassVar[int]
+    EXCLUSIVE_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_CYCLE_FIELD_NUMBER: _ClassVar[int]
+    TTL_DAYS_FIELD_NUMBER: _ClassVar[int]
+    ASSIGN_ROLES_FIELD_NUMBER: _ClassVar[int]
+    HINTS_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    display_name: str
+    description: str
+    group: str
+    category: TagCategory
+    allowed_values: TagStringList
+    exclusive: bool
+    update_cycle: UpdateCycle
+    ttl_days: int
+    assign_roles: TagStringList
+    hints: ExtractionHints
+    def __init__(self, key: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., group: _Optional[str] = ..., category: _Optional[_Union[TagCategory, str]] = ..., allowed_values: _Optional[_Union[TagStringList, _Mapping]] = ..., exclusive: _Optional[bool] = ..., update_cycle: _Optional[_Union[UpdateCycle, str]] = ..., ttl_days: _Optional[int] = ..., assign_roles: _Optional[_Union[TagStringList, _Mapping]] = ..., hints: _Optional[_Union[ExtractionHints, _Mapping]] = ...) -> None: ...
+
+class SetTagStatusRequest(_message.Message):
+    __slots__ = ("key", "status", "reason")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    status: TagStatus
+    reason: str
+    def __init__(self, key: _Optional[str] = ..., status: _Optional[_Union[TagStatus, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ArchiveTagsRequest(_message.Message):
+    __slots__ = ("keys", "reason")
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedScalarFieldContainer[str]
+    reason: str
+    def __init__(self, keys: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ArchiveSkip(_message.Message):
+    __slots__ = ("key", "reason")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    reason: str
+    def __init__(self, key: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ArchiveTagsResponse(_message.Message):
+    __slots__ = ("archived", "skipped")
+    ARCHIVED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    archived: _containers.RepeatedCompositeFieldContainer[TagDefinition]
+    skipped: _containers.RepeatedCompositeFieldContainer[ArchiveSkip]
+    def __init__(self, archived: _Optional[_Iterable[_Union[TagDefinition, _Mapping]]] = ..., skipped: _Optional[_Iterable[_Union[ArchiveSkip, _Mapping]]] = ...) -> None: ...
+
+class ListDeadTagsRequest(_message.Message):
+    __slots__ = ("unused_days", "page_size", "page_token")
+    UNUSED_DAYS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    unused_days: int
+    page_size: int
+    page_token: str
+    def __init__(self, unused_days: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class DeadTag(_message.Message):
+    __slots__ = ("definition", "usage", "reason")
+    DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    definition: TagDefinition
+    usage: TagUsage
+    reason: str
+    def __init__(self, definition: _Optional[_Union[TagDefinition, _Mapping]] = ..., usage: _Optional[_Union[TagUsage, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListDeadTagsResponse(_message.Message):
+    __slots__ = ("tags", "next_page_token", "total")
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    tags: _containers.RepeatedCompositeFieldContainer[DeadTag]
+    next_page_token: str
+    total: int
+    def __init__(self, tags: _Optional[_Iterable[_Union[DeadTag, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class ValueMapping(_message.Message):
+    __slots__ = ("to",)
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    to: str
+    def __init__(self, to: _Optional[str] = ..., **kwargs) -> None: ...
+
+class MergeTagsRequest(_message.Message):
+    __slots__ = ("source_key", "target_key", "value_map", "reason")
+    SOURCE_KEY_FIELD_NUMBER: _ClassVar[int]
+    TARGET_KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_MAP_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    source_key: str
+    target_key: str
+    value_map: _containers.RepeatedCompositeFieldContainer[ValueMapping]
+    reason: str
+    def __init__(self, source_key: _Optional[str] = ..., target_key: _Optional[str] = ..., value_map: _Optional[_Iterable[_Union[ValueMapping, _Mapping]]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class TagMerge(_message.Message):
+    __slots__ = ("source_key", "target_key", "status", "moved", "kept_target", "actor", "started_at", "finished_at", "segments", "rules", "value_map")
+    SOURCE_KEY_FIELD_NUMBER: _ClassVar[int]
+    TARGET_KEY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    MOVED_FIELD_NUMBER: _ClassVar[int]
+    KEPT_TARGET_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    SEGMENTS_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    VALUE_MAP_FIELD_NUMBER: _ClassVar[int]
+    source_key: str
+    target_key: str
+    status: TagMergeStatus
+    moved: int
+    kept_target: int
+    actor: str
+    started_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    segments: _containers.RepeatedCompositeFieldContainer[ReferencingSegment]
+    rules: _containers.RepeatedScalarFieldContainer[str]
+    value_map: _containers.RepeatedCompositeFieldContainer[ValueMapping]
+    def __init__(self, source_key: _Optional[str] = ..., target_key: _Optional[str] = ..., status: _Optional[_Union[TagMergeStatus, str]] = ..., moved: _Optional[int] = ..., kept_target: _Optional[int] = ..., actor: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., segments: _Optional[_Iterable[_Union[ReferencingSegment, _Mapping]]] = ..., rules: _Optional[_Iterable[str]] = ..., value_map: _Optional[_Iterable[_Union[ValueMapping, _Mapping]]] = ...) -> None: ...
+
+class GetTagMergeRequest(_message.Message):
+    __slots__ = ("source_key",)
+    SOURCE_KEY_FIELD_NUMBER: _ClassVar[int]
+    source_key: str
+    def __init__(self, source_key: _Optional[str] = ...) -> None: ...
 
 class Evidence(_message.Message):
     __slots__ = ("rule_id", "channel_code", "conversation_id", "quote", "event_ids", "note")

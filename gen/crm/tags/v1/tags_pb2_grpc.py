@@ -44,6 +44,41 @@ class TagsServiceStub:
                 request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListTagDefinitionsRequest.SerializeToString,
                 response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListTagDefinitionsResponse.FromString,
                 _registered_method=True)
+        self.GetTag = channel.unary_unary(
+                '/crm.tags.v1.TagsService/GetTag',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetTagRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.TagDetail.FromString,
+                _registered_method=True)
+        self.UpdateTag = channel.unary_unary(
+                '/crm.tags.v1.TagsService/UpdateTag',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.UpdateTagRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.TagDefinition.FromString,
+                _registered_method=True)
+        self.SetTagStatus = channel.unary_unary(
+                '/crm.tags.v1.TagsService/SetTagStatus',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.SetTagStatusRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.TagDefinition.FromString,
+                _registered_method=True)
+        self.ArchiveTags = channel.unary_unary(
+                '/crm.tags.v1.TagsService/ArchiveTags',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ArchiveTagsRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ArchiveTagsResponse.FromString,
+                _registered_method=True)
+        self.ListDeadTags = channel.unary_unary(
+                '/crm.tags.v1.TagsService/ListDeadTags',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListDeadTagsRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListDeadTagsResponse.FromString,
+                _registered_method=True)
+        self.MergeTags = channel.unary_unary(
+                '/crm.tags.v1.TagsService/MergeTags',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.MergeTagsRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.TagMerge.FromString,
+                _registered_method=True)
+        self.GetTagMerge = channel.unary_unary(
+                '/crm.tags.v1.TagsService/GetTagMerge',
+                request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetTagMergeRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.TagMerge.FromString,
+                _registered_method=True)
         self.AssignTags = channel.unary_unary(
                 '/crm.tags.v1.TagsService/AssignTags',
                 request_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.AssignTagsRequest.SerializeToString,
@@ -125,13 +160,64 @@ class TagsServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def DefineTag(self, request, context):
-        """Creates or updates a tag definition (key is unique per tenant).
+        """Creates a tag definition (key is unique per tenant): an existing key is ALREADY_EXISTS
+        (field definition.key) unless the request equals the stored definition (a retry). Change a tag with UpdateTag.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListTagDefinitions(self, request, context):
+        """The library, filtered by group, category, status and text, in key order, with each tag's usage.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTag(self, request, context):
+        """---- The governed library (docs/tag-library.md); every change needs admin or tag_admin ----
+        One definition with its usage (NOT_FOUND for a key the tenant does not have).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateTag(self, request, context):
+        """Changes only the fields the request sets; anything absent keeps its stored value.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetTagStatus(self, request, context):
+        """Deprecate, archive or restore one tag (transitions in docs/tag-library.md).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ArchiveTags(self, request, context):
+        """Archives several tags (the dead-tag report's keys); tags still referenced by saved segments are skipped.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDeadTags(self, request, context):
+        """Tags nobody uses: never assigned, or no active assignment and no change for unused_days.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MergeTags(self, request, context):
+        """Moves every assignment of source to target (with provenance) and archives source; resumable.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTagMerge(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -252,6 +338,41 @@ def add_TagsServiceServicer_to_server(servicer, server):
                     servicer.ListTagDefinitions,
                     request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListTagDefinitionsRequest.FromString,
                     response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListTagDefinitionsResponse.SerializeToString,
+            ),
+            'GetTag': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTag,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetTagRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.TagDetail.SerializeToString,
+            ),
+            'UpdateTag': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTag,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.UpdateTagRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.TagDefinition.SerializeToString,
+            ),
+            'SetTagStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetTagStatus,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.SetTagStatusRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.TagDefinition.SerializeToString,
+            ),
+            'ArchiveTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.ArchiveTags,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ArchiveTagsRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ArchiveTagsResponse.SerializeToString,
+            ),
+            'ListDeadTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeadTags,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListDeadTagsRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.ListDeadTagsResponse.SerializeToString,
+            ),
+            'MergeTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.MergeTags,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.MergeTagsRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.TagMerge.SerializeToString,
+            ),
+            'GetTagMerge': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTagMerge,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_tags__pb2.GetTagMergeRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_tags__pb2.TagMerge.SerializeToString,
             ),
             'AssignTags': grpc.unary_unary_rpc_method_handler(
                     servicer.AssignTags,
@@ -383,6 +504,195 @@ class TagsService:
             '/crm.tags.v1.TagsService/ListTagDefinitions',
             crm_dot_tags_dot_v1_dot_tags__pb2.ListTagDefinitionsRequest.SerializeToString,
             crm_dot_tags_dot_v1_dot_tags__pb2.ListTagDefinitionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/GetTag',
+            crm_dot_tags_dot_v1_dot_tags__pb2.GetTagRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.TagDetail.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTag(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/UpdateTag',
+            crm_dot_tags_dot_v1_dot_tags__pb2.UpdateTagRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.TagDefinition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetTagStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/SetTagStatus',
+            crm_dot_tags_dot_v1_dot_tags__pb2.SetTagStatusRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.TagDefinition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ArchiveTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/ArchiveTags',
+            crm_dot_tags_dot_v1_dot_tags__pb2.ArchiveTagsRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.ArchiveTagsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeadTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/ListDeadTags',
+            crm_dot_tags_dot_v1_dot_tags__pb2.ListDeadTagsRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.ListDeadTagsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MergeTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/MergeTags',
+            crm_dot_tags_dot_v1_dot_tags__pb2.MergeTagsRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.TagMerge.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTagMerge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.TagsService/GetTagMerge',
+            crm_dot_tags_dot_v1_dot_tags__pb2.GetTagMergeRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_tags__pb2.TagMerge.FromString,
             options,
             channel_credentials,
             insecure,

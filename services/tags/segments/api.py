@@ -1,0 +1,195 @@
+"""The gRPC servicer of crm.tags.v1.SegmentsService: decode, call the segment use cases, encode.
+
+Roles per RPC are checked by the interceptor (`common.roles.RPC_ROLES`); here only the rule that a
+saved segment is changed by its owner or an admin is applied (in `SegmentOperations`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from crm.tags.v1 import segments_pb2, segments_pb2_grpc
+
+from common.context import current_call
+from common.errors import InvalidArgument
+from common.ids import require_customer_id
+from common.mongo import epoch_ms
+from common.paging import decode_cursor, encode_cursor, page_size
+from common.roles import acting_roles
+from common.timeutil import to_timestamp
+from services.tags.segments.explaining import explanation_to_proto
+from services.tags.segments.operations import SegmentOperations
+from services.tags.segments.saved import MembershipChange, SavedSegment, cause_data
+from services.tags.segments.saved_store import name_key
+
+MAX_SAMPLE = 100
+DEFAULT_SAMPLE = 10
+
+
+def segment_to_proto(segment: SavedSegment, count: int) -> segments_pb2.Segment:
+    return segments_pb2.Segment(
+        id=segment.id,
+        name=segment.name,
+        description=segment.description,
+        expression=segment.expression,
+        owner=segment.owner,
+        version=segment.version,
+        created_at=to_timestamp(segment.created_at),
+        updated_at=to_timestamp(segment.updated_at),
+        count=count,
+    )
+
+
+def change_to_proto(change: MembershipChange) -> segments_pb2.MembershipChange:
+    return segments_pb2.MembershipChange(
+        id=change.id,
+        customer_id=change.customer_id,
+        segment_id=change.segment_id,
+        segment_name=change.segment_name,
+        change=change.change,
+        causes=[
+            segments_pb2.MembershipCause(**{k: v for k, v in cause_data(c).items()}) for c in change.causes
+        ],
+        actor=change.actor,
+        at=to_timestamp(change.at),
+    )
+
+
+def _int_cursor(token: str, name: str) -> int | None:
+    cursor = decode_cursor(token)
+    if cursor is None:
+        return None
+    value: Any = cursor.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidArgument("page_token is malformed", field="page_token")
+    return value
+
+
+class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
+    def __init__(self, ops: SegmentOperations) -> None:
+        self._ops = ops
+
+    async def PreviewSegment(
+        self, request: segments_pb2.PreviewSegmentRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.PreviewSegmentResponse:
+        size = page_size(request.sample_size, default=DEFAULT_SAMPLE, maximum=MAX_SAMPLE)
+        canonical, count, sample = await self._ops.preview(
+            current_call().tenant, request.expression, sample_size=size
+        )
+        return segments_pb2.PreviewSegmentResponse(
+            expression=canonical, count=count, sample_customer_ids=sample
+        )
+
+    async def CreateSegment(
+        self, request: segments_pb2.CreateSegmentRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.Segment:
+        call = current_call()
+        segment, count = await self._ops.create(
+            call.tenant,
+            name=request.name,
+            description=request.description,
+            text=request.expression,
+            owner=call.caller,
+        )
+        return segment_to_proto(segment, count)
+
+    async def UpdateSegment(
+        self, request: segments_pb2.UpdateSegmentRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.Segment:
+        call = current_call()
+        segment, count = await self._ops.update(
+            call.tenant,
+            request.id,
+            name=request.name if request.HasField("name") else None,
+            description=request.description if request.HasField("description") else None,
+            text=request.expression if request.HasField("expression") else None,
+            caller=call.caller,
+            roles=acting_roles(call),
+        )
+        return segment_to_proto(segment, count)
+
+    async def DeleteSegment(
+        self, request: segments_pb2.DeleteSegmentRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.DeleteSegmentResponse:
+        call = current_call()
+        gone = await self._ops.delete(call.tenant, request.id, caller=call.caller, roles=acting_roles(call))
+        return segments_pb2.DeleteSegmentResponse(id=gone.id)
+
+    async def GetSegment(
+        self, request: segments_pb2.GetSegmentRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.Segment:
+        tenant = current_call().tenant
+        segment = await self._ops.get(tenant, request.id)
+        return segment_to_proto(segment, self._ops.count(tenant, segment.tree))
+
+    async def ListSegments(
+        self, request: segments_pb2.ListSegmentsRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.ListSegmentsResponse:
+        tenant = current_call().tenant
+        size = page_size(request.page_size, default=50, maximum=200)
+        cursor = decode_cursor(request.page_token)
+        after = cursor.get("k") if cursor else None
+        if cursor is not None and not isinstance(after, str):
+            raise InvalidArgument("page_token is malformed", field="page_token")
+        found = await self._ops.store.page(tenant, after_key=after, limit=size + 1)
+        page = found[:size]
+        token = encode_cursor({"k": name_key(page[-1].name)}) if len(found) > size else ""
+        return segments_pb2.ListSegmentsResponse(
+            segments=[segment_to_proto(s, self._ops.count(tenant, s.tree)) for s in page],
+            next_page_token=token,
+        )
+
+    async def ListSegmentMembers(
+        self, request: segments_pb2.ListSegmentMembersRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.ListSegmentMembersResponse:
+        size = page_size(request.page_size, default=100, maximum=500)
+        ids, last, count = await self._ops.members(
+            current_call().tenant,
+            request.segment_id,
+            after_number=_int_cursor(request.page_token, "n"),
+            size=size,
+        )
+        token = encode_cursor({"n": last}) if last is not None else ""
+        return segments_pb2.ListSegmentMembersResponse(customer_ids=ids, next_page_token=token, count=count)
+
+    async def ExplainSegment(
+        self, request: segments_pb2.ExplainSegmentRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.ExplainSegmentResponse:
+        tenant = current_call().tenant
+        customer_id = require_customer_id(request.customer_id)
+        explained, canonical, segment = await self._ops.explain(
+            tenant, customer_id=customer_id, segment_id=request.segment_id, text=request.expression
+        )
+        return segments_pb2.ExplainSegmentResponse(
+            customer_id=customer_id,
+            matches=explained.result,
+            expression=canonical,
+            root=explanation_to_proto(explained),
+            segment_id=segment.id if segment else "",
+            segment_name=segment.name if segment else "",
+        )
+
+    async def ListMembershipHistory(
+        self, request: segments_pb2.ListMembershipHistoryRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.ListMembershipHistoryResponse:
+        customer_id = require_customer_id(request.customer_id)
+        size = page_size(request.page_size, default=50, maximum=200)
+        cursor = decode_cursor(request.page_token)
+        before: tuple[int, str] | None = None
+        if cursor is not None:
+            ms, ident = cursor.get("ms"), cursor.get("id")
+            if not isinstance(ms, int) or not isinstance(ident, str):
+                raise InvalidArgument("page_token is malformed", field="page_token")
+            before = (ms, ident)
+        found = await self._ops.store.history(
+            current_call().tenant, customer_id, segment_id=request.segment_id, before=before, limit=size + 1
+        )
+        page = found[:size]
+        token = ""
+        if len(found) > size:
+            last = page[-1]
+            token = encode_cursor({"ms": epoch_ms(last.at), "id": last.id})
+        return segments_pb2.ListMembershipHistoryResponse(
+            changes=[change_to_proto(c) for c in page], next_page_token=token
+        )

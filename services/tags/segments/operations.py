@@ -1,0 +1,239 @@
+"""The segment use cases: compile text, preview, save, list members, explain.
+
+Text is compiled against the tenant's tag library (keys and display names, `parser.parse`); what is
+stored and shown back is the printer's canonical text (tags by key) plus the tree. Counts, samples
+and members come from the Roaring index (`evaluate.py` on `TagIndex`); explain judges one customer's
+stored assignments with the pure matcher, so it answers from the same facts a write would.
+
+Saved segments carry their own `segment_created` / `segment_updated` / `segment_deleted` events in
+the segment's document (common/outbox.py). Creating or editing a segment does NOT announce each
+current member as "entered": membership events are about customers whose tags changed
+(`membership.py`); the count a create or update returns is the segment's size at that moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pyroaring import BitMap
+
+from common.customers import KnownCustomers
+from common.errors import Contended, InvalidArgument, NotFound
+from common.ids import new_id
+from common.mongo import epoch_ms
+from common.outbox import PendingEvent
+from services.tags.model import TagDef
+from services.tags.operations import TagOperations, now_ms
+from services.tags.segments import saved
+from services.tags.segments.catalogue import SegmentCatalogue
+from services.tags.segments.evaluate import evaluate
+from services.tags.segments.explanation import Explanation
+from services.tags.segments.expression import Node
+from services.tags.segments.index import TagIndex
+from services.tags.segments.match import explain
+from services.tags.segments.names import TagNames
+from services.tags.segments.parser import parse_segment
+from services.tags.segments.printer import to_text
+from services.tags.segments.saved import SavedSegment
+from services.tags.segments.saved_store import SEGMENTS, SavedSegmentStore
+
+LIBRARY_PAGE = 500
+MAX_LIBRARY = 10_000
+SEGMENT_PREFIX = "seg"
+
+
+class SegmentOperations:
+    """Everything a person does with segments; the servicer only decodes and encodes."""
+
+    def __init__(
+        self,
+        store: SavedSegmentStore,
+        tags: TagOperations,
+        catalogue: SegmentCatalogue,
+        index: TagIndex,
+        *,
+        customers: KnownCustomers,
+    ) -> None:
+        self.store = store
+        self._tags = tags
+        self._catalogue = catalogue
+        self.index = index
+        self._customers = customers
+
+    # ---- text and evaluation ----
+
+    async def library(self, tenant: str) -> TagNames:
+        """The tenant's library as segment text sees it (keys, then display names), archived tags included."""
+        definitions: list[TagDef] = []
+        after: str | None = None
+        while len(definitions) < MAX_LIBRARY:
+            page = await self._tags.store.list_definitions(
+                tenant, after_key=after, group="", include_archived=True, limit=LIBRARY_PAGE
+            )
+            definitions.extend(page)
+            if len(page) < LIBRARY_PAGE:
+                break
+            after = page[-1].key
+        return TagNames(definitions)
+
+    async def compile(
+        self, tenant: str, text: str, *, field: str = "expression"
+    ) -> tuple[Node, str, TagNames]:
+        """(tree, canonical text, library) of a typed expression; SegmentSyntaxError with the position."""
+        source = saved.require_expression_text(text, field=field)
+        names = await self.library(tenant)
+        node = parse_segment(source, names, field=field)
+        types = {key: d.value_type for key, d in names.by_key.items()}
+        return node, to_text(node, value_types=types), names
+
+    def members_bitmap(self, tenant: str, node: Node) -> BitMap:
+        return evaluate(node, self.index, tenant, now_ms=epoch_ms(now_ms()))
+
+    def count(self, tenant: str, node: Node) -> int:
+        return len(self.members_bitmap(tenant, node))
+
+    async def preview(self, tenant: str, text: str, *, sample_size: int) -> tuple[str, int, list[str]]:
+        """(canonical text, count, sample ids): the first `sample_size` members in number order."""
+        node, canonical, _ = await self.compile(tenant, text)
+        members = self.members_bitmap(tenant, node)
+        sample = self.index.customer_ids(tenant, list(members[:sample_size])) if sample_size else []
+        return canonical, len(members), sample
+
+    # ---- saved segments ----
+
+    async def get(self, tenant: str, segment_id: str) -> SavedSegment:
+        found = await self.store.get(tenant, _require_id(segment_id))
+        if found is None:
+            raise NotFound(
+                f"no segment {segment_id}", field="segment_id", metadata={"segment_id": segment_id}
+            )
+        return found[0]
+
+    async def create(
+        self, tenant: str, *, name: str, description: str, text: str, owner: str
+    ) -> tuple[SavedSegment, int]:
+        name = saved.require_name(name)
+        description = saved.require_description(description)
+        node, canonical, _ = await self.compile(tenant, text)
+        at = now_ms()
+        segment = SavedSegment(
+            id=new_id(SEGMENT_PREFIX),
+            tenant=tenant,
+            name=name,
+            description=description,
+            expression=canonical,
+            tree=node,
+            owner=owner,
+            version=1,
+            created_at=at,
+            updated_at=at,
+        )
+        count = self.count(tenant, node)
+        event = self._event(segment, "created", count=count)
+        await self.store.insert(segment, events=[event])
+        await self._catalogue.changed(tenant)
+        await self._tags.outbox.publish(SEGMENTS, segment.id, [event])
+        return segment, count
+
+    async def update(
+        self,
+        tenant: str,
+        segment_id: str,
+        *,
+        name: str | None,
+        description: str | None,
+        text: str | None,
+        caller: str,
+        roles: frozenset[str] | None,
+    ) -> tuple[SavedSegment, int]:
+        """Change the fields given; nothing given or nothing different writes nothing."""
+        found = await self.store.get(tenant, _require_id(segment_id))
+        if found is None:
+            raise NotFound(f"no segment {segment_id}", field="id", metadata={"segment_id": segment_id})
+        current, raw = found
+        saved.require_may_change(current, caller=caller, roles=roles)
+        changed = current
+        if name is not None:
+            changed = replace(changed, name=saved.require_name(name))
+        if description is not None:
+            changed = replace(changed, description=saved.require_description(description))
+        if text is not None:
+            node, canonical, _ = await self.compile(tenant, text)
+            changed = replace(changed, tree=node, expression=canonical)
+        count = self.count(tenant, changed.tree)
+        if changed == current:
+            return current, count
+        changed = replace(changed, version=current.version + 1, updated_at=now_ms())
+        event = self._event(changed, "updated", count=count)
+        if not await self.store.replace(changed, read=raw, events=[event]):
+            raise _changed_meanwhile(current)
+        await self._catalogue.changed(tenant)
+        await self._tags.outbox.publish(SEGMENTS, changed.id, [event])
+        return changed, count
+
+    async def delete(
+        self, tenant: str, segment_id: str, *, caller: str, roles: frozenset[str] | None
+    ) -> SavedSegment:
+        found = await self.store.get(tenant, _require_id(segment_id))
+        if found is None:
+            raise NotFound(f"no segment {segment_id}", field="id", metadata={"segment_id": segment_id})
+        current, raw = found
+        saved.require_may_change(current, caller=caller, roles=roles)
+        gone = replace(current, version=current.version + 1, updated_at=now_ms())
+        event = self._event(gone, "deleted")
+        if not await self.store.replace(gone, read=raw, events=[event], deleted=True):
+            raise _changed_meanwhile(current)
+        await self._catalogue.changed(tenant)
+        await self._tags.outbox.publish(SEGMENTS, gone.id, [event])
+        return gone
+
+    async def members(
+        self, tenant: str, segment_id: str, *, after_number: int | None, size: int
+    ) -> tuple[list[str], int | None, int]:
+        """(customer ids, the number to resume after or None, count) in customer-number order.
+
+        Resuming after a number, not an offset, keeps pages stable while members come and go: a
+        customer who joined or left behind the cursor does not shift the next page.
+        """
+        segment = await self.get(tenant, segment_id)
+        members = self.members_bitmap(tenant, segment.tree)
+        start = members.rank(after_number) if after_number is not None else 0
+        numbers = list(members[start : start + size + 1])
+        page, more = numbers[:size], len(numbers) > size
+        return self.index.customer_ids(tenant, page), (page[-1] if more else None), len(members)
+
+    async def explain(
+        self, tenant: str, *, customer_id: str, segment_id: str, text: str
+    ) -> tuple[Explanation, str, SavedSegment | None]:
+        """Why the customer is in or out of a saved segment or a typed expression (exactly one given)."""
+        if bool(segment_id.strip()) == bool(text.strip()):
+            raise InvalidArgument("give either segment_id or expression, not both", field="segment_id")
+        await self._customers.require(tenant, [customer_id], field="customer_id")
+        segment: SavedSegment | None = None
+        if segment_id.strip():
+            segment = await self.get(tenant, segment_id)
+            node, canonical, names = segment.tree, segment.expression, await self.library(tenant)
+        else:
+            node, canonical, names = await self.compile(tenant, text)
+        stored = (await self._tags.store.customer(tenant, customer_id)).assignments
+        explained = explain(node, stored, now=now_ms(), definitions=names.by_key)
+        return explained, canonical, segment
+
+    def _event(self, segment: SavedSegment, change: str, *, count: int | None = None) -> PendingEvent:
+        return self._tags.outbox.event(
+            tenant=segment.tenant,
+            event=f"segment_{change}",
+            data=saved.segment_event_data(segment, change=change, count=count),
+            subject_id=segment.id,
+        )
+
+
+def _require_id(segment_id: str) -> str:
+    value = (segment_id or "").strip()
+    if not value:
+        raise InvalidArgument("a segment id is required", field="segment_id")
+    return value
+
+
+def _changed_meanwhile(segment: SavedSegment) -> Contended:
+    return Contended(f"segment {segment.name!r} changed meanwhile; read it again and retry", field="id")

@@ -101,3 +101,51 @@ async def test_a_merge_moves_values_with_provenance_and_the_history_says_so(stac
     assert source["tag"]["definition"]["status"] == "ARCHIVED"
     assert source["tag"]["definition"]["mergedInto"] == "pref.minimal"
     assert codes(assign_again) == ["BAD_USER_INPUT"] and codes(restore) == ["CONFLICT"]
+
+
+DEAD = """query($d: Int!) { deadTags(unusedDays: $d, first: 100) { totalCount
+  edges { node { reason definition { key } usage { customers lastAssignedAt lastRemovedAt } } } } }"""
+ARCHIVE = """mutation($k: [String!]!) { archiveTags(keys: $k) { archived { key status } skipped { key reason } } }"""
+ACTIVE = (
+    """query { tagDefinitions(first: 100, status: [ACTIVE]) { edges { node { definition { key } } } } }"""
+)
+REMOVE = """mutation($id: ID!, $k: String!) { removeTag(customerId: $id, key: $k) { key } }"""
+
+
+async def test_of_100_tags_with_70_ever_used_the_report_lists_exactly_the_other_30(stack: Stack) -> None:
+    """The issue's story: a marketer defined 100 tags; 70 were used (10 of them since removed again)."""
+    keys = [f"story.t{i:03d}" for i in range(100)]
+    used, removed_again = keys[:70], keys[60:70]
+    async with stack.client() as admin:
+        for key in keys:
+            await ok(admin, DEFINE_TAG, input={"key": key, "displayName": f"标签{key[-3:]}"})
+        customers = [await create_customer(admin, f"Story {n}", f"story{n}@example.com") for n in range(7)]
+        for n, customer in enumerate(customers):  # ten used tags per customer
+            await ok(admin, ASSIGN_TAGS, id=customer, tags=[{"key": k} for k in used[n * 10 : n * 10 + 10]])
+        for key in removed_again:
+            await ok(admin, REMOVE, id=customers[6], k=key)
+        report = await ok(admin, DEAD, d=0)
+        archived = await ok(
+            admin, ARCHIVE, k=[e["node"]["definition"]["key"] for e in report["deadTags"]["edges"]]
+        )
+        after = await ok(admin, DEAD, d=0)
+        active = await ok(admin, ACTIVE)
+        history = await ok(admin, HISTORY, id=customers[6])
+    async with stack.client("globex") as other:
+        theirs = await ok(other, DEAD, d=0)
+
+    dead = report["deadTags"]
+    assert dead["totalCount"] == 30
+    assert [e["node"]["definition"]["key"] for e in dead["edges"]] == keys[70:]
+    assert {e["node"]["reason"] for e in dead["edges"]} == {"NEVER_USED"}
+    assert all(e["node"]["usage"]["lastAssignedAt"] is None for e in dead["edges"])
+    assert sorted(a["key"] for a in archived["archiveTags"]["archived"]) == keys[70:]
+    assert {a["status"] for a in archived["archiveTags"]["archived"]} == {"ARCHIVED"}
+    assert archived["archiveTags"]["skipped"] == []
+    assert after["deadTags"]["totalCount"] == 0
+    assert sorted(e["node"]["definition"]["key"] for e in active["tagDefinitions"]["edges"]) == used
+    # The ten removed tags are not dead (they were used), and their history is all still there.
+    actions = [(e["tagKey"], e["action"]) for e in history["customer"]["tagHistory"]["entries"]]
+    assert {(k, "removed") for k in removed_again} <= set(actions)
+    assert {(k, "assigned") for k in removed_again} <= set(actions)
+    assert theirs["deadTags"]["totalCount"] == 0

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
+UNREADY_INTERVAL = 0.2  # seconds between checks while not serving
+
 
 class HealthWatchdog:
     """Keeps the health servicer's statuses in step with the process's own dependencies."""
@@ -79,7 +81,8 @@ class HealthWatchdog:
                 raise
             except Exception:
                 log.exception("health check failed")
-            await asyncio.sleep(self._interval)
+            # Until ready, look again soon: a rebuild finishing should not wait out a whole interval.
+            await asyncio.sleep(self._interval if self._serving else min(self._interval, UNREADY_INTERVAL))
 
     async def _apply(self, problems: list[str]) -> None:
         self.problems = problems

@@ -76,8 +76,10 @@ def change_event(entry: HistoryEntry) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-def definition_event(definition: TagDef, *, created: bool) -> dict[str, Any]:
-    """The data of a `definition_changed` event."""
+def definition_event(
+    definition: TagDef, *, created: bool, actor: str = "", reason: str = ""
+) -> dict[str, Any]:
+    """The data of a `definition_changed` event; `actor` and `reason` say who changed it and why."""
     updated = definition.updated_at
     return {
         "key": definition.key,
@@ -93,6 +95,8 @@ def definition_event(definition: TagDef, *, created: bool) -> dict[str, Any]:
         "merged_into": definition.merged_into,
         "created": created,
         "updated_at": iso_utc(updated) if updated else "",
+        "actor": actor,
+        "reason": reason,
     }
 
 

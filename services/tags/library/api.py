@@ -72,7 +72,12 @@ class LibraryServicerMixin:
         call = current_call()
         status = lc.status_from_proto(request.status)
         changed = await self._library.set_status(
-            call.tenant, request.key.strip(), status, by_platform=is_platform(call)
+            call.tenant,
+            request.key.strip(),
+            status,
+            by_platform=is_platform(call),
+            actor=call.caller,
+            reason=request.reason,
         )
         return convert.definition_to_proto(changed)
 
@@ -81,7 +86,11 @@ class LibraryServicerMixin:
     ) -> tags_pb2.ArchiveTagsResponse:
         call = current_call()
         archived, skipped = await self._library.archive_many(
-            call.tenant, list(request.keys), by_platform=is_platform(call)
+            call.tenant,
+            list(request.keys),
+            by_platform=is_platform(call),
+            actor=call.caller,
+            reason=request.reason,
         )
         return tags_pb2.ArchiveTagsResponse(
             archived=[convert.definition_to_proto(d) for d in archived],

@@ -85,7 +85,10 @@ class LibraryOperations:
             lambda existing: changes.update(_found(existing, key), patch, now=now, by_platform=by_platform),
         )
 
-    async def set_status(self, tenant: str, key: str, status: str, *, by_platform: bool) -> TagDef:
+    async def set_status(
+        self, tenant: str, key: str, status: str, *, by_platform: bool, actor: str = "", reason: str = ""
+    ) -> TagDef:
+        """Deprecate, archive or restore; who did it and why travel in the `definition_changed` event."""
         now = now_ms()
         return await self.change(
             tenant,
@@ -93,10 +96,12 @@ class LibraryOperations:
             lambda existing: changes.transition(
                 _found(existing, key), status, now=now, by_platform=by_platform
             ),
+            actor=actor,
+            reason=reason,
         )
 
     async def archive_many(
-        self, tenant: str, keys: list[str], *, by_platform: bool
+        self, tenant: str, keys: list[str], *, by_platform: bool, actor: str = "", reason: str = ""
     ) -> tuple[list[TagDef], list[tuple[str, str]]]:
         """Archive each key (the dead-tag report's); skip archived, system and segment-referenced tags.
 
@@ -121,10 +126,16 @@ class LibraryOperations:
             elif referenced.get(key):
                 skipped.append((key, "referenced_by_segments"))
             else:
-                archived.append(await self.set_status(tenant, key, changes.ARCHIVED, by_platform=by_platform))
+                archived.append(
+                    await self.set_status(
+                        tenant, key, changes.ARCHIVED, by_platform=by_platform, actor=actor, reason=reason
+                    )
+                )
         return archived, skipped
 
-    async def change(self, tenant: str, key: str, apply: Change, *, field: str = "key") -> TagDef:
+    async def change(
+        self, tenant: str, key: str, apply: Change, *, field: str = "key", actor: str = "", reason: str = ""
+    ) -> TagDef:
         """Read → apply → guarded write with the `definition_changed` event; a no-op writes nothing."""
         if not key:
             raise InvalidArgument("key is required", field=field)
@@ -137,7 +148,7 @@ class LibraryOperations:
             event = self.outbox.event(
                 tenant=tenant,
                 event="definition_changed",
-                data=definition_event(definition, created=existing is None),
+                data=definition_event(definition, created=existing is None, actor=actor, reason=reason),
                 subject_id=definition.key,
             )
             if await self.store.save_definition(tenant, definition, read=read, events=[event]):

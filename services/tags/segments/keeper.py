@@ -72,6 +72,7 @@ class IndexKeeper:
         self.rebuild_seconds = 0.0
         self.last_sequence = 0  # of the event stream, as far as this index has applied it
         self._consumer = ""
+        self._sub: JetStreamContext.PullSubscription | None = None
         self._unsaved: list[tuple[str, str, int, int]] = []  # usage marks a failed flush keeps
 
     # ---- life ----
@@ -86,6 +87,11 @@ class IndexKeeper:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
         self._tasks.clear()
+        if self._sub is not None:
+            # A pull subscription left open makes the connection's drain wait out its whole timeout.
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
+            self._sub = None
         with contextlib.suppress(Exception):
             await self._save_marks()
         # The ephemeral consumer goes away by itself (`inactive_threshold`): a service may not delete
@@ -197,12 +203,15 @@ class IndexKeeper:
         while True:
             try:
                 sub = await self._subscribe(stream)
-                while True:
+                while not self._stopping:
                     try:
                         msgs = await sub.fetch(512, timeout=1.0)
                     except TimeoutError:
+                        # nats-py may turn the cancellation of a waiting fetch into a timeout: without
+                        # this check, stop() waited out its whole grace period on every shutdown.
                         continue
                     await self._apply_events(msgs)
+                return
             except asyncio.CancelledError:
                 raise
             except Exception:  # the consumer vanished (server restart, inactivity): resume where we were
@@ -225,7 +234,8 @@ class IndexKeeper:
                 mem_storage=True,
             ),
         )
-        return await self._js.pull_subscribe_bind(consumer=self._consumer, stream=stream)
+        self._sub = await self._js.pull_subscribe_bind(consumer=self._consumer, stream=stream)
+        return self._sub
 
     async def _apply_events(self, msgs: list[Msg]) -> None:
         changed: dict[str, set[str]] = defaultdict(set)

@@ -86,3 +86,28 @@ async def test_define_tag_publishes_definition_changed(
         "allowed_values": ["retail"],
         "created": True,
     }
+
+
+async def test_an_archive_says_who_archived_the_tag_and_why(
+    tags: TagsClient, nats_url: str, namespace: str
+) -> None:
+    await tags.stub.DefineTag(flag_tag("old-campaign"), metadata=MD)
+    nc = await connect(nats_url)
+    try:
+        collector = await subscribe(nc, f"{namespace}.evt.acme.tags.definition_changed")
+        await tags.stub.SetTagStatus(
+            T.SetTagStatusRequest(
+                key="old-campaign", status=T.TAG_STATUS_DEPRECATED, reason="campaign ended in October"
+            ),
+            metadata=MD,
+        )
+        await tags.stub.ArchiveTags(
+            T.ArchiveTagsRequest(keys=["old-campaign"], reason="dead-tag review"), metadata=MD
+        )
+        found = await wait_for_events(collector, lambda e: True, 2)
+    finally:
+        await nc.close()
+    assert [(e["data"]["status"], e["data"]["actor"], e["data"]["reason"]) for e, _ in found] == [
+        ("deprecated", "user-1", "campaign ended in October"),
+        ("archived", "user-1", "dead-tag review"),
+    ]

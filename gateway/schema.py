@@ -11,7 +11,6 @@ the caches, tracing and metrics are in `gateway.execution.LimitedSchema`.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
 
 import strawberry
 from crm.intent.v1 import intent_pb2
@@ -32,7 +31,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.paging import page_after
 from gateway.permissions import check_operation, requires
 from gateway.segment_schema import SegmentMutation, SegmentQuery, SegmentSubscription
-from gateway.subscriptions import domain_events
+from gateway.subscriptions import caller_events
 from gateway.types.customer import Customer, CustomerConnection, CustomerEdge
 from gateway.types.events import CustomerEvent
 from gateway.types.inputs import CreateCustomerInput, DefineTagInput, SignalInput, TagInput, TouchpointInput
@@ -187,18 +186,8 @@ class Subscription(ConversationSubscription, SegmentSubscription):
     async def customer_events(
         self, info: GatewayInfo, customer_id: strawberry.ID | None = None
     ) -> AsyncGenerator[CustomerEvent, None]:
-        principal = info.context.authenticated()
-        cid = require_customer_id(str(customer_id), field="customerId") if customer_id is not None else None
-        nc = info.context.services.nats
-        if nc is None:
-            raise GatewayError("event streaming is unavailable", code=SERVICE_UNAVAILABLE, service="nats")
-        events = domain_events(
-            nc, root=info.context.settings.subject_root, tenant=principal.tenant, customer_id=cid
-        )
-        # aclosing: when the client completes or disconnects, the NATS subscription ends now, not at GC.
-        async with aclosing(events):
-            async for event in events:
-                yield CustomerEvent.from_cloudevent(event)
+        async for event in caller_events(info, customer_id):
+            yield CustomerEvent.from_cloudevent(event)
 
 
 class GatewaySchema(LimitedSchema):

@@ -9,7 +9,6 @@ or `input.expression` inside an input object).
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping
-from contextlib import aclosing
 from typing import Any
 
 import strawberry
@@ -17,10 +16,10 @@ from crm.tags.v1 import segments_pb2
 
 from gateway.clients import BackendCaller
 from gateway.context import GatewayInfo
-from gateway.errors import BAD_USER_INPUT, SERVICE_UNAVAILABLE, GatewayError, bad_user_input
+from gateway.errors import BAD_USER_INPUT, GatewayError, bad_user_input
 from gateway.paging import page_after
 from gateway.permissions import requires
-from gateway.subscriptions import domain_events
+from gateway.subscriptions import caller_events
 from gateway.types.customer import Customer
 from gateway.types.membership import MembershipChange
 from gateway.types.pagination import PageInfo
@@ -197,19 +196,10 @@ class SegmentSubscription:
         segment_id: strawberry.ID | None = None,
         customer_id: strawberry.ID | None = None,
     ) -> AsyncGenerator[MembershipChange, None]:
-        principal = info.context.authenticated()
-        cid = require_customer_id(str(customer_id), field="customerId") if customer_id is not None else None
-        nc = info.context.services.nats
-        if nc is None:
-            raise GatewayError("event streaming is unavailable", code=SERVICE_UNAVAILABLE, service="nats")
-        events = domain_events(
-            nc, root=info.context.settings.subject_root, tenant=principal.tenant, customer_id=cid
-        )
-        async with aclosing(events):
-            async for event in events:
-                data = event.get("data")
-                if event.get("type") not in MEMBERSHIP_EVENTS or not isinstance(data, dict):
-                    continue
-                if segment_id is not None and data.get("segment_id") != str(segment_id):
-                    continue
-                yield MembershipChange.from_event_data(data)
+        async for event in caller_events(info, customer_id):
+            data = event.get("data")
+            if event.get("type") not in MEMBERSHIP_EVENTS or not isinstance(data, dict):
+                continue
+            if segment_id is not None and data.get("segment_id") != str(segment_id):
+                continue
+            yield MembershipChange.from_event_data(data)

@@ -10,13 +10,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator
-from typing import Any
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Any
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 
 from common import cloudevents
 from common.errors import InvalidArgument
+from gateway.errors import SERVICE_UNAVAILABLE, GatewayError
+from gateway.validation import require_customer_id
+
+if TYPE_CHECKING:
+    from gateway.context import GatewayInfo
 
 log = logging.getLogger(__name__)
 MAX_PENDING = 1000
@@ -60,3 +66,22 @@ async def domain_events(
             await subscription.unsubscribe()
         except Exception:  # the connection may already be closing during shutdown
             log.debug("unsubscribe failed", exc_info=True)
+
+
+async def caller_events(info: GatewayInfo, customer_id: Any = None) -> AsyncGenerator[dict[str, Any], None]:
+    """The caller's tenant's events (optionally about one customer) for a GraphQL subscription.
+
+    The customer id is checked first; without NATS the subscription fails with SERVICE_UNAVAILABLE.
+    The NATS subscription ends as soon as the client completes or disconnects, not at GC.
+    """
+    principal = info.context.authenticated()
+    cid = require_customer_id(str(customer_id), field="customerId") if customer_id is not None else None
+    nc = info.context.services.nats
+    if nc is None:
+        raise GatewayError("event streaming is unavailable", code=SERVICE_UNAVAILABLE, service="nats")
+    events = domain_events(
+        nc, root=info.context.settings.subject_root, tenant=principal.tenant, customer_id=cid
+    )
+    async with aclosing(events):
+        async for event in events:
+            yield event

@@ -60,7 +60,7 @@ def build(runtime: Runtime) -> ServiceParts:
     library = LibraryOperations(
         ops.store, runtime.outbox, usage=_usage_marks(keeper), references=_segment_references(catalogue)
     )
-    merges = MergeRunner(library, MergeStore(runtime.db), runtime.scheduler)
+    merges = MergeRunner(library, MergeStore(runtime.db), runtime.scheduler, ops=ops)
     conversations = ConversationOperations(
         ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
     )

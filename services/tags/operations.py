@@ -210,10 +210,31 @@ class TagOperations:
                 )
         return items
 
-    async def _write(
-        self, read: CustomerTags, final: dict[str, Assignment], history: list[HistoryEntry]
+    async def write(
+        self,
+        read: CustomerTags,
+        final: dict[str, Assignment],
+        history: list[HistoryEntry],
+        *,
+        items: list[Pending] | None = None,
     ) -> bool:
-        items = self.history_items(read.tenant, history)
+        """Store one planned change of a customer's tags, if still at `read.version`; False if not.
+
+        Every change of a customer's tags goes through here, so each carries its expiry timers, its
+        saved-segment membership events and its index update in the same write. `items` replaces the
+        standard history inserts and change events (a merge announces its moves its own way).
+        """
+        return await self._write(read, final, history, items=items)
+
+    async def _write(
+        self,
+        read: CustomerTags,
+        final: dict[str, Assignment],
+        history: list[HistoryEntry],
+        *,
+        items: list[Pending] | None = None,
+    ) -> bool:
+        items = self.history_items(read.tenant, history) if items is None else list(items)
         # Expiry (docs/tag-expiry.md): every new expires_at gets its timer in this same write.
         timers, stale_timers = expiry.timer_changes(read.tenant, read.assignments, final, now=now_ms())
         items += [self.outbox.insert(TIMERS, timer_document(t)) for t in timers]

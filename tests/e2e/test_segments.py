@@ -290,3 +290,28 @@ async def test_a_salesperson_cannot_change_a_segment_someone_else_owns(stack: St
         assert "only its owner or an admin" in body["errors"][0]["message"]
         admin.headers["Authorization"] = f"Bearer {ann}"
         assert (await ok(admin, update, id=segment["id"]))["updateSegment"]["name"] == "bob's"
+
+
+async def test_a_merge_moves_customers_into_the_segments_that_name_the_target(stack: Stack) -> None:
+    """A merge is a change of each customer's tags like any other: membership events, history, count."""
+    async with stack.client() as admin:
+        await ok(admin, DEFINE_TAG, input={"key": "style.min", "displayName": "极简"})
+        await ok(admin, DEFINE_TAG, input={"key": "style.minimal", "displayName": "极简风格"})
+        customer_id = await create_customer(admin, "He Lin", "he.lin@example.com")
+        await ok(admin, ASSIGN_TAGS, id=customer_id, tags=[{"key": "style.min"}])
+        segment = (await ok(admin, CREATE, input={"name": "极简客户", "expression": "style.minimal"}))[
+            "createSegment"
+        ]
+        merged = await ok(
+            admin,
+            'mutation { mergeTags(sourceKey: "style.min", targetKey: "style.minimal") { status moved } }',
+        )
+        history = (await ok(admin, HISTORY, id=customer_id))["customer"]["segmentHistory"]
+        members = (await ok(admin, MEMBERS, id=segment["id"]))["segment"]
+
+    assert segment["count"] == 0
+    assert merged["mergeTags"] == {"status": "DONE", "moved": 1}
+    assert [(e["change"], e["segmentName"]) for e in history["entries"]] == [("ENTERED", "极简客户")]
+    assert {"tagKey": "style.minimal", "action": "merged"} in history["entries"][0]["causes"]
+    assert members["count"] == 1
+    assert [e["node"]["id"] for e in members["members"]["edges"]] == [customer_id]

@@ -35,7 +35,8 @@ from services.tags.library.merge import check_merge, plan_move
 from services.tags.library.operations import LibraryOperations, now_ms
 from services.tags.library.store import DONE, MERGES, MergeRecord, MergeStore, merge_doc_id
 from services.tags.model import HistoryEntry, TagDef
-from services.tags.store import CUSTOMERS, HISTORY, CustomerTags
+from services.tags.operations import TagOperations
+from services.tags.store import HISTORY, CustomerTags
 
 MERGE_TIMER = "tags.merge"
 BATCH = 50  # customers per step: well inside the scheduler's 10 s handler timeout on the stand-in
@@ -43,8 +44,13 @@ MAX_ATTEMPTS = 100
 
 
 class MergeRunner:
-    def __init__(self, library: LibraryOperations, merges: MergeStore, scheduler: Scheduler) -> None:
+    def __init__(
+        self, library: LibraryOperations, merges: MergeStore, scheduler: Scheduler, *, ops: TagOperations
+    ) -> None:
         self.library = library
+        # Moves are written through the one write path, so expiry timers, saved-segment membership
+        # events and the index follow a merge like any other change of a customer's tags.
+        self.ops = ops
         self.store = library.store
         self.outbox = library.outbox
         self.merges = merges
@@ -154,8 +160,7 @@ class MergeRunner:
                 return ""
             history = _after(move.history, read)
             items = self._items(tenant, history, source=source.key, target=target.key)
-            if await self.store.write_customer(read, move.final, history=history, items=items):
-                await self.outbox.publish(CUSTOMERS, read.doc_id, items)
+            if await self.ops.write(read, move.final, history, items=items):
                 return "moved" if move.moved else "kept"
             await asyncio.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))
         raise Contended(f"the tags of customer {customer_id} kept changing during the merge")

@@ -12,7 +12,9 @@ from services.intent.api import IntentApi
 from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
 from services.intent.engine import HISTORY, IntentEngine
-from services.intent.models import HouseModels
+from services.intent.model_admin import ModelAdmin
+from services.intent.model_store import MODEL_INDEXES, ModelStore
+from services.intent.rescoring import RESCORE_MODEL_KIND, RescoreRunner
 from services.intent.store import SCORES, SIGNALS, IntentStore
 
 CONFIG = IntentConfig.from_env()
@@ -28,25 +30,35 @@ INDEXES = [
     IndexSpec(SCORES, [("tenant_id", 1), ("call_open", 1), ("owner_id", 1)]),
     # A customer's score history, newest first.
     IndexSpec(HISTORY, [("tenant_id", 1), ("customer_id", 1), ("at_ms", -1)]),
+    # The tenant's model: versions, re-score progress, the signal types it has sent.
+    *MODEL_INDEXES,
 ]
 
 
 def build(runtime: Runtime) -> ServiceParts:
     """Wire the engine to this process's database and publisher; expose it over gRPC and NATS."""
+    models = ModelStore(runtime.db)
+    store = IntentStore(runtime.db)
     engine = IntentEngine(
-        store=IntentStore(runtime.db),
+        store=store,
         outbox=runtime.outbox,
         scheduler=runtime.scheduler,
         config=CONFIG,
-        models=HouseModels(),
+        models=models,
         customers=runtime.customers,
+        # A model may weigh the tenant's own signal types once it has sent them.
+        on_stored=lambda tenant, signals: models.record_types(tenant, {s.type for s in signals}),
     )
+    rescores = RescoreRunner(engine=engine, store=store, models=models, scheduler=runtime.scheduler)
+    admin = ModelAdmin(models=models, rescores=rescores)
     return ServiceParts(
-        registrations=[(intent_pb2_grpc.add_IntentServiceServicer_to_server, IntentApi(engine))],
+        registrations=[
+            (intent_pb2_grpc.add_IntentServiceServicer_to_server, IntentApi(engine, models=admin))
+        ],
         service_names=[intent_pb2.DESCRIPTOR.services_by_name["IntentService"].full_name],
         consumers=[events.ingest_consumer(engine.ingest_events, prepare=batch_warmer(runtime.customers))],
         # Levels that would fall with time alone are rescored when they do (services/intent/decay.py).
-        timers={RESCORE_KIND: engine.rescore_due},
+        timers={RESCORE_KIND: engine.rescore_due, RESCORE_MODEL_KIND: rescores.step},
     )
 
 

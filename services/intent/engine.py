@@ -72,8 +72,10 @@ class IntentEngine:
         models: ModelSource,
         customers: KnownCustomers,
         clock: Callable[[], datetime] = utcnow,
+        on_stored: Callable[[str, Sequence[Signal]], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
+        self._on_stored = on_stored  # told of newly stored signals (the model store records new types)
         self._outbox = outbox
         self._scheduler = scheduler
         self._config = config
@@ -95,6 +97,8 @@ class IntentEngine:
         """Store validated signals and add the new ones to their customers' aggregates."""
         unique = list({s.id: s for s in reversed(signals)}.values())[::-1]  # first of each id
         inserted, duplicates = await self._store.insert_signals(tenant, unique, received_at=now)
+        if self._on_stored is not None and inserted:
+            await self._on_stored(tenant, inserted)
         received = {s.id: to_ms(now) for s in inserted}
         received.update(await self._store.unapplied(tenant, [s.id for s in duplicates]))
         pending: dict[str, list[Signal]] = {}

@@ -61,7 +61,7 @@ class ModelAdmin:
 
     async def versions(self, tenant: str, *, size: int, token: str) -> tuple[list[ModelView], str]:
         """Stored versions newest first, a page at a time (the house model, version 0, is implied)."""
-        size = page_size(size, default=20, maximum=100)
+        size = page_size(size, default=20, maximum=200)
         cursor = decode_cursor(token)
         below = cursor.get("below") if cursor else None
         if below is not None and not isinstance(below, int):

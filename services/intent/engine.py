@@ -186,11 +186,26 @@ class IntentEngine:
 
         await self.update(tenant, list(pending), step, cause="signals", now_ms=now_ms)
 
-    async def rebuild(self, tenant: str, customer_id: str, *, model: IntentModel, now_ms: int) -> IntentState:
-        """The customer's aggregates under `model`, from its stored signals inside the window."""
+    async def rebuild(
+        self,
+        tenant: str,
+        customer_id: str,
+        *,
+        model: IntentModel,
+        now_ms: int,
+        docs: Sequence[dict[str, Any]] | None = None,
+    ) -> IntentState:
+        """The customer's aggregates under `model`, from its stored signals inside the window.
+
+        `docs`: those signal documents already read (newest first, as `signal_documents` returns
+        them), so a caller re-scoring many customers reads them in one query (services/intent/rescoring.py).
+        """
         since = (now_ms // 86_400_000 - model.window_days + 1) * 86_400_000
         state = IntentState(customer_id=customer_id, model_version=model.version)
-        docs = await self._store.signal_documents(tenant, customer_id, since_ms=since)
+        if docs is None:
+            docs = await self._store.signal_documents(tenant, customer_id, since_ms=since)
+        else:
+            docs = [d for d in docs if int(d["at_ms"]) >= since]
         add(
             state,
             [

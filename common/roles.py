@@ -94,6 +94,7 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     _INTENT + "IngestSignals": _with_platform(WORK_CUSTOMERS),
     _INTENT + "GetScore": _with_platform(READ),
     _INTENT + "BatchGetScores": _with_platform(READ),
+    _INTENT + "ListScoreHistory": _with_platform(READ),
     _LEADS + "CreateCustomer": _with_platform(WORK_CUSTOMERS),
     _LEADS + "GetCustomer": _with_platform(READ),
     _LEADS + "BatchGetCustomers": _with_platform(READ),

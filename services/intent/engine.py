@@ -41,10 +41,9 @@ from services.intent.models import ModelSource
 from services.intent.planning import LEVEL_CHANGED, Plan, plan
 from services.intent.scoring import LOW, ScoreResult, score_state
 from services.intent.signals import RawSignal, Signal, raws_from_event_data, validate_batch
-from services.intent.store import SCORES, AggregateWrite, IntentStore, score_doc_id
+from services.intent.store import HISTORY, SCORES, AggregateWrite, IntentStore, score_doc_id
 
 log = logging.getLogger(__name__)
-HISTORY = "score_history"
 MAX_ATTEMPTS = 8
 # (state as read, document as read, current model) -> (new state, terms added) or None to skip.
 Step = Callable[
@@ -74,6 +73,7 @@ class IntentEngine:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._store = store
+        self.store = store
         self._outbox = outbox
         self._scheduler = scheduler
         self._config = config
@@ -303,4 +303,6 @@ def _signal(doc: dict[str, Any]) -> Signal:
         occurred_at=as_utc(doc["occurred_at"]),
         properties=dict(doc.get("properties") or {}),
         source=doc.get("source", ""),
+        matched_on=doc.get("matched_on", ""),
+        matched_value=doc.get("matched_value", ""),
     )

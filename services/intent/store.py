@@ -29,6 +29,7 @@ from services.intent.signals import Signal
 
 SIGNALS = "signals"
 SCORES = "scores"
+HISTORY = "score_history"  # written by the outbox as pending inserts of the aggregate's write
 DUPLICATE_KEY = 11000
 RECENT_IDS = 200  # signal ids kept per customer to recognise a re-applied batch after a crash
 
@@ -48,6 +49,7 @@ class IntentStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.signals: AsyncCollection[dict[str, Any]] = db[SIGNALS]
         self.scores: AsyncCollection[dict[str, Any]] = db[SCORES]
+        self.history_entries: AsyncCollection[dict[str, Any]] = db[HISTORY]
 
     async def insert_signals(
         self, tenant: str, signals: Sequence[Signal], *, received_at: datetime
@@ -69,6 +71,8 @@ class IntentStore:
                 "received_ms": received_ms,
                 "properties": s.properties,
                 "source": s.source,
+                "matched_on": s.matched_on,
+                "matched_value": s.matched_value,
                 "applied": False,
             }
             for s in signals
@@ -112,6 +116,23 @@ class IntentStore:
         ).sort("at_ms", -1)
         if limit:
             cursor = cursor.limit(limit)
+        return [doc async for doc in cursor]
+
+    async def history(
+        self, tenant: str, customer_id: str, *, before: tuple[int, str] | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """A customer's score history entries, newest first, strictly after the `before` (at_ms, id) key."""
+        where: dict[str, Any] = {"tenant_id": tenant, "customer_id": customer_id}
+        if before is not None:
+            at, entry_id = before
+            # `$and` around the `$or`: the stand-in drops fields standing next to a top-level `$or`.
+            where = {
+                "$and": [
+                    where,
+                    {"$or": [{"at_ms": {"$lt": at}}, {"at_ms": at, "_id": {"$lt": entry_id}}]},
+                ]
+            }
+        cursor = self.history_entries.find(where).sort([("at_ms", -1), ("_id", -1)]).limit(limit)
         return [doc async for doc in cursor]
 
     async def aggregates(self, tenant: str, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

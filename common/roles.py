@@ -94,6 +94,7 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     _INTENT + "IngestSignals": _with_platform(WORK_CUSTOMERS),
     _INTENT + "GetScore": _with_platform(READ),
     _INTENT + "BatchGetScores": _with_platform(READ),
+    _INTENT + "ListScoreHistory": _with_platform(READ),
     _INTENT + "GetIntentModel": _with_platform(READ),
     _INTENT + "ListIntentModelVersions": _with_platform(READ),
     _INTENT + "UpdateIntentModel": ADMIN_ONLY,

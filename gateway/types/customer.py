@@ -8,13 +8,14 @@ plus an error whose path ends in the missing field.
 from __future__ import annotations
 
 import strawberry
+from crm.intent.v1 import intent_pb2
 from crm.leads.v1 import leads_pb2
 from crm.tags.v1 import segments_pb2, tags_pb2
 
 from gateway.context import GatewayInfo
 from gateway.types.conversations import Conversation
 from gateway.types.history import TagHistoryPage
-from gateway.types.intent import IntentSummary
+from gateway.types.intent import IntentHistoryPage, IntentSummary
 from gateway.types.journey import JourneySummary
 from gateway.types.membership import MembershipHistoryPage
 from gateway.types.pagination import PageInfo
@@ -83,6 +84,21 @@ class Customer:
             customer_id=str(self.id), page_size=first, page_token=after or ""
         )
         return TagHistoryPage.from_proto(await info.context.caller.call("tags", "ListTagHistory", request))
+
+    @strawberry.field(
+        description="How the customer's intent score changed, newest first: the cause, the score and level "
+        "before and after, and why (intent service; one call per customer, so ask for it on detail views)"
+    )
+    async def intent_history(
+        self, info: GatewayInfo, first: int = DEFAULT_HISTORY, after: str | None = None
+    ) -> IntentHistoryPage | None:
+        first = require_page_size(first, maximum=MAX_HISTORY)
+        request = intent_pb2.ListScoreHistoryRequest(
+            customer_id=str(self.id), page_size=first, page_token=after or ""
+        )
+        return IntentHistoryPage.from_proto(
+            await info.context.caller.call("intent", "ListScoreHistory", request)
+        )
 
     @strawberry.field(
         description="The saved segments this customer entered and left, newest first, with the tag change "

@@ -11,11 +11,11 @@ from services.intent import events
 from services.intent.api import IntentApi
 from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
-from services.intent.engine import HISTORY, IntentEngine
+from services.intent.engine import IntentEngine
 from services.intent.model_admin import ModelAdmin
 from services.intent.model_store import MODEL_INDEXES, ModelStore
 from services.intent.rescoring import RESCORE_MODEL_KIND, RescoreRunner
-from services.intent.store import SCORES, SIGNALS, IntentStore
+from services.intent.store import HISTORY, SCORES, SIGNALS, IntentStore
 
 CONFIG = IntentConfig.from_env()
 

@@ -47,6 +47,11 @@ CASES: list[RpcCase[World]] = [
         lambda w, n: intent_pb2.BatchGetScoresRequest(customer_ids=[w.customer_id]),
         allowed="viewer",
     ),
+    RpcCase(
+        "ListScoreHistory",
+        lambda w, n: intent_pb2.ListScoreHistoryRequest(customer_id=w.customer_id),
+        allowed="viewer",
+    ),
     RpcCase("GetIntentModel", lambda w, n: intent_pb2.GetIntentModelRequest(), allowed="viewer"),
     RpcCase(
         "ListIntentModelVersions", lambda w, n: intent_pb2.ListIntentModelVersionsRequest(), allowed="viewer"

@@ -33,7 +33,14 @@ query Versions($first: Int, $after: String) {
 INGEST = """
 mutation Ingest($signals: [SignalInput!]!) { ingestSignals(signals: $signals) { accepted } }
 """
-INTENT = "query Intent($id: ID!) { customer(id: $id) { intent { score level } } }"
+INTENT = """
+query Intent($id: ID!) {
+  customer(id: $id) {
+    intent { score level }
+    intentHistory(first: 1) { entries { cause level previousLevel reason modelVersion } }
+  }
+}
+"""
 HOTTER = {"signalTypes": [{"type": "pricing_page_view", "weight": 30}], "saturation": 20}
 
 
@@ -74,8 +81,13 @@ async def test_an_admin_edits_the_model_and_every_customer_is_rescored(stack: St
         finished = await eventually(done, within=20)
         assert finished["rescore"]["done"] == finished["rescore"]["total"] == 1
         assert is_utc(finished["rescore"]["finishedAt"])
-        after = (await ok(admin, INTENT, id=hot))["customer"]["intent"]
+        customer = (await ok(admin, INTENT, id=hot))["customer"]
+        after = customer["intent"]
         assert after["level"] == "HIGH" and after["score"] > before["score"]
+        [entry] = customer["intentHistory"]["entries"]
+        assert entry["cause"] == "MODEL" and entry["modelVersion"] == 1
+        assert (entry["previousLevel"], entry["level"]) == ("LOW", "HIGH")
+        assert entry["reason"].startswith("re-scored with model version 1")
 
         page = (await ok(admin, VERSIONS, first=5))["intentModelVersions"]
         assert [e["node"]["version"] for e in page["edges"]] == [1]

@@ -8,7 +8,6 @@ from typing import Any
 import grpc
 import pytest
 from crm.intent.v1 import intent_pb2
-from pymongo import AsyncMongoClient
 
 from common.grpc_client import error_metadata, field_violations
 from tests.integration.intent.helpers import Intent, eventually, signal
@@ -38,9 +37,7 @@ async def update(
     return reply
 
 
-async def test_a_new_version_rescores_every_customer_in_the_background(
-    intent: Intent, mongo_client: AsyncMongoClient[dict[str, Any]]
-) -> None:
+async def test_a_new_version_rescores_every_customer_in_the_background(intent: Intent) -> None:
     hot, cold = await intent.customer(), await intent.customer()
     await intent.ingest(signal(hot, "pricing_page_view"), signal(hot, "pricing_page_view"))
     await intent.ingest(signal(cold, "email_click"))
@@ -68,10 +65,15 @@ async def test_a_new_version_rescores_every_customer_in_the_background(
     [event] = await moved.wait_for(1)
     assert event["data"]["customer_id"] == hot and event["data"]["previous_level"] == "low"
     assert event["data"]["level"] == "high"
-    db = mongo_client[f"{intent.namespace}_intent"]
-    entry = await db["score_history"].find_one({"customer_id": hot, "cause": "model"})
-    assert entry is not None and entry["model_version"] == 1 and entry["level"] == "high"
-    assert "re-scored with model version 1" in entry["reason"]
+    history = await intent.stub.ListScoreHistory(
+        intent_pb2.ListScoreHistoryRequest(customer_id=hot), metadata=metadata()
+    )
+    newest = history.entries[0]
+    assert newest.cause == intent_pb2.SCORE_CHANGE_CAUSE_MODEL and newest.model_version == 1
+    assert (
+        newest.level == intent_pb2.INTENT_LEVEL_HIGH and newest.previous_level == intent_pb2.INTENT_LEVEL_LOW
+    )
+    assert "re-scored with model version 1" in newest.reason
 
     # globex never changed its model: the house model, and its customers' scores, stay.
     assert (await get_model(intent, "globex")).model.version == 0
@@ -155,3 +157,21 @@ async def test_a_type_the_tenant_has_sent_may_be_weighed_and_versions_page_newes
     with pytest.raises(grpc.aio.AioRpcError) as missing:
         await get_model(intent, version=9)
     assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_newer_version_supersedes_a_running_rescore_and_finishes_it(intent: Intent) -> None:
+    customer = await intent.customer()
+    await intent.ingest(signal(customer, "pricing_page_view"), signal(customer, "pricing_page_view"))
+    await update(intent, HOTTER)
+    second = await update(intent, intent_pb2.IntentModelPatch(high_threshold=90))  # before the first starts
+
+    async def finished() -> bool:
+        r = (await get_model(intent)).rescore
+        return r.state == intent_pb2.MODEL_RESCORE_STATE_DONE
+
+    await eventually(finished, within=20)
+    first = await get_model(intent, version=1)
+    assert first.rescore.state == intent_pb2.MODEL_RESCORE_STATE_SUPERSEDED and not first.current
+    assert second.model.saturation == 20  # the second patch merged onto the first version
+    score = await intent.score(customer)
+    assert score.model_version == 2 and score.level == intent_pb2.INTENT_LEVEL_MEDIUM  # 77.7 < 90

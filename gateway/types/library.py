@@ -114,7 +114,6 @@ class ArchiveSkip:
     reason: ArchiveSkipReason
 
 
-
 @strawberry.type
 class ArchiveTagsPayload:
     archived: list[TagDefinition]

@@ -146,7 +146,8 @@ class TagDefinition:
 class SkipReason(Enum):
     UNCHANGED = strawberry.enum_value("unchanged", description="the same value is already active")
     HUMAN_DECISION = strawberry.enum_value(
-        "human_decision", description="a person set or rejected this value; machine sources do not overturn it"
+        "human_decision",
+        description="a person set or rejected this value; machine sources do not overturn it",
     )
 
 
@@ -159,7 +160,6 @@ class SkippedTag:
     @classmethod
     def from_proto(cls, message: tags_pb2.SkippedAssignment) -> SkippedTag:
         return cls(key=message.tag_key, value=message.value, reason=SkipReason(message.reason))
-
 
 
 @strawberry.type

@@ -126,6 +126,7 @@ class SavedSegmentStore:
             "actor": change.actor,
             "at": change.at,
             "at_ms": epoch_ms(change.at),
+            "trigger": change.trigger,
         }
 
     async def history(
@@ -222,4 +223,5 @@ def _change(doc: dict[str, Any]) -> MembershipChange:
         ),
         actor=doc.get("actor", ""),
         at=at,
+        trigger=doc.get("trigger", "tag_change"),
     )

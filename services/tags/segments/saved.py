@@ -43,6 +43,8 @@ class SavedSegment:
     version: int
     created_at: datetime
     updated_at: datetime
+    # The version at which the expression was last set: its members are announced for it (syncing.py).
+    expression_version: int = 0
 
     @cached_property
     def tag_keys(self) -> frozenset[str]:

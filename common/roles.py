@@ -88,6 +88,7 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     _SEGMENTS + "ListSegmentMembers": _with_platform(READ),
     _SEGMENTS + "ExplainSegment": _with_platform(READ),
     _SEGMENTS + "ListMembershipHistory": _with_platform(READ),
+    _SEGMENTS + "BatchGetCustomerSegments": _with_platform(READ),
     _JOURNEY + "RecordTouchpoint": _with_platform(WORK_CUSTOMERS),
     _JOURNEY + "ListTimeline": _with_platform(READ),
     _JOURNEY + "BatchGetProgress": _with_platform(READ),

@@ -17,7 +17,7 @@ from gateway.types.conversations import Conversation
 from gateway.types.history import TagHistoryPage
 from gateway.types.intent import IntentHistoryPage, IntentSummary
 from gateway.types.journey import JourneySummary
-from gateway.types.membership import MembershipHistoryPage
+from gateway.types.membership import CustomerSegment, MembershipHistoryPage
 from gateway.types.pagination import PageInfo
 from gateway.types.profile import CustomerProfile
 from gateway.types.suggestions import TagSuggestion
@@ -120,6 +120,14 @@ class Customer:
         )
         reply = await info.context.caller.call("segments", "ListMembershipHistory", request)
         return MembershipHistoryPage.from_proto(reply)
+
+    @strawberry.field(
+        description="The saved segments of your tenant this customer is in now, by name, with since when "
+        "(tags service; batched: one call per page of customers)"
+    )
+    async def segments(self, info: GatewayInfo) -> list[CustomerSegment] | None:
+        found = await info.context.loaders.segments.load(str(self.id))
+        return [CustomerSegment.from_proto(s) for s in found]
 
     @strawberry.field(
         description=f"Suggestions waiting for a person, from the latest {MAX_CONVERSATIONS} conversations"

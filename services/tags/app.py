@@ -81,7 +81,8 @@ def build(runtime: Runtime) -> ServiceParts:
         # Expiry on the common scheduler (docs/tag-expiry.md): tags.expire, tags.expiry_sweep;
         # a resumable merge of one tag into another: tags.merge.
         timers={**expiry.handlers(), MERGE_TIMER: merges.step},
-        on_start=[expiry.schedule_sweep],
+        # A merge whose replica died mid-batch carries on at once, not after the timer's lease.
+        on_start=[expiry.schedule_sweep, merges.resume],
         background=[keeper],
     )
 

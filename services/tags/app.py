@@ -29,6 +29,7 @@ from services.tags.segments.roaring_index import RoaringIndex
 from services.tags.segments.saved_store import SAVED_SEGMENT_INDEXES, SEGMENTS, SavedSegmentStore
 from services.tags.segments.store import INDEXES as SEGMENT_INDEXES
 from services.tags.segments.store import SegmentStore
+from services.tags.segments.tombstones import PURGE_KIND, TombstonePurge
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
 SERVICE_NAME = tags_pb2.DESCRIPTOR.services_by_name["TagsService"].full_name
@@ -36,7 +37,7 @@ SEGMENTS_SERVICE_NAME = segments_pb2.DESCRIPTOR.services_by_name["SegmentsServic
 CONFIG = TagsConfig.from_env()
 
 
-def build(runtime: Runtime) -> ServiceParts:
+def build(runtime: Runtime, *, config: TagsConfig = CONFIG) -> ServiceParts:
     """Wire the store, operations, servicer and consumers onto the runtime's connections."""
     # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
     store = TagStore(runtime.db)
@@ -53,7 +54,11 @@ def build(runtime: Runtime) -> ServiceParts:
     # Saved-segment membership is judged inside every write of a customer's tags (segments/membership.py).
     membership = SegmentMembership(saved, catalogue, runtime.outbox)
     ops = TagOperations(store, runtime.outbox, runtime.scheduler, index=keeper, membership=membership)
-    segments = SegmentOperations(saved, ops, catalogue, keeper.index, customers=runtime.customers)
+    retention = config.segment_tombstone_retention
+    segments = SegmentOperations(
+        saved, ops, catalogue, keeper.index, customers=runtime.customers, tombstone_retention=retention
+    )
+    tombstones = TombstonePurge(saved, runtime.scheduler, retention=retention)
     expiry = ExpiryTimers(ops, runtime.scheduler, runtime.db)
     # The governed library (services/tags/library/): usage marks from the segment index, references
     # from the saved segments.
@@ -62,7 +67,7 @@ def build(runtime: Runtime) -> ServiceParts:
     )
     merges = MergeRunner(library, MergeStore(runtime.db), runtime.scheduler, ops=ops)
     conversations = ConversationOperations(
-        ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
+        ConversationStore(runtime.db), ops, config, customers=runtime.customers
     )
     return ServiceParts(
         registrations=[
@@ -79,10 +84,11 @@ def build(runtime: Runtime) -> ServiceParts:
             conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
         ],
         # Expiry on the common scheduler (docs/tag-expiry.md): tags.expire, tags.expiry_sweep;
-        # a resumable merge of one tag into another: tags.merge.
-        timers={**expiry.handlers(), MERGE_TIMER: merges.step},
+        # a resumable merge of one tag into another: tags.merge; deleted segments' tombstones go
+        # after a retention: tags.segment_purge.
+        timers={**expiry.handlers(), MERGE_TIMER: merges.step, PURGE_KIND: tombstones.purge},
         # A merge whose replica died mid-batch carries on at once, not after the timer's lease.
-        on_start=[expiry.schedule_sweep, merges.resume],
+        on_start=[expiry.schedule_sweep, merges.resume, tombstones.schedule_existing],
         background=[keeper],
     )
 

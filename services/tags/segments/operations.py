@@ -14,6 +14,7 @@ current member as "entered": membership events are about customers whose tags ch
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from pyroaring import BitMap
 
@@ -21,7 +22,8 @@ from common.customers import KnownCustomers
 from common.errors import Contended, InvalidArgument, NotFound
 from common.ids import new_id
 from common.mongo import epoch_ms
-from common.outbox import PendingEvent
+from common.outbox import Pending, PendingEvent
+from common.scheduler import TIMERS
 from services.tags.model import TagDef
 from services.tags.operations import TagOperations, now_ms
 from services.tags.segments import saved
@@ -36,6 +38,7 @@ from services.tags.segments.parser import parse_segment
 from services.tags.segments.printer import to_text
 from services.tags.segments.saved import SavedSegment
 from services.tags.segments.saved_store import SEGMENTS, SavedSegmentStore
+from services.tags.segments.tombstones import DEFAULT_RETENTION, purge_timer_document
 
 LIBRARY_PAGE = 500
 MAX_LIBRARY = 10_000
@@ -53,8 +56,10 @@ class SegmentOperations:
         index: TagIndex,
         *,
         customers: KnownCustomers,
+        tombstone_retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self.store = store
+        self._tombstone_retention = tombstone_retention
         self._tags = tags
         self._catalogue = catalogue
         self.index = index
@@ -181,10 +186,15 @@ class SegmentOperations:
         saved.require_may_change(current, caller=caller, roles=roles)
         gone = replace(current, version=current.version + 1, updated_at=now_ms())
         event = self._event(gone, "deleted")
-        if not await self.store.replace(gone, read=raw, events=[event], deleted=True):
+        # The tombstone's purge timer rides in the delete's own write (segments/tombstones.py).
+        timer = purge_timer_document(
+            tenant, gone.id, deleted_at=gone.updated_at, retention=self._tombstone_retention
+        )
+        items: list[Pending] = [event, self._tags.outbox.insert(TIMERS, timer)]
+        if not await self.store.replace(gone, read=raw, events=items, deleted=True):
             raise _changed_meanwhile(current)
         await self._catalogue.changed(tenant)
-        await self._tags.outbox.publish(SEGMENTS, gone.id, [event])
+        await self._tags.outbox.publish(SEGMENTS, gone.id, items)
         return gone
 
     async def members(

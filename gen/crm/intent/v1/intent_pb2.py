@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63rm/intent/v1/intent.proto\x12\rcrm.intent.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x02\n\x06Signal\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12)\n\x05party\x18\x04 \x01(\x0e\x32\x1a.crm.intent.v1.SignalParty\x12\r\n\x05topic\x18\x05 \x01(\t\x12/\n\x0boccurred_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x39\n\nproperties\x18\x07 \x03(\x0b\x32%.crm.intent.v1.Signal.PropertiesEntry\x12\x0e\n\x06source\x18\x08 \x01(\t\x1a\x31\n\x0fPropertiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\">\n\x14IngestSignalsRequest\x12&\n\x07signals\x18\x01 \x03(\x0b\x32\x15.crm.intent.v1.Signal\"Q\n\x15IngestSignalsResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x05\x12\x12\n\nduplicates\x18\x02 \x01(\x05\x12\x12\n\nsignal_ids\x18\x03 \x03(\t\"\x85\x01\n\x12SignalContribution\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\r\n\x05topic\x18\x03 \x01(\t\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06points\x18\x05 \x01(\x01\"+\n\nTopicScore\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x0e\n\x06points\x18\x02 \x01(\x01\"\xce\x02\n\x0bIntentScore\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\x12)\n\x05level\x18\x03 \x01(\x0e\x32\x1a.crm.intent.v1.IntentLevel\x12\x12\n\nraw_points\x18\x04 \x01(\x01\x12\x14\n\x0csignal_count\x18\x05 \x01(\x05\x12)\n\x06topics\x18\x06 \x03(\x0b\x32\x19.crm.intent.v1.TopicScore\x12\x36\n\x0btop_signals\x18\x07 \x03(\x0b\x32!.crm.intent.v1.SignalContribution\x12/\n\x0b\x63omputed_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0elast_signal_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"&\n\x0fGetScoreRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\"-\n\x15\x42\x61tchGetScoresRequest\x12\x14\n\x0c\x63ustomer_ids\x18\x01 \x03(\t\"D\n\x16\x42\x61tchGetScoresResponse\x12*\n\x06scores\x18\x01 \x03(\x0b\x32\x1a.crm.intent.v1.IntentScore*[\n\x0bSignalParty\x12\x1c\n\x18SIGNAL_PARTY_UNSPECIFIED\x10\x00\x12\x16\n\x12SIGNAL_PARTY_FIRST\x10\x01\x12\x16\n\x12SIGNAL_PARTY_THIRD\x10\x02*q\n\x0bIntentLevel\x12\x1c\n\x18INTENT_LEVEL_UNSPECIFIED\x10\x00\x12\x14\n\x10INTENT_LEVEL_LOW\x10\x01\x12\x17\n\x13INTENT_LEVEL_MEDIUM\x10\x02\x12\x15\n\x11INTENT_LEVEL_HIGH\x10\x03\x32\x92\x02\n\rIntentService\x12Z\n\rIngestSignals\x12#.crm.intent.v1.IngestSignalsRequest\x1a$.crm.intent.v1.IngestSignalsResponse\x12\x46\n\x08GetScore\x12\x1e.crm.intent.v1.GetScoreRequest\x1a\x1a.crm.intent.v1.IntentScore\x12]\n\x0e\x42\x61tchGetScores\x12$.crm.intent.v1.BatchGetScoresRequest\x1a%.crm.intent.v1.BatchGetScoresResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63rm/intent/v1/intent.proto\x12\rcrm.intent.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x02\n\x06Signal\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12)\n\x05party\x18\x04 \x01(\x0e\x32\x1a.crm.intent.v1.SignalParty\x12\r\n\x05topic\x18\x05 \x01(\t\x12/\n\x0boccurred_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x39\n\nproperties\x18\x07 \x03(\x0b\x32%.crm.intent.v1.Signal.PropertiesEntry\x12\x0e\n\x06source\x18\x08 \x01(\t\x1a\x31\n\x0fPropertiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\">\n\x14IngestSignalsRequest\x12&\n\x07signals\x18\x01 \x03(\x0b\x32\x15.crm.intent.v1.Signal\"Q\n\x15IngestSignalsResponse\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x05\x12\x12\n\nduplicates\x18\x02 \x01(\x05\x12\x12\n\nsignal_ids\x18\x03 \x03(\t\"\xb0\x01\n\x12SignalContribution\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\r\n\x05topic\x18\x03 \x01(\t\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06points\x18\x05 \x01(\x01\x12)\n\x05party\x18\x06 \x01(\x0e\x32\x1a.crm.intent.v1.SignalParty\"c\n\x0fScoreComponents\x12\x11\n\tfrequency\x18\x01 \x01(\x01\x12\x12\n\nengagement\x18\x02 \x01(\x01\x12\x0f\n\x07recency\x18\x03 \x01(\x01\x12\x0b\n\x03\x63\x61p\x18\x04 \x01(\x01\x12\x0b\n\x03\x66it\x18\x05 \x01(\x01\"c\n\x0fSignalTypeScore\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x05\x12\x14\n\x0crecent_count\x18\x04 \x01(\x05\x12\x0e\n\x06points\x18\x05 \x01(\x01\"+\n\nTopicScore\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x0e\n\x06points\x18\x02 \x01(\x01\"\xe0\x03\n\x0bIntentScore\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\x12)\n\x05level\x18\x03 \x01(\x0e\x32\x1a.crm.intent.v1.IntentLevel\x12\x12\n\nraw_points\x18\x04 \x01(\x01\x12\x14\n\x0csignal_count\x18\x05 \x01(\x05\x12)\n\x06topics\x18\x06 \x03(\x0b\x32\x19.crm.intent.v1.TopicScore\x12\x36\n\x0btop_signals\x18\x07 \x03(\x0b\x32!.crm.intent.v1.SignalContribution\x12/\n\x0b\x63omputed_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0elast_signal_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\ncomponents\x18\n \x01(\x0b\x32\x1e.crm.intent.v1.ScoreComponents\x12\x16\n\x0e\x66it_multiplier\x18\x0b \x01(\x01\x12-\n\x05types\x18\x0c \x03(\x0b\x32\x1e.crm.intent.v1.SignalTypeScore\x12\x15\n\rmodel_version\x18\r \x01(\x05\"&\n\x0fGetScoreRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\"-\n\x15\x42\x61tchGetScoresRequest\x12\x14\n\x0c\x63ustomer_ids\x18\x01 \x03(\t\"D\n\x16\x42\x61tchGetScoresResponse\x12*\n\x06scores\x18\x01 \x03(\x0b\x32\x1a.crm.intent.v1.IntentScore*[\n\x0bSignalParty\x12\x1c\n\x18SIGNAL_PARTY_UNSPECIFIED\x10\x00\x12\x16\n\x12SIGNAL_PARTY_FIRST\x10\x01\x12\x16\n\x12SIGNAL_PARTY_THIRD\x10\x02*q\n\x0bIntentLevel\x12\x1c\n\x18INTENT_LEVEL_UNSPECIFIED\x10\x00\x12\x14\n\x10INTENT_LEVEL_LOW\x10\x01\x12\x17\n\x13INTENT_LEVEL_MEDIUM\x10\x02\x12\x15\n\x11INTENT_LEVEL_HIGH\x10\x03\x32\x92\x02\n\rIntentService\x12Z\n\rIngestSignals\x12#.crm.intent.v1.IngestSignalsRequest\x1a$.crm.intent.v1.IngestSignalsResponse\x12\x46\n\x08GetScore\x12\x1e.crm.intent.v1.GetScoreRequest\x1a\x1a.crm.intent.v1.IntentScore\x12]\n\x0e\x42\x61tchGetScores\x12$.crm.intent.v1.BatchGetScoresRequest\x1a%.crm.intent.v1.BatchGetScoresResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,10 +34,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_SIGNAL_PROPERTIESENTRY']._loaded_options = None
   _globals['_SIGNAL_PROPERTIESENTRY']._serialized_options = b'8\001'
-  _globals['_SIGNALPARTY']._serialized_start=1191
-  _globals['_SIGNALPARTY']._serialized_end=1282
-  _globals['_INTENTLEVEL']._serialized_start=1284
-  _globals['_INTENTLEVEL']._serialized_end=1397
+  _globals['_SIGNALPARTY']._serialized_start=1582
+  _globals['_SIGNALPARTY']._serialized_end=1673
+  _globals['_INTENTLEVEL']._serialized_start=1675
+  _globals['_INTENTLEVEL']._serialized_end=1788
   _globals['_SIGNAL']._serialized_start=79
   _globals['_SIGNAL']._serialized_end=367
   _globals['_SIGNAL_PROPERTIESENTRY']._serialized_start=318
@@ -47,17 +47,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INGESTSIGNALSRESPONSE']._serialized_start=433
   _globals['_INGESTSIGNALSRESPONSE']._serialized_end=514
   _globals['_SIGNALCONTRIBUTION']._serialized_start=517
-  _globals['_SIGNALCONTRIBUTION']._serialized_end=650
-  _globals['_TOPICSCORE']._serialized_start=652
-  _globals['_TOPICSCORE']._serialized_end=695
-  _globals['_INTENTSCORE']._serialized_start=698
-  _globals['_INTENTSCORE']._serialized_end=1032
-  _globals['_GETSCOREREQUEST']._serialized_start=1034
-  _globals['_GETSCOREREQUEST']._serialized_end=1072
-  _globals['_BATCHGETSCORESREQUEST']._serialized_start=1074
-  _globals['_BATCHGETSCORESREQUEST']._serialized_end=1119
-  _globals['_BATCHGETSCORESRESPONSE']._serialized_start=1121
-  _globals['_BATCHGETSCORESRESPONSE']._serialized_end=1189
-  _globals['_INTENTSERVICE']._serialized_start=1400
-  _globals['_INTENTSERVICE']._serialized_end=1674
+  _globals['_SIGNALCONTRIBUTION']._serialized_end=693
+  _globals['_SCORECOMPONENTS']._serialized_start=695
+  _globals['_SCORECOMPONENTS']._serialized_end=794
+  _globals['_SIGNALTYPESCORE']._serialized_start=796
+  _globals['_SIGNALTYPESCORE']._serialized_end=895
+  _globals['_TOPICSCORE']._serialized_start=897
+  _globals['_TOPICSCORE']._serialized_end=940
+  _globals['_INTENTSCORE']._serialized_start=943
+  _globals['_INTENTSCORE']._serialized_end=1423
+  _globals['_GETSCOREREQUEST']._serialized_start=1425
+  _globals['_GETSCOREREQUEST']._serialized_end=1463
+  _globals['_BATCHGETSCORESREQUEST']._serialized_start=1465
+  _globals['_BATCHGETSCORESREQUEST']._serialized_end=1510
+  _globals['_BATCHGETSCORESRESPONSE']._serialized_start=1512
+  _globals['_BATCHGETSCORESRESPONSE']._serialized_end=1580
+  _globals['_INTENTSERVICE']._serialized_start=1791
+  _globals['_INTENTSERVICE']._serialized_end=2065
 # @@protoc_insertion_point(module_scope)

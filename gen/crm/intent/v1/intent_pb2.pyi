@@ -74,18 +74,48 @@ class IngestSignalsResponse(_message.Message):
     def __init__(self, accepted: _Optional[int] = ..., duplicates: _Optional[int] = ..., signal_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SignalContribution(_message.Message):
-    __slots__ = ("signal_id", "type", "topic", "occurred_at", "points")
+    __slots__ = ("signal_id", "type", "topic", "occurred_at", "points", "party")
     SIGNAL_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
+    PARTY_FIELD_NUMBER: _ClassVar[int]
     signal_id: str
     type: str
     topic: str
     occurred_at: _timestamp_pb2.Timestamp
     points: float
-    def __init__(self, signal_id: _Optional[str] = ..., type: _Optional[str] = ..., topic: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points: _Optional[float] = ...) -> None: ...
+    party: SignalParty
+    def __init__(self, signal_id: _Optional[str] = ..., type: _Optional[str] = ..., topic: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points: _Optional[float] = ..., party: _Optional[_Union[SignalParty, str]] = ...) -> None: ...
+
+class ScoreComponents(_message.Message):
+    __slots__ = ("frequency", "engagement", "recency", "cap", "fit")
+    FREQUENCY_FIELD_NUMBER: _ClassVar[int]
+    ENGAGEMENT_FIELD_NUMBER: _ClassVar[int]
+    RECENCY_FIELD_NUMBER: _ClassVar[int]
+    CAP_FIELD_NUMBER: _ClassVar[int]
+    FIT_FIELD_NUMBER: _ClassVar[int]
+    frequency: float
+    engagement: float
+    recency: float
+    cap: float
+    fit: float
+    def __init__(self, frequency: _Optional[float] = ..., engagement: _Optional[float] = ..., recency: _Optional[float] = ..., cap: _Optional[float] = ..., fit: _Optional[float] = ...) -> None: ...
+
+class SignalTypeScore(_message.Message):
+    __slots__ = ("type", "label", "count", "recent_count", "points")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    RECENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    label: str
+    count: int
+    recent_count: int
+    points: float
+    def __init__(self, type: _Optional[str] = ..., label: _Optional[str] = ..., count: _Optional[int] = ..., recent_count: _Optional[int] = ..., points: _Optional[float] = ...) -> None: ...
 
 class TopicScore(_message.Message):
     __slots__ = ("topic", "points")
@@ -96,7 +126,7 @@ class TopicScore(_message.Message):
     def __init__(self, topic: _Optional[str] = ..., points: _Optional[float] = ...) -> None: ...
 
 class IntentScore(_message.Message):
-    __slots__ = ("customer_id", "score", "level", "raw_points", "signal_count", "topics", "top_signals", "computed_at", "last_signal_at")
+    __slots__ = ("customer_id", "score", "level", "raw_points", "signal_count", "topics", "top_signals", "computed_at", "last_signal_at", "components", "fit_multiplier", "types", "model_version")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +136,10 @@ class IntentScore(_message.Message):
     TOP_SIGNALS_FIELD_NUMBER: _ClassVar[int]
     COMPUTED_AT_FIELD_NUMBER: _ClassVar[int]
     LAST_SIGNAL_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    FIT_MULTIPLIER_FIELD_NUMBER: _ClassVar[int]
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     score: float
     level: IntentLevel
@@ -115,7 +149,11 @@ class IntentScore(_message.Message):
     top_signals: _containers.RepeatedCompositeFieldContainer[SignalContribution]
     computed_at: _timestamp_pb2.Timestamp
     last_signal_at: _timestamp_pb2.Timestamp
-    def __init__(self, customer_id: _Optional[str] = ..., score: _Optional[float] = ..., level: _Optional[_Union[IntentLevel, str]] = ..., raw_points: _Optional[float] = ..., signal_count: _Optional[int] = ..., topics: _Optional[_Iterable[_Union[TopicScore, _Mapping]]] = ..., top_signals: _Optional[_Iterable[_Union[SignalContribution, _Mapping]]] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_signal_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    components: ScoreComponents
+    fit_multiplier: float
+    types: _containers.RepeatedCompositeFieldContainer[SignalTypeScore]
+    model_version: int
+    def __init__(self, customer_id: _Optional[str] = ..., score: _Optional[float] = ..., level: _Optional[_Union[IntentLevel, str]] = ..., raw_points: _Optional[float] = ..., signal_count: _Optional[int] = ..., topics: _Optional[_Iterable[_Union[TopicScore, _Mapping]]] = ..., top_signals: _Optional[_Iterable[_Union[SignalContribution, _Mapping]]] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_signal_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., components: _Optional[_Union[ScoreComponents, _Mapping]] = ..., fit_multiplier: _Optional[float] = ..., types: _Optional[_Iterable[_Union[SignalTypeScore, _Mapping]]] = ..., model_version: _Optional[int] = ...) -> None: ...
 
 class GetScoreRequest(_message.Message):
     __slots__ = ("customer_id",)

@@ -201,6 +201,10 @@ class Consumer:
     # event; a failed event is retried or dead-lettered like a failed handler call, alone. If the call
     # itself raises or times out, every event of that call failed with that error.
     batch_handler: BatchHandler | None = None
+    # Whether the runner records applied event ids (common/inbox.py) to skip redeliveries. A consumer
+    # whose effects are idempotent by a key of their own (e.g. signal ids) can save those two round
+    # trips per batch by saying False.
+    remember_applied: bool = True
 
 
 def unknown_ingest_consumer(*, durable: str) -> Consumer:

@@ -242,7 +242,7 @@ class ConsumerRunner:
             else:
                 work.append(item)
         try:
-            seen = await self._inbox.applied([w.key for w in work])
+            seen = await self._inbox.applied([w.key for w in work]) if consumer.remember_applied else set()
         except Exception as err:
             log.warning(
                 "%s could not read what it applied (%s); the batch comes back later", consumer.durable, err
@@ -277,7 +277,8 @@ class ConsumerRunner:
                 done.append(w.msg)
         loop.heartbeat = time.monotonic()
         try:
-            await self._inbox.record(applied, durable=consumer.durable)
+            if consumer.remember_applied:
+                await self._inbox.record(applied, durable=consumer.durable)
         except Exception:  # the effects stand and handlers are idempotent: ack anyway (module docstring)
             log.exception("%s could not record %d applied events", consumer.durable, len(applied))
         await _ack_all(done)

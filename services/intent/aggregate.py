@@ -43,6 +43,9 @@ class Term:
     at_ms: int
     base: float  # weight × party factor
     points: float  # base × engagement bonus (dwell, depth)
+    source: str = ""  # for explanations: the provider of a third-party signal
+    matched_on: str = ""
+    matched_value: str = ""
 
     def key(self, half_life_ms: float) -> float:
         """log2 of the points at time 0: larger key, larger decayed points at every later instant."""
@@ -90,6 +93,9 @@ def term_of(signal: Signal, *, model: IntentModel, received_ms: int) -> Term:
         at_ms=min(occurred_ms, received_ms),
         base=base,
         points=base * bonus,
+        source=signal.source,
+        matched_on=signal.matched_on,
+        matched_value=signal.matched_value,
     )
 
 
@@ -183,6 +189,9 @@ def state_to_document(state: IntentState) -> dict[str, Any]:
                 "at": t.at_ms,
                 "b": t.base,
                 "p": t.points,
+                "s": t.source,
+                "mo": t.matched_on,
+                "mv": t.matched_value,
             }
             for t in state.top
         ],
@@ -213,6 +222,9 @@ def state_from_document(customer_id: str, doc: Mapping[str, Any] | None) -> Inte
                 at_ms=int(t["at"]),
                 base=float(t["b"]),
                 points=float(t["p"]),
+                source=t.get("s", ""),
+                matched_on=t.get("mo", ""),
+                matched_value=t.get("mv", ""),
             )
             for t in doc.get("top") or []
         ],

@@ -11,9 +11,9 @@ from services.intent import events
 from services.intent.api import IntentApi
 from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
-from services.intent.engine import HISTORY, IntentEngine
+from services.intent.engine import IntentEngine
 from services.intent.models import HouseModels
-from services.intent.store import SCORES, SIGNALS, IntentStore
+from services.intent.store import HISTORY, SCORES, SIGNALS, IntentStore
 
 CONFIG = IntentConfig.from_env()
 

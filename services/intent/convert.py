@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crm.intent.v1 import intent_pb2
 
 from common.timeutil import from_ms, from_timestamp, to_timestamp
@@ -13,6 +15,12 @@ _PARTY = {
     intent_pb2.SIGNAL_PARTY_FIRST: "first",
     intent_pb2.SIGNAL_PARTY_THIRD: "third",
 }
+_MATCH = {
+    intent_pb2.SIGNAL_MATCH_UNSPECIFIED: "",
+    intent_pb2.SIGNAL_MATCH_ACCOUNT: "account",
+    intent_pb2.SIGNAL_MATCH_CONTACT: "contact",
+}
+_MATCH_OUT: dict[str, int] = {v: k for k, v in _MATCH.items()}
 _PARTY_OUT = {"first": intent_pb2.SIGNAL_PARTY_FIRST, "third": intent_pb2.SIGNAL_PARTY_THIRD}
 _LEVEL = {
     LOW: intent_pb2.INTENT_LEVEL_LOW,
@@ -32,6 +40,8 @@ def raw_signal(signal: intent_pb2.Signal) -> RawSignal:
         occurred_at=from_timestamp(signal.occurred_at) if signal.HasField("occurred_at") else None,
         properties=dict(signal.properties),
         source=signal.source,
+        matched_on=_MATCH.get(signal.matched_on, str(signal.matched_on)),
+        matched_value=signal.matched_value,
     )
 
 
@@ -55,6 +65,9 @@ def intent_score(result: ScoreResult) -> intent_pb2.IntentScore:
                 occurred_at=to_timestamp(from_ms(s.at_ms)),
                 points=round(s.points, 2),
                 party=_PARTY_OUT[s.party],
+                source=s.source,
+                matched_on=_MATCH_OUT.get(s.matched_on, 0),  # type: ignore[arg-type]
+                matched_value=s.matched_value,
             )
             for s in result.top_signals
         ],
@@ -80,3 +93,31 @@ def intent_score(result: ScoreResult) -> intent_pb2.IntentScore:
         ],
         model_version=result.model_version,
     )
+
+
+_CAUSE = {
+    "signals": intent_pb2.SCORE_CHANGE_CAUSE_SIGNALS,
+    "decay": intent_pb2.SCORE_CHANGE_CAUSE_DECAY,
+    "model": intent_pb2.SCORE_CHANGE_CAUSE_MODEL,
+    "profile": intent_pb2.SCORE_CHANGE_CAUSE_PROFILE,
+    "contact": intent_pb2.SCORE_CHANGE_CAUSE_CONTACT,
+}
+
+
+def history_entry(doc: dict[str, Any]) -> intent_pb2.ScoreHistoryEntry:
+    """A stored `score_history` document as its message."""
+    entry = intent_pb2.ScoreHistoryEntry(
+        id=doc["_id"],
+        at=to_timestamp(from_ms(int(doc["at_ms"]))),
+        cause=_CAUSE.get(doc.get("cause", ""), intent_pb2.SCORE_CHANGE_CAUSE_UNSPECIFIED),
+        score=float(doc.get("score", 0.0)),
+        level=_LEVEL.get(doc.get("level", ""), intent_pb2.INTENT_LEVEL_UNSPECIFIED),
+        previous_level=_LEVEL.get(doc.get("previous_level") or "", intent_pb2.INTENT_LEVEL_UNSPECIFIED),
+        reason=doc.get("reason", ""),
+        signal_ids=list(doc.get("signal_ids") or []),
+        surge_reason=doc.get("surge") or "",
+        model_version=int(doc.get("model_version", 0)),
+    )
+    if doc.get("previous_score") is not None:
+        entry.previous_score = float(doc["previous_score"])
+    return entry

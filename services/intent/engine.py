@@ -3,14 +3,17 @@
 Shared by the gRPC servicer, the NATS ingest consumer and the timers, so every path validates,
 stores, scores and announces the same way (`planning.plan`).
 
-**Hot path.** A batch of signals costs: one `insert_many` of the raw signals (duplicates refused by
-id), one read of the touched customers' aggregate documents, one compare-and-set `bulk_write` of them
-(each with its events and history entry, common/outbox.py), one `update_many` marking the signals
-applied — whatever the batch size and however long the customers' histories. No history is read.
+**Hot path.** A batch of signals costs: one read of which ids are stored already, one read of the
+touched customers' aggregate documents, one compare-and-set `bulk_write` of them (each with its events
+and history entry, common/outbox.py, published in a fixed number of round trips), one `insert_many` of
+the new raw signals — whatever the batch size and however long the customers' histories. No history
+is read.
 
-**Crash safety.** A signal is added to an aggregate at most once: only signals inserted now, or stored
-earlier but still `applied: false` (a crash before the mark), are candidates; of those, ids in the
-aggregate's `recent_ids` (the last 200 applied) were added by the write that crashed before marking.
+**Exactly once.** A stored signal id is a duplicate and never added again. A signal is stored only
+after the aggregate write that added it; a crash in between leaves it unstored, so its redelivery finds
+it new, but the aggregate's `recent_ids` (the last 200 ids it added) shows it is already in: it is stored
+without being added twice. Two replicas adding the same new id at once: the compare-and-set loser
+re-reads the aggregate, sees the id in `recent_ids` and skips it.
 
 **Races.** Two replicas writing one customer: the compare-and-set on `v` lets one win; the other
 re-reads and re-applies its signals, up to `MAX_ATTEMPTS` times, then fails (the message is retried).
@@ -41,10 +44,9 @@ from services.intent.models import ModelSource
 from services.intent.planning import LEVEL_CHANGED, Plan, plan
 from services.intent.scoring import LOW, ScoreResult, score_state
 from services.intent.signals import RawSignal, Signal, raws_from_event_data, validate_batch
-from services.intent.store import SCORES, AggregateWrite, IntentStore, score_doc_id
+from services.intent.store import HISTORY, SCORES, AggregateWrite, IntentStore, score_doc_id
 
 log = logging.getLogger(__name__)
-HISTORY = "score_history"
 MAX_ATTEMPTS = 8
 # (state as read, document as read, current model) -> (new state, terms added) or None to skip.
 Step = Callable[
@@ -74,6 +76,7 @@ class IntentEngine:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._store = store
+        self.store = store
         self._outbox = outbox
         self._scheduler = scheduler
         self._config = config
@@ -94,19 +97,18 @@ class IntentEngine:
     async def ingest(self, tenant: str, signals: Sequence[Signal], *, now: datetime) -> IngestOutcome:
         """Store validated signals and add the new ones to their customers' aggregates."""
         unique = list({s.id: s for s in reversed(signals)}.values())[::-1]  # first of each id
-        inserted, duplicates = await self._store.insert_signals(tenant, unique, received_at=now)
-        received = {s.id: to_ms(now) for s in inserted}
-        received.update(await self._store.unapplied(tenant, [s.id for s in duplicates]))
+        stored = await self._store.stored_ids(tenant, [s.id for s in unique])
+        new = [s for s in unique if s.id not in stored]
         pending: dict[str, list[Signal]] = {}
-        for s in unique:
-            if s.id in received:
-                pending.setdefault(s.customer_id, []).append(s)
+        for s in new:
+            pending.setdefault(s.customer_id, []).append(s)
         if pending:
+            received = {s.id: to_ms(now) for s in new}
             await self._add(tenant, pending, received, now_ms=to_ms(now))
-            await self._store.mark_applied(tenant, list(received))
+            await self._store.insert_signals(tenant, new, received_at=now)
         return IngestOutcome(
-            accepted=len(inserted),
-            duplicates=len(signals) - len(inserted),
+            accepted=len(new),
+            duplicates=len(signals) - len(new),
             signal_ids=[s.id for s in signals],
         )
 
@@ -171,11 +173,9 @@ class IntentEngine:
         ) -> tuple[IntentState, list[Term]]:
             seen = set((doc or {}).get("recent_ids") or [])
             new = [s for s in pending[state.customer_id] if s.id not in seen]
-            if state.model_version != model.version:
-                # Built with an older model: rebuild from the stored signals (they include `new`).
-                return await self.rebuild(tenant, state.customer_id, model=model, now_ms=now_ms), [
-                    term_of(s, model=model, received_ms=received[s.id]) for s in new
-                ]
+            if doc is not None and state.model_version != model.version:
+                # Built with an older model: rebuild from the stored signals first (`new` are not stored yet).
+                state = await self.rebuild(tenant, state.customer_id, model=model, now_ms=now_ms)
             terms = [term_of(s, model=model, received_ms=received[s.id]) for s in new]
             add(state, terms, model=model)
             return state, terms
@@ -229,9 +229,12 @@ class IntentEngine:
                 writes.append(self._write(tenant, cid, doc, plans[cid]))
             await self._schedule(tenant, plans)
             won = await self._store.write_aggregates(tenant, writes)
+            await self._outbox.publish_many(
+                SCORES,
+                [(score_doc_id(tenant, w.customer_id), w.pending) for w in writes if w.customer_id in won],
+            )
             for w in writes:
                 if w.customer_id in won:
-                    await self._outbox.publish(SCORES, score_doc_id(tenant, w.customer_id), w.pending)
                     done[w.customer_id] = plans[w.customer_id]
                     self._log_level(tenant, plans[w.customer_id])
             settled_low = [
@@ -303,4 +306,6 @@ def _signal(doc: dict[str, Any]) -> Signal:
         occurred_at=as_utc(doc["occurred_at"]),
         properties=dict(doc.get("properties") or {}),
         source=doc.get("source", ""),
+        matched_on=doc.get("matched_on", ""),
+        matched_value=doc.get("matched_value", ""),
     )

@@ -39,6 +39,7 @@ def ingest_consumer(ingest: BatchHandler, *, prepare: BatchPrepare | None = None
         filter_subject=INGEST_SUBJECT,
         handler=None,
         batch_handler=ingest,
-        batch=64,
+        batch=256,  # one aggregate write per customer per batch: larger batches amortise more
+        remember_applied=False,  # signal ids are the idempotency key (services/intent/engine.py)
         prepare=prepare,
     )

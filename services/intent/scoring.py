@@ -53,6 +53,9 @@ class Contribution:
     party: str
     at_ms: int
     points: float
+    source: str = ""
+    matched_on: str = ""
+    matched_value: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -270,6 +273,9 @@ def _contribution(t: Term, *, model: IntentModel, now_ms: int) -> Contribution:
         party=t.party,
         at_ms=t.at_ms,
         points=t.points * 2.0 ** (-(now_ms - t.at_ms) / model.half_life_ms),
+        source=t.source,
+        matched_on=t.matched_on,
+        matched_value=t.matched_value,
     )
 
 

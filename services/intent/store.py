@@ -3,8 +3,8 @@
 `signals`: one document per signal, keyed `<tenant>|<signal id>` so a re-sent id collides with the
 stored one (counted as a duplicate, never added twice). Times are integer milliseconds (`at_ms`, the
 scoring time; `occurred_ms`) so every range query is indexed on real MongoDB and on the stand-in alike;
-`occurred_at` stays a date only for the retention TTL index. `applied` says whether the signal is in its
-customer's aggregate yet (module docstring of services/intent/engine.py: crash safety).
+`occurred_at` stays a date only for the retention TTL index. Signals are stored *after* the aggregate
+write that adds them (module docstring of services/intent/engine.py: crash safety).
 
 `scores`: one document per (tenant, customer): the decayed aggregates (services/intent/aggregate.py),
 the stored score and level, the profile facts the model's fit and the call list use, the last contact,
@@ -29,6 +29,7 @@ from services.intent.signals import Signal
 
 SIGNALS = "signals"
 SCORES = "scores"
+HISTORY = "score_history"  # written by the outbox as pending inserts of the aggregate's write
 DUPLICATE_KEY = 11000
 RECENT_IDS = 200  # signal ids kept per customer to recognise a re-applied batch after a crash
 
@@ -48,11 +49,17 @@ class IntentStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.signals: AsyncCollection[dict[str, Any]] = db[SIGNALS]
         self.scores: AsyncCollection[dict[str, Any]] = db[SCORES]
+        self.history_entries: AsyncCollection[dict[str, Any]] = db[HISTORY]
 
-    async def insert_signals(
-        self, tenant: str, signals: Sequence[Signal], *, received_at: datetime
-    ) -> tuple[list[Signal], list[Signal]]:
-        """Store new signals in one batch; returns (inserted, already stored). Known ids stay as they are."""
+    async def stored_ids(self, tenant: str, signal_ids: Sequence[str]) -> set[str]:
+        """Which of these signal ids are stored already (re-sends: counted, never added again)."""
+        if not signal_ids:
+            return set()
+        cursor = self.signals.find({"_id": {"$in": [key(tenant, i) for i in signal_ids]}}, {"signal_id": 1})
+        return {doc["signal_id"] async for doc in cursor}
+
+    async def insert_signals(self, tenant: str, signals: Sequence[Signal], *, received_at: datetime) -> int:
+        """Store signals in one batch; returns how many were new (an id stored meanwhile is left as it is)."""
         received_ms = to_ms(received_at)
         docs = [
             {
@@ -69,39 +76,21 @@ class IntentStore:
                 "received_ms": received_ms,
                 "properties": s.properties,
                 "source": s.source,
-                "applied": False,
+                "matched_on": s.matched_on,
+                "matched_value": s.matched_value,
             }
             for s in signals
         ]
         if not docs:
-            return [], []
+            return 0
         try:
             await self.signals.insert_many(docs, ordered=False)
         except BulkWriteError as err:
             errors = err.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
                 raise
-            failed = {e["index"] for e in errors}
-            return [s for i, s in enumerate(signals) if i not in failed], [
-                s for i, s in enumerate(signals) if i in failed
-            ]
-        return list(signals), []
-
-    async def unapplied(self, tenant: str, signal_ids: Sequence[str]) -> dict[str, int]:
-        """Of these stored signals, those not yet in an aggregate, with their received time in ms."""
-        if not signal_ids:
-            return {}
-        cursor = self.signals.find(
-            {"_id": {"$in": [key(tenant, i) for i in signal_ids]}, "applied": False},
-            {"signal_id": 1, "received_ms": 1},
-        )
-        return {doc["signal_id"]: int(doc.get("received_ms", 0)) async for doc in cursor}
-
-    async def mark_applied(self, tenant: str, signal_ids: Sequence[str]) -> None:
-        if signal_ids:
-            await self.signals.update_many(
-                {"_id": {"$in": [key(tenant, i) for i in signal_ids]}}, {"$set": {"applied": True}}
-            )
+            return len(docs) - len(errors)
+        return len(docs)
 
     async def signal_documents(
         self, tenant: str, customer_id: str, *, since_ms: int, limit: int = 0
@@ -112,6 +101,23 @@ class IntentStore:
         ).sort("at_ms", -1)
         if limit:
             cursor = cursor.limit(limit)
+        return [doc async for doc in cursor]
+
+    async def history(
+        self, tenant: str, customer_id: str, *, before: tuple[int, str] | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """A customer's score history entries, newest first, strictly after the `before` (at_ms, id) key."""
+        where: dict[str, Any] = {"tenant_id": tenant, "customer_id": customer_id}
+        if before is not None:
+            at, entry_id = before
+            # `$and` around the `$or`: the stand-in drops fields standing next to a top-level `$or`.
+            where = {
+                "$and": [
+                    where,
+                    {"$or": [{"at_ms": {"$lt": at}}, {"at_ms": at, "_id": {"$lt": entry_id}}]},
+                ]
+            }
+        cursor = self.history_entries.find(where).sort([("at_ms", -1), ("_id", -1)]).limit(limit)
         return [doc async for doc in cursor]
 
     async def aggregates(self, tenant: str, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -29,7 +29,10 @@ from services.tags.segments.roaring_index import RoaringIndex
 from services.tags.segments.saved_store import SAVED_SEGMENT_INDEXES, SEGMENTS, SavedSegmentStore
 from services.tags.segments.store import INDEXES as SEGMENT_INDEXES
 from services.tags.segments.store import SegmentStore
+from services.tags.segments.sync_store import SyncStore
+from services.tags.segments.syncing import SYNC_TIMER, SegmentSync
 from services.tags.segments.tombstones import PURGE_KIND, TombstonePurge
+from services.tags.segments.windows import WINDOW_TIMER, WindowChecks
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
 SERVICE_NAME = tags_pb2.DESCRIPTOR.services_by_name["TagsService"].full_name
@@ -54,11 +57,23 @@ def build(runtime: Runtime, *, config: TagsConfig = CONFIG) -> ServiceParts:
     # Saved-segment membership is judged inside every write of a customer's tags (segments/membership.py).
     membership = SegmentMembership(saved, catalogue, runtime.outbox)
     ops = TagOperations(store, runtime.outbox, runtime.scheduler, index=keeper, membership=membership)
-    retention = config.segment_tombstone_retention
-    segments = SegmentOperations(
-        saved, ops, catalogue, keeper.index, customers=runtime.customers, tombstone_retention=retention
+    # New or edited segments announce their members, and WITHIN-n-DAYS windows the customers time
+    # moves, on the common scheduler (segments/syncing.py, segments/windows.py).
+    sync = SegmentSync(ops, saved, SyncStore(runtime.db), runtime.scheduler, keeper.index)
+    windows = WindowChecks(
+        ops, saved, runtime.scheduler, keeper.index, interval_seconds=config.segment_window_seconds
     )
-    tombstones = TombstonePurge(saved, runtime.scheduler, retention=retention)
+    segments = SegmentOperations(
+        saved,
+        ops,
+        catalogue,
+        keeper.index,
+        customers=runtime.customers,
+        sync=sync,
+        window_interval=windows.interval,
+        tombstone_retention=config.segment_tombstone_retention,
+    )
+    tombstones = TombstonePurge(saved, runtime.scheduler, retention=config.segment_tombstone_retention)
     expiry = ExpiryTimers(ops, runtime.scheduler, runtime.db)
     # The governed library (services/tags/library/): usage marks from the segment index, references
     # from the saved segments.
@@ -86,7 +101,13 @@ def build(runtime: Runtime, *, config: TagsConfig = CONFIG) -> ServiceParts:
         # Expiry on the common scheduler (docs/tag-expiry.md): tags.expire, tags.expiry_sweep;
         # a resumable merge of one tag into another: tags.merge; deleted segments' tombstones go
         # after a retention: tags.segment_purge.
-        timers={**expiry.handlers(), MERGE_TIMER: merges.step, PURGE_KIND: tombstones.purge},
+        timers={
+            **expiry.handlers(),
+            MERGE_TIMER: merges.step,
+            SYNC_TIMER: sync.step,
+            WINDOW_TIMER: windows.step,
+            PURGE_KIND: tombstones.purge,
+        },
         # A merge whose replica died mid-batch carries on at once, not after the timer's lease.
         on_start=[expiry.schedule_sweep, merges.resume, tombstones.schedule_existing],
         background=[keeper],

@@ -147,6 +147,7 @@ class SavedSegmentStore:
             "actor": change.actor,
             "at": change.at,
             "at_ms": epoch_ms(change.at),
+            "trigger": change.trigger,
         }
 
     async def history(
@@ -181,6 +182,7 @@ def _doc(segment: SavedSegment, *, deleted: bool = False) -> dict[str, Any]:
         "tree": codec.to_doc(segment.tree),
         "owner": segment.owner,
         "version": segment.version,
+        "expression_version": segment.expression_version or segment.version,
         "created_at": segment.created_at,
         "updated_at": segment.updated_at,
         "deleted": deleted,
@@ -197,6 +199,7 @@ def _segment(doc: dict[str, Any]) -> SavedSegment:
         tree=codec.from_doc(doc["tree"]),
         owner=doc.get("owner", ""),
         version=int(doc["version"]),
+        expression_version=int(doc.get("expression_version") or doc["version"]),
         created_at=as_utc(doc["created_at"]),
         updated_at=as_utc(doc["updated_at"]),
     )
@@ -243,4 +246,5 @@ def _change(doc: dict[str, Any]) -> MembershipChange:
         ),
         actor=doc.get("actor", ""),
         at=at,
+        trigger=doc.get("trigger", "tag_change"),
     )

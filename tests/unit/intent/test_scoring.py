@@ -228,3 +228,40 @@ def test_reason_falls_back_to_the_window_and_summarises_the_tail() -> None:
 )
 def test_first_low_score_is_not_a_level_change(previous: str | None, level: str, changed: bool) -> None:
     assert is_level_change(previous, level) is changed
+
+
+def test_the_documented_worked_example_including_its_components() -> None:
+    """docs/intent-scoring.md, "Worked example", figure by figure."""
+    signals = [
+        sig("demo_request", days_ago=1, topic="crm", sid="s1"),
+        sig("pricing_page_view", topic="crm", sid="s2"),
+        sig("pricing_page_view", days_ago=2, topic="crm", sid="s3"),
+        sig("pricing_page_view", days_ago=3, topic="billing", dwell="120", sid="s4"),
+        sig("pricing_page_view", days_ago=5, topic="crm", sid="s5"),
+        sig("competitor_research", party="third", topic="crm", sid="s6"),
+        sig("whitepaper_download", days_ago=14, topic="billing", sid="s7"),
+        sig("email_click", days_ago=100, sid="s8"),
+    ]
+    result = score_customer(CUSTOMER, signals, model=MODEL, now=NOW)
+    assert round(result.raw_points, 2) == 60.64 and result.score == 78.0 and result.level == HIGH
+    assert result.signal_count == 7
+    c = result.components
+    assert (round(c.frequency, 2), round(c.engagement, 2), round(c.recency, 2), round(c.cap, 2), c.fit) == (
+        79.0,
+        5.0,
+        -17.91,
+        -5.44,
+        0.0,
+    )
+    assert [(t, round(p, 2)) for t, p in result.topics] == [("crm", 49.21), ("billing", 11.43)]
+    assert [(s.signal_id, round(s.points, 2)) for s in result.top_signals] == [
+        ("s1", 22.64),
+        ("s4", 11.14),
+        ("s2", 10.0),
+        ("s3", 8.2),
+        ("s5", 6.1),
+    ]
+    week_later = score_customer(CUSTOMER, signals, model=MODEL, now=NOW + timedelta(days=7))
+    assert (
+        round(week_later.raw_points, 2) == 33.04 and week_later.score == 56.2 and week_later.level == MEDIUM
+    )

@@ -40,8 +40,9 @@ SEGMENTS_SERVICE_NAME = segments_pb2.DESCRIPTOR.services_by_name["SegmentsServic
 CONFIG = TagsConfig.from_env()
 
 
-def build(runtime: Runtime, *, config: TagsConfig = CONFIG) -> ServiceParts:
+def build(runtime: Runtime, *, config: TagsConfig | None = None) -> ServiceParts:
     """Wire the store, operations, servicer and consumers onto the runtime's connections."""
+    config = config or CONFIG  # looked up now, not at import: tests may swap the module's CONFIG
     # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
     store = TagStore(runtime.db)
     # One segment index per process: rebuilt at start, fresh from own writes and the event stream.

@@ -22,7 +22,9 @@ CONFIG = IntentConfig.from_env()
 INDEXES = [
     # Explanations and re-scores read one customer's signals by scoring time (integer ms: indexed on
     # real MongoDB and the stand-in alike). The hot path reads no signals at all.
-    IndexSpec(SIGNALS, [("tenant_id", 1), ("customer_id", 1), ("at_ms", 1)]),
+    # On (tenant, customer) only: the stand-in answers a range on the last field of a compound index
+    # slower than no index at all (docs/mongo-standin.md); real MongoDB filters the customer's few.
+    IndexSpec(SIGNALS, [("tenant_id", 1), ("customer_id", 1)]),
     # Retention. A TTL index must be on the date field alone; changing the retention later needs collMod.
     IndexSpec(SIGNALS, [("occurred_at", 1)], {"expireAfterSeconds": CONFIG.retention_days * 24 * 3600}),
     IndexSpec(SCORES, [("tenant_id", 1), ("customer_id", 1)], {"unique": True}),

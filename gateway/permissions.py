@@ -78,6 +78,8 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Subscription.segmentMembership": READ,
     "Subscription.suggestionAdded": READ,
     "Subscription.customerEvents": READ,
+    "Query.callList": READ,
+    "Subscription.intentSurges": READ,
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from crm.intent.v1 import intent_pb2
+from crm.journey.v1 import journey_pb2
 from crm.tags.v1 import tags_pb2
 
 
@@ -73,6 +74,12 @@ class IntentLevel(Enum):
     HIGH = "high"
 
 
+@strawberry.enum(description="What a timeline entry is: a touchpoint, or another service's event")
+class TimelineEntryKind(Enum):
+    TOUCHPOINT = "touchpoint"
+    INTENT_SURGE = "intent_surge"
+
+
 @strawberry.enum(description="First-party (own channels) or third-party (vendor) intent signal")
 class SignalParty(Enum):
     FIRST = "first"
@@ -126,6 +133,7 @@ _PROTO: dict[type[Enum], tuple[Any, str]] = {
     AssignmentStatus: (tags_pb2.AssignmentStatus, "ASSIGNMENT_STATUS_"),
     IntentLevel: (intent_pb2.IntentLevel, "INTENT_LEVEL_"),
     SignalParty: (intent_pb2.SignalParty, "SIGNAL_PARTY_"),
+    TimelineEntryKind: (journey_pb2.TimelineEntryKind, "TIMELINE_ENTRY_KIND_"),
     ConversationChannel: (tags_pb2.ConversationChannel, "CONVERSATION_CHANNEL_"),
     Speaker: (tags_pb2.Speaker, "SPEAKER_"),
     SuggestionStatus: (tags_pb2.SuggestionStatus, "SUGGESTION_STATUS_"),

@@ -42,6 +42,10 @@ CASES: list[RpcCase[World]] = [
         lambda w, n: intent_pb2.BatchGetScoresRequest(customer_ids=[w.customer_id]),
         allowed="viewer",
     ),
+    # The caller's own call list (x-caller-id); another owner's needs admin (tests/integration/intent/test_calls.py).
+    RpcCase(
+        "ListCallList", lambda w, n: intent_pb2.ListCallListRequest(), allowed="viewer", changes_state=False
+    ),
 ]
 
 

@@ -59,7 +59,7 @@ async def gql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[s
         await client.post("/graphql", json={"query": query, "variables": variables})
     ).json()
     assert not body.get("errors"), body
-    return body["data"]  # type: ignore[no-any-return]
+    return body["data"]
 
 
 async def next_reason(ws: ClientConnection, within: float = 10) -> str:

@@ -43,6 +43,8 @@ EDIT_SEGMENTS = frozenset({ADMIN, TAG_ADMIN, MARKETING, SALES})
 # manager sees any owner's, a team's or everyone's. Managers are admins in this role model (a
 # `sales_manager` role would join this set).
 SEE_ANY_CALL_LIST = frozenset({ADMIN, PLATFORM})
+# The lead pool (issue 11): reps claim, release and follow up their own leads; an admin anyone's.
+WORK_LEADS = frozenset({ADMIN, SALES, SDR})
 
 
 def _with_platform(roles: frozenset[str]) -> frozenset[str]:
@@ -54,6 +56,7 @@ _JOURNEY = "/crm.journey.v1.JourneyService/"
 _INTENT = "/crm.intent.v1.IntentService/"
 _LEADS = "/crm.leads.v1.LeadsService/"
 _SEGMENTS = "/crm.tags.v1.SegmentsService/"
+_POOL = "/crm.leads.v1.LeadPoolService/"
 
 # RPC full name -> the roles of which the caller needs one. The platform does what machines do
 # (reads, ingest, machine tags, system definitions); decisions reserved to people (reviewing a
@@ -108,6 +111,17 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     _LEADS + "GetCustomer": _with_platform(READ),
     _LEADS + "BatchGetCustomers": _with_platform(READ),
     _LEADS + "ListCustomers": _with_platform(READ),
+    _POOL + "DefinePool": _with_platform(ADMIN_ONLY),
+    _POOL + "ListPools": _with_platform(READ),
+    _POOL + "AddLeads": _with_platform(ADMIN_ONLY),
+    _POOL + "ClaimLead": WORK_LEADS,
+    _POOL + "ReleaseLead": _with_platform(WORK_LEADS),
+    _POOL + "RecordFollowUp": WORK_LEADS,
+    _POOL + "PromiseCallback": WORK_LEADS,
+    _POOL + "ListPoolLeads": _with_platform(READ),
+    _POOL + "ListMyLeads": _with_platform(WORK_LEADS),
+    _POOL + "BatchGetLeadFacts": _with_platform(READ),
+    _POOL + "ListMissedCallbacks": _with_platform(WORK_LEADS),
 }
 
 

@@ -1,19 +1,29 @@
-"""The leads service as the runtime sees it: its indexes and how its servicer is built."""
+"""The leads service as the runtime sees it: its indexes and how its servicers are built."""
 
 from __future__ import annotations
 
-from crm.leads.v1 import leads_pb2, leads_pb2_grpc
+from crm.leads.v1 import leads_pb2, leads_pb2_grpc, pool_pb2, pool_pb2_grpc
 
 from common.bus import unknown_ingest_consumer
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.leads.api import LeadsServicer
 from services.leads.events import OUTBOX_COLLECTIONS, LeadsEvents
+from services.leads.pool.api import LeadPoolServicer
+from services.leads.pool.callbacks import CALLBACK_DUE, CALLBACK_MISSED, CALLBACKS, CallbackStore
+from services.leads.pool.callbacks import INDEXES as CALLBACK_INDEXES
+from services.leads.pool.claims import AUTO_RELEASE, Claims
+from services.leads.pool.followups import FollowUps
+from services.leads.pool.heard import callback_promised_consumer
+from services.leads.pool.loads import LoadStore
+from services.leads.pool.store import INDEXES as POOL_INDEXES
+from services.leads.pool.store import POOL_LEADS, PoolStore
 from services.leads.store import INDEXES as STORE_INDEXES
 from services.leads.store import CustomerStore
 
-INDEXES = STORE_INDEXES
+INDEXES = [*STORE_INDEXES, *POOL_INDEXES, *CALLBACK_INDEXES]
 UNKNOWN_INGEST_DURABLE = "leads-unknown-ingest"
 SERVICE_NAME = leads_pb2.DESCRIPTOR.services_by_name["LeadsService"].full_name
+POOL_SERVICE_NAME = pool_pb2.DESCRIPTOR.services_by_name["LeadPoolService"].full_name
 
 
 def build(runtime: Runtime) -> ServiceParts:
@@ -22,15 +32,37 @@ def build(runtime: Runtime) -> ServiceParts:
     Leads, which has no ingest kind of its own yet, runs the one consumer that dead-letters messages on
     `<root>.in.<tenant>.<kind>` subjects no service consumes (to `<root>.dlq.leads`); exactly one service
     may run it, or each unknown message would be dead-lettered once per service.
+    The lead pool (services/leads/pool/, docs/lead-pool.md) is a second servicer in the same server,
+    with its call-back consumer and its timers on the common scheduler.
     """
-    servicer = LeadsServicer(store=CustomerStore(runtime.db), events=LeadsEvents(runtime.outbox))
+    customers = CustomerStore(runtime.db)
+    servicer = LeadsServicer(store=customers, events=LeadsEvents(runtime.outbox))
+    pool_store = PoolStore(runtime.db)
+    callbacks = CallbackStore(runtime.db, runtime.outbox)
+    claims = Claims(pool_store, LoadStore(runtime.db), runtime.outbox, runtime.scheduler)
+    follow_ups = FollowUps(claims, callbacks, runtime.outbox, runtime.scheduler)
+    pool = LeadPoolServicer(claims=claims, follow_ups=follow_ups, callbacks=callbacks, customers=customers)
     return ServiceParts(
-        registrations=[(leads_pb2_grpc.add_LeadsServiceServicer_to_server, servicer)],
-        service_names=[SERVICE_NAME],
-        consumers=[unknown_ingest_consumer(durable=UNKNOWN_INGEST_DURABLE)],
+        registrations=[
+            (leads_pb2_grpc.add_LeadsServiceServicer_to_server, servicer),
+            (pool_pb2_grpc.add_LeadPoolServiceServicer_to_server, pool),
+        ],
+        service_names=[SERVICE_NAME, POOL_SERVICE_NAME],
+        consumers=[
+            unknown_ingest_consumer(durable=UNKNOWN_INGEST_DURABLE),
+            callback_promised_consumer(pool_store, callbacks),
+        ],
+        timers={
+            AUTO_RELEASE: claims.auto_release,
+            CALLBACK_DUE: callbacks.fire_due,
+            CALLBACK_MISSED: callbacks.fire_missed,
+        },
     )
 
 
 DEFINITION = ServiceDefinition(
-    name="leads", indexes=INDEXES, build=build, outbox_collections=OUTBOX_COLLECTIONS
+    name="leads",
+    indexes=INDEXES,
+    build=build,
+    outbox_collections=[*OUTBOX_COLLECTIONS, POOL_LEADS, CALLBACKS],
 )

@@ -1,0 +1,63 @@
+"""The pool's events (`<root>.evt.<tenant>.leads.<event>`), built to be stored with the change.
+
+- `claimed`: customer_id, pool_id, owner_id, claim_id, assigned (true when a rule assigned it), at.
+- `released`: customer_id, pool_id, owner_id (who held it), reason, note, automatic, claim_id, at.
+- `callback_due`: callback_id, customer_id, owner_id, promised_by, due_at, text, quote, conversation_id.
+- `callback_missed`: the same fields, once the grace period passed without a follow-up.
+Times are ISO-8601 UTC. The subject of each is the customer id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.outbox import Outbox, PendingEvent
+from common.timeutil import from_ms, iso_utc
+
+CLAIMED, RELEASED, CALLBACK_DUE, CALLBACK_MISSED = "claimed", "released", "callback_due", "callback_missed"
+
+
+def claimed(
+    outbox: Outbox, lead: dict[str, Any], *, owner: str, claim_id: str, at_ms: int, assigned: bool
+) -> PendingEvent:
+    data = {
+        "customer_id": lead["customer_id"],
+        "pool_id": lead["pool_id"],
+        "owner_id": owner,
+        "claim_id": claim_id,
+        "assigned": assigned,
+        "at": iso_utc(from_ms(at_ms)),
+    }
+    return outbox.event(tenant=lead["tenant_id"], event=CLAIMED, data=data, subject_id=lead["customer_id"])
+
+
+def released(
+    outbox: Outbox, lead: dict[str, Any], *, reason: str, note: str, automatic: bool, at_ms: int
+) -> PendingEvent:
+    data = {
+        "customer_id": lead["customer_id"],
+        "pool_id": lead["pool_id"],
+        "owner_id": lead["owner_id"],
+        "claim_id": lead["claim_id"],
+        "reason": reason,
+        "note": note,
+        "automatic": automatic,
+        "at": iso_utc(from_ms(at_ms)),
+    }
+    return outbox.event(tenant=lead["tenant_id"], event=RELEASED, data=data, subject_id=lead["customer_id"])
+
+
+def callback_event(outbox: Outbox, callback: dict[str, Any], *, event: str) -> PendingEvent:
+    data = {
+        "callback_id": callback["_id"],
+        "customer_id": callback["customer_id"],
+        "owner_id": callback["owner_id"],
+        "promised_by": callback["promised_by"],
+        "due_at": iso_utc(from_ms(callback["due_ms"])),
+        "text": callback["text"],
+        "quote": callback["quote"],
+        "conversation_id": callback["conversation_id"],
+    }
+    return outbox.event(
+        tenant=callback["tenant_id"], event=event, data=data, subject_id=callback["customer_id"]
+    )

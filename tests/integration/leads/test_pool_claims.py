@@ -1,0 +1,174 @@
+"""Claiming and releasing pool leads over gRPC: the race, limits, cooldown, reasons, history, tenants."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+
+import grpc
+import pytest
+from crm.leads.v1 import pool_pb2
+from grpc_status import rpc_status
+
+from common.config import Settings
+from tests.integration.leads.pool_helpers import PoolWorld, as_admin, as_rep, pool_world
+from tests.support.events import connect, subscribe
+
+
+@pytest.fixture
+async def world(settings_for: Callable[..., Settings]) -> AsyncIterator[PoolWorld]:
+    async with pool_world(settings_for("leads")) as w:
+        yield w
+
+
+def why(err: grpc.aio.AioRpcError) -> str:
+    """The `why` of the ErrorInfo a refused claim carries."""
+    from google.rpc import error_details_pb2
+
+    status = rpc_status.from_call(err)  # type: ignore[arg-type]
+    assert status is not None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return str(info.metadata.get("why", ""))
+    return ""
+
+
+async def claim(w: PoolWorld, rep: str, customer_id: str, pool_id: str) -> tuple[str, str]:
+    try:
+        reply = await w.pool.ClaimLead(
+            pool_pb2.ClaimLeadRequest(customer_id=customer_id, pool_id=pool_id), metadata=as_rep(rep)
+        )
+        return "won", reply.owner_id
+    except grpc.aio.AioRpcError as err:
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION, err.details()
+        return "lost", why(err)
+
+
+async def test_a_burst_of_concurrent_claims_gives_each_lead_one_owner_and_nobody_more_than_the_limit(
+    world: PoolWorld,
+) -> None:
+    pool = await world.define(claim_limit=3)
+    leads = await world.pooled(pool.id, 10)
+    reps = [f"rep-{i}" for i in range(5)]
+    attempts = [(reps[i % 5], leads[random.randrange(10)]) for i in range(50)]
+
+    results = await asyncio.gather(*(claim(world, rep, lead, pool.id) for rep, lead in attempts))
+
+    wins = [attempts[i] for i, (outcome, _) in enumerate(results) if outcome == "won"]
+    owners: dict[str, str] = {}
+    for lead in leads:
+        fact = await world.facts(lead)
+        if fact.lead.owner_id:
+            owners[lead] = fact.lead.owner_id
+    assert len(wins) == len(owners)  # every reported win is a lead owned, none twice
+    assert {lead: rep for rep, lead in wins} == owners
+    assert max(Counter(owners.values()).values()) <= 3
+    losses = {reason for outcome, reason in results if outcome == "lost"}
+    assert losses <= {"already_claimed", "limit_reached"}
+    assert all(reason for outcome, reason in results if outcome == "lost")  # every loser is told why
+    # All ten leads were wanted and 5 reps × 3 places exceed them: every lead that was tried has an owner.
+    assert set(owners) == {lead for _, lead in attempts}
+
+
+async def test_a_rep_at_the_limit_is_refused_and_a_release_frees_a_place(world: PoolWorld) -> None:
+    pool = await world.define(claim_limit=2, cooldown_hours=0)
+    a, b, c = await world.pooled(pool.id, 3)
+    assert (await claim(world, "li", a, pool.id))[0] == "won"
+    assert (await claim(world, "li", b, pool.id))[0] == "won"
+    assert await claim(world, "li", c, pool.id) == ("lost", "limit_reached")
+
+    await world.pool.ReleaseLead(pool_pb2.ReleaseLeadRequest(customer_id=a, reason="无响应"), metadata=as_rep("li"))
+
+    assert await claim(world, "li", c, pool.id) == ("won", "li")
+
+
+async def test_release_needs_one_of_the_pools_reasons_and_changes_nothing_without(world: PoolWorld) -> None:
+    pool = await world.define()
+    (lead,) = await world.pooled(pool.id, 1)
+    await claim(world, "li", lead, pool.id)
+
+    for reason in ("", "不喜欢"):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await world.pool.ReleaseLead(
+                pool_pb2.ReleaseLeadRequest(customer_id=lead, reason=reason), metadata=as_rep("li")
+            )
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "预算不足" in (refused.value.details() or "")
+
+    assert (await world.facts(lead)).lead.owner_id == "li"
+
+
+async def test_only_the_owner_or_an_admin_releases_and_the_next_owner_sees_the_history(
+    world: PoolWorld, nats_url: str, settings_for: Callable[..., Settings]
+) -> None:
+    root = settings_for("leads").subject_root
+    nc = await connect(nats_url)
+    try:
+        released = await subscribe(nc, f"{root}.evt.acme.leads.released")
+        pool = await world.define(cooldown_hours=48)
+        (lead,) = await world.pooled(pool.id, 1)
+        await claim(world, "li", lead, pool.id)
+        await world.pool.RecordFollowUp(
+            pool_pb2.RecordFollowUpRequest(
+                customer_id=lead, kind=pool_pb2.FOLLOW_UP_KIND_CALL, outcome="没接", notes="下午再打"
+            ),
+            metadata=as_rep("li"),
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await world.pool.ReleaseLead(
+                pool_pb2.ReleaseLeadRequest(customer_id=lead, reason="无响应"), metadata=as_rep("wang")
+            )
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+        await world.pool.ReleaseLead(
+            pool_pb2.ReleaseLeadRequest(customer_id=lead, reason="选择竞品", note="用了友商"), metadata=as_rep("li")
+        )
+        assert await claim(world, "li", lead, pool.id) == ("lost", "cooldown")
+        assert await claim(world, "wang", lead, pool.id) == ("won", "wang")
+
+        facts = await world.facts(lead)
+        assert facts.lead.owner_id == "wang"
+        assert [(o.owner_id, o.reason, o.note) for o in facts.owners] == [("li", "选择竞品", "用了友商")]
+        assert [(f.rep_id, f.outcome, f.notes) for f in facts.follow_ups] == [("li", "没接", "下午再打")]
+        (event,) = await released.wait_for(1)
+        assert event["type"] == "crm.leads.released.v1"
+        assert event["data"] | {"at": ""} == event["data"] | {
+            "customer_id": lead,
+            "owner_id": "li",
+            "reason": "选择竞品",
+            "note": "用了友商",
+            "automatic": False,
+            "at": "",
+        }
+    finally:
+        await nc.close()
+
+
+async def test_a_claim_names_the_leads_own_pool_and_tenants_never_see_each_others_pools(world: PoolWorld) -> None:
+    east = await world.define(name="East")
+    west = await world.define(name="West")
+    (lead,) = await world.pooled(east.id, 1)
+    assert await claim(world, "li", lead, west.id) == ("lost", "not_in_pool")
+
+    other = await world.pool.ListPools(pool_pb2.ListPoolsRequest(), metadata=as_admin("globex"))
+    assert list(other.pools) == []
+    with pytest.raises(grpc.aio.AioRpcError) as hidden:
+        await world.pool.ClaimLead(
+            pool_pb2.ClaimLeadRequest(customer_id=lead, pool_id=east.id), metadata=as_rep("li", "globex")
+        )
+    assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+    assert (await world.facts(lead)).lead.owner_id == ""
+
+
+async def test_round_robin_assigns_new_leads_to_the_members_in_turn(world: PoolWorld) -> None:
+    pool = await world.define(
+        assignment=pool_pb2.ASSIGNMENT_RULE_ROUND_ROBIN, members=["li", "wang", "zhao"], claim_limit=1
+    )
+    leads = await world.pooled(pool.id, 4)
+    owners = [(await world.facts(lead)).lead.owner_id for lead in leads]
+    assert sorted(owners[:3]) == ["li", "wang", "zhao"]
+    assert owners[3] == ""  # every member is at the limit: the lead waits in the pool

@@ -14,6 +14,7 @@ from services.tags.events import conversations_consumer, intent_level_consumer
 from services.tags.expiry.timers import ExpiryTimers
 from services.tags.heard.listening import ConversationOperations
 from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationStore
+from services.tags.lead_released import lead_released_consumer
 from services.tags.library.merging import MERGE_TIMER, MergeRunner
 from services.tags.library.operations import LibraryOperations
 from services.tags.library.store import LIBRARY_INDEXES, MERGES, MergeStore
@@ -98,6 +99,8 @@ def build(runtime: Runtime, *, config: TagsConfig | None = None) -> ServiceParts
             # intent.level trusts its peer: intent only scores customers it checked with leads.
             intent_level_consumer(ops),
             conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
+            # lead.lost_reason mirrors the leads pool's releases (services/tags/lead_released.py).
+            lead_released_consumer(ops),
         ],
         # Expiry on the common scheduler (docs/tag-expiry.md): tags.expire, tags.expiry_sweep;
         # a resumable merge of one tag into another: tags.merge; deleted segments' tombstones go

@@ -48,7 +48,9 @@ class PoolWorld:
 
     async def pooled(self, pool_id: str, count: int, tenant: str = "acme") -> list[str]:
         ids = await self.customers(count, tenant)
-        await self.pool.AddLeads(pool_pb2.AddLeadsRequest(pool_id=pool_id, customer_ids=ids), metadata=as_admin(tenant))
+        await self.pool.AddLeads(
+            pool_pb2.AddLeadsRequest(pool_id=pool_id, customer_ids=ids), metadata=as_admin(tenant)
+        )
         return ids
 
     async def facts(self, customer_id: str, tenant: str = "acme") -> pool_pb2.LeadFacts:

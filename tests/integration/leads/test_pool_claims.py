@@ -27,7 +27,7 @@ def why(err: grpc.aio.AioRpcError) -> str:
     """The `why` of the ErrorInfo a refused claim carries."""
     from google.rpc import error_details_pb2
 
-    status = rpc_status.from_call(err)  # type: ignore[arg-type]
+    status = rpc_status.from_call(err)
     assert status is not None
     for detail in status.details:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
@@ -81,7 +81,9 @@ async def test_a_rep_at_the_limit_is_refused_and_a_release_frees_a_place(world: 
     assert (await claim(world, "li", b, pool.id))[0] == "won"
     assert await claim(world, "li", c, pool.id) == ("lost", "limit_reached")
 
-    await world.pool.ReleaseLead(pool_pb2.ReleaseLeadRequest(customer_id=a, reason="无响应"), metadata=as_rep("li"))
+    await world.pool.ReleaseLead(
+        pool_pb2.ReleaseLeadRequest(customer_id=a, reason="无响应"), metadata=as_rep("li")
+    )
 
     assert await claim(world, "li", c, pool.id) == ("won", "li")
 
@@ -125,7 +127,8 @@ async def test_only_the_owner_or_an_admin_releases_and_the_next_owner_sees_the_h
         assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
         await world.pool.ReleaseLead(
-            pool_pb2.ReleaseLeadRequest(customer_id=lead, reason="选择竞品", note="用了友商"), metadata=as_rep("li")
+            pool_pb2.ReleaseLeadRequest(customer_id=lead, reason="选择竞品", note="用了友商"),
+            metadata=as_rep("li"),
         )
         assert await claim(world, "li", lead, pool.id) == ("lost", "cooldown")
         assert await claim(world, "wang", lead, pool.id) == ("won", "wang")
@@ -148,7 +151,9 @@ async def test_only_the_owner_or_an_admin_releases_and_the_next_owner_sees_the_h
         await nc.close()
 
 
-async def test_a_claim_names_the_leads_own_pool_and_tenants_never_see_each_others_pools(world: PoolWorld) -> None:
+async def test_a_claim_names_the_leads_own_pool_and_tenants_never_see_each_others_pools(
+    world: PoolWorld,
+) -> None:
     east = await world.define(name="East")
     west = await world.define(name="West")
     (lead,) = await world.pooled(east.id, 1)

@@ -36,7 +36,9 @@ def ts(value: datetime) -> Timestamp:
 
 async def follow_up(world: PoolWorld, lead: str, rep: str = "li") -> pool_pb2.FollowUp:
     reply: pool_pb2.FollowUp = await world.pool.RecordFollowUp(
-        pool_pb2.RecordFollowUpRequest(customer_id=lead, kind=pool_pb2.FOLLOW_UP_KIND_VISIT, outcome="见到老板"),
+        pool_pb2.RecordFollowUpRequest(
+            customer_id=lead, kind=pool_pb2.FOLLOW_UP_KIND_VISIT, outcome="见到老板"
+        ),
         metadata=as_rep(rep),
     )
     return reply
@@ -70,7 +72,9 @@ async def test_a_follow_up_moves_the_auto_release_and_a_silent_lead_is_released_
         claimed = await world.pool.ClaimLead(
             pool_pb2.ClaimLeadRequest(customer_id=lead, pool_id=pool.id), metadata=as_rep("li")
         )
-        assert from_timestamp(claimed.release_due_at) == from_ms(to_ms(from_timestamp(claimed.claimed_at)) + 5 * DAY_MS)  # type: ignore[arg-type]
+        claimed_at = from_timestamp(claimed.claimed_at)
+        assert claimed_at is not None
+        assert from_timestamp(claimed.release_due_at) == from_ms(to_ms(claimed_at) + 5 * DAY_MS)
 
         done = await follow_up(world, lead)
         facts = await world.facts(lead)
@@ -82,16 +86,26 @@ async def test_a_follow_up_moves_the_auto_release_and_a_silent_lead_is_released_
         stored = await runtime.db["pool_leads"].find_one({"customer_id": lead})
         assert stored is not None
         claim_id = stored["claim_id"]
-        assert await runtime.scheduler.pending(tenant="acme", kind=AUTO_RELEASE, key=claim_id) == from_ms(moved_to)
+        assert await runtime.scheduler.pending(tenant="acme", kind=AUTO_RELEASE, key=claim_id) == from_ms(
+            moved_to
+        )
         await runtime.db["pool_leads"].update_one(
             {"_id": stored["_id"]}, {"$set": {"last_follow_up_ms": int(time.time() * 1000) - 6 * DAY_MS}}
         )
         await runtime.scheduler.schedule(
-            tenant="acme", kind=AUTO_RELEASE, key=claim_id, due_at=datetime.now(UTC), payload={"customer_id": lead}
+            tenant="acme",
+            kind=AUTO_RELEASE,
+            key=claim_id,
+            due_at=datetime.now(UTC),
+            payload={"customer_id": lead},
         )
 
         (event,) = await released.wait_for(1, within=20)
-        assert (event["data"]["reason"], event["data"]["automatic"], event["data"]["owner_id"]) == ("无跟进", True, "li")
+        assert (event["data"]["reason"], event["data"]["automatic"], event["data"]["owner_id"]) == (
+            "无跟进",
+            True,
+            "li",
+        )
         facts = await world.facts(lead)
         assert facts.lead.owner_id == ""
         assert [(o.owner_id, o.reason, o.automatic) for o in facts.owners] == [("li", "无跟进", True)]
@@ -118,7 +132,9 @@ async def test_a_promised_call_back_falls_due_is_missed_and_leaves_the_list_when
         due_events: Collector = await subscribe(nc, f"{root}.evt.acme.leads.callback_due")
         pool = await world.define(callback_grace_hours=0)
         (lead,) = await world.pooled(pool.id, 1)
-        await world.pool.ClaimLead(pool_pb2.ClaimLeadRequest(customer_id=lead, pool_id=pool.id), metadata=as_rep("li"))
+        await world.pool.ClaimLead(
+            pool_pb2.ClaimLeadRequest(customer_id=lead, pool_id=pool.id), metadata=as_rep("li")
+        )
         promised = await world.pool.PromiseCallback(
             pool_pb2.PromiseCallbackRequest(
                 customer_id=lead, due_at=ts(datetime.now(UTC) + timedelta(seconds=1)), text="周五上午回电"
@@ -134,9 +150,13 @@ async def test_a_promised_call_back_falls_due_is_missed_and_leaves_the_list_when
             return [c.id for c in await missed(world)] == [promised.id]
 
         await wait_until(listed)
-        mine = await world.pool.ListMissedCallbacks(pool_pb2.ListMissedCallbacksRequest(), metadata=as_rep("li"))
+        mine = await world.pool.ListMissedCallbacks(
+            pool_pb2.ListMissedCallbacksRequest(), metadata=as_rep("li")
+        )
         assert [c.text for c in mine.callbacks] == ["周五上午回电"]
-        theirs = await world.pool.ListMissedCallbacks(pool_pb2.ListMissedCallbacksRequest(), metadata=as_rep("wang"))
+        theirs = await world.pool.ListMissedCallbacks(
+            pool_pb2.ListMissedCallbacksRequest(), metadata=as_rep("wang")
+        )
         assert list(theirs.callbacks) == []
 
         await follow_up(world, lead)
@@ -151,7 +171,9 @@ async def test_a_call_back_heard_in_a_conversation_is_listed_with_its_quote(
     root = settings_for("leads").subject_root
     pool = await world.define(callback_grace_hours=0)
     (lead,) = await world.pooled(pool.id, 1)
-    await world.pool.ClaimLead(pool_pb2.ClaimLeadRequest(customer_id=lead, pool_id=pool.id), metadata=as_rep("wang"))
+    await world.pool.ClaimLead(
+        pool_pb2.ClaimLeadRequest(customer_id=lead, pool_id=pool.id), metadata=as_rep("wang")
+    )
     nc = await connect(nats_url)
     try:
         data = {

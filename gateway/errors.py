@@ -98,7 +98,9 @@ def from_rpc_error(err: grpc.aio.AioRpcError, *, service: str) -> GatewayError:
         return GatewayError(message, code=CONFLICT, **extra, **_fields_of(err))
     if code == grpc.StatusCode.FAILED_PRECONDITION:
         # The request is well formed but the record's state forbids it (a merged tag, a transition).
-        return GatewayError(message, code=CONFLICT, **_fields_of(err))
+        # `why` (a lost claim of a pool lead: already_claimed, limit_reached, …) becomes `reason`.
+        why = error_metadata(err).get("why")
+        return GatewayError(message, code=CONFLICT, **({"reason": why} if why else {}), **_fields_of(err))
     if code == grpc.StatusCode.ABORTED:
         # Optimistic concurrency gave up under contention; nothing changed and the same call may be retried.
         return GatewayError(message, code=CONFLICT, retryable=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from crm.intent.v1 import intent_pb2
 from crm.journey.v1 import journey_pb2
-from crm.leads.v1 import leads_pb2
+from crm.leads.v1 import leads_pb2, pool_pb2
 from crm.tags.v1 import segments_pb2, tags_pb2
 from strawberry.dataloader import DataLoader
 
@@ -36,6 +36,7 @@ class Loaders:
     progress: DataLoader[str, journey_pb2.Progress]
     conversations: DataLoader[ConversationsKey, list[tags_pb2.Conversation]]
     segments: DataLoader[str, list[segments_pb2.CustomerSegment]]
+    lead_facts: DataLoader[str, pool_pb2.LeadFacts | None]
 
     async def require_customers(self, ids: Sequence[str]) -> None:
         """NOT_FOUND unless every id is a customer of the caller's tenant (one batch RPC to leads)."""
@@ -109,6 +110,12 @@ def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
         found = {c.customer_id: list(c.segments) for c in reply.customers}
         return [found.get(i, []) for i in ids]
 
+    async def load_lead_facts(ids: Sequence[str]) -> list[pool_pb2.LeadFacts | None]:
+        request = pool_pb2.BatchGetLeadFactsRequest(customer_ids=ids)
+        reply = await caller.call("leadpool", "BatchGetLeadFacts", request)
+        found = {f.customer_id: f for f in reply.facts}
+        return [found.get(i) for i in ids]
+
     return Loaders(
         profiles=DataLoader(load_fn=load_profiles, max_batch_size=max_batch),
         tags=DataLoader(load_fn=load_tags, max_batch_size=max_batch),
@@ -116,4 +123,5 @@ def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
         progress=DataLoader(load_fn=load_progress, max_batch_size=max_batch),
         conversations=DataLoader(load_fn=load_conversations, max_batch_size=max_batch),
         segments=DataLoader(load_fn=load_segments, max_batch_size=max_batch),
+        lead_facts=DataLoader(load_fn=load_lead_facts, max_batch_size=max_batch),
     )

@@ -28,6 +28,7 @@ from common.roles import (
     READ,
     RESERVED_ROLES,
     WORK_CUSTOMERS,
+    WORK_LEADS,
     allows,
     ordered,
 )
@@ -83,6 +84,17 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Mutation.updateIntentModel": ADMIN_ONLY,
     "Query.callList": READ,
     "Subscription.intentSurges": READ,
+    "Query.pools": READ,
+    "Query.pool": READ,
+    "Query.myLeads": WORK_LEADS,
+    "Query.missedCallbacks": WORK_LEADS,
+    "Mutation.definePool": ADMIN_ONLY,
+    "Mutation.addLeadsToPool": ADMIN_ONLY,
+    "Mutation.claimLead": WORK_LEADS,
+    "Mutation.releaseLead": WORK_LEADS,
+    "Mutation.recordFollowUp": WORK_LEADS,
+    "Mutation.promiseCallback": WORK_LEADS,
+    "Subscription.callbacksDue": READ,
 }
 
 

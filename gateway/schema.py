@@ -32,6 +32,7 @@ from gateway.limits import document_rules
 from gateway.metrics import GatewayMetrics
 from gateway.paging import page_after
 from gateway.permissions import check_operation, requires
+from gateway.pool_schema import PoolMutation, PoolQuery, PoolSubscription
 from gateway.segment_schema import SegmentMutation, SegmentQuery, SegmentSubscription
 from gateway.subscriptions import caller_events
 from gateway.types.customer import Customer, CustomerConnection, CustomerEdge
@@ -49,7 +50,7 @@ MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bound
 
 
 @strawberry.type
-class Query(LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, IntentCallQuery):
+class Query(LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, IntentCallQuery, PoolQuery):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
         extensions=requires("Query.customer"),
@@ -117,7 +118,7 @@ class Query(LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, Int
 
 
 @strawberry.type
-class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, IntentModelMutation):
+class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, IntentModelMutation, PoolMutation):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone",
         extensions=requires("Mutation.createCustomer"),
@@ -180,7 +181,7 @@ class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, IntentMod
 
 
 @strawberry.type
-class Subscription(ConversationSubscription, SegmentSubscription, IntentCallSubscription):
+class Subscription(ConversationSubscription, SegmentSubscription, IntentCallSubscription, PoolSubscription):
     @strawberry.subscription(
         description="Live domain events of your tenant, optionally about one customer",
         extensions=requires("Subscription.customerEvents"),

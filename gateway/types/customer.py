@@ -17,6 +17,7 @@ from gateway.types.conversations import Conversation
 from gateway.types.history import TagHistoryPage
 from gateway.types.intent import IntentHistoryPage, IntentSummary
 from gateway.types.journey import JourneySummary
+from gateway.types.lead_facts import LeadPoolFacts
 from gateway.types.membership import CustomerSegment, MembershipHistoryPage
 from gateway.types.pagination import PageInfo
 from gateway.types.profile import CustomerProfile
@@ -128,6 +129,14 @@ class Customer:
     async def segments(self, info: GatewayInfo) -> list[CustomerSegment] | None:
         found = await info.context.loaders.segments.load(str(self.id))
         return [CustomerSegment.from_proto(s) for s in found]
+
+    @strawberry.field(
+        description="The lead pool: pool, owner, previous owners with their lost reasons, follow-ups; null "
+        "for a customer in no pool (leads service; batched: one call per page of customers)"
+    )
+    async def pool(self, info: GatewayInfo) -> LeadPoolFacts | None:
+        found = await info.context.loaders.lead_facts.load(str(self.id))
+        return LeadPoolFacts.from_proto(found) if found is not None else None
 
     @strawberry.field(
         description=f"Suggestions waiting for a person, from the latest {MAX_CONVERSATIONS} conversations"

@@ -36,6 +36,9 @@ class World:
     conversation_id: str
     suggestion_id: str
     segment_id: str
+    pool_id: str = ""
+    free_lead: str = ""  # in the pool, unclaimed
+    held_lead: str = ""  # in the pool, claimed by the e2e user (every test token's subject)
 
 
 async def build_world(admin: httpx.AsyncClient) -> World:
@@ -49,11 +52,20 @@ async def build_world(admin: httpx.AsyncClient) -> World:
     reply = await ingest(admin, customer_id, FIRST_CALL, id="call-roles-1")
     [family] = [s for s in reply["suggested"] if s["tagKey"] == "pref.family"]
     segment = await ok(admin, SEGMENT_CREATE, input={"name": "families", "expression": "pref.family"})
+    pool = await ok(admin, 'mutation { definePool(input: {name: "East", cooldownHours: 0}) { id } }')
+    pool_id = pool["definePool"]["id"]
+    free_lead = await create_customer(admin, "Pool Free", "pool.free@example.com")
+    held_lead = await create_customer(admin, "Pool Held", "pool.held@example.com")
+    await ok(admin, POOL_ADD, pool=pool_id, ids=[free_lead, held_lead])
+    await ok(admin, POOL_CLAIM, id=held_lead, pool=pool_id)
     return World(
         customer_id=customer_id,
         conversation_id=reply["conversation"]["id"],
         suggestion_id=family["id"],
         segment_id=segment["createSegment"]["id"],
+        pool_id=pool_id,
+        free_lead=free_lead,
+        held_lead=held_lead,
     )
 
 
@@ -82,6 +94,13 @@ LIBRARY_READ = """{ tagLibrary(includeArchived: true) { key displayName status a
 LIBRARY_READ_ALL = (
     """{ tagLibrary(includeArchived: true) { key displayName description status mergedInto } }"""
 )
+
+POOL_ADD = (
+    "mutation($pool: ID!, $ids: [ID!]!) { addLeadsToPool(poolId: $pool, customerIds: $ids) { ownerId } }"
+)
+POOL_CLAIM = "mutation($id: ID!, $pool: ID!) { claimLead(customerId: $id, poolId: $pool) { ownerId } }"
+POOL_READ = "query($pool: ID!) { pool(id: $pool) { leads(first: 50) { edges { node { customer { id } ownerId } } } } }"
+LEAD_READ = "query($id: ID!) { customer(id: $id) { pool { ownerId lastFollowUpAt followUps { outcome } } } }"
 
 CASES = [
     Case("Query._entities", 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id } } }',
@@ -181,6 +200,27 @@ CASES = [
     Case("Mutation.updateIntentModel",
          "mutation($n: String!) { updateIntentModel(input: {halfLifeDays: 5}, note: $n) { version } }",
          lambda w, n: {"n": n}, "{ intentModel { version note } }", allowed="admin"),
+    # The lead pool (docs/lead-pool.md): reps act on the leads they hold, admins define pools.
+    Case("Query.pools", "{ pools { id name } }", allowed="viewer"),
+    Case("Query.pool", POOL_READ, lambda w, n: {"pool": w.pool_id}, allowed="viewer"),
+    Case("Query.myLeads", "{ myLeads(first: 5) { edges { node { ownerId } } } }", allowed="sdr"),
+    Case("Query.missedCallbacks", "{ missedCallbacks(first: 5) { edges { node { id } } } }", allowed="sdr"),
+    Case("Mutation.definePool", "mutation($n: String!) { definePool(input: {name: $n}) { id } }",
+         lambda w, n: {"n": f"Pool {n}"}, "{ pools { id name } }", allowed="admin"),
+    Case("Mutation.addLeadsToPool", POOL_ADD, lambda w, n: {"pool": w.pool_id, "ids": [w.customer_id]},
+         POOL_READ, lambda w: {"pool": w.pool_id}, allowed="admin"),
+    Case("Mutation.claimLead", POOL_CLAIM, lambda w, n: {"id": w.free_lead, "pool": w.pool_id},
+         POOL_READ, lambda w: {"pool": w.pool_id}, allowed="sales"),
+    Case("Mutation.releaseLead",
+         'mutation($id: ID!) { releaseLead(customerId: $id, reason: "无响应") { ownerId } }',
+         lambda w, n: {"id": w.held_lead}, POOL_READ, lambda w: {"pool": w.pool_id}, allowed="sales"),
+    Case("Mutation.recordFollowUp",
+         'mutation($id: ID!, $n: String!) { recordFollowUp(customerId: $id, kind: CALL, outcome: $n) { id } }',
+         lambda w, n: {"id": w.held_lead, "n": f"called {n}"}, LEAD_READ, lambda w: {"id": w.held_lead},
+         allowed="sdr"),
+    Case("Mutation.promiseCallback",
+         'mutation($id: ID!) { promiseCallback(customerId: $id, dueAt: "2099-01-01T09:00:00Z", text: "周一") { id } }',
+         lambda w, n: {"id": w.held_lead}, allowed="sales"),
 ]  # fmt: skip
 BY_OPERATION = {c.operation: c for c in CASES}
 

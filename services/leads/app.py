@@ -14,6 +14,7 @@ from services.leads.pool.callbacks import INDEXES as CALLBACK_INDEXES
 from services.leads.pool.claims import AUTO_RELEASE, Claims
 from services.leads.pool.followups import FollowUps
 from services.leads.pool.heard import callback_promised_consumer
+from services.leads.pool.intake import intake_consumer
 from services.leads.pool.loads import LoadStore
 from services.leads.pool.store import INDEXES as POOL_INDEXES
 from services.leads.pool.store import POOL_LEADS, PoolStore
@@ -51,6 +52,7 @@ def build(runtime: Runtime) -> ServiceParts:
         consumers=[
             unknown_ingest_consumer(durable=UNKNOWN_INGEST_DURABLE),
             callback_promised_consumer(pool_store, callbacks),
+            intake_consumer(claims),
         ],
         timers={
             AUTO_RELEASE: claims.auto_release,

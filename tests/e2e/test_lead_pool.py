@@ -55,7 +55,7 @@ async def test_reps_claim_lose_with_a_reason_release_and_the_next_owner_sees_why
         client(stack, "wang") as wang,
         client(stack, "li", tenant="globex") as alien,
     ):
-        pool = (await ok(boss, DEFINE, input={"name": "华东", "claimLimit": 1, "cooldownHours": 0}))[
+        pool = (await ok(boss, DEFINE, input={"name": "华东", "region": "上海", "claimLimit": 1, "cooldownHours": 0}))[
             "definePool"
         ]
         assert pool["lostReasons"] == ["预算不足", "非决策人", "选择竞品", "无响应", "无效", "其他"]
@@ -142,7 +142,7 @@ async def test_a_promised_call_back_reaches_its_owner_live_when_due_and_nobody_e
     nc = await nats.connect(stack.nats_url)
     try:
         async with client(stack, "boss", roles=("admin",)) as boss, client(stack, "li") as li:
-            pool = (await ok(boss, DEFINE, input={"name": "华南"}))["definePool"]
+            pool = (await ok(boss, DEFINE, input={"name": "华南", "region": "广州"}))["definePool"]
             lead = await create_customer(boss, "Due Lead", "due.lead@example.com")
             await ok(boss, ADD, pool=pool["id"], ids=[lead])
             await ok(li, CLAIM, id=lead, pool=pool["id"])

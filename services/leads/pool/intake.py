@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from typing import Any
 
+from common.bus import Consumer
 from common.errors import FailedPrecondition
-from services.leads.pool.assignment import candidates
+from common.ids import require_customer_id
+from services.leads.pool.assignment import candidates, pool_for_region
 from services.leads.pool.claims import Claims
 from services.leads.pool.rules import ASSIGN_NONE, PoolRules
 
@@ -32,3 +36,36 @@ async def add_lead(
     lead = await claims.store.lead(tenant, customer_id)
     assert lead is not None
     return lead
+
+
+INTAKE_DURABLE = "leads-pool-intake"
+
+
+def intake_consumer(claims: Claims) -> Consumer:
+    """New customers (leads' own `customer_created`) enter the pool of their region, else the tenant's
+    pool without a region; none when the tenant has no pools. A customer created with an owner is
+    claimed for that owner (within the limit), otherwise the pool's assignment rule applies.
+    Redelivery finds the lead in its pool already and changes nothing.
+    """
+
+    async def handle(tenant: str, event: dict[str, Any]) -> None:
+        data = event.get("data") or {}
+        customer_id = require_customer_id(str(data.get("id", "")), field="data.id")
+        rules = pool_for_region(await claims.store.pools_of(tenant), str(data.get("region") or ""))
+        if rules is None:
+            return
+        now_ms = int(time.time() * 1000)
+        owner = str(data.get("owner_id") or "")
+        if not owner:
+            await add_lead(claims, tenant, customer_id, rules, now_ms=now_ms)
+            return
+        if await claims.store.add(tenant, customer_id, rules.id, now_ms=now_ms):
+            with contextlib.suppress(FailedPrecondition):  # the owner is full: the lead waits in the pool
+                await claims.claim(tenant, customer_id, owner, pool_id=rules.id, now_ms=now_ms, assigned=True)
+
+    return Consumer(
+        durable=INTAKE_DURABLE,
+        stream_kind="evt",
+        filter_subject="evt.*.leads.customer_created",
+        handler=handle,
+    )

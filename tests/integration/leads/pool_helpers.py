@@ -39,7 +39,9 @@ class PoolWorld:
         return ids
 
     async def define(self, tenant: str = "acme", **fields: object) -> pool_pb2.Pool:
-        values: dict[str, object] = {"name": "华东一组", "claim_limit": 3, **fields}
+        # A region keeps the pool out of the intake of new customers without one (services/leads/pool/intake.py),
+        # so the leads a test puts into the pool are the ones it added; pass region="" for a default pool.
+        values: dict[str, object] = {"name": "华东一组", "claim_limit": 3, "region": "测试区", **fields}
         reply: pool_pb2.Pool = await self.pool.DefinePool(
             pool_pb2.DefinePoolRequest(pool=pool_pb2.Pool(**values)),  # type: ignore[arg-type]
             metadata=as_admin(tenant),

@@ -177,3 +177,33 @@ async def test_round_robin_assigns_new_leads_to_the_members_in_turn(world: PoolW
     owners = [(await world.facts(lead)).lead.owner_id for lead in leads]
     assert sorted(owners[:3]) == ["li", "wang", "zhao"]
     assert owners[3] == ""  # every member is at the limit: the lead waits in the pool
+
+
+async def test_new_customers_enter_their_regions_pool_and_capacity_spreads_them_over_the_members(
+    world: PoolWorld,
+) -> None:
+    east = await world.define(
+        name="华东",
+        region="上海",
+        assignment=pool_pb2.ASSIGNMENT_RULE_CAPACITY,
+        members=["li", "wang"],
+        claim_limit=2,
+    )
+    default = await world.define(name="默认", region="")
+    shanghai = await world.customers(3, region="上海")
+    (beijing,) = await world.customers(1, region="北京")
+
+    async def placed() -> bool:
+        found = await world.pool.BatchGetLeadFacts(
+            pool_pb2.BatchGetLeadFactsRequest(customer_ids=[*shanghai, beijing]), metadata=as_admin()
+        )
+        return len(found.facts) == 4
+
+    for _ in range(100):
+        if await placed():
+            break
+        await asyncio.sleep(0.2)
+    facts = {cid: await world.facts(cid) for cid in [*shanghai, beijing]}
+    assert {facts[c].lead.pool_id for c in shanghai} == {east.id}
+    assert sorted(facts[c].lead.owner_id for c in shanghai) == ["li", "li", "wang"]
+    assert (facts[beijing].lead.pool_id, facts[beijing].lead.owner_id) == (default.id, "")

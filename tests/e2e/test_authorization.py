@@ -52,7 +52,9 @@ async def build_world(admin: httpx.AsyncClient) -> World:
     reply = await ingest(admin, customer_id, FIRST_CALL, id="call-roles-1")
     [family] = [s for s in reply["suggested"] if s["tagKey"] == "pref.family"]
     segment = await ok(admin, SEGMENT_CREATE, input={"name": "families", "expression": "pref.family"})
-    pool = await ok(admin, 'mutation { definePool(input: {name: "East", cooldownHours: 0}) { id } }')
+    pool = await ok(
+        admin, 'mutation { definePool(input: {name: "East", region: "测试区", cooldownHours: 0}) { id } }'
+    )
     pool_id = pool["definePool"]["id"]
     free_lead = await create_customer(admin, "Pool Free", "pool.free@example.com")
     held_lead = await create_customer(admin, "Pool Held", "pool.held@example.com")

@@ -55,9 +55,11 @@ async def test_reps_claim_lose_with_a_reason_release_and_the_next_owner_sees_why
         client(stack, "wang") as wang,
         client(stack, "li", tenant="globex") as alien,
     ):
-        pool = (await ok(boss, DEFINE, input={"name": "华东", "region": "上海", "claimLimit": 1, "cooldownHours": 0}))[
-            "definePool"
-        ]
+        pool = (
+            await ok(
+                boss, DEFINE, input={"name": "华东", "region": "上海", "claimLimit": 1, "cooldownHours": 0}
+            )
+        )["definePool"]
         assert pool["lostReasons"] == ["预算不足", "非决策人", "选择竞品", "无响应", "无效", "其他"]
         a = await create_customer(boss, "Pool A", "pool.a@example.com")
         b = await create_customer(boss, "Pool B", "pool.b@example.com")

@@ -169,7 +169,7 @@ class IdMap:
     def _grow(self) -> None:
         """Rehash into a table the live ids fill at most half way to the load limit (usually double)."""
         capacity = _MIN_CAPACITY  # dead slots are dropped: the live ids alone decide the size
-        while self._count >= _LOAD * capacity / 2:
+        while self._count > _LOAD * capacity / 2:
             capacity *= 2
         slots = array("I", bytes(4 * capacity))
         mask = capacity - 1

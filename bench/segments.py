@@ -528,7 +528,9 @@ async def section_service(n: int, rate: float, seconds: float) -> None:
                         allowed_values=list(allowed),
                     )
                     await tags.DefineTag(T.DefineTagRequest(definition=definition), metadata=md)
-                section_counts(n, keeper.index)  # the synthetic tenant, in the service's own index
+                # The synthetic tenant, in the service's own index; in a thread, so that the service's
+                # event loop keeps its NATS and MongoDB connections alive meanwhile (minutes at 10 M).
+                await asyncio.to_thread(section_counts, n, keeper.index)
                 print("== through the service: gRPC PreviewSegment (parse included) and freshness")
                 await SegmentStore(svc.running.runtime.db).take_numbers(
                     TENANT, n

@@ -117,32 +117,46 @@ class AssignedTimes:
         return (leaf.period << PERIOD_BITS) | leaf.times[leaf.members.rank(number) - 1]
 
     def load(self, numbers: list[int], times: list[int]) -> None:
-        """Add many numbers that hold no time yet (a rebuild): into an empty structure, leaves are
-        built whole from the time-sorted pairs; otherwise one by one."""
+        """Add many numbers that hold no time yet (a rebuild). Into an empty structure the leaves are
+        built whole: their bounds from a sorted sample of the times (plus every period start), each
+        pair dropped into its leaf by one bisect, each leaf sorted once by number — sequential work
+        only (an arg-sort of millions of times costs a cache miss per element). Leaves the
+        sample under-estimated are split after. Into a non-empty structure: one by one."""
         if self._leaves:
             for number, ms in zip(numbers, times, strict=True):
                 self.add(number, ms)
             return
-        order = sorted(range(len(numbers)), key=times.__getitem__)
-        start = 0
-        while start < len(order):
-            period = times[order[start]] >> PERIOD_BITS
-            end = min(start + LEAF_MAX // 2, len(order))  # half full: room for live inserts
-            while end > start + 1 and times[order[end - 1]] >> PERIOD_BITS != period:
-                end -= 1
-            while end < len(order) and times[order[end]] == times[order[end - 1]]:
-                end += 1  # one millisecond never spans two leaves: the next leaf starts above it
-            pairs = sorted((numbers[k], times[k] & _PERIOD_MASK) for k in order[start:end])
-            self._lows.append(times[order[start]])
-            self._leaves.append(
-                _Leaf(period, BitMap([n for n, _ in pairs]), array("I", [t for _, t in pairs]))
-            )
-            start = end
+        if not numbers:
+            return
+        step = max(1, LEAF_MAX // 256)
+        sample = sorted(times[::step])
+        per_leaf = max(1, LEAF_MAX // 2 // step)  # sample points per leaf: leaves half full
+        first, last = min(times), max(times)
+        periods = range((first >> PERIOD_BITS) + 1, (last >> PERIOD_BITS) + 1)
+        bounds = sorted({first, *sample[per_leaf::per_leaf], *(p << PERIOD_BITS for p in periods)})
+        leaf_numbers: list[list[int]] = [[] for _ in bounds]
+        leaf_offsets: list[list[int]] = [[] for _ in bounds]
+        for number, ms in zip(numbers, times, strict=True):
+            j = bisect_right(bounds, ms) - 1
+            leaf_numbers[j].append(number)
+            leaf_offsets[j].append(ms & _PERIOD_MASK)
+        for low, ns, offsets in zip(bounds, leaf_numbers, leaf_offsets, strict=True):
+            if ns:
+                order = sorted(range(len(ns)), key=ns.__getitem__)  # small: cache-friendly
+                self._lows.append(low)
+                self._leaves.append(
+                    _Leaf(low >> PERIOD_BITS, BitMap(ns), array("I", [offsets[k] for k in order]))
+                )
+        i = 0
+        while i < len(self._leaves):
+            if len(self._leaves[i].members) <= LEAF_MAX or not self._split(i):
+                i += 1
 
-    def _split(self, i: int) -> None:
+    def _split(self, i: int) -> bool:
+        """Split leaf i at its median time; False when all its times are one millisecond."""
         leaf = self._leaves[i]
         if min(leaf.times) == max(leaf.times):
-            return  # every time is the same millisecond: nothing to split on (rare; stays big)
+            return False  # nothing to split on (rare; the leaf stays big)
         ordered = sorted(leaf.times)
         median = ordered[len(ordered) // 2]
         if median == ordered[0]:  # the lower half is one millisecond: split just above it
@@ -155,6 +169,7 @@ class AssignedTimes:
             part.times = array("I", [t for _, t in pairs])
         self._leaves[i : i + 1] = [low, high]
         self._lows.insert(i + 1, (leaf.period << PERIOD_BITS) | median)
+        return True
 
     def _leaf_of(self, number: int, hint_ms: int | None) -> int | None:
         if hint_ms is not None:

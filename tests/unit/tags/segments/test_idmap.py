@@ -72,3 +72,19 @@ def test_versions_default_to_zero_and_grow() -> None:
     versions.set(1_000, 7)
     versions.set(3, 2)
     assert (versions.get(1_000), versions.get(3), versions.get(4), versions.get(-1)) == (7, 2, 0, 0)
+
+
+def test_the_index_samples_and_finds_customers_through_the_lean_maps() -> None:
+    from services.tags.segments.evaluate import sample
+    from services.tags.segments.expression import Has
+    from services.tags.segments.roaring_index import RoaringIndex
+    from tests.unit.tags.test_segment_index import NOW_MS, _a
+
+    index = RoaringIndex()
+    for n, cid in enumerate(["客户一", "cus_01", "ünïcode"], start=1):
+        index.apply("t1", n, cid, {}, {"vip": _a(cid, "vip", "")}, version=1)
+    index.apply("t2", 1, "other-tenant", {}, {"vip": _a("other-tenant", "vip", "")}, version=1)
+    assert sample(Has("vip"), index, "t1", now_ms=NOW_MS, limit=10) == ["客户一", "cus_01", "ünïcode"]
+    assert index.number_of("t1", "ünïcode") == 3 and index.number_of("t1", "other-tenant") is None
+    assert index.number_of("t2", "other-tenant") == 1 and index.customer_ids("t2", [2, 3]) == []
+    assert index.version_of("t1", 2) == 1 and not index.apply("t1", 2, "cus_01", {}, {}, version=1)

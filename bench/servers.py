@@ -70,6 +70,9 @@ class BenchService:
     running: RunningService
     metadata: tuple[tuple[str, str], ...]
     create_customer: Callable[[], Awaitable[str]]
+    # Another tenant's metadata and customers, for benchmarks of one tenant's load on another.
+    metadata_for: Callable[[str], tuple[tuple[str, str], ...]]
+    create_customer_in: Callable[[str], Awaitable[str]]
 
 
 @contextlib.asynccontextmanager
@@ -88,11 +91,24 @@ async def service_beside_leads(
         async with open_channel(f"127.0.0.1:{leads.port}") as channel:
             stub = leads_pb2_grpc.LeadsServiceStub(channel)
 
-            async def create_customer() -> str:
-                request = leads_pb2.CreateCustomerRequest(customer=leads_pb2.CustomerInput(name="Bench"))
-                return str((await stub.CreateCustomer(request, metadata=metadata)).id)
+            def metadata_for(tenant: str) -> tuple[tuple[str, str], ...]:
+                other = CallContext(tenant=tenant, caller="bench", roles=frozenset({PLATFORM}))
+                return other.outgoing_metadata(settings.internal_token)
 
-            yield BenchService(running=running, metadata=metadata, create_customer=create_customer)
+            async def create_customer_in(tenant: str) -> str:
+                request = leads_pb2.CreateCustomerRequest(customer=leads_pb2.CustomerInput(name="Bench"))
+                return str((await stub.CreateCustomer(request, metadata=metadata_for(tenant))).id)
+
+            async def create_customer() -> str:
+                return await create_customer_in("bench")
+
+            yield BenchService(
+                running=running,
+                metadata=metadata,
+                create_customer=create_customer,
+                metadata_for=metadata_for,
+                create_customer_in=create_customer_in,
+            )
     finally:
         for service in (running, leads):
             await service.runtime.db.client.drop_database(service.runtime.settings.database_name)

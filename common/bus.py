@@ -164,6 +164,9 @@ Handler = Callable[[str, dict[str, Any]], Awaitable[None]]
 SubjectCheck = Callable[[str], None]
 # (tenant, events of one pulled batch) -> None; see Consumer.prepare.
 BatchPrepare = Callable[[str, list[dict[str, Any]]], Awaitable[None]]
+# (tenant, events of one pulled batch) -> one outcome per event, in order: None (applied) or the error
+# that event failed with; see Consumer.batch_handler.
+BatchHandler = Callable[[str, list[dict[str, Any]]], Awaitable[list[Exception | None]]]
 
 # The kinds of `<root>.in.<tenant>.<kind>` some service consumes. A message of any other kind (or with
 # extra tokens) is dead-lettered by the one catch-all consumer, `unknown_ingest_consumer`.
@@ -193,6 +196,15 @@ class Consumer:
     # handler: lets a consumer look up what the whole batch needs in one round trip (e.g. which
     # customers exist, common/customers.py). Its failures are logged; the handlers still run.
     prepare: BatchPrepare | None = None
+    # Instead of `handler`: called once per pulled batch and tenant with all its new events, so a
+    # consumer can coalesce their writes (one write per customer per batch). It returns one outcome per
+    # event; a failed event is retried or dead-lettered like a failed handler call, alone. If the call
+    # itself raises or times out, every event of that call failed with that error.
+    batch_handler: BatchHandler | None = None
+    # Whether the runner records applied event ids (common/inbox.py) to skip redeliveries. A consumer
+    # whose effects are idempotent by a key of their own (e.g. signal ids) can save those two round
+    # trips per batch by saying False.
+    remember_applied: bool = True
 
 
 def unknown_ingest_consumer(*, durable: str) -> Consumer:

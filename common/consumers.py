@@ -242,7 +242,7 @@ class ConsumerRunner:
             else:
                 work.append(item)
         try:
-            seen = await self._inbox.applied([w.key for w in work])
+            seen = await self._inbox.applied([w.key for w in work]) if consumer.remember_applied else set()
         except Exception as err:
             log.warning(
                 "%s could not read what it applied (%s); the batch comes back later", consumer.durable, err
@@ -254,6 +254,9 @@ class ConsumerRunner:
             return
         await self._prepare(consumer, [w for w in work if w.key not in seen])
         applied: list[Applied] = []
+        if consumer.batch_handler is not None:
+            await self._apply_batch(consumer, work, seen, applied, done)
+            work = []
         touched = time.monotonic()
         for index, w in enumerate(work):
             if self._database_down:  # the rest would fail the same way: hand them back untouched
@@ -274,7 +277,8 @@ class ConsumerRunner:
                 done.append(w.msg)
         loop.heartbeat = time.monotonic()
         try:
-            await self._inbox.record(applied, durable=consumer.durable)
+            if consumer.remember_applied:
+                await self._inbox.record(applied, durable=consumer.durable)
         except Exception:  # the effects stand and handlers are idempotent: ack anyway (module docstring)
             log.exception("%s could not record %d applied events", consumer.durable, len(applied))
         await _ack_all(done)
@@ -297,7 +301,7 @@ class ConsumerRunner:
         relative = msg.subject.removeprefix(f"{self._root}.")
         if consumer.check_subject is not None:
             consumer.check_subject(relative)
-        if consumer.handler is None:
+        if consumer.handler is None and consumer.batch_handler is None:
             return None
         event = cloudevents.decode(msg.data)
         if not isinstance(event["id"], str):
@@ -309,6 +313,45 @@ class ConsumerRunner:
             # publish failed): stop handing it to the handler.
             raise InvalidArgument(f"delivered {delivered} times without being handled")
         return _Work(msg, tenant, event, applied_key(consumer.durable, tenant, event["id"]))
+
+    async def _apply_batch(
+        self, consumer: Consumer, work: list[_Work], seen: set[str], applied: list[Applied], done: list[Msg]
+    ) -> None:
+        """Hand each tenant's new events to the batch handler at once; settle each by its own outcome."""
+        assert consumer.batch_handler is not None
+        by_tenant: dict[str, list[_Work]] = {}
+        for w in work:
+            if w.key in seen:
+                done.append(w.msg)  # already applied (a redelivery)
+            else:
+                by_tenant.setdefault(w.tenant, []).append(w)
+        for tenant, items in by_tenant.items():
+            with tracer().start_as_current_span(
+                f"process batch {consumer.filter_subject}", kind=SpanKind.CONSUMER
+            ) as span:
+                span.set_attribute("messaging.system", "nats")
+                span.set_attribute("messaging.consumer.group.name", consumer.durable)
+                span.set_attribute("messaging.batch.message_count", len(items))
+                span.set_attribute("crm.tenant.id", tenant)
+                try:
+                    async with asyncio.timeout(consumer.timeout):
+                        outcomes = await consumer.batch_handler(tenant, [w.event for w in items])
+                    if len(outcomes) != len(items):
+                        raise RuntimeError(
+                            f"batch handler gave {len(outcomes)} outcomes for {len(items)} events"
+                        )
+                except Exception as err:
+                    if isinstance(err, TimeoutError):
+                        err = TimeoutError(f"batch handler took longer than its {consumer.timeout:g} s limit")
+                    span.record_exception(err)
+                    span.set_status(Status(StatusCode.ERROR, deadletter.error_text(err)))
+                    outcomes = [err] * len(items)
+            for w, outcome in zip(items, outcomes, strict=True):
+                if outcome is None:
+                    applied.append(Applied(w.key, w.tenant))
+                    done.append(w.msg)
+                else:
+                    await self._failed(consumer, w.msg, outcome, event_id=w.event["id"])
 
     async def _apply(self, consumer: Consumer, w: _Work) -> bool:
         """Run the handler for one event under its time limit; False (and the failure handled) if it failed."""

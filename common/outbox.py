@@ -42,9 +42,9 @@ from typing import Any
 import bson
 from nats.js import JetStreamContext
 from opentelemetry.trace import SpanKind
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from common import cloudevents
 from common.ids import new_id
@@ -234,6 +234,63 @@ class Outbox:
                 len(events),
                 collection,
                 doc_id,
+                err,
+            )
+
+    async def publish_many(self, collection: str, items: Sequence[tuple[Any, Sequence[Pending]]]) -> None:
+        """`publish` for many documents written together (e.g. one bulk write per consumer batch), in a
+        fixed number of round trips instead of three per document: every pending insert in one
+        `insert_many`, the events of all documents concurrently (each document's in its order, after
+        the inserts), then every document marked in one bulk write. Never raises, like `publish`.
+        """
+        items = [(doc_id, events) for doc_id, events in items if events]
+        if not items:
+            return
+        try:
+            inserts: dict[str, list[dict[str, Any]]] = {}
+            for _, events in items:
+                for item in events:
+                    if isinstance(item, PendingInsert):
+                        inserts.setdefault(item.collection, []).append(item.document)
+            for target, documents in inserts.items():
+                try:
+                    await self._db[target].insert_many(documents, ordered=False)
+                except BulkWriteError as err:  # duplicates were applied before a crash; others are real
+                    if any(e.get("code") != 11000 for e in err.details.get("writeErrors", [])):
+                        raise
+
+            async def send(events: Sequence[Pending]) -> None:
+                for item in sorted(events, key=lambda e: e.order):
+                    if isinstance(item, PendingEvent):
+                        await self._send(item.id, item.stored())
+
+            await asyncio.gather(*(send(events) for _, events in items))
+            coll = self._db[collection]
+            await coll.bulk_write(
+                [
+                    UpdateOne({"_id": doc_id}, {"$unset": {f"{FIELD}.{e.id}": "" for e in events}})
+                    for doc_id, events in items
+                ],
+                ordered=False,
+            )
+            emptied = [
+                UpdateOne(
+                    {"_id": doc["_id"], REV: doc.get(REV)}, {"$unset": {FIELD: "", DUE_MS: "", REV: ""}}
+                )
+                async for doc in coll.find(
+                    {"_id": {"$in": [doc_id for doc_id, _ in items]}}, {FIELD: 1, REV: 1}
+                )
+                if not doc.get(FIELD)
+            ]
+            if emptied:
+                await coll.bulk_write(emptied, ordered=False)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            log.warning(
+                "publishing the events of %d documents of %s failed (%s); the outbox relay will retry",
+                len(items),
+                collection,
                 err,
             )
 

@@ -48,3 +48,13 @@ def from_timestamp(ts: Timestamp | None) -> datetime | None:
         return None
     value = ts.ToDatetime(tzinfo=UTC)
     return value.replace(microsecond=(value.microsecond // 1000) * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    """The aware UTC instant of integer milliseconds since the epoch."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def to_ms(value: datetime) -> int:
+    """Integer milliseconds since the epoch of an aware instant (the form range queries use)."""
+    return int(value.timestamp() * 1000)

@@ -21,6 +21,7 @@ from gateway.permissions import requires
 from gateway.types.enums import TagCategory, TagStatus, to_proto_enum
 from gateway.types.library import (
     ArchiveSkip,
+    ArchiveSkipReason,
     ArchiveTagsPayload,
     DeadTag,
     DeadTagConnection,
@@ -216,7 +217,7 @@ class LibraryMutation:
         reply = await call_tags(info, "ArchiveTags", request)
         return ArchiveTagsPayload(
             archived=[TagDefinition.from_proto(d) for d in reply.archived],
-            skipped=[ArchiveSkip(key=s.key, reason=s.reason) for s in reply.skipped],
+            skipped=[ArchiveSkip(key=s.key, reason=ArchiveSkipReason(s.reason)) for s in reply.skipped],
         )
 
     @strawberry.mutation(

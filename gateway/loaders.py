@@ -2,7 +2,8 @@
 
 A `customers(first: 50)` query asking for profile, tags, intent and journey makes one
 BatchGetCustomers (or none, when the list already carried the profiles), one BatchListCustomerTags,
-one BatchGetScores and one BatchGetProgress, whatever the page size; conversations cost one
+one BatchGetScores and one BatchGetProgress (and one BatchGetCustomerSegments for `segments`),
+whatever the page size; conversations cost one
 BatchListConversations per distinct `first` asked for. Loaders are built per request so their caches
 never outlive it or cross tenants.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from crm.intent.v1 import intent_pb2
 from crm.journey.v1 import journey_pb2
 from crm.leads.v1 import leads_pb2
-from crm.tags.v1 import tags_pb2
+from crm.tags.v1 import segments_pb2, tags_pb2
 from strawberry.dataloader import DataLoader
 
 from gateway.clients import BackendCaller
@@ -34,6 +35,7 @@ class Loaders:
     intent: DataLoader[str, intent_pb2.IntentScore]
     progress: DataLoader[str, journey_pb2.Progress]
     conversations: DataLoader[ConversationsKey, list[tags_pb2.Conversation]]
+    segments: DataLoader[str, list[segments_pb2.CustomerSegment]]
 
     async def require_customers(self, ids: Sequence[str]) -> None:
         """NOT_FOUND unless every id is a customer of the caller's tenant (one batch RPC to leads)."""
@@ -98,10 +100,20 @@ def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
         }
         return [found.get(key, []) for key in keys]
 
+    async def load_segments(ids: Sequence[str]) -> list[list[segments_pb2.CustomerSegment]]:
+        reply = await caller.call(
+            "segments",
+            "BatchGetCustomerSegments",
+            segments_pb2.BatchGetCustomerSegmentsRequest(customer_ids=ids),
+        )
+        found = {c.customer_id: list(c.segments) for c in reply.customers}
+        return [found.get(i, []) for i in ids]
+
     return Loaders(
         profiles=DataLoader(load_fn=load_profiles, max_batch_size=max_batch),
         tags=DataLoader(load_fn=load_tags, max_batch_size=max_batch),
         intent=DataLoader(load_fn=load_intent, max_batch_size=max_batch),
         progress=DataLoader(load_fn=load_progress, max_batch_size=max_batch),
         conversations=DataLoader(load_fn=load_conversations, max_batch_size=max_batch),
+        segments=DataLoader(load_fn=load_segments, max_batch_size=max_batch),
     )

@@ -125,5 +125,5 @@ class IngestConversationPayload:
             duplicate=message.duplicate,
             applied=[TagAssignment.from_proto(a) for a in message.applied],
             suggested=[TagSuggestion.from_proto(s) for s in message.suggested],
-            skipped=[SkippedTag(key=s.tag_key, value=s.value, reason=s.reason) for s in message.skipped],
+            skipped=[SkippedTag.from_proto(s) for s in message.skipped],
         )

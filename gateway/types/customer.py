@@ -8,15 +8,16 @@ plus an error whose path ends in the missing field.
 from __future__ import annotations
 
 import strawberry
+from crm.intent.v1 import intent_pb2
 from crm.leads.v1 import leads_pb2
 from crm.tags.v1 import segments_pb2, tags_pb2
 
 from gateway.context import GatewayInfo
 from gateway.types.conversations import Conversation
 from gateway.types.history import TagHistoryPage
-from gateway.types.intent import IntentSummary
+from gateway.types.intent import IntentHistoryPage, IntentSummary
 from gateway.types.journey import JourneySummary
-from gateway.types.membership import MembershipHistoryPage
+from gateway.types.membership import CustomerSegment, MembershipHistoryPage
 from gateway.types.pagination import PageInfo
 from gateway.types.profile import CustomerProfile
 from gateway.types.suggestions import TagSuggestion
@@ -85,6 +86,21 @@ class Customer:
         return TagHistoryPage.from_proto(await info.context.caller.call("tags", "ListTagHistory", request))
 
     @strawberry.field(
+        description="How the customer's intent score changed, newest first: the cause, the score and level "
+        "before and after, and why (intent service; one call per customer, so ask for it on detail views)"
+    )
+    async def intent_history(
+        self, info: GatewayInfo, first: int = DEFAULT_HISTORY, after: str | None = None
+    ) -> IntentHistoryPage | None:
+        first = require_page_size(first, maximum=MAX_HISTORY)
+        request = intent_pb2.ListScoreHistoryRequest(
+            customer_id=str(self.id), page_size=first, page_token=after or ""
+        )
+        return IntentHistoryPage.from_proto(
+            await info.context.caller.call("intent", "ListScoreHistory", request)
+        )
+
+    @strawberry.field(
         description="The saved segments this customer entered and left, newest first, with the tag change "
         "behind each (tags service; one call per customer, so ask for it on detail views)"
     )
@@ -104,6 +120,14 @@ class Customer:
         )
         reply = await info.context.caller.call("segments", "ListMembershipHistory", request)
         return MembershipHistoryPage.from_proto(reply)
+
+    @strawberry.field(
+        description="The saved segments of your tenant this customer is in now, by name, with since when "
+        "(tags service; batched: one call per page of customers)"
+    )
+    async def segments(self, info: GatewayInfo) -> list[CustomerSegment] | None:
+        found = await info.context.loaders.segments.load(str(self.id))
+        return [CustomerSegment.from_proto(s) for s in found]
 
     @strawberry.field(
         description=f"Suggestions waiting for a person, from the latest {MAX_CONVERSATIONS} conversations"

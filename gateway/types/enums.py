@@ -79,6 +79,21 @@ class SignalParty(Enum):
     THIRD = "third"
 
 
+@strawberry.enum(description="What a third-party provider matched a signal to")
+class SignalMatch(Enum):
+    ACCOUNT = "account"
+    CONTACT = "contact"
+
+
+@strawberry.enum(description="What changed a customer's intent score")
+class ScoreChangeCause(Enum):
+    SIGNALS = "signals"
+    DECAY = "decay"
+    MODEL = "model"
+    PROFILE = "profile"
+    CONTACT = "contact"
+
+
 @strawberry.enum(description="Where a conversation took place")
 class ConversationChannel(Enum):
     CALL = "call"
@@ -126,6 +141,8 @@ _PROTO: dict[type[Enum], tuple[Any, str]] = {
     AssignmentStatus: (tags_pb2.AssignmentStatus, "ASSIGNMENT_STATUS_"),
     IntentLevel: (intent_pb2.IntentLevel, "INTENT_LEVEL_"),
     SignalParty: (intent_pb2.SignalParty, "SIGNAL_PARTY_"),
+    SignalMatch: (intent_pb2.SignalMatch, "SIGNAL_MATCH_"),
+    ScoreChangeCause: (intent_pb2.ScoreChangeCause, "SCORE_CHANGE_CAUSE_"),
     ConversationChannel: (tags_pb2.ConversationChannel, "CONVERSATION_CHANNEL_"),
     Speaker: (tags_pb2.Speaker, "SPEAKER_"),
     SuggestionStatus: (tags_pb2.SuggestionStatus, "SUGGESTION_STATUS_"),

@@ -15,6 +15,7 @@ from common.timeutil import to_timestamp
 from gateway.errors import bad_user_input
 from gateway.types.enums import (
     ConversationChannel,
+    SignalMatch,
     SignalParty,
     Speaker,
     TagCategory,
@@ -193,8 +194,16 @@ class SignalInput:
     properties: JSON | None = strawberry.field(
         default=None, description="Flat object: url, dwell_seconds, ..."
     )
-    source: str = ""
+    source: str = strawberry.field(
+        default="", description="Channel or, for third-party signals, the provider"
+    )
     id: str | None = strawberry.field(default=None, description="Your id, for idempotent re-sends")
+    matched_on: SignalMatch | None = strawberry.field(
+        default=None, description="Third-party only: did the provider match the account or the contact?"
+    )
+    matched_value: str = strawberry.field(
+        default="", description="Third-party only: what it matched on (a domain, an email, a company name)"
+    )
 
     def to_proto(self, *, index: int) -> intent_pb2.Signal:
         return intent_pb2.Signal(
@@ -206,6 +215,8 @@ class SignalInput:
             occurred_at=to_timestamp(self.occurred_at),
             properties=_flat_properties(self.properties, field=f"signals[{index}].properties"),
             source=self.source,
+            matched_on=to_proto_enum(self.matched_on),  # type: ignore[arg-type]
+            matched_value=self.matched_value,
         )
 
 

@@ -73,8 +73,10 @@ class LibraryTagConnection:
 
 @strawberry.enum(description="Why a tag is in the dead-tag report")
 class DeadTagReason(Enum):
-    NEVER_USED = "never_used"
-    UNUSED = "unused"
+    NEVER_USED = strawberry.enum_value("never_used", description="never assigned to anyone")
+    UNUSED = strawberry.enum_value(
+        "unused", description="no active value now and no assignment or removal for unusedDays"
+    )
 
 
 @strawberry.type(description="A tag nobody uses, with its usage and why it is listed")
@@ -97,12 +99,19 @@ class DeadTagConnection:
     total_count: int
 
 
-@strawberry.type(
-    description="A tag the bulk archive left alone: already_archived, system, referenced_by_segments"
-)
+@strawberry.enum(description="Why the bulk archive left a tag alone")
+class ArchiveSkipReason(Enum):
+    ALREADY_ARCHIVED = strawberry.enum_value("already_archived", description="it was archived before")
+    SYSTEM = strawberry.enum_value("system", description="a system tag: the platform's alone")
+    REFERENCED_BY_SEGMENTS = strawberry.enum_value(
+        "referenced_by_segments", description="a saved segment still names it"
+    )
+
+
+@strawberry.type(description="A tag the bulk archive left alone, and why")
 class ArchiveSkip:
     key: str
-    reason: str
+    reason: ArchiveSkipReason
 
 
 @strawberry.type

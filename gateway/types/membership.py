@@ -19,6 +19,36 @@ class SegmentChange(Enum):
     LEFT = "left"
 
 
+@strawberry.enum(description="Why a customer entered or left a saved segment")
+class MembershipTrigger(Enum):
+    TAG_CHANGE = strawberry.enum_value("tag_change", description="their tags changed (causes say how)")
+    SEGMENT_CHANGE = strawberry.enum_value(
+        "segment_change", description="the segment was created or its expression edited"
+    )
+    TIME_WINDOW = strawberry.enum_value(
+        "time_window", description="an ASSIGNED WITHIN n DAYS window moved on with time"
+    )
+
+
+def _trigger(value: str) -> MembershipTrigger:
+    return MembershipTrigger(value or "tag_change")
+
+
+@strawberry.type(description="A saved segment a customer is in now")
+class CustomerSegment:
+    id: strawberry.ID
+    name: str
+    since: datetime | None = strawberry.field(
+        description="when the customer was announced as entering it; null while the segment's "
+        "membershipSync has not reached them yet"
+    )
+
+    @classmethod
+    def from_proto(cls, message: segments_pb2.CustomerSegment) -> CustomerSegment:
+        since = from_timestamp(message.since) if message.HasField("since") else None
+        return cls(id=strawberry.ID(message.segment_id), name=message.segment_name, since=since)
+
+
 @strawberry.type(description="The tag change that moved a customer into or out of a segment")
 class MembershipCause:
     tag_key: str
@@ -38,16 +68,20 @@ class MembershipCause:
         )
 
 
-@strawberry.type(description="A customer entered or left a saved segment because their tags changed")
+@strawberry.type(
+    description="A customer entered or left a saved segment: their tags changed, the segment was created "
+    "or edited, or a time window moved on (trigger)"
+)
 class MembershipChange:
     id: strawberry.ID
     customer_id: strawberry.ID
     segment_id: strawberry.ID
     segment_name: str
     change: SegmentChange
-    causes: list[MembershipCause]
+    causes: list[MembershipCause] = strawberry.field(description="the tag changes behind it (TAG_CHANGE)")
     actor: str
     at: datetime | None
+    trigger: MembershipTrigger
 
     @classmethod
     def from_proto(cls, message: segments_pb2.MembershipChange) -> MembershipChange:
@@ -69,6 +103,7 @@ class MembershipChange:
             ],
             actor=message.actor,
             at=from_timestamp(message.at),
+            trigger=_trigger(message.trigger),
         )
 
     @classmethod
@@ -84,6 +119,7 @@ class MembershipChange:
             causes=[MembershipCause.from_data(c) for c in data.get("causes") or () if isinstance(c, dict)],
             actor=str(data.get("actor", "")),
             at=parse_iso_instant(at, field="at") if isinstance(at, str) and at else None,
+            trigger=_trigger(str(data.get("trigger") or "")),
         )
 
 

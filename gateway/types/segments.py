@@ -7,6 +7,7 @@ the same DataLoaders as `customers`: one batch call per backend per page, whatev
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 from crm.tags.v1 import segments_pb2
@@ -21,6 +22,41 @@ from gateway.validation import require_page_size
 DEFAULT_MEMBERS = 20
 
 
+@strawberry.enum(description="Where announcing a segment's members stands")
+class MembershipSyncStatus(Enum):
+    PENDING = strawberry.enum_value("pending", description="queued: no customer checked yet")
+    RUNNING = strawberry.enum_value("running", description="customers are being checked in batches")
+    DONE = strawberry.enum_value("done", description="every customer was checked")
+
+
+@strawberry.type(
+    description="Announcing a new or edited segment's members (segmentEntered / segmentLeft with trigger "
+    "SEGMENT_CHANGE), done in the background in batches of customers"
+)
+class MembershipSync:
+    status: MembershipSyncStatus
+    segment_version: int = strawberry.field(description="the segment version whose members are announced")
+    done: int = strawberry.field(description="customers checked so far")
+    total: int = strawberry.field(description="customers of the tenant when it started")
+    entered: int
+    left: int
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, m: segments_pb2.MembershipSync) -> MembershipSync:
+        return cls(
+            status=MembershipSyncStatus(m.state or "pending"),
+            segment_version=m.segment_version,
+            done=m.done,
+            total=m.total,
+            entered=m.entered,
+            left=m.left,
+            started_at=from_timestamp(m.started_at) if m.HasField("started_at") else None,
+            finished_at=from_timestamp(m.finished_at) if m.HasField("finished_at") else None,
+        )
+
+
 @strawberry.type(description="A saved segment: a named tag expression of your tenant, with its size now")
 class Segment:
     id: strawberry.ID
@@ -32,6 +68,9 @@ class Segment:
     created_at: datetime | None
     updated_at: datetime | None
     count: int = strawberry.field(description="customers in the segment now")
+    membership_sync: MembershipSync | None = strawberry.field(
+        description="announcing its members after it was created or its expression edited"
+    )
 
     @classmethod
     def from_proto(cls, message: segments_pb2.Segment) -> Segment:
@@ -45,6 +84,9 @@ class Segment:
             created_at=from_timestamp(message.created_at),
             updated_at=from_timestamp(message.updated_at),
             count=message.count,
+            membership_sync=MembershipSync.from_proto(message.membership_sync)
+            if message.HasField("membership_sync")
+            else None,
         )
 
     @strawberry.field(

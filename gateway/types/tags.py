@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 from crm.tags.v1 import tags_pb2
@@ -141,11 +142,24 @@ class TagDefinition:
         )
 
 
-@strawberry.type(description="A requested tag that changed nothing, and why (unchanged, human_decision)")
+@strawberry.enum(description="Why a requested tag changed nothing")
+class SkipReason(Enum):
+    UNCHANGED = strawberry.enum_value("unchanged", description="the same value is already active")
+    HUMAN_DECISION = strawberry.enum_value(
+        "human_decision",
+        description="a person set or rejected this value; machine sources do not overturn it",
+    )
+
+
+@strawberry.type(description="A requested tag that changed nothing, and why")
 class SkippedTag:
     key: str
     value: str
-    reason: str
+    reason: SkipReason
+
+    @classmethod
+    def from_proto(cls, message: tags_pb2.SkippedAssignment) -> SkippedTag:
+        return cls(key=message.tag_key, value=message.value, reason=SkipReason(message.reason))
 
 
 @strawberry.type
@@ -159,5 +173,5 @@ class AssignTagsPayload:
         return cls(
             assigned=[TagAssignment.from_proto(a) for a in message.assigned],
             replaced=[TagAssignment.from_proto(a) for a in message.replaced],
-            skipped=[SkippedTag(key=s.tag_key, value=s.value, reason=s.reason) for s in message.skipped],
+            skipped=[SkippedTag.from_proto(s) for s in message.skipped],
         )

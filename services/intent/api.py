@@ -6,7 +6,9 @@ import grpc
 from crm.intent.v1 import intent_pb2, intent_pb2_grpc
 
 from common.context import current_call
+from common.errors import InvalidArgument
 from common.ids import require_customer_id, require_customer_ids
+from common.paging import decode_cursor, encode_cursor, page_size
 from services.intent import convert
 from services.intent.engine import IntentEngine
 
@@ -41,3 +43,24 @@ class IntentApi(intent_pb2_grpc.IntentServiceServicer):
         ids = require_customer_ids(list(request.customer_ids), maximum=MAX_BATCH_GET)
         results = await self._engine.scores(current_call().tenant, ids)
         return intent_pb2.BatchGetScoresResponse(scores=[convert.intent_score(r) for r in results])
+
+    async def ListScoreHistory(
+        self, request: intent_pb2.ListScoreHistoryRequest, context: grpc.aio.ServicerContext
+    ) -> intent_pb2.ListScoreHistoryResponse:
+        customer_id = require_customer_id(request.customer_id)
+        size = page_size(request.page_size, default=50, maximum=200)
+        cursor = decode_cursor(request.page_token)
+        before = None
+        if cursor is not None:
+            at, entry_id = cursor.get("at"), cursor.get("id")
+            if not isinstance(at, int) or not isinstance(entry_id, str):
+                raise InvalidArgument("page_token is malformed", field="page_token")
+            before = (at, entry_id)
+        found = await self._engine.store.history(
+            current_call().tenant, customer_id, before=before, limit=size + 1
+        )
+        page = found[:size]
+        token = encode_cursor({"at": page[-1]["at_ms"], "id": page[-1]["_id"]}) if len(found) > size else ""
+        return intent_pb2.ListScoreHistoryResponse(
+            entries=[convert.history_entry(e) for e in page], next_page_token=token
+        )

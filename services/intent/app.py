@@ -12,17 +12,22 @@ from services.intent.api import IntentApi
 from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
 from services.intent.engine import IntentEngine
-from services.intent.scoring import ScoringModel
-from services.intent.store import SCORES, SIGNALS, IntentStore
+from services.intent.models import HouseModels
+from services.intent.store import HISTORY, SCORES, SIGNALS, IntentStore
 
 CONFIG = IntentConfig.from_env()
 
 INDEXES = [
-    # Scoring reads one tenant's customers' signals within the window: equality, $in, then range.
-    IndexSpec(SIGNALS, [("tenant_id", 1), ("customer_id", 1), ("occurred_at", 1)]),
+    # Explanations and re-scores read one customer's signals by scoring time (integer ms: indexed on
+    # real MongoDB and the stand-in alike). The hot path reads no signals at all.
+    IndexSpec(SIGNALS, [("tenant_id", 1), ("customer_id", 1), ("at_ms", 1)]),
     # Retention. A TTL index must be on the date field alone; changing the retention later needs collMod.
     IndexSpec(SIGNALS, [("occurred_at", 1)], {"expireAfterSeconds": CONFIG.retention_days * 24 * 3600}),
     IndexSpec(SCORES, [("tenant_id", 1), ("customer_id", 1)], {"unique": True}),
+    # The call list: one tenant's (or one owner's) customers with intent newer than their last contact.
+    IndexSpec(SCORES, [("tenant_id", 1), ("call_open", 1), ("owner_id", 1)]),
+    # A customer's score history, newest first.
+    IndexSpec(HISTORY, [("tenant_id", 1), ("customer_id", 1), ("at_ms", -1)]),
 ]
 
 
@@ -33,13 +38,13 @@ def build(runtime: Runtime) -> ServiceParts:
         outbox=runtime.outbox,
         scheduler=runtime.scheduler,
         config=CONFIG,
-        model=ScoringModel(),
+        models=HouseModels(),
         customers=runtime.customers,
     )
     return ServiceParts(
         registrations=[(intent_pb2_grpc.add_IntentServiceServicer_to_server, IntentApi(engine))],
         service_names=[intent_pb2.DESCRIPTOR.services_by_name["IntentService"].full_name],
-        consumers=[events.ingest_consumer(engine.ingest_raw, prepare=batch_warmer(runtime.customers))],
+        consumers=[events.ingest_consumer(engine.ingest_events, prepare=batch_warmer(runtime.customers))],
         # Levels that would fall with time alone are rescored when they do (services/intent/decay.py).
         timers={RESCORE_KIND: engine.rescore_due},
     )

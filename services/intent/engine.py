@@ -1,42 +1,57 @@
-"""The intent service's use cases: ingest signals and rescore, rescore on decay, read scores as of now.
+"""The intent service's use cases: add signals to the aggregates, rescore on decay, read scores.
 
-Shared by the gRPC servicer, the NATS ingest consumer and the decay timer so every path validates,
-stores, rescores and announces level changes the same way. A level move and its `level_changed`
-event are one write (the event waits in the customer's `scores` document, common/outbox.py); a
-customer whose level would fall with time alone has an `intent.rescore` timer at that instant
-(common/scheduler.py, services/intent/decay.py).
+Shared by the gRPC servicer, the NATS ingest consumer and the timers, so every path validates,
+stores, scores and announces the same way (`planning.plan`).
+
+**Hot path.** A batch of signals costs: one read of which ids are stored already, one read of the
+touched customers' aggregate documents, one compare-and-set `bulk_write` of them (each with its events
+and history entry, common/outbox.py, published in a fixed number of round trips), one `insert_many` of
+the new raw signals — whatever the batch size and however long the customers' histories. No history
+is read.
+
+**Exactly once.** A stored signal id is a duplicate and never added again. A signal is stored only
+after the aggregate write that added it; a crash in between leaves it unstored, so its redelivery finds
+it new, but the aggregate's `recent_ids` (the last 200 ids it added) shows it is already in: it is stored
+without being added twice. Two replicas adding the same new id at once: the compare-and-set loser
+re-reads the aggregate, sees the id in `recent_ids` and skips it.
+
+**Races.** Two replicas writing one customer: the compare-and-set on `v` lets one win; the other
+re-reads and re-applies its signals, up to `MAX_ATTEMPTS` times, then fails (the message is retried).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+import random
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from common.customers import KnownCustomers
-from common.outbox import Outbox, PendingEvent
+from common.errors import Unavailable
+from common.ids import new_id
+from common.outbox import Outbox, Pending
 from common.scheduler import Scheduler, Timer
-from common.timeutil import utcnow
-from services.intent import events
+from common.timeutil import as_utc, from_ms, to_ms, utcnow
+from services.intent.aggregate import IntentState, Term, add, prune, state_from_document, term_of
 from services.intent.config import IntentConfig
-from services.intent.decay import RESCORE_KIND, next_level_change
-from services.intent.scoring import (
-    LOW,
-    ScoreResult,
-    ScoringModel,
-    describe_reason,
-    is_level_change,
-    score_customer,
-)
-from services.intent.signals import RawSignal, Signal, validate_batch
-from services.intent.store import SCORES, IntentStore, score_doc_id
+from services.intent.decay import RESCORE_KIND
+from services.intent.locks import KeyedLocks
+from services.intent.model import IntentModel
+from services.intent.models import ModelSource
+from services.intent.planning import LEVEL_CHANGED, Plan, plan
+from services.intent.scoring import LOW, ScoreResult, score_state
+from services.intent.signals import RawSignal, Signal, raws_from_event_data, validate_batch
+from services.intent.store import HISTORY, SCORES, AggregateWrite, IntentStore, score_doc_id
 
 log = logging.getLogger(__name__)
-# A write that lost the race on a customer's level asks for a fresh rescore this soon.
-LOST_RACE_RESCORE = timedelta(seconds=1)
+MAX_ATTEMPTS = 8
+# (state as read, document as read, current model) -> (new state, terms added) or None to skip.
+Step = Callable[
+    [IntentState, dict[str, Any] | None, IntentModel], Awaitable[tuple[IntentState, list[Term]] | None]
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,20 +71,22 @@ class IntentEngine:
         outbox: Outbox,
         scheduler: Scheduler,
         config: IntentConfig,
-        model: ScoringModel,
+        models: ModelSource,
         customers: KnownCustomers,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._store = store
+        self.store = store
         self._outbox = outbox
         self._scheduler = scheduler
         self._config = config
-        self._model = model
+        self.models = models
         self._clock = clock
         self._customers = customers
+        self._locks = KeyedLocks()
 
     async def ingest_raw(self, tenant: str, raws: Sequence[RawSignal], field: str) -> IngestOutcome:
-        """Validate the whole batch (bad input stores nothing), then store it and rescore its customers."""
+        """Validate the whole batch (bad input stores nothing), then store it and update its customers."""
         now = self._clock()
         signals = validate_batch(raws, now=now, config=self._config, field=field)
         # Facts about customers leads does not have in this tenant are refused (common/customers.py).
@@ -78,108 +95,217 @@ class IntentEngine:
         return await self.ingest(tenant, signals, now=now)
 
     async def ingest(self, tenant: str, signals: Sequence[Signal], *, now: datetime) -> IngestOutcome:
-        """Store validated signals and rescore every customer they name.
+        """Store validated signals and add the new ones to their customers' aggregates."""
+        unique = list({s.id: s for s in reversed(signals)}.values())[::-1]  # first of each id
+        stored = await self._store.stored_ids(tenant, [s.id for s in unique])
+        new = [s for s in unique if s.id not in stored]
+        pending: dict[str, list[Signal]] = {}
+        for s in new:
+            pending.setdefault(s.customer_id, []).append(s)
+        if pending:
+            received = {s.id: to_ms(now) for s in new}
+            await self._add(tenant, pending, received, now_ms=to_ms(now))
+            await self._store.insert_signals(tenant, new, received_at=now)
+        return IngestOutcome(
+            accepted=len(new),
+            duplicates=len(signals) - len(new),
+            signal_ids=[s.id for s in signals],
+        )
 
-        Customers whose signals were all duplicates are rescored too: a re-delivery after a crash
-        between storing the signals and storing the score then completes the work.
+    async def ingest_events(self, tenant: str, events: Sequence[dict[str, Any]]) -> list[Exception | None]:
+        """The ingest consumer's batch: each event checked alone, all good ones stored in one go.
+
+        A malformed event or one naming a customer leads does not have fails alone (and is
+        dead-lettered); the rest are coalesced into one ingest — one aggregate write per customer.
         """
-        accepted, duplicates = await self._store.insert_signals(tenant, signals, received_at=now)
-        customers = list(dict.fromkeys(s.customer_id for s in signals))
-        await self.rescore(tenant, customers, now=now)
-        return IngestOutcome(accepted=accepted, duplicates=duplicates, signal_ids=[s.id for s in signals])
+        now = self._clock()
+        outcomes: list[Exception | None] = [None] * len(events)
+        good: list[tuple[int, list[Signal]]] = []
+        for i, event in enumerate(events):
+            try:
+                raws, field = raws_from_event_data(event["data"])
+                signals = validate_batch(raws, now=now, config=self._config, field=field)
+                where = "data.customer_id" if field == "data" else f"{field}[{{index}}].customer_id"
+                await self._customers.require(tenant, [s.customer_id for s in signals], field=where)
+            except Exception as err:
+                outcomes[i] = err
+                continue
+            good.append((i, signals))
+        if good:
+            try:
+                await self.ingest(tenant, [s for _, signals in good for s in signals], now=now)
+            except Exception as err:
+                for i, _ in good:
+                    outcomes[i] = err
+        return outcomes
 
     async def rescore_due(self, tenant: str, customer_id: str, payload: dict[str, Any]) -> None:
         """The `intent.rescore` timer: the level may have decayed, so score as of now and record it."""
-        await self.rescore(tenant, [customer_id])
+
+        async def same(
+            state: IntentState, doc: dict[str, Any] | None, model: IntentModel
+        ) -> tuple[IntentState, list[Term]] | None:
+            return (state, []) if doc else None
+
+        await self.update(tenant, [customer_id], same, cause="decay")
 
     async def scores(
         self, tenant: str, customer_ids: Sequence[str], *, now: datetime | None = None
     ) -> list[ScoreResult]:
-        """One score per requested id, in request order, from the signals in the window as of `now`."""
-        now = now or self._clock()
-        found = await self._signals(tenant, customer_ids, now=now)
-        return [score_customer(cid, found[cid], model=self._model, now=now) for cid in customer_ids]
+        """One score per requested id, in request order: the stored aggregates decayed to `now`."""
+        now_ms = to_ms(now or self._clock())
+        docs = await self._store.aggregates(tenant, customer_ids)
+        out = []
+        for cid in customer_ids:
+            doc = docs.get(cid)
+            state = state_from_document(cid, doc)
+            model = await self.models.version(tenant, state.model_version)
+            out.append(
+                score_state(state, model=model, now_ms=now_ms, profile=(doc or {}).get("profile") or {})
+            )
+        return out
 
-    async def rescore(self, tenant: str, customer_ids: Sequence[str], *, now: datetime | None = None) -> None:
-        """Score customers as of `now`, store the results, announce level moves, set decay timers."""
-        now = now or self._clock()
-        found = await self._signals(tenant, customer_ids, now=now)
-        results = [score_customer(cid, found[cid], model=self._model, now=now) for cid in customer_ids]
-        changes_at = {cid: next_level_change(found[cid], model=self._model, now=now) for cid in customer_ids}
-        # Timers go in before the score: a crash in between leaves a harmless early rescore, never
-        # a stored HIGH with no timer to bring it down.
+    async def _add(
+        self, tenant: str, pending: dict[str, list[Signal]], received: dict[str, int], *, now_ms: int
+    ) -> None:
+        async def step(
+            state: IntentState, doc: dict[str, Any] | None, model: IntentModel
+        ) -> tuple[IntentState, list[Term]]:
+            seen = set((doc or {}).get("recent_ids") or [])
+            new = [s for s in pending[state.customer_id] if s.id not in seen]
+            if doc is not None and state.model_version != model.version:
+                # Built with an older model: rebuild from the stored signals first (`new` are not stored yet).
+                state = await self.rebuild(tenant, state.customer_id, model=model, now_ms=now_ms)
+            terms = [term_of(s, model=model, received_ms=received[s.id]) for s in new]
+            add(state, terms, model=model)
+            return state, terms
+
+        await self.update(tenant, list(pending), step, cause="signals", now_ms=now_ms)
+
+    async def rebuild(self, tenant: str, customer_id: str, *, model: IntentModel, now_ms: int) -> IntentState:
+        """The customer's aggregates under `model`, from its stored signals inside the window."""
+        since = (now_ms // 86_400_000 - model.window_days + 1) * 86_400_000
+        state = IntentState(customer_id=customer_id, model_version=model.version)
+        docs = await self._store.signal_documents(tenant, customer_id, since_ms=since)
+        add(
+            state,
+            [
+                term_of(_signal(d), model=model, received_ms=int(d.get("received_ms") or d["at_ms"]))
+                for d in reversed(docs)
+            ],
+            model=model,
+        )
+        return state
+
+    async def update(
+        self, tenant: str, customer_ids: Sequence[str], step: Step, *, cause: str, now_ms: int | None = None
+    ) -> dict[str, Plan]:
+        """Read, change (`step`), plan and compare-and-set each customer's aggregate; retry the losers."""
+        todo = list(dict.fromkeys(customer_ids))
+        async with self._locks.hold(f"{tenant}|{cid}" for cid in todo):
+            return await self._update(tenant, todo, step, cause=cause, now_ms=now_ms)
+
+    async def _update(
+        self, tenant: str, todo: list[str], step: Step, *, cause: str, now_ms: int | None
+    ) -> dict[str, Plan]:
+        done: dict[str, Plan] = {}
+        for _ in range(MAX_ATTEMPTS):
+            if not todo:
+                return done
+            at = now_ms if now_ms is not None else to_ms(self._clock())
+            model = await self.models.current(tenant)
+            docs = await self._store.aggregates(tenant, todo)
+            writes: list[AggregateWrite] = []
+            plans: dict[str, Plan] = {}
+            for cid in todo:
+                doc = docs.get(cid)
+                changed = await step(state_from_document(cid, doc), doc, model)
+                if changed is None:
+                    continue
+                state, added = changed
+                state.model_version = model.version
+                prune(state, model=model, now_ms=at)
+                plans[cid] = plan(state, doc, model=model, now_ms=at, cause=cause, added=added)
+                writes.append(self._write(tenant, cid, doc, plans[cid]))
+            await self._schedule(tenant, plans)
+            won = await self._store.write_aggregates(tenant, writes)
+            await self._outbox.publish_many(
+                SCORES,
+                [(score_doc_id(tenant, w.customer_id), w.pending) for w in writes if w.customer_id in won],
+            )
+            for w in writes:
+                if w.customer_id in won:
+                    done[w.customer_id] = plans[w.customer_id]
+                    self._log_level(tenant, plans[w.customer_id])
+            settled_low = [
+                cid
+                for cid, p in plans.items()
+                if cid in won and p.next_change_ms is None and (p.previous_level or LOW) != LOW
+            ]
+            await self._scheduler.cancel_many(tenant=tenant, kind=RESCORE_KIND, keys=settled_low)
+            todo = [w.customer_id for w in writes if w.customer_id not in won]
+            if todo:  # another replica wrote them: let it finish, then read again
+                await asyncio.sleep(random.uniform(0.005, 0.05))
+        if todo:
+            raise Unavailable(f"intent of {len(todo)} customers kept changing under this write; retry")
+        return done
+
+    def _write(self, tenant: str, customer_id: str, doc: dict[str, Any] | None, p: Plan) -> AggregateWrite:
+        pending: list[Pending] = []
+        if p.history is not None:
+            pending.append(
+                self._outbox.insert(HISTORY, {"_id": new_id("ish"), "tenant_id": tenant, **p.history})
+            )
+        pending.extend(
+            self._outbox.event(tenant=tenant, event=name, data=data, subject_id=customer_id)
+            for name, data in p.events
+        )
+        return AggregateWrite(
+            customer_id=customer_id,
+            version=(doc or {}).get("v") if doc else None,
+            fields=p.fields,
+            pending=pending,
+            token=new_id("rev"),
+        )
+
+    async def _schedule(self, tenant: str, plans: dict[str, Plan]) -> None:
+        # Timers go in before the write: a crash in between leaves a harmless early rescore, never a
+        # stored HIGH with no timer to bring it down.
         await self._scheduler.schedule_many(
             [
-                Timer(tenant=tenant, kind=RESCORE_KIND, key=cid, due_at=when)
-                for cid, when in changes_at.items()
-                if when is not None
+                Timer(tenant=tenant, kind=RESCORE_KIND, key=cid, due_at=_at(p.next_change_ms))
+                for cid, p in plans.items()
+                if p.next_change_ms is not None
             ]
         )
-        previous = await self._store.stored_levels(tenant, customer_ids)
-        pending = {
-            r.customer_id: self._level_changed(tenant, r, previous.get(r.customer_id))
-            for r in results
-            if is_level_change(previous.get(r.customer_id), r.level)
-        }
-        won = await self._store.save_scores(tenant, results, previous=previous, events=pending)
-        await asyncio.gather(
-            *(
-                self._outbox.publish(SCORES, score_doc_id(tenant, cid), [event])
-                for cid, event in pending.items()
-                if cid in won
-            )
-        )
-        for cid, event in pending.items():
-            if cid in won:
+
+    def _log_level(self, tenant: str, p: Plan) -> None:
+        for name, data in p.events:
+            if name == LEVEL_CHANGED:
                 log.info(
                     "intent level of %s moved %s -> %s",
-                    cid,
-                    previous.get(cid),
-                    event.envelope["data"]["level"],
-                    extra={"fields": {"tenant_id": tenant, "crm.customer.id": cid}},
+                    data["customer_id"],
+                    data["previous_level"],
+                    data["level"],
+                    extra={"fields": {"tenant_id": tenant, "crm.customer.id": data["customer_id"]}},
                 )
-        await self._settle_timers(tenant, results, previous=previous, won=won, changes_at=changes_at)
 
-    async def _settle_timers(
-        self,
-        tenant: str,
-        results: Sequence[ScoreResult],
-        *,
-        previous: dict[str, str],
-        won: set[str],
-        changes_at: dict[str, datetime | None],
-    ) -> None:
-        # A customer now LOW needs no timer; one was expected only if the stored level was higher.
-        # (A stray timer elsewhere costs one harmless rescore, which then cancels it.)
-        settled_low = [
-            r.customer_id
-            for r in results
-            if r.customer_id in won
-            and changes_at[r.customer_id] is None
-            and previous.get(r.customer_id, LOW) != LOW
-        ]
-        await self._scheduler.cancel_many(tenant=tenant, kind=RESCORE_KIND, keys=settled_low)
-        # A write that lost the race read signals that may be stale: rescore from fresh data soon.
-        lost = [r.customer_id for r in results if r.customer_id not in won]
-        soon = self._clock() + LOST_RACE_RESCORE
-        await self._scheduler.schedule_many(
-            [Timer(tenant=tenant, kind=RESCORE_KIND, key=cid, due_at=soon) for cid in lost]
-        )
 
-    async def _signals(
-        self, tenant: str, customer_ids: Sequence[str], *, now: datetime
-    ) -> dict[str, list[Signal]]:
-        found = await self._store.signals_since(tenant, customer_ids, since=now - self._model.window)
-        return {cid: found.get(cid, []) for cid in customer_ids}
+def _at(ms: int | None) -> datetime:
+    assert ms is not None
+    return from_ms(ms)
 
-    def _level_changed(self, tenant: str, result: ScoreResult, previous: str | None) -> PendingEvent:
-        data = events.level_changed_data(
-            customer_id=result.customer_id,
-            level=result.level,
-            previous_level=previous,
-            score=result.score,
-            reason=describe_reason(result, model=self._model),
-        )
-        return self._outbox.event(
-            tenant=tenant, event=events.LEVEL_CHANGED, data=data, subject_id=result.customer_id
-        )
+
+def _signal(doc: dict[str, Any]) -> Signal:
+    return Signal(
+        id=doc["signal_id"],
+        customer_id=doc["customer_id"],
+        type=doc["type"],
+        party=doc.get("party", "first"),
+        topic=doc.get("topic", ""),
+        occurred_at=as_utc(doc["occurred_at"]),
+        properties=dict(doc.get("properties") or {}),
+        source=doc.get("source", ""),
+        matched_on=doc.get("matched_on", ""),
+        matched_value=doc.get("matched_value", ""),
+    )

@@ -1,73 +1,69 @@
-"""Purchase-intent scoring: pure, explainable, and computed as of a given `now`.
+"""Purchase-intent scores from the aggregates, with everything needed to explain them; pure.
 
-Each signal in the window contributes `weight(type) × party factor × engagement × 2^(−age/half_life)`;
-each type's contributions are capped; raw points are the sum of the capped per-type sums; the score
-saturates as `100 × (1 − e^(−raw/saturation))`. docs/intent-scoring.md has the formula and a worked
-example. The model is a dataclass so a per-tenant model can replace the defaults later.
+For a customer at instant T (docs/intent-scoring.md):
+1. each signal in the window is worth `weight × party × engagement × 2^(−(T − at)/half_life)`;
+2. each type's sum is capped (`cap` of the type, else the model's `type_cap`);
+3. `raw = fit × Σ capped sums`, where `fit` multiplies the profile's matching fit rules;
+4. `score = 100 × (1 − e^(−raw/saturation))` rounded to one decimal; levels from the rounded score.
+
+`score_state` computes this from a customer's `IntentState` (services/intent/aggregate.py) in time
+proportional to its buckets, never its history. `score_signals` is the same formula evaluated signal
+by signal from raw signals: the reference the tests compare the aggregates with, and nothing else.
+
+Components split the raw points into parts that add up to it exactly: `frequency` (the signals' points
+as if fresh, no bonus), `engagement` (the dwell/depth bonus, fresh), `recency` (≤ 0: lost to age),
+`cap` (≤ 0: cut by the per-type caps) and `fit` (what the profile's multiplier adds or removes).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from services.intent.signals import Signal
+from services.intent.aggregate import (
+    IntentState,
+    Term,
+    counts_since,
+    decayed,
+    first_day,
+)
+from services.intent.model import DAY_MS, IntentModel
 
 LOW, MEDIUM, HIGH = "low", "medium", "high"
 TOP_SIGNALS = 5
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "demo_request": 25.0,
-    "pricing_page_view": 10.0,
-    "webinar_attend": 12.0,
-    "competitor_research": 10.0,
-    "whitepaper_download": 8.0,
-    "demo_video_watch": 8.0,
-    "case_study_view": 6.0,
-    "product_page_view": 4.0,
-    "email_click": 3.0,
-    "content_read": 3.0,
-}
-
 
 @dataclass(frozen=True, kw_only=True)
-class ScoringModel:
-    """The knobs of the score; the defaults are the house model for every tenant."""
-
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    default_weight: float = 2.0  # any type not in `weights`
-    half_life: timedelta = timedelta(days=7)
-    window: timedelta = timedelta(days=90)
-    saturation: float = 40.0
-    type_cap: float = 30.0  # points one signal type can add at most, so one noisy type cannot max the score
-    third_party_factor: float = 0.6  # third-party (vendor) signals are less certain than our own
-    engaged_dwell_seconds: float = 60.0
-    engagement_factor: float = 1.5
-    high_threshold: float = 70.0
-    medium_threshold: float = 40.0
-
-    def weight(self, signal_type: str) -> float:
-        return self.weights.get(signal_type, self.default_weight)
+class Components:
+    frequency: float
+    engagement: float
+    recency: float
+    cap: float
+    fit: float
 
 
 @dataclass(frozen=True, kw_only=True)
 class Contribution:
-    """What one signal added, before the per-type cap and saturation."""
+    """What one signal adds at the scoring instant, before the per-type cap, the fit and saturation."""
 
     signal_id: str
     type: str
     topic: str
-    occurred_at: datetime
+    party: str
+    at_ms: int
     points: float
+    source: str = ""
+    matched_on: str = ""
+    matched_value: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
 class TypeScore:
-    """One signal type's share: signals in the window, of them in the last half-life, capped points."""
+    """One type's share: signals in the window, of them in the last half-life (whole days), capped points."""
 
     type: str
+    label: str
     count: int
     recent_count: int
     points: float
@@ -75,39 +71,34 @@ class TypeScore:
 
 @dataclass(frozen=True, kw_only=True)
 class ScoreResult:
-    """A customer's intent score with everything needed to explain it."""
-
     customer_id: str
     score: float
     level: str
     raw_points: float
+    fit_multiplier: float
+    components: Components
     signal_count: int
-    topics: list[tuple[str, float]]  # largest first; capped points attributed to each topic
-    top_signals: list[Contribution]  # at most TOP_SIGNALS, largest first
+    topics: list[tuple[str, float]]  # largest first; raw points attributed to each topic
     types: list[TypeScore]  # largest first
-    computed_at: datetime
-    last_signal_at: datetime | None
+    top_signals: list[Contribution]  # largest first, at most TOP_SIGNALS
+    computed_ms: int
+    last_signal_ms: int  # 0: none in the window
+    model_version: int
 
 
-def decay(age: timedelta, half_life: timedelta) -> float:
-    """2^(−age/half_life): 1 now, ½ one half-life ago; a (skewed) future time counts as now."""
-    return float(2.0 ** (-max(age, timedelta(0)) / half_life))
+@dataclass(frozen=True, kw_only=True)
+class _Part:
+    """Sums of one (type, topic) inside the window at the scoring instant."""
+
+    type: str
+    topic: str
+    count: int
+    base: float
+    points: float
+    now: float  # decayed
 
 
-def base_points(signal: Signal, *, model: ScoringModel) -> float:
-    """The weighted, party-adjusted, engagement-adjusted points of one signal before decay."""
-    party = model.third_party_factor if signal.party == "third" else 1.0
-    engaged = _dwell_seconds(signal) >= model.engaged_dwell_seconds
-    engagement = model.engagement_factor if engaged else 1.0
-    return model.weight(signal.type) * party * engagement
-
-
-def signal_points(signal: Signal, *, model: ScoringModel, now: datetime) -> float:
-    """The weighted, party-adjusted, engagement-adjusted, decayed points of one signal."""
-    return base_points(signal, model=model) * decay(now - signal.occurred_at, model.half_life)
-
-
-def level_for(score: float, *, model: ScoringModel) -> str:
+def level_for(score: float, *, model: IntentModel) -> str:
     if score >= model.high_threshold:
         return HIGH
     if score >= model.medium_threshold:
@@ -115,81 +106,181 @@ def level_for(score: float, *, model: ScoringModel) -> str:
     return LOW
 
 
-def in_window(signals: Sequence[Signal], *, model: ScoringModel, now: datetime) -> list[Signal]:
-    """The signals that count as of `now`: those that occurred no longer than the window ago."""
-    since = now - model.window
-    return [s for s in signals if s.occurred_at >= since]
-
-
-def capped_type_sums(points: Sequence[tuple[str, float]], *, model: ScoringModel) -> dict[str, float]:
-    """Each type's summed points, capped at `type_cap`, in the order the types first appear."""
-    by_type: dict[str, float] = {}
-    for kind, value in points:
-        by_type[kind] = by_type.get(kind, 0.0) + value
-    return {t: min(total, model.type_cap) for t, total in by_type.items()}
-
-
-def score_from_raw(raw: float, *, model: ScoringModel) -> float:
+def score_from_raw(raw: float, *, model: IntentModel) -> float:
     """The saturating 0–100 score of `raw` points, rounded to one decimal (levels compare this)."""
     return round(100.0 * (1.0 - math.exp(-raw / model.saturation)), 1)
 
 
-def level_at(signals: Sequence[Signal], *, model: ScoringModel, now: datetime) -> str:
-    """The level `score_customer` would give as of `now`, without building the explanation.
-
-    Same arithmetic in the same order as `score_customer`, so both agree to the last bit; the decay
-    scheduler (services/intent/decay.py) evaluates this many times per customer.
-    """
-    window = in_window(signals, model=model, now=now)
-    capped = capped_type_sums([(s.type, signal_points(s, model=model, now=now)) for s in window], model=model)
-    return level_for(score_from_raw(sum(capped.values()), model=model), model=model)
-
-
-def score_customer(
-    customer_id: str, signals: Sequence[Signal], *, model: ScoringModel, now: datetime
+def score_state(
+    state: IntentState, *, model: IntentModel, now_ms: int, profile: Mapping[str, str] | None = None
 ) -> ScoreResult:
-    """Score one customer from their signals as of `now`; signals outside the window are ignored."""
-    window = in_window(signals, model=model, now=now)
-    contributions = [
-        Contribution(
-            signal_id=s.id,
-            type=s.type,
-            topic=s.topic,
-            occurred_at=s.occurred_at,
-            points=signal_points(s, model=model, now=now),
+    """The customer's score at `now_ms` from its aggregates (which must be built with `model`)."""
+    oldest = first_day(model, now_ms)
+    parts: dict[tuple[str, str], _Part] = {}
+    for (kind, topic, day), b in state.buckets.items():
+        if day < oldest:
+            continue
+        was = parts.get((kind, topic))
+        now = decayed(b, day, model=model, now_ms=now_ms)
+        parts[(kind, topic)] = _Part(
+            type=kind,
+            topic=topic,
+            count=b.count + (was.count if was else 0),
+            base=b.base + (was.base if was else 0.0),
+            points=b.points + (was.points if was else 0.0),
+            now=now + (was.now if was else 0.0),
         )
-        for s in window
+    top = [_contribution(t, model=model, now_ms=now_ms) for t in state.top if t.at_ms // DAY_MS >= oldest][
+        :TOP_SIGNALS
     ]
-    by_type: dict[str, float] = {}
-    for c in contributions:
-        by_type[c.type] = by_type.get(c.type, 0.0) + c.points
-    capped = capped_type_sums([(c.type, c.points) for c in contributions], model=model)
-    raw = sum(capped.values())
+    recent = counts_since(state, max(oldest, now_ms // DAY_MS - _recent_days(model) + 1))
+    return _result(
+        state.customer_id,
+        list(parts.values()),
+        top=top,
+        recent=recent,
+        model=model,
+        now_ms=now_ms,
+        profile=profile or {},
+        last_signal_ms=state.last_signal_ms if state.last_signal_ms // DAY_MS >= oldest else 0,
+        model_version=state.model_version,
+    )
+
+
+def score_signals(
+    customer_id: str,
+    terms: Sequence[Term],
+    *,
+    model: IntentModel,
+    now_ms: int,
+    profile: Mapping[str, str] | None = None,
+) -> ScoreResult:
+    """The reference: the same score evaluated signal by signal (tests and nothing else rely on it)."""
+    oldest = first_day(model, now_ms)
+    window = [t for t in terms if t.at_ms // DAY_MS >= oldest]
+    parts: dict[tuple[str, str], _Part] = {}
+    for t in window:
+        was = parts.get((t.type, t.topic))
+        now = t.points * 2.0 ** (-(now_ms - t.at_ms) / model.half_life_ms)
+        parts[(t.type, t.topic)] = _Part(
+            type=t.type,
+            topic=t.topic,
+            count=1 + (was.count if was else 0),
+            base=t.base + (was.base if was else 0.0),
+            points=t.points + (was.points if was else 0.0),
+            now=now + (was.now if was else 0.0),
+        )
+    contributions = [_contribution(t, model=model, now_ms=now_ms) for t in window]
+    contributions.sort(key=lambda c: (-c.points, -c.at_ms, c.signal_id))
+    recent_first = now_ms // DAY_MS - _recent_days(model) + 1
+    recent: dict[str, int] = {}
+    for t in window:
+        if t.at_ms // DAY_MS >= recent_first:
+            recent[t.type] = recent.get(t.type, 0) + 1
+    return _result(
+        customer_id,
+        list(parts.values()),
+        top=contributions[:TOP_SIGNALS],
+        recent=recent,
+        model=model,
+        now_ms=now_ms,
+        profile=profile or {},
+        last_signal_ms=max((t.at_ms for t in window), default=0),
+        model_version=model.version,
+    )
+
+
+def raw_at(state: IntentState, *, model: IntentModel, now_ms: int, fit: float) -> float:
+    """Just the raw points at `now_ms` (the decay timer evaluates this many times)."""
+    oldest = first_day(model, now_ms)
+    sums: dict[str, float] = {}
+    for (kind, _, day), b in state.buckets.items():
+        if day >= oldest:
+            sums[kind] = sums.get(kind, 0.0) + decayed(b, day, model=model, now_ms=now_ms)
+    return fit * sum(min(total, model.cap(kind)) for kind, total in sums.items())
+
+
+def _result(
+    customer_id: str,
+    parts: list[_Part],
+    *,
+    top: list[Contribution],
+    recent: Mapping[str, int],
+    model: IntentModel,
+    now_ms: int,
+    profile: Mapping[str, str],
+    last_signal_ms: int,
+    model_version: int,
+) -> ScoreResult:
+    by_type: dict[str, list[_Part]] = {}
+    for p in parts:
+        by_type.setdefault(p.type, []).append(p)
+    capped: dict[str, float] = {}
+    frequency = engagement = recency = cut = 0.0
+    for kind, ps in by_type.items():
+        now = sum(p.now for p in ps)
+        capped[kind] = min(now, model.cap(kind))
+        base = sum(p.base for p in ps)
+        points = sum(p.points for p in ps)
+        frequency += base
+        engagement += points - base
+        recency += now - points
+        cut += capped[kind] - now
+    fit = model.fit_multiplier(profile)
+    unfitted = sum(capped.values())
+    raw = unfitted * fit
     score = score_from_raw(raw, model=model)
-    recent_since = now - model.half_life
+    topics: dict[str, float] = {}
+    for p in parts:
+        total = sum(q.now for q in by_type[p.type])
+        if p.topic and total > 0:
+            topics[p.topic] = topics.get(p.topic, 0.0) + p.now * capped[p.type] / total * fit
     types = [
         TypeScore(
-            type=t,
-            count=sum(1 for s in window if s.type == t),
-            recent_count=sum(1 for s in window if s.type == t and s.occurred_at >= recent_since),
-            points=round(points, 2),
+            type=kind,
+            label=model.label(kind),
+            count=sum(p.count for p in ps),
+            recent_count=recent.get(kind, 0),
+            points=capped[kind] * fit,
         )
-        for t, points in capped.items()
+        for kind, ps in by_type.items()
     ]
-    types.sort(key=lambda ts: (-ts.points, ts.type))
-    top = sorted(contributions, key=lambda c: (-c.points, -c.occurred_at.timestamp(), c.signal_id))
+    types.sort(key=lambda t: (-t.points, t.type))
     return ScoreResult(
         customer_id=customer_id,
         score=score,
         level=level_for(score, model=model),
-        raw_points=round(raw, 2),
-        signal_count=len(window),
-        topics=_topics(contributions, by_type=by_type, capped=capped),
-        top_signals=[_rounded(c) for c in top[:TOP_SIGNALS]],
+        raw_points=raw,
+        fit_multiplier=fit,
+        components=Components(
+            frequency=frequency, engagement=engagement, recency=recency, cap=cut, fit=unfitted * (fit - 1.0)
+        ),
+        signal_count=sum(p.count for p in parts),
+        topics=sorted(topics.items(), key=lambda tp: (-tp[1], tp[0])),
         types=types,
-        computed_at=now,
-        last_signal_at=max((s.occurred_at for s in window), default=None),
+        top_signals=top,
+        computed_ms=now_ms,
+        last_signal_ms=last_signal_ms,
+        model_version=model_version,
     )
+
+
+def _contribution(t: Term, *, model: IntentModel, now_ms: int) -> Contribution:
+    return Contribution(
+        signal_id=t.signal_id,
+        type=t.type,
+        topic=t.topic,
+        party=t.party,
+        at_ms=t.at_ms,
+        points=t.points * 2.0 ** (-(now_ms - t.at_ms) / model.half_life_ms),
+        source=t.source,
+        matched_on=t.matched_on,
+        matched_value=t.matched_value,
+    )
+
+
+def _recent_days(model: IntentModel) -> int:
+    return max(1, math.ceil(model.half_life_days))
 
 
 def is_level_change(previous: str | None, level: str) -> bool:
@@ -199,56 +290,22 @@ def is_level_change(previous: str | None, level: str) -> bool:
     return previous != level
 
 
-def describe_reason(result: ScoreResult, *, model: ScoringModel) -> str:
-    """A sentence for people, e.g. "3 pricing_page_view and 1 demo_request in the last 7 days"."""
-    recent = [(t.type, t.recent_count) for t in result.types if t.recent_count]
-    period = model.half_life
+def describe_reason(result: ScoreResult, *, model: IntentModel) -> str:
+    """A sentence for people, e.g. "3× 定价页 and 1× 演示申请 in the last 7 days"."""
+    recent = [(t.label, t.recent_count) for t in result.types if t.recent_count]
+    days = _recent_days(model)
     if not recent:  # nothing fresh: describe the whole window instead
-        recent = [(t.type, t.count) for t in result.types if t.count]
-        period = model.window
+        recent = [(t.label, t.count) for t in result.types if t.count]
+        days = model.window_days
     if not recent:
-        return f"no signals in the last {_duration(model.window)}"
-    named = [f"{count} {kind}" for kind, count in recent[:3]]
+        return f"no signals in the last {_days(model.window_days)}"
+    named = [f"{count}× {label}" for label, count in recent[:3]]
     others = sum(count for _, count in recent[3:])
     if others:
         named.append(f"{others} other signal{'s' if others != 1 else ''}")
     text = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
-    return f"{text} in the last {_duration(period)}"
+    return f"{text} in the last {_days(days)}"
 
 
-def _topics(
-    contributions: Sequence[Contribution], *, by_type: dict[str, float], capped: dict[str, float]
-) -> list[tuple[str, float]]:
-    # A type's cap scales all its signals alike, so topic points add up to the raw points.
-    points: dict[str, float] = {}
-    for c in contributions:
-        if not c.topic or by_type[c.type] <= 0:
-            continue
-        share = c.points * capped[c.type] / by_type[c.type]
-        points[c.topic] = points.get(c.topic, 0.0) + share
-    return sorted(((t, round(p, 2)) for t, p in points.items()), key=lambda tp: (-tp[1], tp[0]))
-
-
-def _rounded(c: Contribution) -> Contribution:
-    return Contribution(
-        signal_id=c.signal_id,
-        type=c.type,
-        topic=c.topic,
-        occurred_at=c.occurred_at,
-        points=round(c.points, 2),
-    )
-
-
-def _dwell_seconds(signal: Signal) -> float:
-    try:
-        return float(signal.properties.get("dwell_seconds", "0"))
-    except ValueError:
-        return 0.0  # a sender's free-text dwell is no evidence of engagement
-
-
-def _duration(span: timedelta) -> str:
-    days = span / timedelta(days=1)
-    if days >= 1 and days == int(days):
-        return f"{int(days)} day{'s' if days != 1 else ''}"
-    hours = round(span / timedelta(hours=1), 1)
-    return f"{hours:g} hours"
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"

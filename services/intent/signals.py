@@ -26,6 +26,8 @@ MAX_PROPERTY_VALUE = 256
 MAX_TOPIC = 64
 MAX_SOURCE = 64
 PARTIES = ("first", "third")
+MATCHES = ("account", "contact")  # what a third-party provider matched the activity to
+MAX_MATCHED_VALUE = 128
 TYPE_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 
 
@@ -41,6 +43,8 @@ class RawSignal:
     occurred_at: datetime | None = None
     properties: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    matched_on: str = ""
+    matched_value: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +59,8 @@ class Signal:
     occurred_at: datetime
     properties: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    matched_on: str = ""  # third-party only: "account" or "contact"
+    matched_value: str = ""  # what the provider matched on: a domain, an email, a company name
 
 
 def validate_batch(
@@ -100,6 +106,7 @@ def validate_signal(raw: RawSignal, *, now: datetime, config: IntentConfig, fiel
         )
     topic = _short_text(raw.topic, limit=MAX_TOPIC, field=f"{field}.topic")
     source = _short_text(raw.source, limit=MAX_SOURCE, field=f"{field}.source")
+    matched_on, matched_value = _match(raw, party=party, field=field)
     return Signal(
         id=signal_id,
         customer_id=customer_id,
@@ -109,7 +116,27 @@ def validate_signal(raw: RawSignal, *, now: datetime, config: IntentConfig, fiel
         occurred_at=occurred_at,
         properties=_properties(raw.properties, field=f"{field}.properties"),
         source=source,
+        matched_on=matched_on,
+        matched_value=matched_value,
     )
+
+
+def _match(raw: RawSignal, *, party: str, field: str) -> tuple[str, str]:
+    """A third-party signal's match ("account"/"contact" and the value); first-party ones have none."""
+    kind = raw.matched_on.strip().lower()
+    value = _short_text(raw.matched_value, limit=MAX_MATCHED_VALUE, field=f"{field}.matched_value")
+    if not kind and not value:
+        return "", ""
+    if party != "third":
+        raise InvalidArgument(
+            f"{field}.matched_on is for third-party signals only (party third)", field=f"{field}.matched_on"
+        )
+    if kind not in MATCHES:
+        raise InvalidArgument(
+            f"{field}.matched_on must be account or contact, got {raw.matched_on!r}",
+            field=f"{field}.matched_on",
+        )
+    return kind, value
 
 
 def _short_text(value: str, *, limit: int, field: str) -> str:
@@ -159,6 +186,8 @@ def raw_from_json(value: Any, *, field: str) -> RawSignal:
             str(k): _property_text(v, field=f"{field}.properties.{k}") for k, v in properties.items()
         },
         source=_json_text(value, "source", field=field),
+        matched_on=_json_text(value, "matched_on", field=field),
+        matched_value=_json_text(value, "matched_value", field=field),
     )
 
 

@@ -1,7 +1,15 @@
-"""MongoDB access for the intent service's own database: signals and the last known score per customer.
+"""MongoDB access for the intent service's own database: raw signals and one aggregate per customer.
 
-Documents are keyed `<tenant>|<id>` so a re-sent signal id collides with the stored one (counted as a
-duplicate, not stored twice) and a customer has exactly one `scores` document per tenant.
+`signals`: one document per signal, keyed `<tenant>|<signal id>` so a re-sent id collides with the
+stored one (counted as a duplicate, never added twice). Times are integer milliseconds (`at_ms`, the
+scoring time; `occurred_ms`) so every range query is indexed on real MongoDB and on the stand-in alike;
+`occurred_at` stays a date only for the retention TTL index. Signals are stored *after* the aggregate
+write that adds them (module docstring of services/intent/engine.py: crash safety).
+
+`scores`: one document per (tenant, customer): the decayed aggregates (services/intent/aggregate.py),
+the stored score and level, the profile facts the model's fit and the call list use, the last contact,
+the last surge, and `v`, a version every write bumps. Writes are compare-and-set on `v`, so two
+replicas adding signals to one customer never lose each other's: the loser re-reads and re-applies.
 """
 
 from __future__ import annotations
@@ -15,49 +23,47 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from common.outbox import PendingEvent, pending_set
-from common.timeutil import as_utc
-from services.intent.scoring import ScoreResult
+from common.outbox import Pending, pending_set
+from common.timeutil import to_ms
 from services.intent.signals import Signal
 
 SIGNALS = "signals"
 SCORES = "scores"
+HISTORY = "score_history"  # written by the outbox as pending inserts of the aggregate's write
 DUPLICATE_KEY = 11000
-_SIGNAL_FIELDS = {
-    "signal_id": 1,
-    "customer_id": 1,
-    "type": 1,
-    "party": 1,
-    "topic": 1,
-    "occurred_at": 1,
-    "properties": 1,
-    "source": 1,
-}
+RECENT_IDS = 200  # signal ids kept per customer to recognise a re-applied batch after a crash
 
 
-def _key(tenant: str, item_id: str) -> str:
+def key(tenant: str, item_id: str) -> str:
     return f"{tenant}|{item_id}"
 
 
 def score_doc_id(tenant: str, customer_id: str) -> str:
-    """The `_id` of a customer's `scores` document (where its pending `level_changed` waits)."""
-    return _key(tenant, customer_id)
+    """The `_id` of a customer's `scores` document (where its pending events wait)."""
+    return key(tenant, customer_id)
 
 
 class IntentStore:
-    """Signals (one document per signal) and scores (one document per customer), always per tenant."""
+    """Signals and per-customer aggregates, always per tenant."""
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self._signals: AsyncCollection[dict[str, Any]] = db[SIGNALS]
-        self._scores: AsyncCollection[dict[str, Any]] = db[SCORES]
+        self.signals: AsyncCollection[dict[str, Any]] = db[SIGNALS]
+        self.scores: AsyncCollection[dict[str, Any]] = db[SCORES]
+        self.history_entries: AsyncCollection[dict[str, Any]] = db[HISTORY]
 
-    async def insert_signals(
-        self, tenant: str, signals: Sequence[Signal], *, received_at: datetime
-    ) -> tuple[int, int]:
-        """Store new signals in one batch; returns (accepted, duplicates). Known ids are left as they are."""
+    async def stored_ids(self, tenant: str, signal_ids: Sequence[str]) -> set[str]:
+        """Which of these signal ids are stored already (re-sends: counted, never added again)."""
+        if not signal_ids:
+            return set()
+        cursor = self.signals.find({"_id": {"$in": [key(tenant, i) for i in signal_ids]}}, {"signal_id": 1})
+        return {doc["signal_id"] async for doc in cursor}
+
+    async def insert_signals(self, tenant: str, signals: Sequence[Signal], *, received_at: datetime) -> int:
+        """Store signals in one batch; returns how many were new (an id stored meanwhile is left as it is)."""
+        received_ms = to_ms(received_at)
         docs = [
             {
-                "_id": _key(tenant, s.id),
+                "_id": key(tenant, s.id),
                 "tenant_id": tenant,
                 "signal_id": s.id,
                 "customer_id": s.customer_id,
@@ -65,97 +71,120 @@ class IntentStore:
                 "party": s.party,
                 "topic": s.topic,
                 "occurred_at": s.occurred_at,
+                "occurred_ms": to_ms(s.occurred_at),
+                "at_ms": min(to_ms(s.occurred_at), received_ms),
+                "received_ms": received_ms,
                 "properties": s.properties,
                 "source": s.source,
-                "received_at": received_at,
+                "matched_on": s.matched_on,
+                "matched_value": s.matched_value,
             }
             for s in signals
         ]
+        if not docs:
+            return 0
         try:
-            result = await self._signals.insert_many(docs, ordered=False)
+            await self.signals.insert_many(docs, ordered=False)
         except BulkWriteError as err:
             errors = err.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
                 raise
-            return len(docs) - len(errors), len(errors)
-        return len(result.inserted_ids), 0
+            return len(docs) - len(errors)
+        return len(docs)
 
-    async def signals_since(
-        self, tenant: str, customer_ids: Sequence[str], *, since: datetime
-    ) -> dict[str, list[Signal]]:
-        """Every customer's signals at or after `since`, in one indexed query for all of them."""
-        out: dict[str, list[Signal]] = {cid: [] for cid in customer_ids}
-        cursor = self._signals.find(
-            {"tenant_id": tenant, "customer_id": {"$in": list(out)}, "occurred_at": {"$gte": since}},
-            _SIGNAL_FIELDS,
-        )
-        async for doc in cursor:
-            out.setdefault(doc["customer_id"], []).append(
-                Signal(
-                    id=doc["signal_id"],
-                    customer_id=doc["customer_id"],
-                    type=doc["type"],
-                    party=doc.get("party", "first"),
-                    topic=doc.get("topic", ""),
-                    occurred_at=as_utc(doc["occurred_at"]),
-                    properties=dict(doc.get("properties") or {}),
-                    source=doc.get("source", ""),
-                )
-            )
-        return out
+    async def signal_documents(
+        self, tenant: str, customer_id: str, *, since_ms: int, limit: int = 0
+    ) -> list[dict[str, Any]]:
+        """A customer's stored signals with scoring time ≥ since_ms, newest first (explanations, re-scores)."""
+        cursor = self.signals.find(
+            {"tenant_id": tenant, "customer_id": customer_id, "at_ms": {"$gte": since_ms}}
+        ).sort("at_ms", -1)
+        if limit:
+            cursor = cursor.limit(limit)
+        return [doc async for doc in cursor]
 
-    async def stored_levels(self, tenant: str, customer_ids: Sequence[str]) -> dict[str, str]:
-        """The last stored level of each customer that has one."""
-        cursor = self._scores.find(
-            {"tenant_id": tenant, "customer_id": {"$in": list(customer_ids)}}, {"customer_id": 1, "level": 1}
-        )
-        return {doc["customer_id"]: doc["level"] async for doc in cursor}
+    async def history(
+        self, tenant: str, customer_id: str, *, before: tuple[int, str] | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """A customer's score history entries, newest first, strictly after the `before` (at_ms, id) key."""
+        where: dict[str, Any] = {"tenant_id": tenant, "customer_id": customer_id}
+        if before is not None:
+            at, entry_id = before
+            # `$and` around the `$or`: the stand-in drops fields standing next to a top-level `$or`.
+            where = {
+                "$and": [
+                    where,
+                    {"$or": [{"at_ms": {"$lt": at}}, {"at_ms": at, "_id": {"$lt": entry_id}}]},
+                ]
+            }
+        cursor = self.history_entries.find(where).sort([("at_ms", -1), ("_id", -1)]).limit(limit)
+        return [doc async for doc in cursor]
 
-    async def save_scores(
-        self,
-        tenant: str,
-        results: Sequence[ScoreResult],
-        *,
-        previous: dict[str, str],
-        events: dict[str, PendingEvent],
-    ) -> set[str]:
-        """Store each result, guarded by the level read earlier; returns the customers whose write won.
+    async def aggregates(self, tenant: str, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored aggregate document of each customer that has one."""
+        cursor = self.scores.find({"_id": {"$in": [score_doc_id(tenant, c) for c in customer_ids]}})
+        return {doc["customer_id"]: doc async for doc in cursor}
 
-        The filter names the previous level (null for a customer never scored), so when two ingests
-        race on one customer only one of them moves the level, and only that one announces it.
-        A customer's `level_changed` event (in `events`) is written into the same document by the
-        same update (common/outbox.py): the level move and the intent to announce it are one atomic
-        write, and the outbox relay publishes it even if this process dies right after.
-        A lost race surfaces as a duplicate-key error of the upsert and is simply skipped.
+    async def write_aggregates(self, tenant: str, writes: Sequence[AggregateWrite]) -> set[str]:
+        """Compare-and-set each customer's document on its version; returns the customers whose write won.
+
+        A document never written before is inserted by an upsert whose filter asks for `v: null`; when
+        another writer created it first, the upsert fails with a duplicate key and counts as lost.
         """
         ops = [
             UpdateOne(
-                {
-                    "_id": _key(tenant, r.customer_id),
-                    "tenant_id": tenant,
-                    "customer_id": r.customer_id,
-                    "level": previous.get(r.customer_id),
-                },
+                {"_id": score_doc_id(tenant, w.customer_id), "v": w.version},
                 {
                     "$set": {
-                        "score": r.score,
-                        "level": r.level,
-                        "computed_at": r.computed_at,
-                        **pending_set([events[r.customer_id]] if r.customer_id in events else []),
+                        "tenant_id": tenant,
+                        "customer_id": w.customer_id,
+                        "v": (w.version or 0) + 1,
+                        **w.fields,
+                        **pending_set(w.pending),
                     }
                 },
-                upsert=True,
+                upsert=w.version is None,
             )
-            for r in results
+            for w in writes
         ]
         if not ops:
             return set()
         lost: set[int] = set()
         try:
-            await self._scores.bulk_write(ops, ordered=False)
+            result = await self.scores.bulk_write(ops, ordered=False)
+            matched_all = result.matched_count + result.upserted_count == len(ops)
         except BulkWriteError as err:
             errors = err.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors):
                 raise
             lost = {e["index"] for e in errors}
-        return {r.customer_id for i, r in enumerate(results) if i not in lost}
+            matched_all = False
+        if not matched_all:
+            # Which updates matched nothing is not reported per operation: re-read the versions.
+            fresh = await self.aggregates(tenant, [w.customer_id for w in writes])
+            for i, w in enumerate(writes):
+                doc = fresh.get(w.customer_id)
+                if doc is None or doc.get("v") != (w.version or 0) + 1 or doc.get("rev_token") != w.token:
+                    lost.add(i)
+        return {w.customer_id for i, w in enumerate(writes) if i not in lost}
+
+
+class AggregateWrite:
+    """One customer's compare-and-set write: the fields to set, events/inserts to store with them."""
+
+    __slots__ = ("customer_id", "fields", "pending", "token", "version")
+
+    def __init__(
+        self,
+        *,
+        customer_id: str,
+        version: int | None,
+        fields: dict[str, Any],
+        pending: Sequence[Pending],
+        token: str,
+    ) -> None:
+        self.customer_id = customer_id
+        self.version = version
+        self.fields = {**fields, "rev_token": token}
+        self.pending = list(pending)
+        self.token = token

@@ -29,6 +29,9 @@ from services.tags.segments.roaring_index import RoaringIndex
 from services.tags.segments.saved_store import SAVED_SEGMENT_INDEXES, SEGMENTS, SavedSegmentStore
 from services.tags.segments.store import INDEXES as SEGMENT_INDEXES
 from services.tags.segments.store import SegmentStore
+from services.tags.segments.sync_store import SyncStore
+from services.tags.segments.syncing import SYNC_TIMER, SegmentSync
+from services.tags.segments.windows import WINDOW_TIMER, WindowChecks
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
 SERVICE_NAME = tags_pb2.DESCRIPTOR.services_by_name["TagsService"].full_name
@@ -53,7 +56,21 @@ def build(runtime: Runtime) -> ServiceParts:
     # Saved-segment membership is judged inside every write of a customer's tags (segments/membership.py).
     membership = SegmentMembership(saved, catalogue, runtime.outbox)
     ops = TagOperations(store, runtime.outbox, runtime.scheduler, index=keeper, membership=membership)
-    segments = SegmentOperations(saved, ops, catalogue, keeper.index, customers=runtime.customers)
+    # New or edited segments announce their members, and WITHIN-n-DAYS windows the customers time
+    # moves, on the common scheduler (segments/syncing.py, segments/windows.py).
+    sync = SegmentSync(ops, saved, SyncStore(runtime.db), runtime.scheduler, keeper.index)
+    windows = WindowChecks(
+        ops, saved, runtime.scheduler, keeper.index, interval_seconds=CONFIG.segment_window_seconds
+    )
+    segments = SegmentOperations(
+        saved,
+        ops,
+        catalogue,
+        keeper.index,
+        customers=runtime.customers,
+        sync=sync,
+        window_interval=windows.interval,
+    )
     expiry = ExpiryTimers(ops, runtime.scheduler, runtime.db)
     # The governed library (services/tags/library/): usage marks from the segment index, references
     # from the saved segments.
@@ -80,7 +97,12 @@ def build(runtime: Runtime) -> ServiceParts:
         ],
         # Expiry on the common scheduler (docs/tag-expiry.md): tags.expire, tags.expiry_sweep;
         # a resumable merge of one tag into another: tags.merge.
-        timers={**expiry.handlers(), MERGE_TIMER: merges.step},
+        timers={
+            **expiry.handlers(),
+            MERGE_TIMER: merges.step,
+            SYNC_TIMER: sync.step,
+            WINDOW_TIMER: windows.step,
+        },
         on_start=[expiry.schedule_sweep],
         background=[keeper],
     )

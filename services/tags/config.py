@@ -23,6 +23,9 @@ class TagsConfig:
     conversation_retention_days: int = var("TAGS_CONVERSATION_RETENTION_DAYS", 365, gt=0)
     # Tolerated clock skew of senders.
     conversation_max_future_seconds: int = var("TAGS_CONVERSATION_MAX_FUTURE_SECONDS", 300, gt=0)
+    # How often a saved segment with an ASSIGNED WITHIN n DAYS window looks for customers time moved
+    # in or out (segments/windows.py): the most a segment_left may come late.
+    segment_window_seconds: float = var("TAGS_SEGMENT_WINDOW_SECONDS", 60.0, gt=0)
 
     @property
     def conversation_retention(self) -> timedelta:

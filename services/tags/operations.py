@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from services.tags.segments.membership import SegmentMembership
+    from services.tags.segments.saved import Recheck
 
 # Fifty writers of one customer at once all land well within this (each loss means another landed).
 MAX_ATTEMPTS = 100
@@ -217,14 +218,16 @@ class TagOperations:
         history: list[HistoryEntry],
         *,
         items: list[Pending] | None = None,
+        recheck: Recheck | None = None,
     ) -> bool:
         """Store one planned change of a customer's tags, if still at `read.version`; False if not.
 
         Every change of a customer's tags goes through here, so each carries its expiry timers, its
         saved-segment membership events and its index update in the same write. `items` replaces the
         standard history inserts and change events (a merge announces its moves its own way).
+        `recheck`: saved segments to judge although no tag changes (segments/syncing.py, windows.py).
         """
-        return await self._write(read, final, history, items=items)
+        return await self._write(read, final, history, items=items, recheck=recheck)
 
     async def _write(
         self,
@@ -233,16 +236,18 @@ class TagOperations:
         history: list[HistoryEntry],
         *,
         items: list[Pending] | None = None,
+        recheck: Recheck | None = None,
     ) -> bool:
         items = self.history_items(read.tenant, history) if items is None else list(items)
         # Expiry (docs/tag-expiry.md): every new expires_at gets its timer in this same write.
         timers, stale_timers = expiry.timer_changes(read.tenant, read.assignments, final, now=now_ms())
         items += [self.outbox.insert(TIMERS, timer_document(t)) for t in timers]
+        marks: dict[str, int | None] = {}
         if self.membership is not None:
-            items += await self.membership.items(
-                read.tenant, read.customer_id, before=read.assignments, after=final, history=history
-            )
-        if not await self._store_and_index(read, final, history, items):
+            judged = await self.membership.judge(read, after=final, history=history, recheck=recheck)
+            items += judged.items
+            marks = judged.marks
+        if not await self._store_and_index(read, final, history, items, marks):
             return False
         await self.outbox.publish(CUSTOMERS, read.doc_id, items)
         await self._cancel_timers(read.tenant, stale_timers)
@@ -284,13 +289,16 @@ class TagOperations:
         final: dict[str, Assignment],
         history: list[HistoryEntry],
         items: list[Pending],
+        marks: dict[str, int | None] | None = None,
     ) -> bool:
         """`write_customer`, giving a customer its dense number on its first write, then the change to
         this replica's segment index at once (other replicas apply it from the event: segments/keeper.py)."""
         if self.index is None:
-            return await self.store.write_customer(read, final, history=history, items=items)
+            return await self.store.write_customer(read, final, history=history, items=items, segments=marks)
         number = await self.index.number_for(read)
-        if not await self.store.write_customer(read, final, history=history, items=items, number=number):
+        if not await self.store.write_customer(
+            read, final, history=history, items=items, number=number, segments=marks
+        ):
             return False
         self.index.written(read, final, number)
         return True

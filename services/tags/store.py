@@ -28,6 +28,7 @@ Every query here filters by tenant_id and is served by an index in `INDEXES`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,6 +77,9 @@ class CustomerTags:
     last_history_id: str = ""
     last_history_ms: int = 0
     number: int | None = None  # the dense customer number of the segment index (field `n`), once given
+    # Saved segments the customer is recorded in (announced `segment_entered`, not yet `segment_left`):
+    # segment id → entered at, epoch ms (field `segs`). Membership is judged against it (segments/membership.py).
+    segments: dict[str, int] = field(default_factory=dict)
 
     @property
     def doc_id(self) -> str:
@@ -246,11 +250,13 @@ class TagStore:
         history: list[HistoryEntry],
         items: list[Pending],
         number: int | None = None,
+        segments: Mapping[str, int | None] | None = None,
     ) -> bool:
         """Store the customer's tags as `final` with the pending `items`, if still at `read.version`.
 
         False when another write got there first (nothing written): the caller plans again.
         `number`: the customer's dense number (segments/numbers), stored as `n` if it has none yet.
+        `segments`: recorded saved-segment membership to change with it (id → entered ms; None: left).
         """
         tenant = read.tenant
         last = history[-1] if history else None
@@ -265,6 +271,7 @@ class TagStore:
                 "tenant_id": tenant,
                 "customer_id": read.customer_id,
                 "tags": {_field(k): _assignment_doc(a) for k, a in final.items()},
+                "segs": {k: ms for k, ms in (segments or {}).items() if ms is not None},
                 **marks,
                 **pending_fields(items),
             }
@@ -276,8 +283,10 @@ class TagStore:
         changes: dict[str, Any] = {
             f"tags.{_field(k)}": _assignment_doc(a) for k, a in final.items() if read.assignments.get(k) != a
         }
-        update: dict[str, Any] = {"$set": {**changes, **marks, **pending_set(items)}}
+        joined = {f"segs.{k}": ms for k, ms in (segments or {}).items() if ms is not None}
+        update: dict[str, Any] = {"$set": {**changes, **joined, **marks, **pending_set(items)}}
         gone = {f"tags.{_field(k)}": "" for k in read.assignments if k not in final}
+        gone.update({f"segs.{k}": "" for k, ms in (segments or {}).items() if ms is None})
         if gone:
             update["$unset"] = gone
         guard: dict[str, Any] = {"_id": read.doc_id, "tenant_id": tenant, "version": read.version}
@@ -313,6 +322,7 @@ def _customer(tenant: str, doc: dict[str, Any]) -> CustomerTags:
         last_history_id=doc.get("last_history_id", ""),
         last_history_ms=int(doc.get("last_history_ms", 0)),
         number=int(doc["n"]) if doc.get("n") is not None else None,
+        segments={k: int(ms) for k, ms in (doc.get("segs") or {}).items()},
     )
 
 

@@ -106,7 +106,7 @@ async def test_a_rejected_suggestion_is_not_heard_again_when_the_conversation_is
     # The decision stands: re-extraction hears 家用 again but neither suggests nor applies it.
     assert [s["tagKey"] for s in again["suggested"]] == []
     assert "pref.family" not in {a["key"] for a in again["applied"]}
-    assert ("pref.family", "", "human_decision") in {
+    assert ("pref.family", "", "HUMAN_DECISION") in {
         (s["key"], s["value"], s["reason"]) for s in again["skipped"]
     }
     assert "pref.family" not in {t["key"] for t in view["tags"]}

@@ -13,7 +13,7 @@ from crm.tags.v1 import segments_pb2, segments_pb2_grpc
 
 from common.context import current_call
 from common.errors import InvalidArgument
-from common.ids import require_customer_id
+from common.ids import require_customer_id, require_customer_ids
 from common.mongo import epoch_ms
 from common.paging import decode_cursor, encode_cursor, page_size
 from common.roles import acting_roles
@@ -22,12 +22,31 @@ from services.tags.segments.explaining import explanation_to_proto
 from services.tags.segments.operations import SegmentOperations
 from services.tags.segments.saved import MembershipChange, SavedSegment, cause_data
 from services.tags.segments.saved_store import name_key
+from services.tags.segments.sync_store import DONE, SyncState
 
 MAX_SAMPLE = 100
+MAX_BATCH = 200  # customers per BatchGetCustomerSegments (the gateway's DataLoader batch)
 DEFAULT_SAMPLE = 10
 
 
-def segment_to_proto(segment: SavedSegment, count: int) -> segments_pb2.Segment:
+def sync_to_proto(state: SyncState | None) -> segments_pb2.MembershipSync | None:
+    if state is None:
+        return None
+    return segments_pb2.MembershipSync(
+        state=state.state,
+        segment_version=state.segment_version,
+        done=state.done,
+        total=max(state.total, state.done) if state.state == DONE else state.total,
+        entered=state.entered,
+        left=state.left,
+        started_at=to_timestamp(state.started_at) if state.started_at else None,
+        finished_at=to_timestamp(state.finished_at) if state.finished_at else None,
+    )
+
+
+def segment_to_proto(
+    segment: SavedSegment, count: int, sync: SyncState | None = None
+) -> segments_pb2.Segment:
     return segments_pb2.Segment(
         id=segment.id,
         name=segment.name,
@@ -38,6 +57,7 @@ def segment_to_proto(segment: SavedSegment, count: int) -> segments_pb2.Segment:
         created_at=to_timestamp(segment.created_at),
         updated_at=to_timestamp(segment.updated_at),
         count=count,
+        membership_sync=sync_to_proto(sync),
     )
 
 
@@ -53,6 +73,7 @@ def change_to_proto(change: MembershipChange) -> segments_pb2.MembershipChange:
         ],
         actor=change.actor,
         at=to_timestamp(change.at),
+        trigger=change.trigger,
     )
 
 
@@ -69,6 +90,11 @@ def _int_cursor(token: str, name: str) -> int | None:
 class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
     def __init__(self, ops: SegmentOperations) -> None:
         self._ops = ops
+
+    async def _sync(self, tenant: str, segment: SavedSegment) -> SyncState | None:
+        if self._ops.sync is None:
+            return None
+        return (await self._ops.sync.progress(tenant, [segment]))[segment.id]
 
     async def PreviewSegment(
         self, request: segments_pb2.PreviewSegmentRequest, context: grpc.aio.ServicerContext
@@ -92,7 +118,7 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
             text=request.expression,
             owner=call.caller,
         )
-        return segment_to_proto(segment, count)
+        return segment_to_proto(segment, count, await self._sync(call.tenant, segment))
 
     async def UpdateSegment(
         self, request: segments_pb2.UpdateSegmentRequest, context: grpc.aio.ServicerContext
@@ -107,7 +133,7 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
             caller=call.caller,
             roles=acting_roles(call),
         )
-        return segment_to_proto(segment, count)
+        return segment_to_proto(segment, count, await self._sync(call.tenant, segment))
 
     async def DeleteSegment(
         self, request: segments_pb2.DeleteSegmentRequest, context: grpc.aio.ServicerContext
@@ -121,7 +147,9 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
     ) -> segments_pb2.Segment:
         tenant = current_call().tenant
         segment = await self._ops.get(tenant, request.id)
-        return segment_to_proto(segment, self._ops.count(tenant, segment.tree))
+        return segment_to_proto(
+            segment, self._ops.count(tenant, segment.tree), await self._sync(tenant, segment)
+        )
 
     async def ListSegments(
         self, request: segments_pb2.ListSegmentsRequest, context: grpc.aio.ServicerContext
@@ -135,8 +163,9 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
         found = await self._ops.store.page(tenant, after_key=after, limit=size + 1)
         page = found[:size]
         token = encode_cursor({"k": name_key(page[-1].name)}) if len(found) > size else ""
+        syncs = await self._ops.sync.progress(tenant, page) if self._ops.sync else {}
         return segments_pb2.ListSegmentsResponse(
-            segments=[segment_to_proto(s, self._ops.count(tenant, s.tree)) for s in page],
+            segments=[segment_to_proto(s, self._ops.count(tenant, s.tree), syncs.get(s.id)) for s in page],
             next_page_token=token,
         )
 
@@ -192,4 +221,26 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
             token = encode_cursor({"ms": epoch_ms(last.at), "id": last.id})
         return segments_pb2.ListMembershipHistoryResponse(
             changes=[change_to_proto(c) for c in page], next_page_token=token
+        )
+
+    async def BatchGetCustomerSegments(
+        self, request: segments_pb2.BatchGetCustomerSegmentsRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.BatchGetCustomerSegmentsResponse:
+        ids = require_customer_ids(list(request.customer_ids), maximum=MAX_BATCH, field="customer_ids")
+        found = await self._ops.customer_segments(current_call().tenant, ids)
+        return segments_pb2.BatchGetCustomerSegmentsResponse(
+            customers=[
+                segments_pb2.CustomerSegments(
+                    customer_id=customer_id,
+                    segments=[
+                        segments_pb2.CustomerSegment(
+                            segment_id=segment.id,
+                            segment_name=segment.name,
+                            since=to_timestamp(since) if since is not None else None,
+                        )
+                        for segment, since in found.get(customer_id, [])
+                    ],
+                )
+                for customer_id in dict.fromkeys(ids)
+            ]
         )

@@ -6,14 +6,15 @@ and members come from the Roaring index (`evaluate.py` on `TagIndex`); explain j
 stored assignments with the pure matcher, so it answers from the same facts a write would.
 
 Saved segments carry their own `segment_created` / `segment_updated` / `segment_deleted` events in
-the segment's document (common/outbox.py). Creating or editing a segment does NOT announce each
-current member as "entered": membership events are about customers whose tags changed
-(`membership.py`); the count a create or update returns is the segment's size at that moment.
+the segment's document (common/outbox.py), together with the timers that announce its members in
+the background (`syncing.py`) and, for `WITHIN n DAYS` windows, as time moves them (`windows.py`);
+the count a create or update returns is the segment's size at that moment.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from pyroaring import BitMap
 
@@ -21,7 +22,7 @@ from common.customers import KnownCustomers
 from common.errors import Contended, InvalidArgument, NotFound
 from common.ids import new_id
 from common.mongo import epoch_ms
-from common.outbox import PendingEvent
+from common.outbox import Pending, PendingEvent
 from services.tags.model import TagDef
 from services.tags.operations import TagOperations, now_ms
 from services.tags.segments import saved
@@ -30,12 +31,14 @@ from services.tags.segments.evaluate import evaluate
 from services.tags.segments.explanation import Explanation
 from services.tags.segments.expression import Node
 from services.tags.segments.index import TagIndex
-from services.tags.segments.match import explain
+from services.tags.segments.match import explain, matches
 from services.tags.segments.names import TagNames
 from services.tags.segments.parser import parse_segment
 from services.tags.segments.printer import to_text
 from services.tags.segments.saved import SavedSegment
 from services.tags.segments.saved_store import SEGMENTS, SavedSegmentStore
+from services.tags.segments.syncing import SegmentSync, sync_timer
+from services.tags.segments.windows import DEFAULT_INTERVAL_SECONDS, moves_with_time, window_timer
 
 LIBRARY_PAGE = 500
 MAX_LIBRARY = 10_000
@@ -53,12 +56,17 @@ class SegmentOperations:
         index: TagIndex,
         *,
         customers: KnownCustomers,
+        sync: SegmentSync | None = None,
+        window_interval: timedelta = timedelta(seconds=DEFAULT_INTERVAL_SECONDS),
     ) -> None:
         self.store = store
         self._tags = tags
         self._catalogue = catalogue
         self.index = index
         self._customers = customers
+        # Announces a new or edited segment's members in the background (syncing.py).
+        self.sync = sync
+        self._window_interval = window_interval
 
     # ---- text and evaluation ----
 
@@ -127,12 +135,13 @@ class SegmentOperations:
             version=1,
             created_at=at,
             updated_at=at,
+            expression_version=1,
         )
         count = self.count(tenant, node)
-        event = self._event(segment, "created", count=count)
-        await self.store.insert(segment, events=[event])
+        items = [self._event(segment, "created", count=count), *self._membership_work(segment)]
+        await self.store.insert(segment, events=items)
         await self._catalogue.changed(tenant)
-        await self._tags.outbox.publish(SEGMENTS, segment.id, [event])
+        await self._tags.outbox.publish(SEGMENTS, segment.id, items)
         return segment, count
 
     async def update(
@@ -164,11 +173,14 @@ class SegmentOperations:
         if changed == current:
             return current, count
         changed = replace(changed, version=current.version + 1, updated_at=now_ms())
-        event = self._event(changed, "updated", count=count)
-        if not await self.store.replace(changed, read=raw, events=[event]):
+        items: list[Pending] = [self._event(changed, "updated", count=count)]
+        if changed.tree != current.tree:  # a new expression owes its members' announcements
+            changed = replace(changed, expression_version=changed.version)
+            items += self._membership_work(changed)
+        if not await self.store.replace(changed, read=raw, events=items):
             raise _changed_meanwhile(current)
         await self._catalogue.changed(tenant)
-        await self._tags.outbox.publish(SEGMENTS, changed.id, [event])
+        await self._tags.outbox.publish(SEGMENTS, changed.id, items)
         return changed, count
 
     async def delete(
@@ -219,6 +231,34 @@ class SegmentOperations:
         explained = explain(node, stored, now=now_ms(), definitions=names.by_key)
         return explained, canonical, segment
 
+    def _membership_work(self, segment: SavedSegment) -> list[Pending]:
+        """Timers stored with the segment's write: the sync of its members, and (for a `WITHIN n DAYS`
+        window) the checks that announce customers time moves in or out (syncing.py, windows.py)."""
+        if self.sync is None:
+            return []
+        outbox = self._tags.outbox
+        work: list[Pending] = [sync_timer(outbox, segment)]
+        if moves_with_time(segment.tree):
+            work.append(window_timer(outbox, segment, interval=self._window_interval))
+        return work
+
+    async def customer_segments(
+        self, tenant: str, customer_ids: list[str]
+    ) -> dict[str, list[tuple[SavedSegment, datetime | None]]]:
+        """Per customer, the saved segments they are in now (the matcher on their stored tags, as
+        explain judges) with since when they were announced as entering (None: not yet announced)."""
+        segments = await self._catalogue.segments(tenant)
+        stored = await self._tags.store.customers(tenant, customer_ids) if customer_ids else {}
+        at = now_ms()
+        out: dict[str, list[tuple[SavedSegment, datetime | None]]] = {}
+        for customer_id, read in stored.items():
+            out[customer_id] = [
+                (segment, _ms_time(read.segments.get(segment.id)))
+                for segment in segments
+                if matches(segment.tree, read.assignments, now=at)
+            ]
+        return out
+
     def _event(self, segment: SavedSegment, change: str, *, count: int | None = None) -> PendingEvent:
         return self._tags.outbox.event(
             tenant=segment.tenant,
@@ -226,6 +266,10 @@ class SegmentOperations:
             data=saved.segment_event_data(segment, change=change, count=count),
             subject_id=segment.id,
         )
+
+
+def _ms_time(ms: int | None) -> datetime | None:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC) if ms is not None else None
 
 
 def _require_id(segment_id: str) -> str:

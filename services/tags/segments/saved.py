@@ -43,6 +43,8 @@ class SavedSegment:
     version: int
     created_at: datetime
     updated_at: datetime
+    # The version at which the expression was last set: its members are announced for it (syncing.py).
+    expression_version: int = 0
 
     @cached_property
     def tag_keys(self) -> frozenset[str]:
@@ -63,6 +65,24 @@ class MembershipChange:
     causes: tuple[HistoryEntry, ...] = field(default_factory=tuple)
     actor: str = ""
     at: datetime
+    trigger: str = "tag_change"  # tag_change | segment_change | time_window (TRIGGERS)
+
+
+# Why a membership change happened: the customer's tags changed; the segment was created or its
+# expression edited (the background sync, segments/syncing.py); an ASSIGNED WITHIN window moved on
+# with time (segments/windows.py).
+TAG_CHANGE = "tag_change"
+SEGMENT_CHANGE = "segment_change"
+TIME_WINDOW = "time_window"
+TRIGGERS = (TAG_CHANGE, SEGMENT_CHANGE, TIME_WINDOW)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recheck:
+    """Saved segments to judge for one customer although their tags did not change, and why."""
+
+    segments: tuple[SavedSegment, ...]
+    trigger: str
 
 
 def require_name(value: str, *, field: str = "name") -> str:
@@ -114,25 +134,34 @@ def membership_changes(
     at: datetime,
     matches: Matcher,
     new_id: Callable[[], str],
+    recorded: Mapping[str, int] | None = None,
+    recheck: Recheck | None = None,
 ) -> list[MembershipChange]:
     """The segments the customer entered or left when their tags went from `before` to `after`.
 
-    Both sides are judged at the same instant `at`, so a time window (`ASSIGNED WITHIN 7 DAYS`)
-    moving on between two writes is not mistaken for a change made by this write.
+    With `recorded` (the segments the customer's document says they are in: what was announced),
+    a segment is entered when `after` matches and it is not recorded, and left when it is recorded
+    and `after` does not match. So the events always move a partner's mirror from what it was told
+    to what is true, whether the last word came from a tag change, the sync of a new or edited
+    segment, or a time window that moved on; none of them can announce twice. Without `recorded`,
+    `before` is judged instead (the same instant `at` on both sides).
+
+    Only segments that name a tag whose stored assignment changed are judged (the matcher reads only
+    the tags a tree names, so no other segment can flip with this write), plus `recheck.segments`:
+    those the sync or the window timer asks about for a customer whose tags did not change.
     """
-    if not history:
+    extra = {s.id: s for s in recheck.segments} if recheck is not None else {}
+    if not history and not extra:
         return []
     changed = {h.tag_key for h in history}
-    # A segment that names none of the tags whose stored assignment changed cannot flip: the matcher
-    # reads only the tags a tree names, and both sides are judged at the same instant.
     moved = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    actor = history[-1].actor
+    actor = history[-1].actor if history else ""
     out: list[MembershipChange] = []
-    for segment in segments:
+    judged = [s for s in segments if s.id not in extra and not s.tag_keys.isdisjoint(moved)]
+    for segment in [*judged, *extra.values()]:
         keys = segment.tag_keys
-        if keys.isdisjoint(moved):
-            continue
-        was, now = matches(segment.tree, before, at), matches(segment.tree, after, at)
+        was = segment.id in recorded if recorded is not None else matches(segment.tree, before, at)
+        now = matches(segment.tree, after, at)
         if was == now:
             continue
         causes = tuple(h for h in history if h.tag_key in keys) or tuple(
@@ -149,6 +178,7 @@ def membership_changes(
                 causes=causes,
                 actor=actor,
                 at=at,
+                trigger=recheck.trigger if segment.id in extra and recheck is not None else TAG_CHANGE,
             )
         )
     return out
@@ -189,6 +219,7 @@ def change_event_data(change: MembershipChange) -> dict[str, Any]:
         "actor": change.actor,
         "at": iso_utc(change.at),
         "membership_id": change.id,
+        "trigger": change.trigger,
     }
 
 

@@ -24,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common.errors import AlreadyExists
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
-from common.outbox import PendingEvent, pending_document
+from common.outbox import Pending, pending_document
 from common.timeutil import as_utc
 from services.tags.model import Evidence, HistoryEntry
 from services.tags.segments import codec
@@ -76,7 +76,7 @@ class SavedSegmentStore:
         cursor = self._segments.find(query).sort("name_key", ASCENDING).limit(limit)
         return [_segment(doc) async for doc in cursor]
 
-    async def insert(self, segment: SavedSegment, *, events: list[PendingEvent]) -> None:
+    async def insert(self, segment: SavedSegment, *, events: list[Pending]) -> None:
         """Store a new segment; ALREADY_EXISTS when the tenant has one of that name."""
         try:
             await self._segments.insert_one({**_doc(segment), **pending_document(events)})
@@ -88,7 +88,7 @@ class SavedSegmentStore:
         segment: SavedSegment,
         *,
         read: dict[str, Any],
-        events: list[PendingEvent],
+        events: list[Pending],
         deleted: bool = False,
     ) -> bool:
         """Replace the segment read as `read` (guarded by its version); False when it changed meanwhile."""
@@ -126,6 +126,7 @@ class SavedSegmentStore:
             "actor": change.actor,
             "at": change.at,
             "at_ms": epoch_ms(change.at),
+            "trigger": change.trigger,
         }
 
     async def history(
@@ -160,6 +161,7 @@ def _doc(segment: SavedSegment, *, deleted: bool = False) -> dict[str, Any]:
         "tree": codec.to_doc(segment.tree),
         "owner": segment.owner,
         "version": segment.version,
+        "expression_version": segment.expression_version or segment.version,
         "created_at": segment.created_at,
         "updated_at": segment.updated_at,
         "deleted": deleted,
@@ -176,6 +178,7 @@ def _segment(doc: dict[str, Any]) -> SavedSegment:
         tree=codec.from_doc(doc["tree"]),
         owner=doc.get("owner", ""),
         version=int(doc["version"]),
+        expression_version=int(doc.get("expression_version") or doc["version"]),
         created_at=as_utc(doc["created_at"]),
         updated_at=as_utc(doc["updated_at"]),
     )
@@ -222,4 +225,5 @@ def _change(doc: dict[str, Any]) -> MembershipChange:
         ),
         actor=doc.get("actor", ""),
         at=at,
+        trigger=doc.get("trigger", "tag_change"),
     )

@@ -14,8 +14,10 @@ from nats.js import JetStreamContext
 
 from common import bus, cloudevents
 from common.ids import new_customer_id
+from common.timeutil import from_ms, to_ms
+from services.intent.aggregate import IntentState, add, term_of
 from services.intent.decay import next_level_change
-from services.intent.scoring import ScoringModel
+from services.intent.model import IntentModel
 from services.intent.signals import Signal
 from tests.support.leads import Leads
 from tests.support.rpc import metadata
@@ -78,7 +80,7 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 10
             await asyncio.sleep(0.05)
 
 
-MODEL = ScoringModel()  # the service runs the house model
+MODEL = IntentModel()  # the service runs the house model
 
 
 def whole_ms(value: datetime) -> datetime:
@@ -105,6 +107,12 @@ def placed_so_the_level_falls_at(target: datetime, kinds: list[str]) -> datetime
     delay after X; that delay comes from the pure function the service itself uses.
     """
     origin = datetime(2025, 1, 1, tzinfo=UTC)
-    falls = next_level_change([domain("c", k, origin) for k in kinds], model=MODEL, now=origin)
+    state = IntentState(customer_id="c")
+    add(
+        state,
+        [term_of(domain("c", k, origin), model=MODEL, received_ms=to_ms(origin)) for k in kinds],
+        model=MODEL,
+    )
+    falls = next_level_change(state, model=MODEL, now_ms=to_ms(origin), fit=1.0)
     assert falls is not None
-    return whole_ms(target - (falls - origin))
+    return whole_ms(target - (from_ms(falls) - origin))

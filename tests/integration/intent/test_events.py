@@ -67,7 +67,7 @@ async def test_level_changed_is_published_once_when_the_level_rises(intent: Inte
     assert set(data) == {"customer_id", "level", "previous_level", "score", "reason"}
     assert (data["customer_id"], data["level"], data["previous_level"]) == (buyer, "high", "low")
     assert data["score"] == (await intent.score(buyer)).score
-    assert data["reason"] == "3 pricing_page_view, 1 demo_request and 1 email_click in the last 7 days"
+    assert data["reason"] == "3× 定价页, 1× 演示申请 and 1× 邮件点击 in the last 7 days"
 
     await intent.ingest(signal(buyer, "webinar_attend"))  # a higher score at the same level
     assert (await intent.score(buyer)).score > data["score"]
@@ -84,7 +84,7 @@ async def test_a_first_score_above_low_is_announced_from_null(intent: Intent) ->
     [event] = await changes.wait_for(1)
     assert event["data"]["customer_id"] == buyer
     assert (event["data"]["level"], event["data"]["previous_level"]) == ("medium", None)
-    assert event["data"]["reason"] == "1 demo_request and 1 webinar_attend in the last 7 days"
+    assert event["data"]["reason"] == "1× 演示申请 and 1× 线上研讨会 in the last 7 days"
     await asyncio.sleep(0.3)
     assert len(changes.events) == 1  # nothing for the customer who only scored LOW
 

@@ -42,6 +42,11 @@ CASES: list[RpcCase[World]] = [
         lambda w, n: intent_pb2.BatchGetScoresRequest(customer_ids=[w.customer_id]),
         allowed="viewer",
     ),
+    RpcCase(
+        "ListScoreHistory",
+        lambda w, n: intent_pb2.ListScoreHistoryRequest(customer_id=w.customer_id),
+        allowed="viewer",
+    ),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,8 @@ CASES: list[RpcCase[World]] = [
             allowed="viewer"),
     RpcCase("ListMembershipHistory", lambda w, n: S.ListMembershipHistoryRequest(customer_id=w.customer_id),
             allowed="viewer"),
+    RpcCase("BatchGetCustomerSegments",
+            lambda w, n: S.BatchGetCustomerSegmentsRequest(customer_ids=[w.customer_id]), allowed="viewer"),
 ]  # fmt: skip
 
 
@@ -64,4 +67,11 @@ async def test_an_rpc_refuses_callers_without_its_roles_and_serves_those_with_on
         created = await stub.CreateSegment(
             S.CreateSegmentRequest(name="vips", expression="vip"), metadata=ADMIN
         )
+        # Let the background announcement of its members finish, so "nothing changed" compares a
+        # segment at rest (its membershipSync would otherwise move between the two reads).
+        for _ in range(300):
+            got = await stub.GetSegment(S.GetSegmentRequest(id=created.id), metadata=ADMIN)
+            if got.membership_sync.state == "done":
+                break
+            await asyncio.sleep(0.1)
         await check_row(stub, SERVICE, case, World(stub=stub, customer_id=customer_id, segment_id=created.id))

@@ -8,22 +8,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from common.timeutil import to_ms
+from services.intent.aggregate import IntentState, add, term_of
+from services.intent.model import IntentModel, SignalTypeRule
 from services.intent.scoring import (
     HIGH,
     LOW,
     MEDIUM,
-    ScoringModel,
-    decay,
+    ScoreResult,
     describe_reason,
     is_level_change,
     level_for,
-    score_customer,
-    signal_points,
+    score_state,
 )
 from services.intent.signals import Signal
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-MODEL = ScoringModel()
+MODEL = IntentModel()
 CUSTOMER = "cus_01JABCDEFGHJKMNPQRSTVWXYZ0"
 _ids = itertools.count(1)
 
@@ -48,25 +49,41 @@ def sig(
     )
 
 
+def score_customer(
+    customer_id: str, signals: list[Signal], *, model: IntentModel, now: datetime
+) -> ScoreResult:
+    """Through the aggregates, as the service does: every signal received at `now`."""
+    state = IntentState(customer_id=customer_id)
+    add(state, [term_of(s, model=model, received_ms=to_ms(now)) for s in signals], model=model)
+    return score_state(state, model=model, now_ms=to_ms(now))
+
+
 def points(*signals: Signal) -> float:
-    return score_customer(CUSTOMER, signals, model=MODEL, now=NOW).raw_points
+    # The aggregates decay per day bucket: equal to the per-signal formula up to float rounding.
+    return round(score_customer(CUSTOMER, list(signals), model=MODEL, now=NOW).raw_points, 9)
 
 
-def test_decay_halves_at_the_half_life_and_quarters_at_two() -> None:
-    assert decay(timedelta(0), MODEL.half_life) == 1.0
-    assert decay(timedelta(days=7), MODEL.half_life) == pytest.approx(0.5)
-    assert decay(timedelta(days=14), MODEL.half_life) == pytest.approx(0.25)
+def test_a_signal_dated_in_the_future_counts_from_when_it_was_received() -> None:
+    assert points(sig("pricing_page_view", days_ago=-0.001)) == 10.0
 
 
-def test_a_signal_slightly_in_the_future_counts_as_fresh() -> None:
-    assert signal_points(sig("pricing_page_view", days_ago=-0.001), model=MODEL, now=NOW) == 10.0
+def test_a_week_old_pricing_view_is_worth_half_a_fresh_one_and_two_weeks_a_quarter() -> None:
+    assert points(sig("pricing_page_view")) == 10.0
+    assert points(sig("pricing_page_view", days_ago=7)) == pytest.approx(5.0)
+    assert points(sig("pricing_page_view", days_ago=14)) == pytest.approx(2.5)
 
 
-def test_a_week_old_pricing_view_is_worth_half_a_fresh_one() -> None:
-    fresh = signal_points(sig("pricing_page_view"), model=MODEL, now=NOW)
-    week_old = signal_points(sig("pricing_page_view", days_ago=7), model=MODEL, now=NOW)
-    assert fresh == 10.0
-    assert week_old == pytest.approx(5.0)
+def test_a_depth_of_three_pages_is_an_engagement_bonus_too() -> None:
+    depth = Signal(
+        id="d",
+        customer_id=CUSTOMER,
+        type="content_read",
+        party="first",
+        topic="",
+        occurred_at=NOW,
+        properties={"depth": "3", "dwell_seconds": "90"},
+    )
+    assert points(depth) == pytest.approx(3 * 1.5 * 1.2)
 
 
 def test_third_party_signals_count_sixty_percent() -> None:
@@ -115,7 +132,7 @@ def test_signals_outside_the_window_are_ignored() -> None:
 def test_no_signals_scores_zero_and_low() -> None:
     result = score_customer(CUSTOMER, [], model=MODEL, now=NOW)
     assert (result.score, result.level, result.raw_points, result.signal_count) == (0.0, LOW, 0.0, 0)
-    assert result.last_signal_at is None
+    assert result.last_signal_ms == 0
     assert result.top_signals == [] and result.topics == []
 
 
@@ -141,7 +158,7 @@ def test_explainability_fields_rank_signals_and_topics() -> None:
     assert [c.signal_id for c in result.top_signals] == ["b", "d", "c", "e", "a"]
     assert result.top_signals[0].points == 25.0
     assert result.signal_count == 7
-    assert result.last_signal_at == NOW
+    assert result.last_signal_ms == to_ms(NOW)
     assert [t for t, _ in result.topics] == ["crm", "billing"]
     crm = 25.0 + 3.0 * 2 ** (-1 / 7) + 6.0 * 0.25
     assert result.topics[0][1] == pytest.approx(crm, abs=0.01)
@@ -166,7 +183,9 @@ def test_now_is_a_parameter_so_the_same_signals_score_lower_later() -> None:
 
 
 def test_a_custom_model_changes_weights_and_thresholds() -> None:
-    model = ScoringModel(weights={"visit": 50.0}, type_cap=100.0, high_threshold=50.0)
+    model = IntentModel(
+        signal_types=(SignalTypeRule(type="visit", weight=50.0),), type_cap=100.0, high_threshold=50.0
+    )
     result = score_customer(CUSTOMER, [sig("visit")], model=model, now=NOW)
     assert result.raw_points == 50.0
     assert result.level == HIGH
@@ -179,7 +198,7 @@ def test_reason_counts_recent_signals_by_type_largest_first() -> None:
     ]
     result = score_customer(CUSTOMER, signals, model=MODEL, now=NOW)
     # the three pricing views (about 27.3 points) outweigh the demo request (25)
-    assert describe_reason(result, model=MODEL) == "3 pricing_page_view and 1 demo_request in the last 7 days"
+    assert describe_reason(result, model=MODEL) == "3× 定价页 and 1× 演示申请 in the last 7 days"
 
 
 def test_reason_falls_back_to_the_window_and_summarises_the_tail() -> None:
@@ -189,7 +208,7 @@ def test_reason_falls_back_to_the_window_and_summarises_the_tail() -> None:
     ]
     result = score_customer(CUSTOMER, old, model=MODEL, now=NOW)
     assert describe_reason(result, model=MODEL) == (
-        "1 demo_request, 1 webinar_attend, 1 product_page_view and 1 other signal in the last 90 days"
+        "1× 演示申请, 1× 线上研讨会, 1× 产品页 and 1 other signal in the last 90 days"
     )
     empty = score_customer(CUSTOMER, [], model=MODEL, now=NOW)
     assert describe_reason(empty, model=MODEL) == "no signals in the last 90 days"
@@ -209,3 +228,40 @@ def test_reason_falls_back_to_the_window_and_summarises_the_tail() -> None:
 )
 def test_first_low_score_is_not_a_level_change(previous: str | None, level: str, changed: bool) -> None:
     assert is_level_change(previous, level) is changed
+
+
+def test_the_documented_worked_example_including_its_components() -> None:
+    """docs/intent-scoring.md, "Worked example", figure by figure."""
+    signals = [
+        sig("demo_request", days_ago=1, topic="crm", sid="s1"),
+        sig("pricing_page_view", topic="crm", sid="s2"),
+        sig("pricing_page_view", days_ago=2, topic="crm", sid="s3"),
+        sig("pricing_page_view", days_ago=3, topic="billing", dwell="120", sid="s4"),
+        sig("pricing_page_view", days_ago=5, topic="crm", sid="s5"),
+        sig("competitor_research", party="third", topic="crm", sid="s6"),
+        sig("whitepaper_download", days_ago=14, topic="billing", sid="s7"),
+        sig("email_click", days_ago=100, sid="s8"),
+    ]
+    result = score_customer(CUSTOMER, signals, model=MODEL, now=NOW)
+    assert round(result.raw_points, 2) == 60.64 and result.score == 78.0 and result.level == HIGH
+    assert result.signal_count == 7
+    c = result.components
+    assert (round(c.frequency, 2), round(c.engagement, 2), round(c.recency, 2), round(c.cap, 2), c.fit) == (
+        79.0,
+        5.0,
+        -17.91,
+        -5.44,
+        0.0,
+    )
+    assert [(t, round(p, 2)) for t, p in result.topics] == [("crm", 49.21), ("billing", 11.43)]
+    assert [(s.signal_id, round(s.points, 2)) for s in result.top_signals] == [
+        ("s1", 22.64),
+        ("s4", 11.14),
+        ("s2", 10.0),
+        ("s3", 8.2),
+        ("s5", 6.1),
+    ]
+    week_later = score_customer(CUSTOMER, signals, model=MODEL, now=NOW + timedelta(days=7))
+    assert (
+        round(week_later.raw_points, 2) == 33.04 and week_later.score == 56.2 and week_later.level == MEDIUM
+    )

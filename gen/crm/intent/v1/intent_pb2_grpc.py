@@ -49,6 +49,11 @@ class IntentServiceStub:
                 request_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.BatchGetScoresRequest.SerializeToString,
                 response_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.BatchGetScoresResponse.FromString,
                 _registered_method=True)
+        self.ListScoreHistory = channel.unary_unary(
+                '/crm.intent.v1.IntentService/ListScoreHistory',
+                request_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryRequest.SerializeToString,
+                response_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryResponse.FromString,
+                _registered_method=True)
 
 
 class IntentServiceServicer:
@@ -74,6 +79,13 @@ class IntentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListScoreHistory(self, request, context):
+        """A customer's score history, newest first: what changed the score, when, and why.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -91,6 +103,11 @@ def add_IntentServiceServicer_to_server(servicer, server):
                     servicer.BatchGetScores,
                     request_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.BatchGetScoresRequest.FromString,
                     response_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.BatchGetScoresResponse.SerializeToString,
+            ),
+            'ListScoreHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListScoreHistory,
+                    request_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryRequest.FromString,
+                    response_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -174,6 +191,33 @@ class IntentService:
             '/crm.intent.v1.IntentService/BatchGetScores',
             crm_dot_intent_dot_v1_dot_intent__pb2.BatchGetScoresRequest.SerializeToString,
             crm_dot_intent_dot_v1_dot_intent__pb2.BatchGetScoresResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListScoreHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.intent.v1.IntentService/ListScoreHistory',
+            crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryRequest.SerializeToString,
+            crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Segment(_message.Message):
-    __slots__ = ("id", "name", "description", "expression", "owner", "version", "created_at", "updated_at", "count")
+    __slots__ = ("id", "name", "description", "expression", "owner", "version", "created_at", "updated_at", "count", "membership_sync")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -20,6 +20,7 @@ class Segment(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
+    MEMBERSHIP_SYNC_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     description: str
@@ -29,7 +30,28 @@ class Segment(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     count: int
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., expression: _Optional[str] = ..., owner: _Optional[str] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., count: _Optional[int] = ...) -> None: ...
+    membership_sync: MembershipSync
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., expression: _Optional[str] = ..., owner: _Optional[str] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., count: _Optional[int] = ..., membership_sync: _Optional[_Union[MembershipSync, _Mapping]] = ...) -> None: ...
+
+class MembershipSync(_message.Message):
+    __slots__ = ("state", "segment_version", "done", "total", "entered", "left", "started_at", "finished_at")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ENTERED_FIELD_NUMBER: _ClassVar[int]
+    LEFT_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    state: str
+    segment_version: int
+    done: int
+    total: int
+    entered: int
+    left: int
+    started_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    def __init__(self, state: _Optional[str] = ..., segment_version: _Optional[int] = ..., done: _Optional[int] = ..., total: _Optional[int] = ..., entered: _Optional[int] = ..., left: _Optional[int] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class PreviewSegmentRequest(_message.Message):
     __slots__ = ("expression", "sample_size")
@@ -218,7 +240,7 @@ class MembershipCause(_message.Message):
     def __init__(self, tag_key: _Optional[str] = ..., action: _Optional[str] = ..., value: _Optional[str] = ..., previous_value: _Optional[str] = ..., history_id: _Optional[str] = ...) -> None: ...
 
 class MembershipChange(_message.Message):
-    __slots__ = ("id", "customer_id", "segment_id", "segment_name", "change", "causes", "actor", "at")
+    __slots__ = ("id", "customer_id", "segment_id", "segment_name", "change", "causes", "actor", "at", "trigger")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -227,6 +249,7 @@ class MembershipChange(_message.Message):
     CAUSES_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    TRIGGER_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     segment_id: str
@@ -235,7 +258,8 @@ class MembershipChange(_message.Message):
     causes: _containers.RepeatedCompositeFieldContainer[MembershipCause]
     actor: str
     at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., segment_id: _Optional[str] = ..., segment_name: _Optional[str] = ..., change: _Optional[str] = ..., causes: _Optional[_Iterable[_Union[MembershipCause, _Mapping]]] = ..., actor: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    trigger: str
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., segment_id: _Optional[str] = ..., segment_name: _Optional[str] = ..., change: _Optional[str] = ..., causes: _Optional[_Iterable[_Union[MembershipCause, _Mapping]]] = ..., actor: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trigger: _Optional[str] = ...) -> None: ...
 
 class ListMembershipHistoryResponse(_message.Message):
     __slots__ = ("changes", "next_page_token")
@@ -244,3 +268,33 @@ class ListMembershipHistoryResponse(_message.Message):
     changes: _containers.RepeatedCompositeFieldContainer[MembershipChange]
     next_page_token: str
     def __init__(self, changes: _Optional[_Iterable[_Union[MembershipChange, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class BatchGetCustomerSegmentsRequest(_message.Message):
+    __slots__ = ("customer_ids",)
+    CUSTOMER_IDS_FIELD_NUMBER: _ClassVar[int]
+    customer_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, customer_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CustomerSegment(_message.Message):
+    __slots__ = ("segment_id", "segment_name", "since")
+    SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    segment_id: str
+    segment_name: str
+    since: _timestamp_pb2.Timestamp
+    def __init__(self, segment_id: _Optional[str] = ..., segment_name: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CustomerSegments(_message.Message):
+    __slots__ = ("customer_id", "segments")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    SEGMENTS_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    segments: _containers.RepeatedCompositeFieldContainer[CustomerSegment]
+    def __init__(self, customer_id: _Optional[str] = ..., segments: _Optional[_Iterable[_Union[CustomerSegment, _Mapping]]] = ...) -> None: ...
+
+class BatchGetCustomerSegmentsResponse(_message.Message):
+    __slots__ = ("customers",)
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedCompositeFieldContainer[CustomerSegments]
+    def __init__(self, customers: _Optional[_Iterable[_Union[CustomerSegments, _Mapping]]] = ...) -> None: ...

@@ -79,6 +79,11 @@ class SegmentsServiceStub:
                 request_serializer=crm_dot_tags_dot_v1_dot_segments__pb2.ListMembershipHistoryRequest.SerializeToString,
                 response_deserializer=crm_dot_tags_dot_v1_dot_segments__pb2.ListMembershipHistoryResponse.FromString,
                 _registered_method=True)
+        self.BatchGetCustomerSegments = channel.unary_unary(
+                '/crm.tags.v1.SegmentsService/BatchGetCustomerSegments',
+                request_serializer=crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsResponse.FromString,
+                _registered_method=True)
 
 
 class SegmentsServiceServicer:
@@ -147,6 +152,14 @@ class SegmentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchGetCustomerSegments(self, request, context):
+        """The saved segments each customer is in now, with since when (the gateway's Customer.segments
+        DataLoader: one call per page of customers). At most 200 ids; unknown ids answer no segments.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SegmentsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -194,6 +207,11 @@ def add_SegmentsServiceServicer_to_server(servicer, server):
                     servicer.ListMembershipHistory,
                     request_deserializer=crm_dot_tags_dot_v1_dot_segments__pb2.ListMembershipHistoryRequest.FromString,
                     response_serializer=crm_dot_tags_dot_v1_dot_segments__pb2.ListMembershipHistoryResponse.SerializeToString,
+            ),
+            'BatchGetCustomerSegments': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetCustomerSegments,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -439,6 +457,33 @@ class SegmentsService:
             '/crm.tags.v1.SegmentsService/ListMembershipHistory',
             crm_dot_tags_dot_v1_dot_segments__pb2.ListMembershipHistoryRequest.SerializeToString,
             crm_dot_tags_dot_v1_dot_segments__pb2.ListMembershipHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetCustomerSegments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.SegmentsService/BatchGetCustomerSegments',
+            crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -42,6 +42,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
+import grpc
 from pyroaring import BitMap
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
@@ -539,6 +540,9 @@ async def section_service(n: int, rate: float, seconds: float) -> None:
                 in_process = count(EXPRESSION, keeper.index, TENANT, now_ms=int(time.time() * 1000))
                 reply = await segs.PreviewSegment(request, metadata=md)
                 assert reply.count == in_process, (reply.count, in_process)
+                await asyncio.sleep(5.0)  # the service's connections settle after the build's long GIL hold
+                for _ in range(20):
+                    await segs.PreviewSegment(request, metadata=md)  # warm-up, not measured
                 latencies = []
                 for _ in range(200):
                     started = time.perf_counter()
@@ -554,6 +558,8 @@ async def section_service(n: int, rate: float, seconds: float) -> None:
 
 
 def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
@@ -586,13 +592,18 @@ async def freshness(
 
     sub = await nc.subscribe(f"{root}.evt.{TENANT}.tags.segment_entered", cb=on_event)
     in_flight = asyncio.Semaphore(200)
+    failed: list[str] = []
 
     async def assign(customer: str) -> None:
         async with in_flight:
             request = T.AssignTagsRequest(
                 customer_id=customer, tags=[T.TagAssignmentInput(tag_key="fresh", value="")]
             )
-            await tags.AssignTags(request, metadata=md)
+            try:
+                await tags.AssignTags(request, metadata=md)
+            except grpc.aio.AioRpcError as err:  # an overloaded box: counted and reported, not fatal
+                failed.append(err.code().name)
+                return
             returned[customer] = time.perf_counter()
 
     started = time.perf_counter()
@@ -601,7 +612,7 @@ async def freshness(
         await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
         tasks.append(asyncio.create_task(assign(customer)))
     await asyncio.gather(*tasks)
-    achieved = total / (time.perf_counter() - started)
+    achieved = len(returned) / (time.perf_counter() - started)
     count_seen = (await segs.GetSegment(segments_pb2.GetSegmentRequest(id=segment.id), metadata=md)).count
     for _ in range(100):
         if len(entered) >= total:
@@ -609,8 +620,10 @@ async def freshness(
         await asyncio.sleep(0.1)
     await sub.unsubscribe()
     await nc.close()
-    lags = [max(0.0, entered[c] - returned[c]) * 1000 for c in customers if c in entered]
-    early = sum(1 for c in customers if c in entered and entered[c] <= returned[c])
+    lags = [max(0.0, entered[c] - returned[c]) * 1000 for c in customers if c in entered and c in returned]
+    early = sum(1 for c in customers if c in entered and c in returned and entered[c] <= returned[c])
+    if failed:
+        print(f"freshness: {len(failed)} of {total} AssignTags failed ({', '.join(sorted(set(failed)))})")
     print(
         f"freshness: {total:,} assignments at {achieved:,.0f}/s (asked {rate:,.0f}/s); count after the last "
         f"returned: {count_seen:,} of {total:,} (own writes are in the index before AssignTags returns); "

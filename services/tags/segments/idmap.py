@@ -27,6 +27,7 @@ MAX_ID_BYTES = (1 << 14) - 1  # a two-byte length prefix at most
 _HASH_MASK = 0xFFFFFFFF
 _MIN_CAPACITY = 8
 _LOAD = 0.7
+_hash = hash  # per process (PYTHONHASHSEED): fine, the table never leaves the process; tests forge it
 
 
 def _check_number(number: int) -> None:
@@ -53,7 +54,7 @@ class IdMap:
 
     def number_of(self, customer_id: str) -> int | None:
         """The customer's number, or None for an id the map does not hold."""
-        slot = self._find(customer_id, customer_id.encode(), hash(customer_id) & _HASH_MASK)
+        slot = self._find(customer_id, customer_id.encode(), _hash(customer_id) & _HASH_MASK)
         return None if slot is None else self._slots[slot] - 1
 
     def id_of(self, number: int) -> str | None:
@@ -86,7 +87,7 @@ class IdMap:
         key = customer_id.encode()
         if len(key) > MAX_ID_BYTES:
             raise ValueError(f"customer id longer than {MAX_ID_BYTES} bytes")
-        h = hash(customer_id) & _HASH_MASK
+        h = _hash(customer_id) & _HASH_MASK
         slot = self._find(customer_id, key, h)
         if slot is not None:
             held = self._slots[slot] - 1

@@ -26,7 +26,7 @@ def test_colliding_hashes_are_told_apart_by_their_bytes(monkeypatch: pytest.Monk
     # Ids whose hashes agree in the low 32 bits probe the same slots: only the bytes tell them apart.
     ids = IdMap()
     forged = {f"c{k}": 42 for k in range(50)}
-    monkeypatch.setattr("builtins.hash", lambda s: forged.get(s, 42))
+    monkeypatch.setattr("services.tags.segments.idmap._hash", lambda s: forged.get(s, 42))
     for k in range(50):
         ids.put(k + 1, f"c{k}")
     assert [ids.number_of(f"c{k}") for k in range(50)] == list(range(1, 51))

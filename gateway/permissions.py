@@ -78,6 +78,9 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Subscription.segmentMembership": READ,
     "Subscription.suggestionAdded": READ,
     "Subscription.customerEvents": READ,
+    "Query.intentModel": READ,
+    "Query.intentModelVersions": READ,
+    "Mutation.updateIntentModel": ADMIN_ONLY,
 }
 
 

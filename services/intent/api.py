@@ -11,15 +11,18 @@ from common.ids import require_customer_id, require_customer_ids
 from common.paging import decode_cursor, encode_cursor, page_size
 from services.intent import convert
 from services.intent.engine import IntentEngine
+from services.intent.model_admin import ModelAdmin
+from services.intent.model_api import IntentModelApi
 
 MAX_BATCH_GET = 200
 
 
-class IntentApi(intent_pb2_grpc.IntentServiceServicer):
-    """Serves IngestSignals, GetScore and BatchGetScores for the caller's tenant."""
+class IntentApi(IntentModelApi, intent_pb2_grpc.IntentServiceServicer):
+    """Serves IngestSignals, GetScore and BatchGetScores (and the model RPCs) for the caller's tenant."""
 
-    def __init__(self, engine: IntentEngine) -> None:
+    def __init__(self, engine: IntentEngine, *, models: ModelAdmin) -> None:
         self._engine = engine
+        self._models = models
 
     async def IngestSignals(
         self, request: intent_pb2.IngestSignalsRequest, context: grpc.aio.ServicerContext

@@ -74,9 +74,11 @@ class IntentEngine:
         models: ModelSource,
         customers: KnownCustomers,
         clock: Callable[[], datetime] = utcnow,
+        on_stored: Callable[[str, Sequence[Signal]], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
         self.store = store
+        self._on_stored = on_stored  # told of newly stored signals (the model store records new types)
         self._outbox = outbox
         self._scheduler = scheduler
         self._config = config
@@ -106,6 +108,8 @@ class IntentEngine:
             received = {s.id: to_ms(now) for s in new}
             await self._add(tenant, pending, received, now_ms=to_ms(now))
             await self._store.insert_signals(tenant, new, received_at=now)
+            if self._on_stored is not None:
+                await self._on_stored(tenant, new)
         return IngestOutcome(
             accepted=len(new),
             duplicates=len(signals) - len(new),
@@ -182,11 +186,26 @@ class IntentEngine:
 
         await self.update(tenant, list(pending), step, cause="signals", now_ms=now_ms)
 
-    async def rebuild(self, tenant: str, customer_id: str, *, model: IntentModel, now_ms: int) -> IntentState:
-        """The customer's aggregates under `model`, from its stored signals inside the window."""
+    async def rebuild(
+        self,
+        tenant: str,
+        customer_id: str,
+        *,
+        model: IntentModel,
+        now_ms: int,
+        docs: Sequence[dict[str, Any]] | None = None,
+    ) -> IntentState:
+        """The customer's aggregates under `model`, from its stored signals inside the window.
+
+        `docs`: those signal documents already read (newest first, as `signal_documents` returns
+        them), so a caller re-scoring many customers reads them in one query (services/intent/rescoring.py).
+        """
         since = (now_ms // 86_400_000 - model.window_days + 1) * 86_400_000
         state = IntentState(customer_id=customer_id, model_version=model.version)
-        docs = await self._store.signal_documents(tenant, customer_id, since_ms=since)
+        if docs is None:
+            docs = await self._store.signal_documents(tenant, customer_id, since_ms=since)
+        else:
+            docs = [d for d in docs if int(d["at_ms"]) >= since]
         add(
             state,
             [

@@ -173,6 +173,12 @@ CASES = [
          lambda w, n: {"s": [{"customerId": w.customer_id, "type": "pricing_page_view", "id": f"sig-{n}"}]},
          "query($id: ID!) { customer(id: $id) { intent { signalCount score } } }",
          lambda w: {"id": w.customer_id}, allowed="cs"),
+    Case("Query.intentModel", "{ intentModel { version } }", allowed="viewer"),
+    Case("Query.intentModelVersions", "{ intentModelVersions { edges { node { version } } } }",
+         allowed="viewer"),
+    Case("Mutation.updateIntentModel",
+         "mutation($n: String!) { updateIntentModel(input: {halfLifeDays: 5}, note: $n) { version } }",
+         lambda w, n: {"n": n}, "{ intentModel { version note } }", allowed="admin"),
 ]  # fmt: skip
 BY_OPERATION = {c.operation: c for c in CASES}
 

@@ -1,14 +1,15 @@
 """When each customer's active value of one tag was assigned, in ~7 bytes per assignment.
 
-Why not a bit-sliced index (`ranges.BitSliced`, the first version): 42 bitmaps of which each holds
-about half of the tag's customers cost ~35 bytes per assignment for a tag on fewer than 1 in 8 of
-the tenant's customers — about 1.4 GB at 60 M assignments (bench/segments.py measures both).
+Why not a bit-sliced index (the first version, kept in bench/segments_baseline.py to compare): its
+42 bitmaps each hold about half of the tag's customers, ~35 bytes per assignment for a tag on fewer
+than 1 in 8 of the tenant's customers; 30.8 bytes on average over the bench's tenant, ≈ 1.9 GB at
+60 M assignments, against 6–7.5 here (bench/segments.py measures both in one run).
 
 Here a tag's assignments are cut by time into *leaves*: consecutive intervals [low, next low) of the
 time axis, each holding at most `LEAF_MAX` assignments, all in one 2³² ms (~49.7 day) period so that
 each time fits 32 bits as an offset in it. A leaf keeps
-- `members`: a Roaring bitmap of its customers (~2 bytes each: a leaf's few thousand customers per
-  65,536 numbers are array containers), and
+- `members`: a Roaring bitmap of its customers (2 bytes each in array containers, plus ~60 bytes
+  per container: about one byte more per customer when 8–16 k customers spread over 10 M), and
 - `times`: their exact offsets in an `array('I')`, aligned with `members` (the i-th smallest number
   has the i-th time), so no number is stored twice.
 `[after, before)` is the union of the leaves inside it (bitmaps, no per-customer work) plus, for at

@@ -81,6 +81,8 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Query.intentModel": READ,
     "Query.intentModelVersions": READ,
     "Mutation.updateIntentModel": ADMIN_ONLY,
+    "Query.callList": READ,
+    "Subscription.intentSurges": READ,
 }
 
 

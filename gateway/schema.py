@@ -25,6 +25,7 @@ from gateway.context import GatewayInfo
 from gateway.conversation_schema import ConversationMutation, ConversationQuery, ConversationSubscription
 from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
 from gateway.execution import LimitedSchema
+from gateway.intent_call_schema import IntentCallQuery, IntentCallSubscription
 from gateway.intent_model_schema import IntentModelMutation, IntentModelQuery
 from gateway.library_schema import LibraryMutation, LibraryQuery, call_tags
 from gateway.limits import document_rules
@@ -48,7 +49,7 @@ MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bound
 
 
 @strawberry.type
-class Query(LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery):
+class Query(LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, IntentCallQuery):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
         extensions=requires("Query.customer"),
@@ -179,7 +180,7 @@ class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, IntentMod
 
 
 @strawberry.type
-class Subscription(ConversationSubscription, SegmentSubscription):
+class Subscription(ConversationSubscription, SegmentSubscription, IntentCallSubscription):
     @strawberry.subscription(
         description="Live domain events of your tenant, optionally about one customer",
         extensions=requires("Subscription.customerEvents"),

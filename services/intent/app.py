@@ -9,11 +9,13 @@ from common.mongo import IndexSpec
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.intent import events
 from services.intent.api import IntentApi
+from services.intent.call_reads import CallLists
 from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
 from services.intent.engine import IntentEngine
 from services.intent.model_admin import ModelAdmin
 from services.intent.model_store import MODEL_INDEXES, ModelStore
+from services.intent.projections import contact_consumer, profile_consumer
 from services.intent.rescoring import RESCORE_MODEL_KIND, RescoreRunner
 from services.intent.store import HISTORY, SCORES, SIGNALS, IntentStore
 
@@ -28,8 +30,9 @@ INDEXES = [
     # Retention. A TTL index must be on the date field alone; changing the retention later needs collMod.
     IndexSpec(SIGNALS, [("occurred_at", 1)], {"expireAfterSeconds": CONFIG.retention_days * 24 * 3600}),
     IndexSpec(SCORES, [("tenant_id", 1), ("customer_id", 1)], {"unique": True}),
-    # The call list: one tenant's (or one owner's) customers with intent newer than their last contact.
-    IndexSpec(SCORES, [("tenant_id", 1), ("call_open", 1), ("owner_id", 1)]),
+    # The call list: one tenant's (or one owner's) customers with intent newer than their last contact,
+    # highest stored score first (the bounded candidate read, services/intent/call_reads.py).
+    IndexSpec(SCORES, [("tenant_id", 1), ("call_open", 1), ("owner_id", 1), ("score", -1)]),
     # A customer's score history, newest first.
     IndexSpec(HISTORY, [("tenant_id", 1), ("customer_id", 1), ("at_ms", -1)]),
     # The tenant's model: versions, re-score progress, the signal types it has sent.
@@ -53,12 +56,21 @@ def build(runtime: Runtime) -> ServiceParts:
     )
     rescores = RescoreRunner(engine=engine, store=store, models=models, scheduler=runtime.scheduler)
     admin = ModelAdmin(models=models, rescores=rescores)
+    calls = CallLists(store=store, models=engine.models, max_candidates=CONFIG.call_list_max_candidates)
     return ServiceParts(
         registrations=[
-            (intent_pb2_grpc.add_IntentServiceServicer_to_server, IntentApi(engine, models=admin))
+            (
+                intent_pb2_grpc.add_IntentServiceServicer_to_server,
+                IntentApi(engine, models=admin, calls=calls),
+            )
         ],
         service_names=[intent_pb2.DESCRIPTOR.services_by_name["IntentService"].full_name],
-        consumers=[events.ingest_consumer(engine.ingest_events, prepare=batch_warmer(runtime.customers))],
+        consumers=[
+            events.ingest_consumer(engine.ingest_events, prepare=batch_warmer(runtime.customers)),
+            # Leads' profile/owner facts and journey's contacts (services/intent/projections.py).
+            profile_consumer(engine),
+            contact_consumer(engine),
+        ],
         # Levels that would fall with time alone are rescored when they do (services/intent/decay.py).
         timers={RESCORE_KIND: engine.rescore_due, RESCORE_MODEL_KIND: rescores.step},
     )

@@ -9,6 +9,7 @@ from services.journey.api import JourneyServicer
 from services.journey.events import JourneyEvents, ingest_consumer
 from services.journey.recording import TouchpointRecorder
 from services.journey.store import INDEXES, OUTBOX_COLLECTIONS, JourneyStore
+from services.journey.surges import surge_consumer
 
 
 def build(runtime: Runtime) -> ServiceParts:
@@ -23,7 +24,11 @@ def build(runtime: Runtime) -> ServiceParts:
             )
         ],
         service_names=[journey_pb2.DESCRIPTOR.services_by_name["JourneyService"].full_name],
-        consumers=[ingest_consumer(recorder, customers=runtime.customers)],
+        consumers=[
+            ingest_consumer(recorder, customers=runtime.customers),
+            # Intent surges become timeline entries (services/journey/surges.py).
+            surge_consumer(store),
+        ],
     )
 
 

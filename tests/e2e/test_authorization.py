@@ -96,6 +96,8 @@ CASES = [
     Case("Query.conversationSettings", "{ conversationSettings { autoApplyThreshold } }", allowed="viewer"),
     Case("Query.customer", CUSTOMER_READ, lambda w, n: {"id": w.customer_id}, allowed="viewer"),
     Case("Query.customers", "{ customers(first: 5) { edges { node { id } } } }", allowed="viewer"),
+    # Your own call list; another owner's needs admin (tests/e2e/test_intent_calls.py).
+    Case("Query.callList", "{ callList(first: 5) { edges { node { rank } } } }", allowed="viewer"),
     Case("Query.tagLibrary", "{ tagLibrary { key } }", allowed="viewer"),
     Case("Query.tagDefinitions", "{ tagDefinitions(first: 5) { edges { node { definition { key } } } } }",
          allowed="viewer"),

@@ -64,6 +64,10 @@ CASES: list[RpcCase[World]] = [
         allowed="admin",
         read_back=model_version,
     ),
+    # The caller's own call list (x-caller-id); another owner's needs admin (tests/integration/intent/test_calls.py).
+    RpcCase(
+        "ListCallList", lambda w, n: intent_pb2.ListCallListRequest(), allowed="viewer", changes_state=False
+    ),
 ]
 
 

@@ -171,7 +171,7 @@ class TopicScore(_message.Message):
     def __init__(self, topic: _Optional[str] = ..., points: _Optional[float] = ...) -> None: ...
 
 class IntentScore(_message.Message):
-    __slots__ = ("customer_id", "score", "level", "raw_points", "signal_count", "topics", "top_signals", "computed_at", "last_signal_at", "components", "fit_multiplier", "types", "model_version")
+    __slots__ = ("customer_id", "score", "level", "raw_points", "signal_count", "topics", "top_signals", "computed_at", "last_signal_at", "components", "fit_multiplier", "types", "model_version", "surge")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
@@ -185,6 +185,7 @@ class IntentScore(_message.Message):
     FIT_MULTIPLIER_FIELD_NUMBER: _ClassVar[int]
     TYPES_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SURGE_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     score: float
     level: IntentLevel
@@ -198,7 +199,8 @@ class IntentScore(_message.Message):
     fit_multiplier: float
     types: _containers.RepeatedCompositeFieldContainer[SignalTypeScore]
     model_version: int
-    def __init__(self, customer_id: _Optional[str] = ..., score: _Optional[float] = ..., level: _Optional[_Union[IntentLevel, str]] = ..., raw_points: _Optional[float] = ..., signal_count: _Optional[int] = ..., topics: _Optional[_Iterable[_Union[TopicScore, _Mapping]]] = ..., top_signals: _Optional[_Iterable[_Union[SignalContribution, _Mapping]]] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_signal_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., components: _Optional[_Union[ScoreComponents, _Mapping]] = ..., fit_multiplier: _Optional[float] = ..., types: _Optional[_Iterable[_Union[SignalTypeScore, _Mapping]]] = ..., model_version: _Optional[int] = ...) -> None: ...
+    surge: IntentSurge
+    def __init__(self, customer_id: _Optional[str] = ..., score: _Optional[float] = ..., level: _Optional[_Union[IntentLevel, str]] = ..., raw_points: _Optional[float] = ..., signal_count: _Optional[int] = ..., topics: _Optional[_Iterable[_Union[TopicScore, _Mapping]]] = ..., top_signals: _Optional[_Iterable[_Union[SignalContribution, _Mapping]]] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_signal_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., components: _Optional[_Union[ScoreComponents, _Mapping]] = ..., fit_multiplier: _Optional[float] = ..., types: _Optional[_Iterable[_Union[SignalTypeScore, _Mapping]]] = ..., model_version: _Optional[int] = ..., surge: _Optional[_Union[IntentSurge, _Mapping]] = ...) -> None: ...
 
 class GetScoreRequest(_message.Message):
     __slots__ = ("customer_id",)
@@ -503,3 +505,75 @@ class UpdateIntentModelRequest(_message.Message):
     note: str
     expected_version: int
     def __init__(self, input: _Optional[_Union[IntentModelPatch, _Mapping]] = ..., note: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class SurgingType(_message.Message):
+    __slots__ = ("type", "label", "count", "usual")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    USUAL_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    label: str
+    count: int
+    usual: float
+    def __init__(self, type: _Optional[str] = ..., label: _Optional[str] = ..., count: _Optional[int] = ..., usual: _Optional[float] = ...) -> None: ...
+
+class IntentSurge(_message.Message):
+    __slots__ = ("at", "reason", "window_days", "types", "open")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    reason: str
+    window_days: int
+    types: _containers.RepeatedCompositeFieldContainer[SurgingType]
+    open: bool
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., window_days: _Optional[int] = ..., types: _Optional[_Iterable[_Union[SurgingType, _Mapping]]] = ..., open: _Optional[bool] = ...) -> None: ...
+
+class ListCallListRequest(_message.Message):
+    __slots__ = ("owner_ids", "all_owners", "page_size", "page_token")
+    OWNER_IDS_FIELD_NUMBER: _ClassVar[int]
+    ALL_OWNERS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    owner_ids: _containers.RepeatedScalarFieldContainer[str]
+    all_owners: bool
+    page_size: int
+    page_token: str
+    def __init__(self, owner_ids: _Optional[_Iterable[str]] = ..., all_owners: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class CallListEntry(_message.Message):
+    __slots__ = ("customer_id", "owner_id", "rank", "score", "level", "reason", "surge", "last_contact_at", "last_signal_at")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    RANK_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SURGE_FIELD_NUMBER: _ClassVar[int]
+    LAST_CONTACT_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_SIGNAL_AT_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    owner_id: str
+    rank: float
+    score: float
+    level: IntentLevel
+    reason: str
+    surge: IntentSurge
+    last_contact_at: _timestamp_pb2.Timestamp
+    last_signal_at: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., rank: _Optional[float] = ..., score: _Optional[float] = ..., level: _Optional[_Union[IntentLevel, str]] = ..., reason: _Optional[str] = ..., surge: _Optional[_Union[IntentSurge, _Mapping]] = ..., last_contact_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_signal_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListCallListResponse(_message.Message):
+    __slots__ = ("entries", "next_page_token", "as_of", "candidates_truncated")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[CallListEntry]
+    next_page_token: str
+    as_of: _timestamp_pb2.Timestamp
+    candidates_truncated: bool
+    def __init__(self, entries: _Optional[_Iterable[_Union[CallListEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., candidates_truncated: _Optional[bool] = ...) -> None: ...

@@ -69,6 +69,11 @@ class IntentServiceStub:
                 request_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.UpdateIntentModelRequest.SerializeToString,
                 response_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.IntentModelVersion.FromString,
                 _registered_method=True)
+        self.ListCallList = channel.unary_unary(
+                '/crm.intent.v1.IntentService/ListCallList',
+                request_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListRequest.SerializeToString,
+                response_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListResponse.FromString,
+                _registered_method=True)
 
 
 class IntentServiceServicer:
@@ -124,6 +129,15 @@ class IntentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCallList(self, request, context):
+        """--- issue 9 (intentcall): who to call first ---
+        The call list: customers with intent newer than their last contact, ranked by score × surge
+        freshness. A caller without a manager's role sees only their own customers (owner = caller id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -161,6 +175,11 @@ def add_IntentServiceServicer_to_server(servicer, server):
                     servicer.UpdateIntentModel,
                     request_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.UpdateIntentModelRequest.FromString,
                     response_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.IntentModelVersion.SerializeToString,
+            ),
+            'ListCallList': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCallList,
+                    request_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListRequest.FromString,
+                    response_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -352,6 +371,33 @@ class IntentService:
             '/crm.intent.v1.IntentService/UpdateIntentModel',
             crm_dot_intent_dot_v1_dot_intent__pb2.UpdateIntentModelRequest.SerializeToString,
             crm_dot_intent_dot_v1_dot_intent__pb2.IntentModelVersion.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCallList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.intent.v1.IntentService/ListCallList',
+            crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListRequest.SerializeToString,
+            crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListResponse.FromString,
             options,
             channel_credentials,
             insecure,

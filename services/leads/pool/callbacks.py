@@ -22,6 +22,7 @@ from common.outbox import Outbox, pending_document, pending_set
 from common.scheduler import TIMERS, Timer, timer_document
 from common.timeutil import from_ms
 from services.leads.pool import events
+from services.leads.pool.store import POOL_LEADS, lead_key
 
 CALLBACKS = "callbacks"
 CALLBACK_DUE, CALLBACK_MISSED = "leads.callback_due", "leads.callback_missed"
@@ -41,6 +42,7 @@ class CallbackStore:
 
     def __init__(self, db: AsyncDatabase[Document], outbox: Outbox) -> None:
         self.callbacks = db[CALLBACKS]
+        self.leads = db[POOL_LEADS]
         self.outbox = outbox
 
     async def promise(
@@ -96,13 +98,17 @@ class CallbackStore:
         doc = await self.callbacks.find_one({"_id": callback_id, "tenant_id": tenant})
         if doc is None or doc["state"] != PENDING or str(doc["due_ms"]) != due:
             return  # moved (a newer timer stands for it), followed up, or already due
+        # Due to whoever holds the lead now: it may have changed hands since the promise.
+        lead = await self.leads.find_one({"_id": lead_key(tenant, doc["customer_id"])}, {"owner_id": 1})
+        if lead and lead.get("owner_id") and lead["owner_id"] != doc["owner_id"]:
+            doc = {**doc, "owner_id": lead["owner_id"]}
         missed_at = int(doc["due_ms"]) + int(doc.get("grace_ms", DEFAULT_GRACE_MS))
         timer = Timer(tenant=tenant, kind=CALLBACK_MISSED, key=callback_id, due_at=from_ms(missed_at))
         items = [
             events.callback_event(self.outbox, doc, event=events.CALLBACK_DUE),
             self.outbox.insert(TIMERS, timer_document(timer)),
         ]
-        await self._step(doc, DUE, items)
+        await self._step(doc, DUE, items, owner=doc["owner_id"])
 
     async def fire_missed(self, tenant: str, key: str, payload: dict[str, Any]) -> None:
         """`leads.callback_missed`: due and still not followed up → missed, listed for recovery."""
@@ -111,10 +117,11 @@ class CallbackStore:
             return
         await self._step(doc, MISSED, [events.callback_event(self.outbox, doc, event=events.CALLBACK_MISSED)])
 
-    async def _step(self, doc: Document, state: str, items: list[Any]) -> None:
+    async def _step(self, doc: Document, state: str, items: list[Any], *, owner: str | None = None) -> None:
+        fields = {"state": state, f"{state}_ms": _now_ms(), **({"owner_id": owner} if owner else {})}
         result = await self.callbacks.update_one(
             {"_id": doc["_id"], "state": doc["state"], "due_ms": doc["due_ms"]},
-            {"$set": {"state": state, f"{state}_ms": _now_ms(), **pending_set(items)}},
+            {"$set": {**fields, **pending_set(items)}},
         )
         if result.modified_count:
             await self.outbox.publish(CALLBACKS, doc["_id"], items)

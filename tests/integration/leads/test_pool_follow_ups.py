@@ -207,3 +207,31 @@ async def test_a_call_back_heard_in_a_conversation_is_listed_with_its_quote(
         assert list(other.callbacks) == []
     finally:
         await nc.close()
+
+
+async def test_a_call_back_falls_due_to_whoever_holds_the_lead_by_then(
+    world: PoolWorld, nats_url: str, settings_for: Callable[..., Settings]
+) -> None:
+    root = settings_for("leads").subject_root
+    nc = await connect(nats_url)
+    try:
+        due_events = await subscribe(nc, f"{root}.evt.acme.leads.callback_due")
+        pool = await world.define(cooldown_hours=0)
+        (lead,) = await world.pooled(pool.id, 1)
+        claim = pool_pb2.ClaimLeadRequest(customer_id=lead, pool_id=pool.id)
+        await world.pool.ClaimLead(claim, metadata=as_rep("li"))
+        await world.pool.PromiseCallback(
+            pool_pb2.PromiseCallbackRequest(
+                customer_id=lead, due_at=ts(datetime.now(UTC) + timedelta(seconds=2))
+            ),
+            metadata=as_rep("li"),
+        )
+        await world.pool.ReleaseLead(
+            pool_pb2.ReleaseLeadRequest(customer_id=lead, reason="非决策人"), metadata=as_rep("li")
+        )
+        await world.pool.ClaimLead(claim, metadata=as_rep("wang"))
+
+        (event,) = await due_events.wait_for(1, within=20)
+        assert (event["data"]["owner_id"], event["data"]["promised_by"]) == ("wang", "li")
+    finally:
+        await nc.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 
@@ -13,6 +14,7 @@ from crm.leads.v1 import pool_pb2
 from grpc_status import rpc_status
 
 from common.config import Settings
+from services.leads.pool.loads import LoadStore
 from tests.integration.leads.pool_helpers import PoolWorld, as_admin, as_rep, pool_world
 from tests.support.events import connect, subscribe
 
@@ -207,3 +209,21 @@ async def test_new_customers_enter_their_regions_pool_and_capacity_spreads_them_
     assert {facts[c].lead.pool_id for c in shanghai} == {east.id}
     assert sorted(facts[c].lead.owner_id for c in shanghai) == ["li", "li", "wang"]
     assert (facts[beijing].lead.pool_id, facts[beijing].lead.owner_id) == (default.id, "")
+
+
+async def test_a_place_left_reserved_by_a_crash_is_healed_but_a_claim_in_flight_is_not(
+    world: PoolWorld,
+) -> None:
+    pool = await world.define(claim_limit=1)
+    a, b, c = await world.pooled(pool.id, 3)
+    loads = LoadStore(world.running.runtime.db)
+    now = int(time.time() * 1000)
+    # A claim that reserved li's only place for `b` a minute ago and died before taking the lead.
+    assert await loads.reserve("acme", pool.id, "li", b, limit=1, now_ms=now - 60_000)
+
+    assert await claim(world, "li", a, pool.id) == ("won", "li")
+    assert await loads.held("acme", pool.id, "li") == 1
+
+    # A reservation of a second ago is a claim in flight: it keeps its place.
+    assert await loads.reserve("acme", pool.id, "wang", b, limit=1, now_ms=now)
+    assert await claim(world, "wang", c, pool.id) == ("lost", "limit_reached")

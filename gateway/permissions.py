@@ -95,6 +95,7 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Mutation.recordFollowUp": WORK_LEADS,
     "Mutation.promiseCallback": WORK_LEADS,
     "Subscription.callbacksDue": READ,
+    "Subscription.leadsReleased": READ,
 }
 
 

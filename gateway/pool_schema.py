@@ -30,6 +30,7 @@ from gateway.types.pool import (
     CallbackConnection,
     CallbackEdge,
     DefinePoolInput,
+    LeadReleased,
     Pool,
     PoolLead,
     PoolLeadConnection,
@@ -38,6 +39,7 @@ from gateway.types.pool import (
 from gateway.validation import require_batch, require_customer_id, require_page_size
 
 CALLBACK_DUE = "crm.leads.callback_due.v1"
+RELEASED = "crm.leads.released.v1"
 DEFAULT_PAGE = 20
 MAX_ADD = 200
 
@@ -220,3 +222,22 @@ class PoolSubscription:
             if not all_owners and data.get("owner_id") != principal.subject:
                 continue
             yield Callback.from_event_data(data)
+
+    @strawberry.subscription(
+        description="Leads you held going back to their pool — by your release, an admin's, or automatically "
+        "for want of a follow-up (automatic: true, reason 无跟进); everyone's (allOwners) for admins",
+        extensions=requires("Subscription.leadsReleased"),
+    )
+    async def leads_released(
+        self, info: GatewayInfo, all_owners: bool = False
+    ) -> AsyncGenerator[LeadReleased, None]:
+        principal = info.context.authenticated()
+        if all_owners and not allows(SEE_ANY_CALL_LIST, principal.roles):
+            raise GatewayError("only an admin may follow everyone's releases", code=FORBIDDEN)
+        async for event in caller_events(info):
+            data = event.get("data")
+            if event.get("type") != RELEASED or not isinstance(data, dict):
+                continue
+            if not all_owners and data.get("owner_id") != principal.subject:
+                continue
+            yield LeadReleased.from_event_data(data)

@@ -152,6 +152,30 @@ class Callback:
         )
 
 
+@strawberry.type(description="A lead went back to its pool, and why")
+class LeadReleased:
+    customer: Customer
+    pool_id: strawberry.ID
+    owner_id: strawberry.ID = strawberry.field(description="Who held it")
+    reason: str
+    note: str
+    automatic: bool = strawberry.field(description="Released by the pool for want of a follow-up")
+    at: datetime | None
+
+    @classmethod
+    def from_event_data(cls, data: dict[str, Any]) -> LeadReleased:
+        at = data.get("at")
+        return cls(
+            customer=Customer(id=strawberry.ID(str(data.get("customer_id", "")))),
+            pool_id=strawberry.ID(str(data.get("pool_id", ""))),
+            owner_id=strawberry.ID(str(data.get("owner_id", ""))),
+            reason=str(data.get("reason", "")),
+            note=str(data.get("note", "")),
+            automatic=bool(data.get("automatic")),
+            at=datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) and at else None,
+        )
+
+
 @strawberry.type
 class PoolLeadEdge:
     node: PoolLead

@@ -101,32 +101,41 @@ async def test_reps_claim_lose_with_a_reason_release_and_the_next_owner_sees_why
         assert codes(await gql(boss, DEFINE, input={"name": "x", "claimLimit": 0})) == ["BAD_USER_INPUT"]
 
 
-async def ping(nc: NATS, stack: Stack, owner: str) -> None:
-    """A stand-in call-back event on a test subject: the subscription cannot say it is ready, this can."""
-    data = {"callback_id": PING, "customer_id": PING, "owner_id": owner, "text": PING}
-    event = cloudevents.make_event(type="crm.leads.callback_due.v1", source="e2e", tenant="acme", data=data)
+async def ping(nc: NATS, stack: Stack, owner: str, event_type: str) -> None:
+    """A stand-in event on a test subject: the subscription cannot say it is ready, this can."""
+    data = {"callback_id": PING, "customer_id": PING, "owner_id": owner, "text": PING, "reason": PING}
+    event = cloudevents.make_event(type=event_type, source="e2e", tenant="acme", data=data)
     await nc.publish(f"{stack.namespace}.evt.acme.e2e.ping", cloudevents.encode(event))
     await nc.flush()
 
 
-async def next_due(ws: ClientConnection, *, within: float) -> dict[str, Any]:
+async def next_due(ws: ClientConnection, *, within: float, field: str = "callbacksDue") -> dict[str, Any]:
     message = json.loads(await asyncio.wait_for(ws.recv(), within))
     assert message["type"] == "next", message
-    event: dict[str, Any] = message["payload"]["data"]["callbacksDue"]
+    event: dict[str, Any] = message["payload"]["data"][field]
     return event
 
 
 @asynccontextmanager
-async def due_feed(stack: Stack, nc: NATS, subject: str) -> AsyncIterator[ClientConnection]:
+async def due_feed(
+    stack: Stack,
+    nc: NATS,
+    subject: str,
+    *,
+    query: str = DUE,
+    field: str = "callbacksDue",
+    event_type: str = "crm.leads.callback_due.v1",
+    marker: str = "text",
+) -> AsyncIterator[ClientConnection]:
     async with connect(stack.ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
         init = {"Authorization": f"Bearer {stack.token('acme', ('sales',), subject=subject)}"}
         await ws.send(json.dumps({"type": "connection_init", "payload": init}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": DUE}}))
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
         for _ in range(40):
-            await ping(nc, stack, subject)
+            await ping(nc, stack, subject, event_type)
             try:
-                if (await next_due(ws, within=0.25))["text"] == PING:
+                if (await next_due(ws, within=0.25, field=field))[marker] == PING:
                     break
             except TimeoutError:
                 continue
@@ -134,7 +143,7 @@ async def due_feed(stack: Stack, nc: NATS, subject: str) -> AsyncIterator[Client
             raise AssertionError("the subscription never delivered a ping")
         while True:
             try:
-                await next_due(ws, within=0.3)
+                await next_due(ws, within=0.3, field=field)
             except TimeoutError:
                 break
         yield ws
@@ -168,3 +177,51 @@ async def test_a_promised_call_back_reaches_its_owner_live_when_due_and_nobody_e
                 assert got is None
     finally:
         await nc.close()
+
+
+RELEASES = "subscription { leadsReleased { customer { id } ownerId reason automatic } }"
+RELEASED = "crm.leads.released.v1"
+
+
+async def test_a_lead_without_follow_up_is_released_by_itself_and_its_owner_hears_it_live(
+    stack: Stack,
+) -> None:
+    async with client(stack, "boss", roles=("admin",)) as boss, client(stack, "li") as li:
+        pool = (await ok(boss, DEFINE, input={"name": "西南", "region": "成都", "followUpDays": 3}))[
+            "definePool"
+        ]
+        lead = await create_customer(boss, "Silent Lead", "silent.lead@example.com")
+        await ok(boss, ADD, pool=pool["id"], ids=[lead])
+        await ok(li, CLAIM, id=lead, pool=pool["id"])
+        nc = await nats.connect(stack.nats_url)
+        try:
+            feed = due_feed(
+                stack, nc, "li", query=RELEASES, field="leadsReleased", event_type=RELEASED, marker="reason"
+            )
+            async with feed as ws:
+                # Three days without a follow-up, faked: the claim moved back and its timer brought forward.
+                runtime = stack.running["leads"].runtime
+                stored = await runtime.db["pool_leads"].find_one({"customer_id": lead})
+                assert stored is not None
+                old = stored["claimed_ms"] - 4 * 86_400_000
+                await runtime.db["pool_leads"].update_one(
+                    {"_id": stored["_id"]}, {"$set": {"claimed_ms": old}}
+                )
+                await runtime.scheduler.schedule(
+                    tenant="acme",
+                    kind="leads.auto_release",
+                    key=stored["claim_id"],
+                    due_at=datetime.now(UTC),
+                    payload={"customer_id": lead},
+                )
+                assert await next_due(ws, within=20, field="leadsReleased") == {
+                    "customer": {"id": lead},
+                    "ownerId": "li",
+                    "reason": "无跟进",
+                    "automatic": True,
+                }
+        finally:
+            await nc.close()
+        view = await ok(boss, CUSTOMERS)
+        [mine] = [e["node"]["pool"] for e in view["customers"]["edges"] if e["node"]["id"] == lead]
+        assert mine["ownerId"] is None and mine["previousOwners"][0]["automatic"] is True

@@ -50,29 +50,37 @@ async def claim(w: PoolWorld, rep: str, customer_id: str, pool_id: str) -> tuple
         return "lost", why(err)
 
 
+@pytest.mark.parametrize(
+    ("claims", "lead_count", "reps", "limit"),
+    [(50, 10, 5, 3), (1000, 100, 50, 5)],
+    ids=["50-claims-10-leads-5-reps-limit-3", "1000-claims-100-leads-50-reps-limit-5"],
+)
 async def test_a_burst_of_concurrent_claims_gives_each_lead_one_owner_and_nobody_more_than_the_limit(
-    world: PoolWorld,
+    world: PoolWorld, claims: int, lead_count: int, reps: int, limit: int
 ) -> None:
-    pool = await world.define(claim_limit=3)
-    leads = await world.pooled(pool.id, 10)
-    reps = [f"rep-{i}" for i in range(5)]
-    attempts = [(reps[i % 5], leads[random.randrange(10)]) for i in range(50)]
+    pool = await world.define(claim_limit=limit)
+    pooled: list[str] = []
+    while len(pooled) < lead_count:
+        pooled += await world.pooled(pool.id, min(50, lead_count - len(pooled)))
+    names = [f"rep-{i}" for i in range(reps)]
+    attempts = [(names[i % reps], random.choice(pooled)) for i in range(claims)]
 
     results = await asyncio.gather(*(claim(world, rep, lead, pool.id) for rep, lead in attempts))
 
     wins = [attempts[i] for i, (outcome, _) in enumerate(results) if outcome == "won"]
     owners: dict[str, str] = {}
-    for lead in leads:
-        fact = await world.facts(lead)
-        if fact.lead.owner_id:
-            owners[lead] = fact.lead.owner_id
+    for start in range(0, lead_count, 200):
+        found = await world.pool.BatchGetLeadFacts(
+            pool_pb2.BatchGetLeadFactsRequest(customer_ids=pooled[start : start + 200]), metadata=as_admin()
+        )
+        owners.update({f.customer_id: f.lead.owner_id for f in found.facts if f.lead.owner_id})
     assert len(wins) == len(owners)  # every reported win is a lead owned, none twice
     assert {lead: rep for rep, lead in wins} == owners
-    assert max(Counter(owners.values()).values()) <= 3
+    assert max(Counter(owners.values()).values()) <= limit
     losses = {reason for outcome, reason in results if outcome == "lost"}
     assert losses <= {"already_claimed", "limit_reached"}
     assert all(reason for outcome, reason in results if outcome == "lost")  # every loser is told why
-    # All ten leads were wanted and 5 reps × 3 places exceed them: every lead that was tried has an owner.
+    # Places (reps × limit) exceed the leads: every lead somebody tried has an owner.
     assert set(owners) == {lead for _, lead in attempts}
 
 

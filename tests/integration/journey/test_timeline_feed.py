@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, cast
 
 import grpc
 import pytest
@@ -204,7 +204,9 @@ async def test_the_timeline_filters_by_kind_across_pages(journey: Journey) -> No
 
 async def test_an_unknown_kind_in_the_filter_is_refused(journey: Journey) -> None:
     cid = await journey.customer()
-    request = journey_pb2.ListTimelineRequest(customer_id=cid, kinds=[K.TIMELINE_ENTRY_KIND_CONVERSATION, 99])
+    request = journey_pb2.ListTimelineRequest(
+        customer_id=cid, kinds=[K.TIMELINE_ENTRY_KIND_CONVERSATION, cast(K.TimelineEntryKind, 99)]
+    )
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await journey.stub.ListTimeline(request, metadata=metadata("acme"))
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT

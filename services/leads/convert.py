@@ -63,7 +63,7 @@ def _datetime(value: Any) -> datetime:
     """A stored time; the stand-in hands back a datetime written by `$set` as ISO text (the same instant)."""
     if isinstance(value, str):
         return datetime.fromisoformat(value)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _set_time(message: Message, name: str, value: datetime | str | None) -> None:

@@ -108,6 +108,14 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     _LEADS + "GetCustomer": _with_platform(READ),
     _LEADS + "BatchGetCustomers": _with_platform(READ),
     _LEADS + "ListCustomers": _with_platform(READ),
+    # Issue 11 profiles: people who work customers change them; merging and channel costs are a
+    # manager's (admin) decision; analytics and history are reads.
+    _LEADS + "UpdateCustomer": _with_platform(WORK_CUSTOMERS),
+    _LEADS + "SetCustomerStatus": _with_platform(WORK_CUSTOMERS),
+    _LEADS + "ListProfileHistory": _with_platform(READ),
+    _LEADS + "MergeCustomers": _with_platform(ADMIN_ONLY),
+    _LEADS + "SetChannelCost": ADMIN_ONLY,
+    _LEADS + "GetChannelAnalytics": _with_platform(READ),
 }
 
 

@@ -27,6 +27,7 @@ from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
 from gateway.execution import LimitedSchema
 from gateway.intent_call_schema import IntentCallQuery, IntentCallSubscription
 from gateway.intent_model_schema import IntentModelMutation, IntentModelQuery
+from gateway.leads_schema import LeadsProfileMutation, LeadsProfileQuery
 from gateway.library_schema import LibraryMutation, LibraryQuery, call_tags
 from gateway.limits import document_rules
 from gateway.metrics import GatewayMetrics
@@ -49,7 +50,9 @@ MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bound
 
 
 @strawberry.type
-class Query(LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, IntentCallQuery):
+class Query(
+    LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, IntentCallQuery, LeadsProfileQuery
+):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
         extensions=requires("Query.customer"),
@@ -117,7 +120,9 @@ class Query(LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, Int
 
 
 @strawberry.type
-class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, IntentModelMutation):
+class Mutation(
+    LibraryMutation, ConversationMutation, SegmentMutation, IntentModelMutation, LeadsProfileMutation
+):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone",
         extensions=requires("Mutation.createCustomer"),

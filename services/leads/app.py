@@ -7,11 +7,15 @@ from crm.leads.v1 import leads_pb2, leads_pb2_grpc
 from common.bus import unknown_ingest_consumer
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.leads.api import LeadsServicer
+from services.leads.changes import ProfileChanges
+from services.leads.channel_store import INDEXES as CHANNEL_INDEXES
+from services.leads.channel_store import ChannelStore
 from services.leads.events import OUTBOX_COLLECTIONS, LeadsEvents
+from services.leads.journey_facts import journey_consumer
 from services.leads.store import INDEXES as STORE_INDEXES
 from services.leads.store import CustomerStore
 
-INDEXES = STORE_INDEXES
+INDEXES = [*STORE_INDEXES, *CHANNEL_INDEXES]
 UNKNOWN_INGEST_DURABLE = "leads-unknown-ingest"
 SERVICE_NAME = leads_pb2.DESCRIPTOR.services_by_name["LeadsService"].full_name
 
@@ -23,11 +27,17 @@ def build(runtime: Runtime) -> ServiceParts:
     `<root>.in.<tenant>.<kind>` subjects no service consumes (to `<root>.dlq.leads`); exactly one service
     may run it, or each unknown message would be dead-lettered once per service.
     """
-    servicer = LeadsServicer(store=CustomerStore(runtime.db), events=LeadsEvents(runtime.outbox))
+    store, events = CustomerStore(runtime.db), LeadsEvents(runtime.outbox)
+    changes, channels = ProfileChanges(store, events), ChannelStore(runtime.db)
+    servicer = LeadsServicer(store=store, events=events, changes=changes, channels=channels)
     return ServiceParts(
         registrations=[(leads_pb2_grpc.add_LeadsServiceServicer_to_server, servicer)],
         service_names=[SERVICE_NAME],
-        consumers=[unknown_ingest_consumer(durable=UNKNOWN_INGEST_DURABLE)],
+        consumers=[
+            unknown_ingest_consumer(durable=UNKNOWN_INGEST_DURABLE),
+            # Contacts → contacted, signed/paid deals → won and channel revenue (journey_facts.py).
+            journey_consumer(changes, channels, store),
+        ],
     )
 
 

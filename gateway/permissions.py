@@ -83,6 +83,7 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Mutation.updateIntentModel": ADMIN_ONLY,
     "Query.callList": READ,
     "Subscription.intentSurges": READ,
+    "Query.recoverLeads": READ,
 }
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from crm.leads.v1 import leads_pb2, leads_pb2_grpc
+from crm.leads.v1 import leads_pb2, leads_pb2_grpc, recovery_pb2, recovery_pb2_grpc
 
 from common.bus import unknown_ingest_consumer
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.leads.api import LeadsServicer
 from services.leads.events import OUTBOX_COLLECTIONS, LeadsEvents
+from services.leads.recovery import Recovery
+from services.leads.recovery_api import RecoveryServicer
 from services.leads.store import INDEXES as STORE_INDEXES
 from services.leads.store import CustomerStore
+from services.leads.tags_client import TagsClient
 
 INDEXES = STORE_INDEXES
 UNKNOWN_INGEST_DURABLE = "leads-unknown-ingest"
 SERVICE_NAME = leads_pb2.DESCRIPTOR.services_by_name["LeadsService"].full_name
+RECOVERY_SERVICE_NAME = recovery_pb2.DESCRIPTOR.services_by_name["RecoveryService"].full_name
 
 
 def build(runtime: Runtime) -> ServiceParts:
@@ -23,11 +27,23 @@ def build(runtime: Runtime) -> ServiceParts:
     `<root>.in.<tenant>.<kind>` subjects no service consumes (to `<root>.dlq.leads`); exactly one service
     may run it, or each unknown message would be dead-lettered once per service.
     """
-    servicer = LeadsServicer(store=CustomerStore(runtime.db), events=LeadsEvents(runtime.outbox))
+    store = CustomerStore(runtime.db)
+    servicer = LeadsServicer(store=store, events=LeadsEvents(runtime.outbox))
+    # Recovery search asks the tags service's segment index (services/leads/tags_client.py).
+    tags = TagsClient(
+        address=runtime.settings.peers.get("tags"),
+        token=runtime.settings.internal_token,
+        caller=runtime.settings.service,
+    )
+    recovery = RecoveryServicer(Recovery(tags=tags, store=store))
     return ServiceParts(
-        registrations=[(leads_pb2_grpc.add_LeadsServiceServicer_to_server, servicer)],
-        service_names=[SERVICE_NAME],
+        registrations=[
+            (leads_pb2_grpc.add_LeadsServiceServicer_to_server, servicer),
+            (recovery_pb2_grpc.add_RecoveryServiceServicer_to_server, recovery),
+        ],
+        service_names=[SERVICE_NAME, RECOVERY_SERVICE_NAME],
         consumers=[unknown_ingest_consumer(durable=UNKNOWN_INGEST_DURABLE)],
+        background=[tags],
     )
 
 

@@ -17,14 +17,16 @@ Two choices are each one function so they can switch when the pool and statuses 
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from common.errors import InvalidArgument
 from common.paging import decode_cursor, encode_cursor
-from services.leads.lookalike import FeatureKey, Fit, feature_lifts, fit
+from services.leads.lookalike import FeatureKey, Fit, Lift, feature_lifts, features_at, fit, score_columns
 from services.leads.store import CustomerStore
-from services.leads.tags_client import Member, TagsClient
+from services.leads.tags_client import MemberPage, TagsClient
 
 WON_TAG_KEYS = frozenset({"deal.won_product"})
 
@@ -34,19 +36,19 @@ def won_expression() -> str:
     return " OR ".join(sorted(WON_TAG_KEYS))
 
 
-def is_won(features: list[FeatureKey]) -> bool:
-    return any(key in WON_TAG_KEYS for key, _ in features)
+def is_won_feature(feature: FeatureKey) -> bool:
+    """Whether holding `feature` makes a customer won (the same set as `won_expression`)."""
+    return feature[0] in WON_TAG_KEYS
 
 
-def is_candidate(member: Member) -> bool:
-    """Whether a customer the expression selects may be recovered (see the module docstring)."""
-    return not is_won(member.features)
+def candidate_positions(page: MemberPage) -> list[int]:
+    """The positions on a page of the customers who may be recovered (see the module docstring)."""
+    won = {p for feature, positions in page.columns if is_won_feature(feature) for p in positions}
+    return [p for p in range(len(page.customer_ids)) if p not in won]
 
 
-@dataclass(frozen=True)
-class Ranked:
-    customer_id: str
-    fit: Fit
+# (−score, customer id, page index, position on the page): tuples sort natively, best first.
+Ranked = tuple[float, str, int, int]
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,29 @@ def page_after(token: str, *, tenant: str, expression: str) -> tuple[float, str]
     return float(score), last
 
 
-def rank(members: list[Member], lifts: dict[FeatureKey, Any]) -> list[Ranked]:
-    """Candidates scored and ordered: higher score first, then customer id (a total order)."""
-    ranked = [Ranked(m.customer_id, fit(m.features, lifts)) for m in members if is_candidate(m)]
-    ranked.sort(key=lambda r: (-r.fit.score, r.customer_id))
-    return ranked
+def rank(
+    pages: Sequence[MemberPage],
+    lifts: Mapping[FeatureKey, Lift],
+    *,
+    after: tuple[float, str] | None,
+    count: int,
+) -> tuple[list[Ranked], int]:
+    """(the `count` best candidates strictly after `after` = (score, id), all candidates).
+
+    Order: higher score first, then customer id (a total order). A bounded heap picks the page:
+    O(n log count) for n candidates rather than a full sort."""
+    total = 0
+    scored: list[Ranked] = []
+    floor = (-after[0], after[1]) if after is not None else None
+    for index, page in enumerate(pages):
+        scores = score_columns(len(page.customer_ids), page.columns, lifts)
+        ids = page.customer_ids
+        for p in candidate_positions(page):
+            total += 1
+            entry = (-scores[p], ids[p], index, p)
+            if floor is None or entry[:2] > floor:
+                scored.append(entry)
+    return heapq.nsmallest(count, scored), total
 
 
 class Recovery:
@@ -101,34 +121,28 @@ class Recovery:
             # The won tag is not in this tenant's library yet: nobody is won, every lift is 1.
             customers, won, features = 0, 0, []
         lifts = feature_lifts(features, customers=customers, won=won, exclude_keys=WON_TAG_KEYS)
-        canonical, members = expression.strip(), []
+        canonical, pages = expression.strip(), []
         async for text, page in self._tags.members(tenant, expression.strip()):
             canonical = text
-            members.extend(page)
+            pages.append(page)
         after = page_after(token, tenant=tenant, expression=canonical)
-        ranked = rank(members, lifts)
-        start = 0
-        if after is not None:
-            score, last = after
-            start = next(
-                (i for i, r in enumerate(ranked) if (-r.fit.score, r.customer_id) > (-score, last)),
-                len(ranked),
-            )
-        chosen = ranked[start : start + size]
-        more = start + size < len(ranked)
-        documents = await self._store.get_many(tenant, [r.customer_id for r in chosen])
+        best, total = rank(pages, lifts, after=after, count=size + 1)
+        chosen, more = best[:size], len(best) > size
+        documents = await self._store.get_many(tenant, [r[1] for r in chosen])
         next_token = ""
         if more and chosen:
-            last_ranked = chosen[-1]
-            next_token = encode_cursor(
-                {"t": tenant, "e": canonical, "s": last_ranked.fit.score, "id": last_ranked.customer_id}
-            )
+            neg_score, last_id, _, _ = chosen[-1]
+            next_token = encode_cursor({"t": tenant, "e": canonical, "s": -neg_score, "id": last_id})
+        fits = {
+            customer_id: Fit(-neg_score, fit(features_at(pages[i].columns, p), lifts).reasons)
+            for neg_score, customer_id, i, p in chosen
+        }
         return RecoveryPage(
             # A customer the tags service knows but leads does not (cannot happen: tags checks with
             # leads before it tags anyone) is left out rather than shown without a profile.
-            leads=[(documents[r.customer_id], r.fit) for r in chosen if r.customer_id in documents],
+            leads=[(documents[r[1]], fits[r[1]]) for r in chosen if r[1] in documents],
             next_token=next_token,
-            total=len(ranked),
+            total=total,
             won=won,
             expression=canonical,
             won_expression=won_text,

@@ -36,9 +36,11 @@ class WonCounts:
 
 
 @dataclass(frozen=True)
-class Member:
-    customer_id: str
-    features: list[FeatureKey]
+class MemberPage:
+    """One page of an expression's members, features column-wise: (feature, positions in customer_ids)."""
+
+    customer_ids: list[str]
+    columns: list[tuple[FeatureKey, list[int]]]
 
 
 class TagsClient:
@@ -88,7 +90,7 @@ class TagsClient:
             ],
         )
 
-    async def members(self, tenant: str, expression: str) -> AsyncIterator[tuple[str, list[Member]]]:
+    async def members(self, tenant: str, expression: str) -> AsyncIterator[tuple[str, MemberPage]]:
         """Every member of `expression` with its features, one page per item: (canonical text, page)."""
         token = ""
         while True:
@@ -104,7 +106,10 @@ class TagsClient:
                 raise _domain_error(err, field="expression") from None
             yield (
                 reply.expression,
-                [Member(m.customer_id, [(f.tag_key, f.value) for f in m.features]) for m in reply.members],
+                MemberPage(
+                    list(reply.customer_ids),
+                    [((f.feature.tag_key, f.feature.value), list(f.positions)) for f in reply.features],
+                ),
             )
             token = reply.next_page_token
             if not token:

@@ -36,8 +36,11 @@ PEOPLE: dict[str, list[Any]] = {
     "F": ["website"],
 }
 R, M = 0.25, 2.0
-LIFT = {"shop": ((2 + M * R) / (3 + M)) / R, "wholesale": ((0 + M * R) / (4 + M)) / R,
-        "website": ((1 + M * R) / (6 + M)) / R}
+LIFT = {
+    "shop": ((2 + M * R) / (3 + M)) / R,
+    "wholesale": ((0 + M * R) / (4 + M)) / R,
+    "website": ((1 + M * R) / (6 + M)) / R,
+}
 RECOVER = """
 query($e: String, $first: Int, $after: String) {
   recoverLeads(expression: $e, first: $first, after: $after) {

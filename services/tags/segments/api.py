@@ -273,7 +273,7 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
         self, request: segments_pb2.ListExpressionMembersRequest, context: grpc.aio.ServicerContext
     ) -> segments_pb2.ListExpressionMembersResponse:
         size = page_size(request.page_size, default=DEFAULT_MEMBERS_PAGE, maximum=MAX_MEMBERS_PAGE)
-        canonical, rows, last, count = await self._ops.expression_members(
+        canonical, ids, columns, last, count = await self._ops.expression_members(
             current_call().tenant,
             request.expression,
             after_number=_int_cursor(request.page_token, "n"),
@@ -281,12 +281,12 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
         )
         return segments_pb2.ListExpressionMembersResponse(
             expression=canonical,
-            members=[
-                segments_pb2.ExpressionMember(
-                    customer_id=customer_id,
-                    features=[segments_pb2.TagFeature(tag_key=k, value=v) for k, v in features],
+            customer_ids=ids,
+            features=[
+                segments_pb2.FeatureMembers(
+                    feature=segments_pb2.TagFeature(tag_key=f.tag_key, value=f.value), positions=positions
                 )
-                for customer_id, features in rows
+                for f, positions in columns
             ],
             next_page_token=encode_cursor({"n": last}) if last is not None else "",
             count=count,

@@ -4,8 +4,8 @@ A *feature* is what a customer can share with won customers: having a tag (flag,
 date tags: the value of a number or a date says little on its own and would split counts thin), or
 one value of an enum tag (`industry = 餐饮` and `industry = 制造` mean different customers). Both
 answers come from the Roaring index: a count is one `intersection_cardinality` per feature, and a
-page of members gets its features from one AND per feature with the page's bitmap, so the cost
-grows with the number of features (tags in use), not with the tenant's customers.
+page of members gets its features column-wise from one AND per feature with the page's bitmap, so
+the cost grows with the features in use and the assignments on the page, never with the tenant.
 
 The scoring itself (lift, smoothing, the combined score) lives with its only user, the leads
 service (`services/leads/lookalike.py`); this module only counts.
@@ -59,11 +59,14 @@ def count_within(index: TagIndex, tenant: str, names: TagNames, within: BitMap) 
 
 def page_features(
     index: TagIndex, tenant: str, names: TagNames, page: list[int]
-) -> dict[int, list[tuple[str, str]]]:
-    """Customer number → its (tag key, value) features, for the numbers of one page."""
+) -> list[tuple[Feature, list[int]]]:
+    """Column-wise features of one page: (feature, positions in `page` of the customers holding it),
+    for the features someone on the page holds. One bitmap AND per feature in use."""
     wanted = BitMap(page)
-    found: dict[int, list[tuple[str, str]]] = {n: [] for n in page}
+    position = {number: i for i, number in enumerate(page)}
+    columns: list[tuple[Feature, list[int]]] = []
     for feature in features(index, tenant, names):
-        for number in feature.members & wanted:
-            found[number].append((feature.tag_key, feature.value))
-    return found
+        held = feature.members & wanted
+        if held:
+            columns.append((feature, [position[n] for n in held]))
+    return columns

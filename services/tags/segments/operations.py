@@ -31,7 +31,7 @@ from services.tags.segments.catalogue import SegmentCatalogue
 from services.tags.segments.evaluate import evaluate
 from services.tags.segments.explanation import Explanation
 from services.tags.segments.expression import Node
-from services.tags.segments.features import FeatureCount, count_within, page_features
+from services.tags.segments.features import Feature, FeatureCount, count_within, page_features
 from services.tags.segments.index import TagIndex
 from services.tags.segments.match import explain, matches
 from services.tags.segments.names import TagNames
@@ -123,8 +123,8 @@ class SegmentOperations:
 
     async def expression_members(
         self, tenant: str, text: str, *, after_number: int | None, size: int
-    ) -> tuple[str, list[tuple[str, list[tuple[str, str]]]], int | None, int]:
-        """(canonical text, [(customer id, features)], number to resume after or None, count).
+    ) -> tuple[str, list[str], list[tuple[Feature, list[int]]], int | None, int]:
+        """(canonical text, customer ids, feature columns, number to resume after or None, count).
 
         Pages resume after a customer number, as saved segments' members do (`members`). An empty
         text selects every customer the index knows (recovery search without a filter)."""
@@ -136,10 +136,12 @@ class SegmentOperations:
         start = members.rank(after_number) if after_number is not None else 0
         numbers = list(members[start : start + size + 1])
         page, more = numbers[:size], len(numbers) > size
-        found = page_features(self.index, tenant, names, page)
         ids = self.index.customer_ids(tenant, page)
-        rows = list(zip(ids, (found[n] for n in page), strict=True))
-        return canonical, rows, (page[-1] if more else None), len(members)
+        if len(ids) != len(page):  # a number without an id would shift every position after it
+            page = [n for n in page if self.index.customer_ids(tenant, [n])]
+            ids = self.index.customer_ids(tenant, page)
+        columns = page_features(self.index, tenant, names, page)
+        return canonical, ids, columns, (page[-1] if more else None), len(members)
 
     # ---- saved segments ----
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from services.leads.lookalike import FeatureCounts, feature_lifts, fit
+from services.leads.lookalike import FeatureCounts, feature_lifts, features_at, fit, score_columns
 
 # 10 customers, 2 of them won (won rate r = 0.2), m = 2.
 COUNTS = [
@@ -64,3 +64,20 @@ def test_rare_features_are_shrunk_toward_one() -> None:
     assert feature_lifts(rare, customers=1000, won=10)[("rare", "")].lift == pytest.approx(
         (1 + 2 * 0.01) / 3 / 0.01
     )
+
+
+def test_column_scores_equal_the_per_lead_sum_and_find_each_leads_features() -> None:
+    # The tags service sends features column-wise: (feature, positions of the customers holding it).
+    table = feature_lifts(COUNTS, customers=10, won=2)
+    columns = [
+        (("shop", ""), [0, 2]),
+        (("wholesale", ""), [1, 2]),
+        (("website", ""), [2]),
+        (("gone", ""), [1]),
+    ]
+    scores = score_columns(3, columns, table)
+    for position in range(3):
+        held = features_at(columns, position)
+        assert scores[position] == pytest.approx(fit(held, table).score)
+    assert features_at(columns, 2) == [("shop", ""), ("wholesale", ""), ("website", "")]
+    assert features_at(columns, 1) == [("wholesale", ""), ("gone", "")]

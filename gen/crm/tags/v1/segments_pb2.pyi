@@ -347,22 +347,24 @@ class ListExpressionMembersRequest(_message.Message):
     page_token: str
     def __init__(self, expression: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
-class ExpressionMember(_message.Message):
-    __slots__ = ("customer_id", "features")
-    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
-    FEATURES_FIELD_NUMBER: _ClassVar[int]
-    customer_id: str
-    features: _containers.RepeatedCompositeFieldContainer[TagFeature]
-    def __init__(self, customer_id: _Optional[str] = ..., features: _Optional[_Iterable[_Union[TagFeature, _Mapping]]] = ...) -> None: ...
+class FeatureMembers(_message.Message):
+    __slots__ = ("feature", "positions")
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    feature: TagFeature
+    positions: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, feature: _Optional[_Union[TagFeature, _Mapping]] = ..., positions: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class ListExpressionMembersResponse(_message.Message):
-    __slots__ = ("expression", "members", "next_page_token", "count")
+    __slots__ = ("expression", "customer_ids", "features", "next_page_token", "count")
     EXPRESSION_FIELD_NUMBER: _ClassVar[int]
-    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_IDS_FIELD_NUMBER: _ClassVar[int]
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     expression: str
-    members: _containers.RepeatedCompositeFieldContainer[ExpressionMember]
+    customer_ids: _containers.RepeatedScalarFieldContainer[str]
+    features: _containers.RepeatedCompositeFieldContainer[FeatureMembers]
     next_page_token: str
     count: int
-    def __init__(self, expression: _Optional[str] = ..., members: _Optional[_Iterable[_Union[ExpressionMember, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+    def __init__(self, expression: _Optional[str] = ..., customer_ids: _Optional[_Iterable[str]] = ..., features: _Optional[_Iterable[_Union[FeatureMembers, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...

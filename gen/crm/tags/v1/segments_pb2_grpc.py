@@ -180,8 +180,9 @@ class SegmentsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListExpressionMembers(self, request, context):
-        """The customers an expression selects, in customer-number order, each with its tag features (as
-        CountTagFeatures names them), a page at a time; a page token stays valid while members change.
+        """The customers an expression selects, in customer-number order, with their tag features (as
+        CountTagFeatures names them, column-wise), a page at a time; a page token stays valid while
+        members change.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

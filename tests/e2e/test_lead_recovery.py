@@ -154,3 +154,7 @@ async def test_tenants_never_see_each_others_leads_or_lifts(stack: Stack) -> Non
         assert theirs["edges"][0]["node"]["score"] == 0 and theirs["edges"][0]["node"]["reasons"] == []
         again = await settled(acme)
         assert "Globex lead" not in names(again)
+        # acme's cursor means nothing in globex, nor for another expression: refused, not reinterpreted.
+        cursor = (await recover(acme, first=2))["pageInfo"]["endCursor"]
+        assert codes(await gql(globex, RECOVER, first=2, after=cursor)) == ["BAD_USER_INPUT"]
+        assert codes(await gql(acme, RECOVER, e="有官网", first=2, after=cursor)) == ["BAD_USER_INPUT"]

@@ -90,6 +90,7 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Mutation.mergeCustomers": ADMIN_ONLY,
     "Mutation.setChannelCost": ADMIN_ONLY,
     "Query.channelAnalytics": READ,
+    "Query.recoverLeads": READ,
 }
 
 

@@ -33,6 +33,7 @@ from gateway.limits import document_rules
 from gateway.metrics import GatewayMetrics
 from gateway.paging import page_after
 from gateway.permissions import check_operation, requires
+from gateway.recovery_schema import RecoveryQuery
 from gateway.segment_schema import SegmentMutation, SegmentQuery, SegmentSubscription
 from gateway.subscriptions import caller_events
 from gateway.types.customer import Customer, CustomerConnection, CustomerEdge
@@ -51,7 +52,13 @@ MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bound
 
 @strawberry.type
 class Query(
-    LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, IntentCallQuery, LeadsProfileQuery
+    LibraryQuery,
+    ConversationQuery,
+    SegmentQuery,
+    IntentModelQuery,
+    IntentCallQuery,
+    LeadsProfileQuery,
+    RecoveryQuery,
 ):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",

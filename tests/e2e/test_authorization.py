@@ -126,6 +126,7 @@ CASES = [
     Case("Mutation.removeTag", 'mutation($id: ID!) { removeTag(customerId: $id, key: "lib.a") { key } }',
          lambda w, n: {"id": w.customer_id}, TAGS_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
     Case("Query.segmentPreview", '{ segmentPreview(expression: "pref.family") { count } }', allowed="viewer"),
+    Case("Query.recoverLeads", '{ recoverLeads(expression: "pref.family") { totalCount } }', allowed="viewer"),
     Case("Query.segments", "{ segments(first: 5) { edges { node { id count } } } }", allowed="viewer"),
     Case("Query.segment", "query($id: ID!) { segment(id: $id) { name count } }",
          lambda w, n: {"id": w.segment_id}, allowed="viewer"),

@@ -96,6 +96,14 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Mutation.promiseCallback": WORK_LEADS,
     "Subscription.callbacksDue": READ,
     "Subscription.leadsReleased": READ,
+    # Issue 11 profiles: people who work customers change them; merges and channel costs are the
+    # manager's (admin); analytics are reads.
+    "Mutation.updateCustomer": WORK_CUSTOMERS,
+    "Mutation.setCustomerStatus": WORK_CUSTOMERS,
+    "Mutation.mergeCustomers": ADMIN_ONLY,
+    "Mutation.setChannelCost": ADMIN_ONLY,
+    "Query.channelAnalytics": READ,
+    "Query.recoverLeads": READ,
 }
 
 

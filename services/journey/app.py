@@ -9,7 +9,7 @@ from services.journey.api import JourneyServicer
 from services.journey.events import JourneyEvents, ingest_consumer
 from services.journey.recording import TouchpointRecorder
 from services.journey.store import INDEXES, OUTBOX_COLLECTIONS, JourneyStore
-from services.journey.surges import surge_consumer
+from services.journey.timeline_sources import timeline_consumers
 
 
 def build(runtime: Runtime) -> ServiceParts:
@@ -26,8 +26,8 @@ def build(runtime: Runtime) -> ServiceParts:
         service_names=[journey_pb2.DESCRIPTOR.services_by_name["JourneyService"].full_name],
         consumers=[
             ingest_consumer(recorder, customers=runtime.customers),
-            # Intent surges become timeline entries (services/journey/surges.py).
-            surge_consumer(store),
+            # Other services' events on the timeline: intent, tags, leads (services/journey/timeline_feed.py).
+            *timeline_consumers(store),
         ],
     )
 

@@ -39,6 +39,7 @@ class World:
     pool_id: str = ""
     free_lead: str = ""  # in the pool, unclaimed
     held_lead: str = ""  # in the pool, claimed by the e2e user (every test token's subject)
+    duplicate_id: str = ""
 
 
 async def build_world(admin: httpx.AsyncClient) -> World:
@@ -60,7 +61,9 @@ async def build_world(admin: httpx.AsyncClient) -> World:
     held_lead = await create_customer(admin, "Pool Held", "pool.held@example.com")
     await ok(admin, POOL_ADD, pool=pool_id, ids=[free_lead, held_lead])
     await ok(admin, POOL_CLAIM, id=held_lead, pool=pool_id)
+    duplicate_id = await create_customer(admin, "Role Rui (2)", "rui.two@example.com")
     return World(
+        duplicate_id=duplicate_id,
         customer_id=customer_id,
         conversation_id=reply["conversation"]["id"],
         suggestion_id=family["id"],
@@ -88,6 +91,8 @@ class Case:
 
 
 CUSTOMER_READ = "query($id: ID!) { customer(id: $id) { id } }"
+PROFILE_READ = "query($id: ID!) { customer(id: $id) { profile { company status mergedInto } } }"
+CHANNELS_READ = '{ channelAnalytics(from: "2026-11", to: "2026-11") { total { leads cost } } }'
 TAGS_READ = """query($id: ID!) { customer(id: $id) { tags { key value source confidence }
   tagHistory(first: 50) { entries { tagKey action value source } } } }"""
 SEGMENT_CREATE = "mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id name } }"
@@ -142,6 +147,7 @@ CASES = [
     Case("Mutation.removeTag", 'mutation($id: ID!) { removeTag(customerId: $id, key: "lib.a") { key } }',
          lambda w, n: {"id": w.customer_id}, TAGS_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
     Case("Query.segmentPreview", '{ segmentPreview(expression: "pref.family") { count } }', allowed="viewer"),
+    Case("Query.recoverLeads", '{ recoverLeads(expression: "pref.family") { totalCount } }', allowed="viewer"),
     Case("Query.segments", "{ segments(first: 5) { edges { node { id count } } } }", allowed="viewer"),
     Case("Query.segment", "query($id: ID!) { segment(id: $id) { name count } }",
          lambda w, n: {"id": w.segment_id}, allowed="viewer"),
@@ -223,6 +229,21 @@ CASES = [
     Case("Mutation.promiseCallback",
          'mutation($id: ID!) { promiseCallback(customerId: $id, dueAt: "2099-01-01T09:00:00Z", text: "周一") { id } }',
          lambda w, n: {"id": w.held_lead}, allowed="sales"),
+    Case("Mutation.updateCustomer",
+         "mutation($id: ID!, $n: String!) { updateCustomer(id: $id, input: {company: $n}) { id } }",
+         lambda w, n: {"id": w.customer_id, "n": f"Co {n}"}, PROFILE_READ, lambda w: {"id": w.customer_id},
+         allowed="sdr"),
+    Case("Mutation.setCustomerStatus",
+         "mutation($id: ID!) { setCustomerStatus(id: $id, status: CONTACTED) { id } }",
+         lambda w, n: {"id": w.customer_id}, PROFILE_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
+    Case("Mutation.mergeCustomers",
+         "mutation($s: ID!, $d: ID!) { mergeCustomers(survivorId: $s, duplicateId: $d) { id } }",
+         lambda w, n: {"s": w.customer_id, "d": w.duplicate_id}, PROFILE_READ,
+         lambda w: {"id": w.duplicate_id}, allowed="admin"),
+    Case("Mutation.setChannelCost",
+         'mutation { setChannelCost(channel: "web", period: "2026-11", amount: "10.00") { amount } }',
+         read_back=CHANNELS_READ, allowed="admin"),
+    Case("Query.channelAnalytics", CHANNELS_READ, allowed="viewer"),
 ]  # fmt: skip
 BY_OPERATION = {c.operation: c for c in CASES}
 

@@ -185,6 +185,14 @@ class RoaringIndex:
             )
         return out
 
+    def tag_keys(self, tenant: str) -> list[str]:
+        t = self._tenants.get(tenant)
+        return sorted(tag for tag, x in t.tags.items() if x.has) if t is not None else []
+
+    def value_bitmaps(self, tenant: str, tag: str) -> Mapping[str, BitMap]:
+        x = self._tag(tenant, tag)
+        return x.values if x is not None else {}
+
     # ---- changes ----
 
     def version_of(self, tenant: str, number: int) -> int:

@@ -25,33 +25,35 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63rm/journey/v1/journey.proto\x12\x0e\x63rm.journey.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\x01\n\nTouchpoint\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x04 \x01(\t\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x06 \x01(\t\x12\r\n\x05notes\x18\x07 \x01(\t\x12\r\n\x05stage\x18\x08 \x01(\t\x12/\n\x04kind\x18\t \x01(\x0e\x32!.crm.journey.v1.TimelineEntryKind\"I\n\x17RecordTouchpointRequest\x12.\n\ntouchpoint\x18\x01 \x01(\x0b\x32\x1a.crm.journey.v1.Touchpoint\"\x8d\x01\n\x18RecordTouchpointResponse\x12.\n\ntouchpoint\x18\x01 \x01(\x0b\x32\x1a.crm.journey.v1.Touchpoint\x12*\n\x08progress\x18\x02 \x01(\x0b\x32\x18.crm.journey.v1.Progress\x12\x15\n\rstage_changed\x18\x03 \x01(\x08\"S\n\x0cStageReached\x12\r\n\x05stage\x18\x01 \x01(\t\x12\x34\n\x10\x66irst_reached_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc1\x01\n\x08Progress\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0f\n\x07journey\x18\x02 \x01(\t\x12\x15\n\rcurrent_stage\x18\x03 \x01(\t\x12\x16\n\x0e\x66urthest_stage\x18\x04 \x01(\t\x12-\n\x07reached\x18\x05 \x03(\x0b\x32\x1c.crm.journey.v1.StageReached\x12\x31\n\rlast_touch_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Q\n\x13ListTimelineRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"`\n\x14ListTimelineResponse\x12/\n\x0btouchpoints\x18\x01 \x03(\x0b\x32\x1a.crm.journey.v1.Touchpoint\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"/\n\x17\x42\x61tchGetProgressRequest\x12\x14\n\x0c\x63ustomer_ids\x18\x01 \x03(\t\"F\n\x18\x42\x61tchGetProgressResponse\x12*\n\x08progress\x18\x01 \x03(\x0b\x32\x18.crm.journey.v1.Progress*\x82\x01\n\x11TimelineEntryKind\x12#\n\x1fTIMELINE_ENTRY_KIND_UNSPECIFIED\x10\x00\x12\"\n\x1eTIMELINE_ENTRY_KIND_TOUCHPOINT\x10\x01\x12$\n TIMELINE_ENTRY_KIND_INTENT_SURGE\x10\x02\x32\xb9\x02\n\x0eJourneyService\x12\x65\n\x10RecordTouchpoint\x12\'.crm.journey.v1.RecordTouchpointRequest\x1a(.crm.journey.v1.RecordTouchpointResponse\x12Y\n\x0cListTimeline\x12#.crm.journey.v1.ListTimelineRequest\x1a$.crm.journey.v1.ListTimelineResponse\x12\x65\n\x10\x42\x61tchGetProgress\x12\'.crm.journey.v1.BatchGetProgressRequest\x1a(.crm.journey.v1.BatchGetProgressResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63rm/journey/v1/journey.proto\x12\x0e\x63rm.journey.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x02\n\nTouchpoint\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x04 \x01(\t\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x06 \x01(\t\x12\r\n\x05notes\x18\x07 \x01(\t\x12\r\n\x05stage\x18\x08 \x01(\t\x12/\n\x04kind\x18\t \x01(\x0e\x32!.crm.journey.v1.TimelineEntryKind\x12\x0f\n\x07summary\x18\n \x01(\t\x12\x17\n\x0fsource_event_id\x18\x0b \x01(\t\x12)\n\x04refs\x18\x0c \x03(\x0b\x32\x1b.crm.journey.v1.TimelineRef\"I\n\x17RecordTouchpointRequest\x12.\n\ntouchpoint\x18\x01 \x01(\x0b\x32\x1a.crm.journey.v1.Touchpoint\"\x8d\x01\n\x18RecordTouchpointResponse\x12.\n\ntouchpoint\x18\x01 \x01(\x0b\x32\x1a.crm.journey.v1.Touchpoint\x12*\n\x08progress\x18\x02 \x01(\x0b\x32\x18.crm.journey.v1.Progress\x12\x15\n\rstage_changed\x18\x03 \x01(\x08\"S\n\x0cStageReached\x12\r\n\x05stage\x18\x01 \x01(\t\x12\x34\n\x10\x66irst_reached_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc1\x01\n\x08Progress\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0f\n\x07journey\x18\x02 \x01(\t\x12\x15\n\rcurrent_stage\x18\x03 \x01(\t\x12\x16\n\x0e\x66urthest_stage\x18\x04 \x01(\t\x12-\n\x07reached\x18\x05 \x03(\x0b\x32\x1c.crm.journey.v1.StageReached\x12\x31\n\rlast_touch_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x83\x01\n\x13ListTimelineRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x30\n\x05kinds\x18\x04 \x03(\x0e\x32!.crm.journey.v1.TimelineEntryKind\"`\n\x14ListTimelineResponse\x12/\n\x0btouchpoints\x18\x01 \x03(\x0b\x32\x1a.crm.journey.v1.Touchpoint\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"/\n\x17\x42\x61tchGetProgressRequest\x12\x14\n\x0c\x63ustomer_ids\x18\x01 \x03(\t\"F\n\x18\x42\x61tchGetProgressResponse\x12*\n\x08progress\x18\x01 \x03(\x0b\x32\x18.crm.journey.v1.Progress\"\'\n\x0bTimelineRef\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t*\x90\x02\n\x11TimelineEntryKind\x12#\n\x1fTIMELINE_ENTRY_KIND_UNSPECIFIED\x10\x00\x12\"\n\x1eTIMELINE_ENTRY_KIND_TOUCHPOINT\x10\x01\x12$\n TIMELINE_ENTRY_KIND_INTENT_SURGE\x10\x02\x12$\n TIMELINE_ENTRY_KIND_CONVERSATION\x10\x03\x12\"\n\x1eTIMELINE_ENTRY_KIND_TAG_CHANGE\x10\x04\x12$\n TIMELINE_ENTRY_KIND_INTENT_LEVEL\x10\x05\x12\x1c\n\x18TIMELINE_ENTRY_KIND_LEAD\x10\x06\x32\xb9\x02\n\x0eJourneyService\x12\x65\n\x10RecordTouchpoint\x12\'.crm.journey.v1.RecordTouchpointRequest\x1a(.crm.journey.v1.RecordTouchpointResponse\x12Y\n\x0cListTimeline\x12#.crm.journey.v1.ListTimelineRequest\x1a$.crm.journey.v1.ListTimelineResponse\x12\x65\n\x10\x42\x61tchGetProgress\x12\'.crm.journey.v1.BatchGetProgressRequest\x1a(.crm.journey.v1.BatchGetProgressResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.journey.v1.journey_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TIMELINEENTRYKIND']._serialized_start=1106
-  _globals['_TIMELINEENTRYKIND']._serialized_end=1236
+  _globals['_TIMELINEENTRYKIND']._serialized_start=1283
+  _globals['_TIMELINEENTRYKIND']._serialized_end=1555
   _globals['_TOUCHPOINT']._serialized_start=82
-  _globals['_TOUCHPOINT']._serialized_end=301
-  _globals['_RECORDTOUCHPOINTREQUEST']._serialized_start=303
-  _globals['_RECORDTOUCHPOINTREQUEST']._serialized_end=376
-  _globals['_RECORDTOUCHPOINTRESPONSE']._serialized_start=379
-  _globals['_RECORDTOUCHPOINTRESPONSE']._serialized_end=520
-  _globals['_STAGEREACHED']._serialized_start=522
-  _globals['_STAGEREACHED']._serialized_end=605
-  _globals['_PROGRESS']._serialized_start=608
-  _globals['_PROGRESS']._serialized_end=801
-  _globals['_LISTTIMELINEREQUEST']._serialized_start=803
-  _globals['_LISTTIMELINEREQUEST']._serialized_end=884
-  _globals['_LISTTIMELINERESPONSE']._serialized_start=886
-  _globals['_LISTTIMELINERESPONSE']._serialized_end=982
-  _globals['_BATCHGETPROGRESSREQUEST']._serialized_start=984
-  _globals['_BATCHGETPROGRESSREQUEST']._serialized_end=1031
-  _globals['_BATCHGETPROGRESSRESPONSE']._serialized_start=1033
-  _globals['_BATCHGETPROGRESSRESPONSE']._serialized_end=1103
-  _globals['_JOURNEYSERVICE']._serialized_start=1239
-  _globals['_JOURNEYSERVICE']._serialized_end=1552
+  _globals['_TOUCHPOINT']._serialized_end=386
+  _globals['_RECORDTOUCHPOINTREQUEST']._serialized_start=388
+  _globals['_RECORDTOUCHPOINTREQUEST']._serialized_end=461
+  _globals['_RECORDTOUCHPOINTRESPONSE']._serialized_start=464
+  _globals['_RECORDTOUCHPOINTRESPONSE']._serialized_end=605
+  _globals['_STAGEREACHED']._serialized_start=607
+  _globals['_STAGEREACHED']._serialized_end=690
+  _globals['_PROGRESS']._serialized_start=693
+  _globals['_PROGRESS']._serialized_end=886
+  _globals['_LISTTIMELINEREQUEST']._serialized_start=889
+  _globals['_LISTTIMELINEREQUEST']._serialized_end=1020
+  _globals['_LISTTIMELINERESPONSE']._serialized_start=1022
+  _globals['_LISTTIMELINERESPONSE']._serialized_end=1118
+  _globals['_BATCHGETPROGRESSREQUEST']._serialized_start=1120
+  _globals['_BATCHGETPROGRESSREQUEST']._serialized_end=1167
+  _globals['_BATCHGETPROGRESSRESPONSE']._serialized_start=1169
+  _globals['_BATCHGETPROGRESSRESPONSE']._serialized_end=1239
+  _globals['_TIMELINEREF']._serialized_start=1241
+  _globals['_TIMELINEREF']._serialized_end=1280
+  _globals['_JOURNEYSERVICE']._serialized_start=1558
+  _globals['_JOURNEYSERVICE']._serialized_end=1871
 # @@protoc_insertion_point(module_scope)

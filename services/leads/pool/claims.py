@@ -11,6 +11,7 @@ with its reason and the releasing rep's cooldown, and publishes `released`, agai
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from common.errors import Contended, InvalidArgument, NotFound, PermissionDenied
@@ -34,6 +35,9 @@ from services.leads.pool.store import OWNER_SPANS, POOL_LEADS, PoolStore
 
 AUTO_RELEASE = "leads.auto_release"
 MAX_ATTEMPTS = 6
+# How often, and how long, a claim at the limit waits for the rep's own claims still deciding.
+IN_FLIGHT_WAITS = 5
+IN_FLIGHT_PAUSE = 0.02
 
 Document = dict[str, Any]
 
@@ -128,15 +132,22 @@ class Claims:
     async def _reserve(
         self, tenant: str, rules: PoolRules, rep: str, customer_id: str, *, now_ms: int
     ) -> bool:
-        if await self.loads.reserve(
-            tenant, rules.id, rep, customer_id, limit=rules.claim_limit, now_ms=now_ms
-        ):
-            return True
-        # At the limit (or a stale reservation of this very lead): drop what a crash left, try once more.
-        if await self.loads.heal(tenant, rules.id, rep, now_ms=now_ms):
-            return await self.loads.reserve(
+        """One of the rep's places, or False when the rep really is at the limit.
+
+        At the limit, first drop what a crash left (`heal`); then, while some of the rep's places are held
+        by the rep's own claims still deciding (a burst of claims by one rep), wait for them briefly, so
+        a place that a losing claim gives back is not refused to this one.
+        """
+        for attempt in range(IN_FLIGHT_WAITS + 1):
+            if await self.loads.reserve(
                 tenant, rules.id, rep, customer_id, limit=rules.claim_limit, now_ms=now_ms
-            )
+            ):
+                return True
+            if await self.loads.heal(tenant, rules.id, rep, now_ms=now_ms):
+                continue
+            if attempt == IN_FLIGHT_WAITS or not await self.loads.in_flight(tenant, rules.id, rep):
+                return False
+            await asyncio.sleep(IN_FLIGHT_PAUSE * (attempt + 1))
         return False
 
     async def release(

@@ -63,6 +63,18 @@ class LoadStore:
         ids = [load_key(tenant, pool_id, r) for r in reps]
         return {d["rep_id"]: int(d["count"]) async for d in self.loads.find({"_id": {"$in": ids}})}
 
+    async def in_flight(self, tenant: str, pool_id: str, rep: str) -> int:
+        """Reservations of leads the rep does not own (yet): claims still deciding, or left by a crash."""
+        doc = await self.loads.find_one({"_id": load_key(tenant, pool_id, rep)}, {"held": 1})
+        held = list(((doc or {}).get("held") or {}).keys())
+        if not held:
+            return 0
+        owned = self.leads.find(
+            {"_id": {"$in": [lead_key(tenant, c) for c in held]}, "owner_id": rep, "pool_id": pool_id},
+            {"_id": 1},
+        )
+        return len(held) - len([d async for d in owned])
+
     async def heal(self, tenant: str, pool_id: str, rep: str, *, now_ms: int) -> int:
         """Drop stale reservations of leads the rep does not own (left by a crash); returns how many."""
         key = load_key(tenant, pool_id, rep)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,8 @@ import httpx
 import nats
 import pytest
 from nats.aio.client import Client as NATS
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from websockets.asyncio.client import ClientConnection, connect
 
 from common import cloudevents
@@ -304,3 +307,35 @@ async def test_a_task_reminder_reaches_its_owner_once_and_no_one_else(stack: Sta
             assert [e["node"]["id"] for e in body["data"]["tasks"]["edges"]] == [task["id"]]
     finally:
         await nc.close()
+
+
+LIST_WORK = """
+query ListWork {
+  customers(first: 10) { edges { node { id deals { product } tasks { kind } } } }
+}
+"""
+
+
+async def test_a_page_of_customers_costs_one_deals_call_and_one_tasks_call(
+    stack: Stack, span_exporter: InMemorySpanExporter
+) -> None:
+    async with client_as(stack, "rep-li", ("sales",)) as rep:
+        due = iso(datetime.now(UTC) + timedelta(hours=1))
+        for i in range(4):
+            customer = await create_customer(rep, f"Batch {i}", f"batch{i}@example.com")
+            await ok(rep, CREATE_DEAL, input={"customerId": customer, "product": f"Model {i}"})
+            await ok(rep, CREATE_TASK, input={"customerId": customer, "kind": "CALL", "dueAt": due})
+        nodes = [e["node"] for e in (await ok(rep, LIST_WORK))["customers"]["edges"]]
+    assert len(nodes) == 4 and all(len(n["deals"]) == 1 and len(n["tasks"]) == 1 for n in nodes)
+    spans = span_exporter.get_finished_spans()
+    [operation] = [s for s in spans if s.name == "graphql ListWork"]
+    calls = Counter(
+        s.name
+        for s in spans
+        if s.context.trace_id == operation.context.trace_id and s.kind == SpanKind.CLIENT
+    )
+    assert calls == {
+        "/crm.leads.v1.LeadsService/ListCustomers": 1,
+        "/crm.journey.v1.JourneyService/BatchListDeals": 1,
+        "/crm.journey.v1.JourneyService/BatchListTasks": 1,
+    }

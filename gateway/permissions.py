@@ -78,6 +78,11 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Subscription.segmentMembership": READ,
     "Subscription.suggestionAdded": READ,
     "Subscription.customerEvents": READ,
+    "Query.intentModel": READ,
+    "Query.intentModelVersions": READ,
+    "Mutation.updateIntentModel": ADMIN_ONLY,
+    "Query.callList": READ,
+    "Subscription.intentSurges": READ,
     # Deals and tasks (docs/deals-and-tasks.md); owner-or-admin is checked by the journey service.
     "Query.deal": READ,
     "Query.tasks": READ,

@@ -25,6 +25,8 @@ from gateway.context import GatewayInfo
 from gateway.conversation_schema import ConversationMutation, ConversationQuery, ConversationSubscription
 from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
 from gateway.execution import LimitedSchema
+from gateway.intent_call_schema import IntentCallQuery, IntentCallSubscription
+from gateway.intent_model_schema import IntentModelMutation, IntentModelQuery
 from gateway.journey_work_schema import WorkMutation, WorkQuery, WorkSubscription
 from gateway.library_schema import LibraryMutation, LibraryQuery, call_tags
 from gateway.limits import document_rules
@@ -48,7 +50,7 @@ MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bound
 
 
 @strawberry.type
-class Query(LibraryQuery, ConversationQuery, SegmentQuery, WorkQuery):
+class Query(LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, IntentCallQuery, WorkQuery):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
         extensions=requires("Query.customer"),
@@ -116,7 +118,7 @@ class Query(LibraryQuery, ConversationQuery, SegmentQuery, WorkQuery):
 
 
 @strawberry.type
-class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, WorkMutation):
+class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, IntentModelMutation, WorkMutation):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone",
         extensions=requires("Mutation.createCustomer"),
@@ -179,7 +181,7 @@ class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, WorkMutat
 
 
 @strawberry.type
-class Subscription(ConversationSubscription, SegmentSubscription, WorkSubscription):
+class Subscription(ConversationSubscription, SegmentSubscription, IntentCallSubscription, WorkSubscription):
     @strawberry.subscription(
         description="Live domain events of your tenant, optionally about one customer",
         extensions=requires("Subscription.customerEvents"),

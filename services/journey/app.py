@@ -12,6 +12,7 @@ from services.journey.events import JourneyEvents, ingest_consumer
 from services.journey.recording import TouchpointRecorder
 from services.journey.reminders import TaskReminders
 from services.journey.store import INDEXES, OUTBOX_COLLECTIONS, JourneyStore
+from services.journey.surges import surge_consumer
 from services.journey.task_config import TaskConfig
 from services.journey.task_service import TaskBook
 from services.journey.task_store import TASK_INDEXES, TASKS, TaskStore
@@ -41,7 +42,11 @@ def build(runtime: Runtime) -> ServiceParts:
     return ServiceParts(
         registrations=[(journey_pb2_grpc.add_JourneyServiceServicer_to_server, servicer)],
         service_names=[journey_pb2.DESCRIPTOR.services_by_name["JourneyService"].full_name],
-        consumers=[ingest_consumer(recorder, customers=runtime.customers)],
+        consumers=[
+            ingest_consumer(recorder, customers=runtime.customers),
+            # Intent surges become timeline entries (services/journey/surges.py).
+            surge_consumer(store),
+        ],
         timers=reminders.handlers(),
     )
 

@@ -98,6 +98,8 @@ CASES = [
     Case("Query.conversationSettings", "{ conversationSettings { autoApplyThreshold } }", allowed="viewer"),
     Case("Query.customer", CUSTOMER_READ, lambda w, n: {"id": w.customer_id}, allowed="viewer"),
     Case("Query.customers", "{ customers(first: 5) { edges { node { id } } } }", allowed="viewer"),
+    # Your own call list; another owner's needs admin (tests/e2e/test_intent_calls.py).
+    Case("Query.callList", "{ callList(first: 5) { edges { node { rank } } } }", allowed="viewer"),
     Case("Query.tagLibrary", "{ tagLibrary { key } }", allowed="viewer"),
     Case("Query.tagDefinitions", "{ tagDefinitions(first: 5) { edges { node { definition { key } } } } }",
          allowed="viewer"),
@@ -175,6 +177,12 @@ CASES = [
          lambda w, n: {"s": [{"customerId": w.customer_id, "type": "pricing_page_view", "id": f"sig-{n}"}]},
          "query($id: ID!) { customer(id: $id) { intent { signalCount score } } }",
          lambda w: {"id": w.customer_id}, allowed="cs"),
+    Case("Query.intentModel", "{ intentModel { version } }", allowed="viewer"),
+    Case("Query.intentModelVersions", "{ intentModelVersions { edges { node { version } } } }",
+         allowed="viewer"),
+    Case("Mutation.updateIntentModel",
+         "mutation($n: String!) { updateIntentModel(input: {halfLifeDays: 5}, note: $n) { version } }",
+         lambda w, n: {"n": n}, "{ intentModel { version note } }", allowed="admin"),
     # Deals and tasks (docs/deals-and-tasks.md): the e2e user owns the world's deal and tasks.
     Case("Query.deal", "query($id: ID!) { deal(id: $id) { id } }", lambda w, n: {"id": work.DEAL}, allowed="viewer"),
     Case("Query.tasks", "{ tasks(first: 5) { edges { node { id } } } }", allowed="viewer"),

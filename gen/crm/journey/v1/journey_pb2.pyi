@@ -10,6 +10,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class TimelineEntryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TIMELINE_ENTRY_KIND_UNSPECIFIED: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_TOUCHPOINT: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_INTENT_SURGE: _ClassVar[TimelineEntryKind]
+
 class DealNature(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     DEAL_NATURE_UNSPECIFIED: _ClassVar[DealNature]
@@ -48,6 +54,9 @@ class TaskStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_STATUS_DONE: _ClassVar[TaskStatus]
     TASK_STATUS_CANCELLED: _ClassVar[TaskStatus]
     TASK_STATUS_OVERDUE: _ClassVar[TaskStatus]
+TIMELINE_ENTRY_KIND_UNSPECIFIED: TimelineEntryKind
+TIMELINE_ENTRY_KIND_TOUCHPOINT: TimelineEntryKind
+TIMELINE_ENTRY_KIND_INTENT_SURGE: TimelineEntryKind
 DEAL_NATURE_UNSPECIFIED: DealNature
 DEAL_NATURE_VALUABLE: DealNature
 DEAL_NATURE_NOT_VALUABLE: DealNature
@@ -74,7 +83,7 @@ TASK_STATUS_CANCELLED: TaskStatus
 TASK_STATUS_OVERDUE: TaskStatus
 
 class Touchpoint(_message.Message):
-    __slots__ = ("id", "customer_id", "type", "channel", "occurred_at", "actor", "notes", "stage")
+    __slots__ = ("id", "customer_id", "type", "channel", "occurred_at", "actor", "notes", "stage", "kind")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -83,6 +92,7 @@ class Touchpoint(_message.Message):
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     type: str
@@ -91,7 +101,8 @@ class Touchpoint(_message.Message):
     actor: str
     notes: str
     stage: str
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., type: _Optional[str] = ..., channel: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., notes: _Optional[str] = ..., stage: _Optional[str] = ...) -> None: ...
+    kind: TimelineEntryKind
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., type: _Optional[str] = ..., channel: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., notes: _Optional[str] = ..., stage: _Optional[str] = ..., kind: _Optional[_Union[TimelineEntryKind, str]] = ...) -> None: ...
 
 class RecordTouchpointRequest(_message.Message):
     __slots__ = ("touchpoint",)

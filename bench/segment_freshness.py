@@ -21,9 +21,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -32,6 +34,8 @@ from crm.tags.v1 import segments_pb2 as S
 from crm.tags.v1 import segments_pb2_grpc, tags_pb2_grpc
 from crm.tags.v1 import tags_pb2 as T
 from pymongo import monitoring
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
 
 from bench.servers import bench_servers
 from common.context import CallContext

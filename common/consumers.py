@@ -37,7 +37,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure
 
 from common import cloudevents, deadletter
-from common.bus import STREAM_MAX_AGE, Consumer, stream_name
+from common.bus import STREAM_MAX_AGE, Consumer, fetch_soon, stream_name
 from common.errors import DomainError, InvalidArgument
 from common.ids import is_valid_tenant
 from common.inbox import Applied, Inbox, applied_key
@@ -191,7 +191,7 @@ class ConsumerRunner:
                 await self._await_database(loop)
                 continue
             try:
-                msgs = await loop.sub.fetch(consumer.batch, timeout=self._fetch_timeout)
+                msgs = await fetch_soon(loop.sub, consumer.batch, wait=self._fetch_timeout)
             except (NatsTimeout, TimeoutError):  # an idle fetch; nats-py raises either class
                 self._pulled(loop)
                 continue

@@ -2,7 +2,8 @@
 
 A `customers(first: 50)` query asking for profile, tags, intent and journey makes one
 BatchGetCustomers (or none, when the list already carried the profiles), one BatchListCustomerTags,
-one BatchGetScores and one BatchGetProgress (and one BatchGetCustomerSegments for `segments`),
+one BatchGetScores and one BatchGetProgress (and one BatchGetCustomerSegments for `segments`,
+one BatchListDeals for `deals`, one BatchListTasks for `tasks`),
 whatever the page size; conversations cost one
 BatchListConversations per distinct `first` asked for. Loaders are built per request so their caches
 never outlive it or cross tenants.
@@ -37,6 +38,9 @@ class Loaders:
     conversations: DataLoader[ConversationsKey, list[tags_pb2.Conversation]]
     segments: DataLoader[str, list[segments_pb2.CustomerSegment]]
     lead_facts: DataLoader[str, pool_pb2.LeadFacts | None]
+    # Deals and tasks of a page of customers: one BatchListDeals / BatchListTasks each.
+    deals: DataLoader[str, list[journey_pb2.Deal]]
+    tasks: DataLoader[str, list[journey_pb2.Task]]
 
     async def require_customers(self, ids: Sequence[str]) -> None:
         """NOT_FOUND unless every id is a customer of the caller's tenant (one batch RPC to leads)."""
@@ -116,6 +120,20 @@ def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
         found = {f.customer_id: f for f in reply.facts}
         return [found.get(i) for i in ids]
 
+    async def load_deals(ids: Sequence[str]) -> list[list[journey_pb2.Deal]]:
+        reply = await caller.call(
+            "journey", "BatchListDeals", journey_pb2.BatchListDealsRequest(customer_ids=ids)
+        )
+        found = {c.customer_id: list(c.deals) for c in reply.customers}
+        return [found.get(i, []) for i in ids]
+
+    async def load_tasks(ids: Sequence[str]) -> list[list[journey_pb2.Task]]:
+        reply = await caller.call(
+            "journey", "BatchListTasks", journey_pb2.BatchListTasksRequest(customer_ids=ids)
+        )
+        found = {c.customer_id: list(c.tasks) for c in reply.customers}
+        return [found.get(i, []) for i in ids]
+
     return Loaders(
         profiles=DataLoader(load_fn=load_profiles, max_batch_size=max_batch),
         tags=DataLoader(load_fn=load_tags, max_batch_size=max_batch),
@@ -124,4 +142,6 @@ def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
         conversations=DataLoader(load_fn=load_conversations, max_batch_size=max_batch),
         segments=DataLoader(load_fn=load_segments, max_batch_size=max_batch),
         lead_facts=DataLoader(load_fn=load_lead_facts, max_batch_size=max_batch),
+        deals=DataLoader(load_fn=load_deals, max_batch_size=max_batch),
+        tasks=DataLoader(load_fn=load_tasks, max_batch_size=max_batch),
     )

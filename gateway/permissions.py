@@ -104,6 +104,19 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Mutation.setChannelCost": ADMIN_ONLY,
     "Query.channelAnalytics": READ,
     "Query.recoverLeads": READ,
+    # Deals and tasks (docs/deals-and-tasks.md); owner-or-admin is checked by the journey service.
+    "Query.deal": READ,
+    "Query.tasks": READ,
+    "Query.dealRevenue": READ,
+    "Mutation.createDeal": WORK_CUSTOMERS,
+    "Mutation.qualifyDeal": WORK_CUSTOMERS,
+    "Mutation.markDealSigned": WORK_CUSTOMERS,
+    "Mutation.markDealPaid": WORK_CUSTOMERS,
+    "Mutation.createTask": WORK_CUSTOMERS,
+    "Mutation.updateTask": WORK_CUSTOMERS,
+    "Mutation.completeTask": WORK_CUSTOMERS,
+    "Mutation.cancelTask": WORK_CUSTOMERS,
+    "Subscription.taskReminders": READ,
 }
 
 

@@ -27,6 +27,7 @@ from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
 from gateway.execution import LimitedSchema
 from gateway.intent_call_schema import IntentCallQuery, IntentCallSubscription
 from gateway.intent_model_schema import IntentModelMutation, IntentModelQuery
+from gateway.journey_work_schema import WorkMutation, WorkQuery, WorkSubscription
 from gateway.leads_schema import LeadsProfileMutation, LeadsProfileQuery
 from gateway.library_schema import LibraryMutation, LibraryQuery, call_tags
 from gateway.limits import document_rules
@@ -61,6 +62,7 @@ class Query(
     LeadsProfileQuery,
     RecoveryQuery,
     PoolQuery,
+    WorkQuery,
 ):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
@@ -136,6 +138,7 @@ class Mutation(
     IntentModelMutation,
     LeadsProfileMutation,
     PoolMutation,
+    WorkMutation,
 ):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone",
@@ -199,7 +202,9 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(ConversationSubscription, SegmentSubscription, IntentCallSubscription, PoolSubscription):
+class Subscription(
+    ConversationSubscription, SegmentSubscription, IntentCallSubscription, PoolSubscription, WorkSubscription
+):
     @strawberry.subscription(
         description="Live domain events of your tenant, optionally about one customer",
         extensions=requires("Subscription.customerEvents"),

@@ -14,6 +14,7 @@ from crm.tags.v1 import segments_pb2, tags_pb2
 
 from gateway.context import GatewayInfo
 from gateway.types.conversations import Conversation
+from gateway.types.deals import Deal
 from gateway.types.history import TagHistoryPage
 from gateway.types.intent import IntentHistoryPage, IntentSummary
 from gateway.types.journey import JourneySummary
@@ -24,6 +25,7 @@ from gateway.types.profile import CustomerProfile
 from gateway.types.profile_changes import ProfileHistoryEntry
 from gateway.types.suggestions import TagSuggestion
 from gateway.types.tags import TagAssignment
+from gateway.types.tasks import Task
 from gateway.validation import require_customer_id, require_page_size
 
 DEFAULT_CONVERSATIONS = 5
@@ -160,6 +162,20 @@ class Customer:
             for s in message.suggestions
             if s.status == pending
         ]
+
+    @strawberry.field(
+        description="The customer's deals, newest first, with qualification and signed/paid amounts "
+        "(journey service; batched: one call per page of customers)"
+    )
+    async def deals(self, info: GatewayInfo) -> list[Deal] | None:
+        return [Deal.from_proto(d) for d in await info.context.loaders.deals.load(str(self.id))]
+
+    @strawberry.field(
+        description="Next steps with the customer: open and overdue by due time, then closed ones; "
+        "people other than admins see their own (journey service; batched: one call per page)"
+    )
+    async def tasks(self, info: GatewayInfo) -> list[Task] | None:
+        return [Task.from_proto(t) for t in await info.context.loaders.tasks.load(str(self.id))]
 
 
 @strawberry.type

@@ -15,12 +15,13 @@ from services.journey.progress import ProgressState, progress_view
 from services.journey.recording import TouchpointRecorder
 from services.journey.store import JourneyStore
 from services.journey.templates import journey_for_tenant, template
+from services.journey.work_api import WorkApi
 
 MAX_BATCH = 200
 
 
-class JourneyServicer(journey_pb2_grpc.JourneyServiceServicer):
-    """Touchpoints, timelines and progress for the calling tenant."""
+class JourneyServicer(WorkApi, journey_pb2_grpc.JourneyServiceServicer):
+    """Touchpoints, timelines and progress for the calling tenant (deals and tasks: `WorkApi`)."""
 
     def __init__(
         self, *, store: JourneyStore, recorder: TouchpointRecorder, customers: KnownCustomers

@@ -6,32 +6,54 @@ from crm.journey.v1 import journey_pb2, journey_pb2_grpc
 
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.journey.api import JourneyServicer
+from services.journey.deal_service import DealBook
+from services.journey.deal_store import DEAL_INDEXES, DEALS, DealStore
 from services.journey.events import JourneyEvents, ingest_consumer
 from services.journey.recording import TouchpointRecorder
+from services.journey.reminders import TaskReminders
 from services.journey.store import INDEXES, OUTBOX_COLLECTIONS, JourneyStore
+from services.journey.task_config import TaskConfig
+from services.journey.task_service import TaskBook
+from services.journey.task_store import TASK_INDEXES, TASKS, TaskStore
 from services.journey.timeline_sources import timeline_consumers
+
+TASK_CONFIG = TaskConfig.from_env()
 
 
 def build(runtime: Runtime) -> ServiceParts:
     """The gRPC servicer and the touchpoint ingest consumer, sharing one store and recorder."""
     store = JourneyStore(runtime.db)
     recorder = TouchpointRecorder(store=store, events=JourneyEvents(runtime.outbox))
+    servicer = JourneyServicer(store=store, recorder=recorder, customers=runtime.customers)
+    # Deals and tasks: their use cases, and the reminder timers' handlers.
+    deal_store, task_store = DealStore(runtime.db), TaskStore(runtime.db)
+    servicer.attach_work(
+        deal_book=DealBook(store=deal_store, outbox=runtime.outbox, customers=runtime.customers),
+        task_book=TaskBook(
+            store=task_store,
+            deals=deal_store,
+            outbox=runtime.outbox,
+            scheduler=runtime.scheduler,
+            customers=runtime.customers,
+            grace_ms=TASK_CONFIG.grace_ms,
+        ),
+    )
+    reminders = TaskReminders(store=task_store, outbox=runtime.outbox)
     return ServiceParts(
-        registrations=[
-            (
-                journey_pb2_grpc.add_JourneyServiceServicer_to_server,
-                JourneyServicer(store=store, recorder=recorder, customers=runtime.customers),
-            )
-        ],
+        registrations=[(journey_pb2_grpc.add_JourneyServiceServicer_to_server, servicer)],
         service_names=[journey_pb2.DESCRIPTOR.services_by_name["JourneyService"].full_name],
         consumers=[
             ingest_consumer(recorder, customers=runtime.customers),
             # Other services' events on the timeline: intent, tags, leads (services/journey/timeline_feed.py).
             *timeline_consumers(store),
         ],
+        timers=reminders.handlers(),
     )
 
 
 DEFINITION = ServiceDefinition(
-    name="journey", indexes=INDEXES, build=build, outbox_collections=OUTBOX_COLLECTIONS
+    name="journey",
+    indexes=(*INDEXES, *DEAL_INDEXES, *TASK_INDEXES),
+    build=build,
+    outbox_collections=(*OUTBOX_COLLECTIONS, DEALS, TASKS),
 )

@@ -23,6 +23,7 @@ from gateway.permissions import OPERATION_ROLES
 from tests.e2e import test_segments as segment_feed
 from tests.e2e import test_subscriptions as events_feed
 from tests.e2e import test_suggestion_subscription as suggestion_feed
+from tests.e2e import work_support as work
 from tests.e2e.conversation_support import FIRST_CALL, conversation_input, define_library, ingest
 from tests.e2e.graphql import ASSIGN_TAGS, DEFINE_TAG, codes, create_customer, gql, ok
 from tests.support.stack import Stack
@@ -62,6 +63,7 @@ async def build_world(admin: httpx.AsyncClient) -> World:
     await ok(admin, POOL_ADD, pool=pool_id, ids=[free_lead, held_lead])
     await ok(admin, POOL_CLAIM, id=held_lead, pool=pool_id)
     duplicate_id = await create_customer(admin, "Role Rui (2)", "rui.two@example.com")
+    await work.prepare_work(admin, customer_id)
     return World(
         duplicate_id=duplicate_id,
         customer_id=customer_id,
@@ -244,6 +246,36 @@ CASES = [
          'mutation { setChannelCost(channel: "web", period: "2026-11", amount: "10.00") { amount } }',
          read_back=CHANNELS_READ, allowed="admin"),
     Case("Query.channelAnalytics", CHANNELS_READ, allowed="viewer"),
+    # Deals and tasks (docs/deals-and-tasks.md): the e2e user owns the world's deal and tasks.
+    Case("Query.deal", "query($id: ID!) { deal(id: $id) { id } }", lambda w, n: {"id": work.DEAL}, allowed="viewer"),
+    Case("Query.tasks", "{ tasks(first: 5) { edges { node { id } } } }", allowed="viewer"),
+    Case("Query.dealRevenue",
+         'query { dealRevenue(from: "2026-01-01T00:00:00Z", to: "2026-12-31T00:00:00Z") { month } }',
+         allowed="viewer"),
+    Case("Mutation.createDeal", "mutation($i: CreateDealInput!) { createDeal(input: $i) { id } }",
+         lambda w, n: {"i": {"customerId": w.customer_id, "product": f"P {n}"}},
+         work.DEALS_READ, lambda w: {"id": w.customer_id}, allowed="sdr"),
+    Case("Mutation.qualifyDeal",
+         "mutation($id: ID!, $p: String!) { qualifyDeal(id: $id, input: {product: $p}) { id } }",
+         lambda w, n: {"id": work.DEAL, "p": f"P {n}"}, work.DEALS_READ, lambda w: {"id": w.customer_id},
+         allowed="sales"),
+    Case("Mutation.markDealSigned",
+         'mutation($id: ID!) { markDealSigned(id: $id, amount: {amount: "100.00"}) { id } }',
+         lambda w, n: {"id": work.DEAL}, work.DEALS_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
+    Case("Mutation.markDealPaid",
+         'mutation($id: ID!) { markDealPaid(id: $id, amount: {amount: "100.00"}) { id } }',
+         lambda w, n: {"id": work.DEAL}, work.DEALS_READ, lambda w: {"id": w.customer_id}, allowed="marketing"),
+    Case("Mutation.createTask", "mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }",
+         lambda w, n: {"i": {"customerId": w.customer_id, "kind": "VISIT", "dueAt": work.in_an_hour()}},
+         work.TASKS_READ, lambda w: {"id": w.customer_id}, allowed="sales"),
+    Case("Mutation.updateTask",
+         "mutation($id: ID!, $n: String!) { updateTask(id: $id, input: {notes: $n}) { id } }",
+         lambda w, n: {"id": work.TASK, "n": f"notes {n}"}, work.TASKS_READ, lambda w: {"id": w.customer_id},
+         allowed="sdr"),
+    Case("Mutation.completeTask", "mutation($id: ID!) { completeTask(id: $id) { id } }",
+         lambda w, n: {"id": work.TASK}, work.TASKS_READ, lambda w: {"id": w.customer_id}, allowed="sales"),
+    Case("Mutation.cancelTask", "mutation($id: ID!) { cancelTask(id: $id) { id } }",
+         lambda w, n: {"id": work.OTHER_TASK}, work.TASKS_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
 ]  # fmt: skip
 BY_OPERATION = {c.operation: c for c in CASES}
 
@@ -323,8 +355,9 @@ def refusal_codes(message: dict[str, Any]) -> list[str]:
         ("Subscription.customerEvents", events_feed.SUBSCRIBE, events_feed),
         ("Subscription.suggestionAdded", suggestion_feed.SUBSCRIBE, suggestion_feed),
         ("Subscription.segmentMembership", segment_feed.SUBSCRIBE, segment_feed),
+        ("Subscription.taskReminders", work.SUBSCRIBE, work),
     ],
-    ids=["customerEvents", "suggestionAdded", "segmentMembership"],
+    ids=["customerEvents", "suggestionAdded", "segmentMembership", "taskReminders"],
 )
 async def test_a_subscription_refuses_callers_without_its_roles_and_streams_to_a_viewer(
     stack: Stack, operation: str, query: str, feed: Any

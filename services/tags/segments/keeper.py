@@ -205,7 +205,7 @@ class IndexKeeper:
                 sub = await self._subscribe(stream)
                 while not self._stopping:
                     try:
-                        msgs = await sub.fetch(512, timeout=1.0)
+                        msgs = await bus.fetch_soon(sub, 512, wait=1.0)
                     except TimeoutError:
                         # nats-py may turn the cancellation of a waiting fetch into a timeout: without
                         # this check, stop() waited out its whole grace period on every shutdown.

@@ -8,6 +8,7 @@ import pytest
 from crm.journey.v1 import journey_pb2
 
 from tests.integration.journey.helpers import Journey, at
+from tests.integration.journey.work_roles import WORK_CASES, prepare_work
 from tests.support.roles import RpcCase, check_row, rows_of
 
 SERVICE = "crm.journey.v1.JourneyService"
@@ -45,6 +46,7 @@ CASES: list[RpcCase[World]] = [
         allowed="viewer",
     ),
 ]
+CASES += WORK_CASES  # deals and tasks
 
 
 def test_every_rpc_of_the_service_has_a_case() -> None:
@@ -57,4 +59,5 @@ async def test_an_rpc_refuses_callers_without_its_roles_and_serves_those_with_on
 ) -> None:
     world = World(journey=journey, customer_id=await journey.customer())
     await journey.record(world.customer_id, "visit", minutes=1)
+    await prepare_work(world)
     await check_row(journey.stub, SERVICE, case, world)

@@ -49,6 +49,66 @@ class JourneyServiceStub:
                 request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetProgressRequest.SerializeToString,
                 response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetProgressResponse.FromString,
                 _registered_method=True)
+        self.CreateDeal = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/CreateDeal',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.CreateDealRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.Deal.FromString,
+                _registered_method=True)
+        self.QualifyDeal = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/QualifyDeal',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.QualifyDealRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.Deal.FromString,
+                _registered_method=True)
+        self.MarkDealWon = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/MarkDealWon',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.MarkDealWonRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.Deal.FromString,
+                _registered_method=True)
+        self.GetDeal = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/GetDeal',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.GetDealRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.Deal.FromString,
+                _registered_method=True)
+        self.BatchListDeals = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/BatchListDeals',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListDealsRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListDealsResponse.FromString,
+                _registered_method=True)
+        self.SumDealRevenue = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/SumDealRevenue',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.SumDealRevenueRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.SumDealRevenueResponse.FromString,
+                _registered_method=True)
+        self.CreateTask = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/CreateTask',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.CreateTaskRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.Task.FromString,
+                _registered_method=True)
+        self.UpdateTask = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/UpdateTask',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.UpdateTaskRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.Task.FromString,
+                _registered_method=True)
+        self.CompleteTask = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/CompleteTask',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.TaskRef.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.Task.FromString,
+                _registered_method=True)
+        self.CancelTask = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/CancelTask',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.TaskRef.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.Task.FromString,
+                _registered_method=True)
+        self.ListTasks = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/ListTasks',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListTasksRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListTasksResponse.FromString,
+                _registered_method=True)
+        self.BatchListTasks = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/BatchListTasks',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksResponse.FromString,
+                _registered_method=True)
 
 
 class JourneyServiceServicer:
@@ -75,6 +135,88 @@ class JourneyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateDeal(self, request, context):
+        """--- Deals (qualification, signed and paid) and next-step tasks: docs/deals-and-tasks.md ---
+        A new deal for a customer, qualified (三定) as far as known; publishes journey.deal_qualified.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QualifyDeal(self, request, context):
+        """Changes the fields set in the request (with who and when, in the deal's history); deal_qualified.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkDealWon(self, request, context):
+        """Won by contract (SIGNED) or by payment (PAID), with the amount; journey.deal_signed / deal_paid.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDeal(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchListDeals(self, request, context):
+        """Up to 200 customers' deals, for the gateway's DataLoader.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SumDealRevenue(self, request, context):
+        """Signed and paid amounts summed per month, owner and currency within a period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateTask(self, request, context):
+        """A next step with a due time in the future; the scheduler reminds (task_due, then task_overdue).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateTask(self, request, context):
+        """Changes kind, notes, owner or due time (moving the due time moves the reminders).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteTask(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelTask(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTasks(self, request, context):
+        """Tasks by owner and status, due soonest first; callers other than admins see their own only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchListTasks(self, request, context):
+        """Up to 200 customers' tasks (open and overdue first), for the gateway's DataLoader.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_JourneyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -92,6 +234,66 @@ def add_JourneyServiceServicer_to_server(servicer, server):
                     servicer.BatchGetProgress,
                     request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetProgressRequest.FromString,
                     response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetProgressResponse.SerializeToString,
+            ),
+            'CreateDeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateDeal,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.CreateDealRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.Deal.SerializeToString,
+            ),
+            'QualifyDeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.QualifyDeal,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.QualifyDealRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.Deal.SerializeToString,
+            ),
+            'MarkDealWon': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkDealWon,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.MarkDealWonRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.Deal.SerializeToString,
+            ),
+            'GetDeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDeal,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.GetDealRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.Deal.SerializeToString,
+            ),
+            'BatchListDeals': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchListDeals,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListDealsRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListDealsResponse.SerializeToString,
+            ),
+            'SumDealRevenue': grpc.unary_unary_rpc_method_handler(
+                    servicer.SumDealRevenue,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.SumDealRevenueRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.SumDealRevenueResponse.SerializeToString,
+            ),
+            'CreateTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTask,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.CreateTaskRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.Task.SerializeToString,
+            ),
+            'UpdateTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTask,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.UpdateTaskRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.Task.SerializeToString,
+            ),
+            'CompleteTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteTask,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.TaskRef.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.Task.SerializeToString,
+            ),
+            'CancelTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelTask,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.TaskRef.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.Task.SerializeToString,
+            ),
+            'ListTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTasks,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListTasksRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListTasksResponse.SerializeToString,
+            ),
+            'BatchListTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchListTasks,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -175,6 +377,330 @@ class JourneyService:
             '/crm.journey.v1.JourneyService/BatchGetProgress',
             crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetProgressRequest.SerializeToString,
             crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetProgressResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateDeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/CreateDeal',
+            crm_dot_journey_dot_v1_dot_journey__pb2.CreateDealRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.Deal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QualifyDeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/QualifyDeal',
+            crm_dot_journey_dot_v1_dot_journey__pb2.QualifyDealRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.Deal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkDealWon(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/MarkDealWon',
+            crm_dot_journey_dot_v1_dot_journey__pb2.MarkDealWonRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.Deal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/GetDeal',
+            crm_dot_journey_dot_v1_dot_journey__pb2.GetDealRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.Deal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchListDeals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/BatchListDeals',
+            crm_dot_journey_dot_v1_dot_journey__pb2.BatchListDealsRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.BatchListDealsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SumDealRevenue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/SumDealRevenue',
+            crm_dot_journey_dot_v1_dot_journey__pb2.SumDealRevenueRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.SumDealRevenueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/CreateTask',
+            crm_dot_journey_dot_v1_dot_journey__pb2.CreateTaskRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.Task.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/UpdateTask',
+            crm_dot_journey_dot_v1_dot_journey__pb2.UpdateTaskRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.Task.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/CompleteTask',
+            crm_dot_journey_dot_v1_dot_journey__pb2.TaskRef.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.Task.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/CancelTask',
+            crm_dot_journey_dot_v1_dot_journey__pb2.TaskRef.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.Task.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/ListTasks',
+            crm_dot_journey_dot_v1_dot_journey__pb2.ListTasksRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.ListTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchListTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/BatchListTasks',
+            crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,

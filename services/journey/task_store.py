@@ -1,0 +1,100 @@
+"""MongoDB access for tasks: one document per task with its status, due time and pending items.
+
+A change is one `update_one` guarded by the version read; the reminder timers a new due time needs
+and the reminder events ride in the same write as outbox items (common/outbox.py). Due times are
+integer epoch milliseconds (`due_ms`), indexed for the owner's list and the customer's tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from common.mongo import IndexSpec
+from common.outbox import Pending, pending_document, pending_set
+from services.journey.tasks import ACTIVE, task_key
+
+TASKS = "tasks"
+# A customer's tasks shown on the customer: active ones first, then the latest closed, at most this many.
+MAX_PER_CUSTOMER = 50
+
+TASK_INDEXES = (
+    IndexSpec(TASKS, (("tenant_id", 1), ("owner_id", 1), ("due_ms", 1), ("id", 1))),
+    IndexSpec(TASKS, (("tenant_id", 1), ("due_ms", 1), ("id", 1))),
+    IndexSpec(TASKS, (("tenant_id", 1), ("customer_id", 1), ("due_ms", 1))),
+)
+
+
+class TaskStore:
+    """Tasks of every tenant, always read and written by (tenant, id)."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._tasks = db[TASKS]
+
+    async def get(self, tenant: str, task_id: str) -> dict[str, Any] | None:
+        return await self._tasks.find_one({"_id": task_key(tenant, task_id), "tenant_id": tenant})
+
+    async def insert(self, doc: dict[str, Any], items: Sequence[Pending]) -> bool:
+        try:
+            await self._tasks.insert_one({**doc, **pending_document(items)})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def update(
+        self, tenant: str, task_id: str, *, version: int, updates: dict[str, Any], items: Sequence[Pending]
+    ) -> bool:
+        result = await self._tasks.update_one(
+            {"_id": task_key(tenant, task_id), "tenant_id": tenant, "version": version},
+            {"$set": {**updates, "version": version + 1, **pending_set(items)}},
+        )
+        return result.modified_count == 1
+
+    async def page(
+        self,
+        tenant: str,
+        *,
+        owner_id: str,
+        statuses: Sequence[str],
+        due_before_ms: int | None,
+        after: tuple[int, str] | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` tasks due soonest first, strictly after the (due_ms, id) position `after`."""
+        query: dict[str, Any] = {"tenant_id": tenant}
+        if owner_id:
+            query["owner_id"] = owner_id
+        if statuses:
+            query["status"] = {"$in": list(statuses)}
+        due: dict[str, Any] = {}
+        if due_before_ms is not None:
+            due["$lt"] = due_before_ms
+        if after is not None:
+            due["$gte"] = after[0]
+        if due:
+            query["due_ms"] = due
+        if after is not None:
+            # The stand-in drops fields beside a top-level $or: keep the tie-break inside $and.
+            at, last = after
+            query = {"$and": [query, {"$or": [{"due_ms": {"$gt": at}}, {"id": {"$gt": last}}]}]}
+        cursor = self._tasks.find(query).sort([("due_ms", 1), ("id", 1)]).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def of_customers(self, tenant: str, customer_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each customer's tasks: active ones by due time, then closed ones latest first (one query)."""
+        found: dict[str, list[dict[str, Any]]] = {cid: [] for cid in customer_ids}
+        query = {"tenant_id": tenant, "customer_id": {"$in": list(found)}}
+        async for doc in self._tasks.find(query):
+            found.setdefault(doc["customer_id"], []).append(doc)
+        for cid, tasks in found.items():
+            tasks.sort(
+                key=lambda d: (
+                    d["status"] not in ACTIVE,
+                    int(d["due_ms"]) * (1 if d["status"] in ACTIVE else -1),
+                )
+            )
+            found[cid] = tasks[:MAX_PER_CUSTOMER]
+        return found

@@ -25,13 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63rm/journey/v1/journey.proto\x12\x0e\x63rm.journey.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaa\x01\n\nTouchpoint\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x04 \x01(\t\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x06 \x01(\t\x12\r\n\x05notes\x18\x07 \x01(\t\x12\r\n\x05stage\x18\x08 \x01(\t\"I\n\x17RecordTouchpointRequest\x12.\n\ntouchpoint\x18\x01 \x01(\x0b\x32\x1a.crm.journey.v1.Touchpoint\"\x8d\x01\n\x18RecordTouchpointResponse\x12.\n\ntouchpoint\x18\x01 \x01(\x0b\x32\x1a.crm.journey.v1.Touchpoint\x12*\n\x08progress\x18\x02 \x01(\x0b\x32\x18.crm.journey.v1.Progress\x12\x15\n\rstage_changed\x18\x03 \x01(\x08\"S\n\x0cStageReached\x12\r\n\x05stage\x18\x01 \x01(\t\x12\x34\n\x10\x66irst_reached_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc1\x01\n\x08Progress\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0f\n\x07journey\x18\x02 \x01(\t\x12\x15\n\rcurrent_stage\x18\x03 \x01(\t\x12\x16\n\x0e\x66urthest_stage\x18\x04 \x01(\t\x12-\n\x07reached\x18\x05 \x03(\x0b\x32\x1c.crm.journey.v1.StageReached\x12\x31\n\rlast_touch_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Q\n\x13ListTimelineRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"`\n\x14ListTimelineResponse\x12/\n\x0btouchpoints\x18\x01 \x03(\x0b\x32\x1a.crm.journey.v1.Touchpoint\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"/\n\x17\x42\x61tchGetProgressRequest\x12\x14\n\x0c\x63ustomer_ids\x18\x01 \x03(\t\"F\n\x18\x42\x61tchGetProgressResponse\x12*\n\x08progress\x18\x01 \x03(\x0b\x32\x18.crm.journey.v1.Progress2\xb9\x02\n\x0eJourneyService\x12\x65\n\x10RecordTouchpoint\x12\'.crm.journey.v1.RecordTouchpointRequest\x1a(.crm.journey.v1.RecordTouchpointResponse\x12Y\n\x0cListTimeline\x12#.crm.journey.v1.ListTimelineRequest\x1a$.crm.journey.v1.ListTimelineResponse\x12\x65\n\x10\x42\x61tchGetProgress\x12\'.crm.journey.v1.BatchGetProgressRequest\x1a(.crm.journey.v1.BatchGetProgressResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63rm/journey/v1/journey.proto\x12\x0e\x63rm.journey.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaa\x01\n\nTouchpoint\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x04 \x01(\t\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x06 \x01(\t\x12\r\n\x05notes\x18\x07 \x01(\t\x12\r\n\x05stage\x18\x08 \x01(\t\"I\n\x17RecordTouchpointRequest\x12.\n\ntouchpoint\x18\x01 \x01(\x0b\x32\x1a.crm.journey.v1.Touchpoint\"\x8d\x01\n\x18RecordTouchpointResponse\x12.\n\ntouchpoint\x18\x01 \x01(\x0b\x32\x1a.crm.journey.v1.Touchpoint\x12*\n\x08progress\x18\x02 \x01(\x0b\x32\x18.crm.journey.v1.Progress\x12\x15\n\rstage_changed\x18\x03 \x01(\x08\"S\n\x0cStageReached\x12\r\n\x05stage\x18\x01 \x01(\t\x12\x34\n\x10\x66irst_reached_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xac\x02\n\x08Progress\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0f\n\x07journey\x18\x02 \x01(\t\x12\x15\n\rcurrent_stage\x18\x03 \x01(\t\x12\x16\n\x0e\x66urthest_stage\x18\x04 \x01(\t\x12-\n\x07reached\x18\x05 \x03(\x0b\x32\x1c.crm.journey.v1.StageReached\x12\x31\n\rlast_touch_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x07 \x01(\x05\x12.\n\nentered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05moves\x18\t \x03(\x0b\x32\x19.crm.journey.v1.StageMove\"Q\n\x13ListTimelineRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"`\n\x14ListTimelineResponse\x12/\n\x0btouchpoints\x18\x01 \x03(\x0b\x32\x1a.crm.journey.v1.Touchpoint\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"/\n\x17\x42\x61tchGetProgressRequest\x12\x14\n\x0c\x63ustomer_ids\x18\x01 \x03(\t\"F\n\x18\x42\x61tchGetProgressResponse\x12*\n\x08progress\x18\x01 \x03(\x0b\x32\x18.crm.journey.v1.Progress\"B\n\tStageMove\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05stage\x18\x02 \x01(\t\"\x81\x01\n\x0cJourneyStage\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x18\n\x10touchpoint_types\x18\x03 \x03(\t\x12\'\n\x04kind\x18\x04 \x01(\x0e\x32\x19.crm.journey.v1.StageKind\x12\x13\n\x0b\x64\x61ys_to_rot\x18\x05 \x01(\x05\"\x93\x01\n\x11JourneyDefinition\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\x12,\n\x06stages\x18\x04 \x03(\x0b\x32\x1c.crm.journey.v1.JourneyStage\x12\x10\n\x08template\x18\x05 \x01(\x08\x12\x12\n\nis_default\x18\x06 \x01(\x08\"\x15\n\x13ListJourneysRequest\"d\n\x14ListJourneysResponse\x12\x33\n\x08journeys\x18\x01 \x03(\x0b\x32!.crm.journey.v1.JourneyDefinition\x12\x17\n\x0f\x64\x65\x66\x61ult_journey\x18\x02 \x01(\t\"1\n\x11GetJourneyRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"J\n\x14\x44\x65\x66ineJourneyRequest\x12\x32\n\x07journey\x18\x01 \x01(\x0b\x32!.crm.journey.v1.JourneyDefinition\"d\n\x14UpdateJourneyRequest\x12\x32\n\x07journey\x18\x01 \x01(\x0b\x32!.crm.journey.v1.JourneyDefinition\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x05\"\'\n\x18SetDefaultJourneyRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\"\x9f\x01\n\x10GetFunnelRequest\x12\x0f\n\x07journey\x18\x01 \x01(\t\x12(\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08owner_id\x18\x04 \x01(\t\x12\x16\n\x0esource_channel\x18\x05 \x01(\t\"\xf2\x01\n\x0b\x46unnelStage\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\x04kind\x18\x03 \x01(\x0e\x32\x19.crm.journey.v1.StageKind\x12\r\n\x05\x63ount\x18\x04 \x01(\x03\x12 \n\x18\x63onversion_from_previous\x18\x05 \x01(\x01\x12\x1b\n\x13\x63onversion_from_top\x18\x06 \x01(\x01\x12\x12\n\nhas_timing\x18\x07 \x01(\x08\x12\x1f\n\x17median_ms_from_previous\x18\x08 \x01(\x03\x12\x1c\n\x14p90_ms_from_previous\x18\t \x01(\x03\"j\n\x06\x46unnel\x12\x0f\n\x07journey\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x11\n\tcustomers\x18\x03 \x01(\x03\x12+\n\x06stages\x18\x04 \x03(\x0b\x32\x1b.crm.journey.v1.FunnelStage\"\xd9\x01\n\x18GetFunnelOverTimeRequest\x12\x0f\n\x07journey\x18\x01 \x01(\t\x12\x30\n\x08interval\x18\x02 \x01(\x0e\x32\x1e.crm.journey.v1.FunnelInterval\x12(\n\x04\x66rom\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08owner_id\x18\x05 \x01(\t\x12\x16\n\x0esource_channel\x18\x06 \x01(\t\"\x8a\x01\n\x0c\x46unnelBucket\x12)\n\x05start\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x03\x65nd\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x06\x66unnel\x18\x03 \x01(\x0b\x32\x16.crm.journey.v1.Funnel\"J\n\x19GetFunnelOverTimeResponse\x12-\n\x07\x62uckets\x18\x01 \x03(\x0b\x32\x1c.crm.journey.v1.FunnelBucket\"a\n\x15ListStaleDealsRequest\x12\x0f\n\x07journey\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"\xd6\x01\n\tStaleDeal\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0f\n\x07journey\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x05\x12\r\n\x05stage\x18\x05 \x01(\t\x12.\n\nentered_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08stale_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x64\x61ys_to_rot\x18\x08 \x01(\x05\"[\n\x16ListStaleDealsResponse\x12(\n\x05\x64\x65\x61ls\x18\x01 \x03(\x0b\x32\x19.crm.journey.v1.StaleDeal\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"6\n\x1e\x42\x61tchGetJourneyProgressRequest\x12\x14\n\x0c\x63ustomer_ids\x18\x01 \x03(\t\"S\n\x10\x43ustomerJourneys\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12*\n\x08journeys\x18\x02 \x03(\x0b\x32\x18.crm.journey.v1.Progress\"V\n\x1f\x42\x61tchGetJourneyProgressResponse\x12\x33\n\tcustomers\x18\x01 \x03(\x0b\x32 .crm.journey.v1.CustomerJourneys*v\n\tStageKind\x12\x1a\n\x16STAGE_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10STAGE_KIND_STAGE\x10\x01\x12\x1b\n\x17STAGE_KIND_WON_CONTRACT\x10\x02\x12\x1a\n\x16STAGE_KIND_WON_PAYMENT\x10\x03*f\n\x0e\x46unnelInterval\x12\x1f\n\x1b\x46UNNEL_INTERVAL_UNSPECIFIED\x10\x00\x12\x18\n\x14\x46UNNEL_INTERVAL_WEEK\x10\x01\x12\x19\n\x15\x46UNNEL_INTERVAL_MONTH\x10\x02\x32\x8c\t\n\x0eJourneyService\x12\x65\n\x10RecordTouchpoint\x12\'.crm.journey.v1.RecordTouchpointRequest\x1a(.crm.journey.v1.RecordTouchpointResponse\x12Y\n\x0cListTimeline\x12#.crm.journey.v1.ListTimelineRequest\x1a$.crm.journey.v1.ListTimelineResponse\x12\x65\n\x10\x42\x61tchGetProgress\x12\'.crm.journey.v1.BatchGetProgressRequest\x1a(.crm.journey.v1.BatchGetProgressResponse\x12Y\n\x0cListJourneys\x12#.crm.journey.v1.ListJourneysRequest\x1a$.crm.journey.v1.ListJourneysResponse\x12R\n\nGetJourney\x12!.crm.journey.v1.GetJourneyRequest\x1a!.crm.journey.v1.JourneyDefinition\x12X\n\rDefineJourney\x12$.crm.journey.v1.DefineJourneyRequest\x1a!.crm.journey.v1.JourneyDefinition\x12X\n\rUpdateJourney\x12$.crm.journey.v1.UpdateJourneyRequest\x1a!.crm.journey.v1.JourneyDefinition\x12`\n\x11SetDefaultJourney\x12(.crm.journey.v1.SetDefaultJourneyRequest\x1a!.crm.journey.v1.JourneyDefinition\x12\x45\n\tGetFunnel\x12 .crm.journey.v1.GetFunnelRequest\x1a\x16.crm.journey.v1.Funnel\x12h\n\x11GetFunnelOverTime\x12(.crm.journey.v1.GetFunnelOverTimeRequest\x1a).crm.journey.v1.GetFunnelOverTimeResponse\x12_\n\x0eListStaleDeals\x12%.crm.journey.v1.ListStaleDealsRequest\x1a&.crm.journey.v1.ListStaleDealsResponse\x12z\n\x17\x42\x61tchGetJourneyProgress\x12..crm.journey.v1.BatchGetJourneyProgressRequest\x1a/.crm.journey.v1.BatchGetJourneyProgressResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.journey.v1.journey_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_STAGEKIND']._serialized_start=3498
+  _globals['_STAGEKIND']._serialized_end=3616
+  _globals['_FUNNELINTERVAL']._serialized_start=3618
+  _globals['_FUNNELINTERVAL']._serialized_end=3720
   _globals['_TOUCHPOINT']._serialized_start=82
   _globals['_TOUCHPOINT']._serialized_end=252
   _globals['_RECORDTOUCHPOINTREQUEST']._serialized_start=254
@@ -41,15 +45,57 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STAGEREACHED']._serialized_start=473
   _globals['_STAGEREACHED']._serialized_end=556
   _globals['_PROGRESS']._serialized_start=559
-  _globals['_PROGRESS']._serialized_end=752
-  _globals['_LISTTIMELINEREQUEST']._serialized_start=754
-  _globals['_LISTTIMELINEREQUEST']._serialized_end=835
-  _globals['_LISTTIMELINERESPONSE']._serialized_start=837
-  _globals['_LISTTIMELINERESPONSE']._serialized_end=933
-  _globals['_BATCHGETPROGRESSREQUEST']._serialized_start=935
-  _globals['_BATCHGETPROGRESSREQUEST']._serialized_end=982
-  _globals['_BATCHGETPROGRESSRESPONSE']._serialized_start=984
-  _globals['_BATCHGETPROGRESSRESPONSE']._serialized_end=1054
-  _globals['_JOURNEYSERVICE']._serialized_start=1057
-  _globals['_JOURNEYSERVICE']._serialized_end=1370
+  _globals['_PROGRESS']._serialized_end=859
+  _globals['_LISTTIMELINEREQUEST']._serialized_start=861
+  _globals['_LISTTIMELINEREQUEST']._serialized_end=942
+  _globals['_LISTTIMELINERESPONSE']._serialized_start=944
+  _globals['_LISTTIMELINERESPONSE']._serialized_end=1040
+  _globals['_BATCHGETPROGRESSREQUEST']._serialized_start=1042
+  _globals['_BATCHGETPROGRESSREQUEST']._serialized_end=1089
+  _globals['_BATCHGETPROGRESSRESPONSE']._serialized_start=1091
+  _globals['_BATCHGETPROGRESSRESPONSE']._serialized_end=1161
+  _globals['_STAGEMOVE']._serialized_start=1163
+  _globals['_STAGEMOVE']._serialized_end=1229
+  _globals['_JOURNEYSTAGE']._serialized_start=1232
+  _globals['_JOURNEYSTAGE']._serialized_end=1361
+  _globals['_JOURNEYDEFINITION']._serialized_start=1364
+  _globals['_JOURNEYDEFINITION']._serialized_end=1511
+  _globals['_LISTJOURNEYSREQUEST']._serialized_start=1513
+  _globals['_LISTJOURNEYSREQUEST']._serialized_end=1534
+  _globals['_LISTJOURNEYSRESPONSE']._serialized_start=1536
+  _globals['_LISTJOURNEYSRESPONSE']._serialized_end=1636
+  _globals['_GETJOURNEYREQUEST']._serialized_start=1638
+  _globals['_GETJOURNEYREQUEST']._serialized_end=1687
+  _globals['_DEFINEJOURNEYREQUEST']._serialized_start=1689
+  _globals['_DEFINEJOURNEYREQUEST']._serialized_end=1763
+  _globals['_UPDATEJOURNEYREQUEST']._serialized_start=1765
+  _globals['_UPDATEJOURNEYREQUEST']._serialized_end=1865
+  _globals['_SETDEFAULTJOURNEYREQUEST']._serialized_start=1867
+  _globals['_SETDEFAULTJOURNEYREQUEST']._serialized_end=1906
+  _globals['_GETFUNNELREQUEST']._serialized_start=1909
+  _globals['_GETFUNNELREQUEST']._serialized_end=2068
+  _globals['_FUNNELSTAGE']._serialized_start=2071
+  _globals['_FUNNELSTAGE']._serialized_end=2313
+  _globals['_FUNNEL']._serialized_start=2315
+  _globals['_FUNNEL']._serialized_end=2421
+  _globals['_GETFUNNELOVERTIMEREQUEST']._serialized_start=2424
+  _globals['_GETFUNNELOVERTIMEREQUEST']._serialized_end=2641
+  _globals['_FUNNELBUCKET']._serialized_start=2644
+  _globals['_FUNNELBUCKET']._serialized_end=2782
+  _globals['_GETFUNNELOVERTIMERESPONSE']._serialized_start=2784
+  _globals['_GETFUNNELOVERTIMERESPONSE']._serialized_end=2858
+  _globals['_LISTSTALEDEALSREQUEST']._serialized_start=2860
+  _globals['_LISTSTALEDEALSREQUEST']._serialized_end=2957
+  _globals['_STALEDEAL']._serialized_start=2960
+  _globals['_STALEDEAL']._serialized_end=3174
+  _globals['_LISTSTALEDEALSRESPONSE']._serialized_start=3176
+  _globals['_LISTSTALEDEALSRESPONSE']._serialized_end=3267
+  _globals['_BATCHGETJOURNEYPROGRESSREQUEST']._serialized_start=3269
+  _globals['_BATCHGETJOURNEYPROGRESSREQUEST']._serialized_end=3323
+  _globals['_CUSTOMERJOURNEYS']._serialized_start=3325
+  _globals['_CUSTOMERJOURNEYS']._serialized_end=3408
+  _globals['_BATCHGETJOURNEYPROGRESSRESPONSE']._serialized_start=3410
+  _globals['_BATCHGETJOURNEYPROGRESSRESPONSE']._serialized_end=3496
+  _globals['_JOURNEYSERVICE']._serialized_start=3723
+  _globals['_JOURNEYSERVICE']._serialized_end=4887
 # @@protoc_insertion_point(module_scope)

@@ -2,7 +2,8 @@
 
 A `customers(first: 50)` query asking for profile, tags, intent and journey makes one
 BatchGetCustomers (or none, when the list already carried the profiles), one BatchListCustomerTags,
-one BatchGetScores and one BatchGetProgress (and one BatchGetCustomerSegments for `segments`),
+one BatchGetScores and one BatchGetProgress (and one BatchGetCustomerSegments for `segments`, one
+BatchGetJourneyProgress for `journeys`),
 whatever the page size; conversations cost one
 BatchListConversations per distinct `first` asked for. Loaders are built per request so their caches
 never outlive it or cross tenants.
@@ -36,6 +37,7 @@ class Loaders:
     progress: DataLoader[str, journey_pb2.Progress]
     conversations: DataLoader[ConversationsKey, list[tags_pb2.Conversation]]
     segments: DataLoader[str, list[segments_pb2.CustomerSegment]]
+    journeys: DataLoader[str, list[journey_pb2.Progress]]
 
     async def require_customers(self, ids: Sequence[str]) -> None:
         """NOT_FOUND unless every id is a customer of the caller's tenant (one batch RPC to leads)."""
@@ -109,6 +111,15 @@ def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
         found = {c.customer_id: list(c.segments) for c in reply.customers}
         return [found.get(i, []) for i in ids]
 
+    async def load_journeys(ids: Sequence[str]) -> list[list[journey_pb2.Progress]]:
+        reply = await caller.call(
+            "journey",
+            "BatchGetJourneyProgress",
+            journey_pb2.BatchGetJourneyProgressRequest(customer_ids=ids),
+        )
+        found = {c.customer_id: list(c.journeys) for c in reply.customers}
+        return [found.get(i, []) for i in ids]
+
     return Loaders(
         profiles=DataLoader(load_fn=load_profiles, max_batch_size=max_batch),
         tags=DataLoader(load_fn=load_tags, max_batch_size=max_batch),
@@ -116,4 +127,5 @@ def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
         progress=DataLoader(load_fn=load_progress, max_batch_size=max_batch),
         conversations=DataLoader(load_fn=load_conversations, max_batch_size=max_batch),
         segments=DataLoader(load_fn=load_segments, max_batch_size=max_batch),
+        journeys=DataLoader(load_fn=load_journeys, max_batch_size=max_batch),
     )

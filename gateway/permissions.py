@@ -78,6 +78,15 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Subscription.segmentMembership": READ,
     "Subscription.suggestionAdded": READ,
     "Subscription.customerEvents": READ,
+    # Journey definitions, the funnel and stale deals (issue 10): admins design journeys.
+    "Query.journeys": READ,
+    "Query.journey": READ,
+    "Query.funnel": READ,
+    "Query.funnelOverTime": READ,
+    "Query.staleDeals": READ,
+    "Mutation.defineJourney": ADMIN_ONLY,
+    "Mutation.updateJourney": ADMIN_ONLY,
+    "Mutation.setDefaultJourney": ADMIN_ONLY,
 }
 
 

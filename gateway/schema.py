@@ -25,6 +25,7 @@ from gateway.context import GatewayInfo
 from gateway.conversation_schema import ConversationMutation, ConversationQuery, ConversationSubscription
 from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
 from gateway.execution import LimitedSchema
+from gateway.journey_schema import JourneyMutation, JourneyQuery
 from gateway.library_schema import LibraryMutation, LibraryQuery, call_tags
 from gateway.limits import document_rules
 from gateway.metrics import GatewayMetrics
@@ -47,7 +48,7 @@ MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bound
 
 
 @strawberry.type
-class Query(LibraryQuery, ConversationQuery, SegmentQuery):
+class Query(LibraryQuery, ConversationQuery, SegmentQuery, JourneyQuery):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
         extensions=requires("Query.customer"),
@@ -115,7 +116,7 @@ class Query(LibraryQuery, ConversationQuery, SegmentQuery):
 
 
 @strawberry.type
-class Mutation(LibraryMutation, ConversationMutation, SegmentMutation):
+class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, JourneyMutation):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone",
         extensions=requires("Mutation.createCustomer"),

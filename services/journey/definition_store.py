@@ -2,8 +2,8 @@
 
 `journeys`: `{_id: "<tenant>|<key>", tenant_id, key, version, versions: [{version, name, stages,
 created_ms, actor}, ...]}`. A change appends a version with one `update_one` guarded by the version
-it was computed from (`$push` + `$set`), so two concurrent updates cannot both become version n+1
-and no stored version is ever rewritten. `journey_settings`: `{_id: tenant, default: key}`.
+it was computed from, so two concurrent updates cannot both become version n+1 and no stored
+version is ever rewritten (the versions read are written back unchanged with the new one). `journey_settings`: `{_id: tenant, default: key}`.
 
 Every touchpoint needs its tenant's journeys, so `book()` keeps them for `CACHE_SECONDS` per process:
 a change made through this process is seen at once (the entry is dropped), a change made through
@@ -119,7 +119,7 @@ class DefinitionStore:
             doc = await self._journeys.find_one({"_id": f"{tenant}|{journey.key}", "tenant_id": tenant})
             if doc is None:
                 raise NotFound(f"no journey {journey.key!r}", field="key")
-            current = int(doc["version"])
+            current, versions = int(doc["version"]), list(doc["versions"])
             if expected_version and expected_version != current:
                 raise FailedPrecondition(
                     f"journey {journey.key} is at version {current}, not {expected_version}",
@@ -130,9 +130,13 @@ class DefinitionStore:
             )
             result = await self._journeys.update_one(
                 {"_id": doc["_id"], "tenant_id": tenant, "version": current},
+                # The stored versions are written back as read, plus the new one: the stand-in stores
+                # a `$push`ed sub-document as a string, and the guard makes this as safe as a push.
                 {
-                    "$set": {"version": current + 1},
-                    "$push": {"versions": _version_document(versioned, actor=actor)},
+                    "$set": {
+                        "version": current + 1,
+                        "versions": [*versions, _version_document(versioned, actor=actor)],
+                    }
                 },
             )
             if result.modified_count == 1:

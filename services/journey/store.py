@@ -203,7 +203,8 @@ class JourneyStore:
         cursor = self._progress.find(query, {path: 1, "_id": 0}, batch_size=5000)
         rows = []
         async for doc in cursor:
-            reached = ((doc.get("j") or {}).get(journey) or {}).get("reached_ms")
+            # The stand-in returns a dotted projection under the literal dotted key; MongoDB nests it.
+            reached = doc.get(path) or ((doc.get("j") or {}).get(journey) or {}).get("reached_ms")
             if reached:
                 rows.append(reached)
         return rows

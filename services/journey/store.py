@@ -37,6 +37,7 @@ mangles them under `$min`/`$max` (see MONGO_STANDIN.md). The document is created
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -179,6 +180,7 @@ class JourneyStore:
                         "_id": doc_id,
                         "tenant_id": tenant,
                         "customer_id": customer_id,
+                        "fb": funnel_bucket(customer_id),
                         "version": 1,
                         "j": {},
                         "rot_ms": NEVER_MS,
@@ -193,20 +195,27 @@ class JourneyStore:
     async def funnel_rows(
         self, tenant: str, journey: str, *, owner_id: str = "", source_channel: str = ""
     ) -> list[dict[str, int]]:
-        """`reached_ms` of every customer with progress in `journey` (one projected, indexed read)."""
+        """`reached_ms` of every customer with progress in `journey` (optionally one owner's / one
+        source channel's), read with one aggregation.
+
+        `$group` + `$push` by the stored `fb` bucket rather than a `find`: the stand-in runs the
+        group inside SQLite, about 4.5x faster than decoding the same documents for a find
+        (bench/funnel.py), and FUNNEL_BUCKETS groups keep each result document far below 16 MB
+        even for a million customers. On MongoDB the same pipeline is an indexed `$match` and a
+        streaming `$group`.
+        """
         query: dict[str, Any] = {"tenant_id": tenant}
         if owner_id:
             query["owner_id"] = owner_id
         if source_channel:
             query["source_channel"] = source_channel
-        path = f"j.{journey}.reached_ms"
-        cursor = self._progress.find(query, {path: 1, "_id": 0}, batch_size=5000)
-        rows = []
-        async for doc in cursor:
-            # The stand-in returns a dotted projection under the literal dotted key; MongoDB nests it.
-            reached = doc.get(path) or ((doc.get("j") or {}).get(journey) or {}).get("reached_ms")
-            if reached:
-                rows.append(reached)
+        pipeline = [
+            {"$match": query},
+            {"$group": {"_id": "$fb", "r": {"$push": f"$j.{journey}.reached_ms"}}},
+        ]
+        rows: list[dict[str, int]] = []
+        async for group in await self._progress.aggregate(pipeline):
+            rows += [r for r in group.get("r") or () if isinstance(r, dict) and r]
         return rows
 
     async def stale_candidates(
@@ -255,6 +264,12 @@ class JourneyStore:
 
 
 _LEGACY_FIELDS = ("journey", "reached_ms", "furthest_rank", "latest")
+FUNNEL_BUCKETS = 64
+
+
+def funnel_bucket(customer_id: str) -> int:
+    """A stable bucket of the customer, so the funnel's `$group` splits a tenant into small groups."""
+    return zlib.crc32(customer_id.encode()) % FUNNEL_BUCKETS
 
 
 def progress_fields(customer_id: str, progress: CustomerProgress) -> dict[str, Any]:
@@ -262,6 +277,7 @@ def progress_fields(customer_id: str, progress: CustomerProgress) -> dict[str, A
     last = max((s.last_touch_at for s in progress.journeys.values() if s.last_touch_at), default=None)
     return {
         "customer_id": customer_id,
+        "fb": funnel_bucket(customer_id),
         "j": {key: state_document(state) for key, state in progress.journeys.items()},
         "last_touch_ms": to_millis(last) if last else 0,
     }

@@ -121,7 +121,7 @@ async def main(customers: int, runs: int) -> None:
             return cumulative_funnel(CARS, rows)
 
         async def baseline() -> list[int]:
-            pipeline = [
+            pipeline: list[dict[str, Any]] = [
                 {"$match": {"tenant_id": TENANT}},
                 {"$group": {"_id": "$j.cars.furthest_rank", "n": {"$sum": 1}}},
             ]

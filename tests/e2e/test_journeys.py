@@ -4,10 +4,13 @@ change the journey without rewriting history, and see none of it from another te
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
 from tests.e2e.graphql import codes, eventually, gql, ok
 from tests.support.stack import Stack
@@ -36,7 +39,9 @@ mutation($input: UpdateJourneyInput!) { updateJourney(input: $input) { key versi
 """
 SET_DEFAULT = "mutation($key: String!) { setDefaultJourney(key: $key) { key isDefault } }"
 JOURNEYS = "{ journeys { key version template isDefault } }"
-JOURNEY = "query($key: String!, $v: Int) { journey(key: $key, version: $v) { key version stages { key kind } } }"
+JOURNEY = (
+    "query($key: String!, $v: Int) { journey(key: $key, version: $v) { key version stages { key kind } } }"
+)
 CREATE = """
 mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }
 """
@@ -78,13 +83,20 @@ async def customer(client: httpx.AsyncClient, name: str, *, owner: str, source: 
     data = await ok(
         client,
         CREATE,
-        input={"name": name, "email": f"{name.lower()}@cars.example", "ownerId": owner, "sourceChannel": source},
+        input={
+            "name": name,
+            "email": f"{name.lower()}@cars.example",
+            "ownerId": owner,
+            "sourceChannel": source,
+        },
     )
     customer_id: str = data["createCustomer"]["id"]
     return customer_id
 
 
-async def walk(client: httpx.AsyncClient, customer_id: str, types: list[str], *, start_days_ago: float) -> None:
+async def walk(
+    client: httpx.AsyncClient, customer_id: str, types: list[str], *, start_days_ago: float
+) -> None:
     for i, kind in enumerate(types):
         at = days_ago(start_days_ago, minutes=60 * i)
         await ok(client, RECORD, input={"customerId": customer_id, "type": kind, "occurredAt": at})
@@ -118,8 +130,7 @@ async def test_a_car_dealer_defines_his_journey_and_reads_a_cumulative_funnel_to
         await walk(
             admin,
             paid,
-            ["call_inbound", "appointment", "store_visit", "needs_analysis", "recommendation", "test_drive"]
-            + ["quote_sent", "follow_up_call", "store_revisit", "contract_signed", "payment"],
+            [s["touchpointTypes"][0] for s in CAR_STAGES],
             start_days_ago=20,
         )
         # Reaches the test drive, then calls again: the current stage moves back to `call`.
@@ -177,11 +188,12 @@ async def test_a_car_dealer_defines_his_journey_and_reads_a_cumulative_funnel_to
 
         by_owner = await eventually(rep2)
         assert {s["key"]: s["count"] for s in by_owner["stages"]}["signed"] == 1
-        recent = (await ok(admin, FUNNEL, j="cars", owner="rep-2", **{"from": days_ago(2.5), "to": iso(NOW)}))[
-            "funnel"
-        ]
+        recent = (
+            await ok(admin, FUNNEL, j="cars", owner="rep-2", **{"from": days_ago(2.5), "to": iso(NOW)})
+        )["funnel"]
         assert recent["customers"] == 1
         assert {s["key"]: s["count"] for s in recent["stages"]}["paid"] == 0
+
         async def from_douyin() -> Any:
             got = (await ok(admin, FUNNEL, j="cars", source="douyin"))["funnel"]
             return got["customers"] == 2
@@ -232,7 +244,10 @@ async def test_bad_journey_definitions_are_refused_with_the_field_and_store_noth
             (
                 {
                     "key": "twice",
-                    "stages": [{"key": "a", "touchpointTypes": ["call"]}, {"key": "b", "touchpointTypes": ["call"]}],
+                    "stages": [
+                        {"key": "a", "touchpointTypes": ["call"]},
+                        {"key": "b", "touchpointTypes": ["call"]},
+                    ],
                 },
                 "input.stages[1].touchpointTypes[0]",
             ),
@@ -252,12 +267,13 @@ async def test_bad_journey_definitions_are_refused_with_the_field_and_store_noth
             assert [f["field"] for f in body["errors"][0]["extensions"]["fields"]] == [field]
         assert [j["key"] for j in (await ok(admin, JOURNEYS))["journeys"]] == ["5a", "aida", "aarrr"]
 
-        for query, variables in [
+        lookups: list[tuple[str, dict[str, Any]]] = [
             (JOURNEY, {"key": "nope"}),
             (FUNNEL, {"j": "nope"}),
             (UPDATE, {"input": {"key": "nope", "stages": [{"key": "a"}]}}),
             (SET_DEFAULT, {"key": "nope"}),
-        ]:
+        ]
+        for query, variables in lookups:
             assert codes(await gql(admin, query, **variables)) == ["NOT_FOUND"]
         again = await gql(admin, DEFINE, input={"key": "cars", "stages": CAR_STAGES})
         assert not again.get("errors")
@@ -289,3 +305,49 @@ async def test_only_admins_design_journeys(stack: Stack) -> None:
         assert codes(await gql(sales, SET_DEFAULT, key="aida")) == ["FORBIDDEN"]
         assert [j["key"] for j in (await ok(admin, JOURNEYS))["journeys"]] == ["5a", "aida", "aarrr"]
         assert (await ok(sales, FUNNEL))["funnel"]["journey"] == "5a"
+
+
+PAGE_JOURNEYS = """
+query PageJourneys {
+  customers(first: 10) { edges { node { id journeys { journey version stage furthestStage } } } }
+}
+"""
+
+
+async def test_a_touchpoint_moves_every_journey_that_lists_its_type_and_a_page_costs_one_batch_call(
+    stack: Stack, span_exporter: InMemorySpanExporter
+) -> None:
+    async with stack.client() as admin:
+        for key, extra in (("sedan", "sedan_test_drive"), ("suv", "suv_tow_test")):
+            stages = [
+                {"key": "drive", "touchpointTypes": ["test_drive", extra]},
+                {"key": "quote", "touchpointTypes": ["quote_sent"]},
+            ]
+            await ok(admin, DEFINE, input={"key": key, "stages": stages})
+        both = await customer(admin, "Both", owner="rep-1", source="web")
+        suv_only = await customer(admin, "Suv", owner="rep-1", source="web")
+        await walk(admin, both, ["test_drive", "quote_sent"], start_days_ago=1)
+        recorded = await ok(admin, RECORD, input={"customerId": suv_only, "type": "suv_tow_test"})
+        # Its primary journey is the first tracked one listing the type: 5A does not, sedan does not.
+        assert recorded["recordTouchpoint"]["touchpoint"]["stage"] == "drive"
+
+        page = (await ok(admin, PAGE_JOURNEYS))["customers"]["edges"]
+    journeys = {e["node"]["id"]: e["node"]["journeys"] for e in page}
+    assert [(j["journey"], j["stage"]) for j in journeys[both]] == [
+        ("5a", "ask"),  # the default still tracks test_drive (5A's `ask`); quote_sent is not in 5A
+        ("sedan", "quote"),
+        ("suv", "quote"),
+    ]
+    assert [(j["journey"], j["stage"], j["version"]) for j in journeys[suv_only]] == [
+        ("5a", "", 1),
+        ("suv", "drive", 1),
+    ]
+
+    spans = span_exporter.get_finished_spans()
+    [operation] = [s for s in spans if s.name == "graphql PageJourneys"]
+    calls = Counter(
+        s.name
+        for s in spans
+        if s.context.trace_id == operation.context.trace_id and s.kind == SpanKind.CLIENT
+    )
+    assert calls["/crm.journey.v1.JourneyService/BatchGetJourneyProgress"] == 1

@@ -30,7 +30,9 @@ query($owner: String, $first: Int!, $after: String) {
 
 def rep(stack: Stack, subject: str) -> httpx.AsyncClient:
     token = stack.token("acme", ("sales",), subject=subject)
-    return httpx.AsyncClient(base_url=stack.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=15)
+    return httpx.AsyncClient(
+        base_url=stack.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=15
+    )
 
 
 async def visit(admin: httpx.AsyncClient, name: str, owner: str, *, days: float) -> str:

@@ -15,8 +15,8 @@ from pymongo import AsyncMongoClient
 
 from common.config import Settings
 from common.outbox import Outbox
-from services.journey.events import JourneyEvents
 from services.journey.definitions import JourneyBook
+from services.journey.events import JourneyEvents
 from services.journey.recording import TouchpointRecorder, apply_to_journeys
 from services.journey.store import OUTBOX_COLLECTIONS, JourneyStore
 from services.journey.templates import journey_for_tenant

@@ -85,7 +85,10 @@ CASES: list[RpcCase[World]] = [
     RpcCase(
         "GetFunnelOverTime",
         lambda w, n: journey_pb2.GetFunnelOverTimeRequest(
-            journey="base", interval=journey_pb2.FUNNEL_INTERVAL_WEEK, to=at(60), **{"from": at(-60 * 24 * 30)}
+            journey="base",
+            interval=journey_pb2.FUNNEL_INTERVAL_WEEK,
+            to=at(60),
+            **{"from": at(-60 * 24 * 30)},
         ),
         allowed="viewer",
     ),

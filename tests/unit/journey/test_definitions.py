@@ -39,7 +39,10 @@ def test_a_good_definition_keeps_order_kinds_and_thresholds() -> None:
         key="cars",
         name=" Cars ",
         version=3,
-        stages=[stage("call", "call_inbound"), stage("signed", "contract_signed", kind="won_contract", days=30)],
+        stages=[
+            stage("call", "call_inbound"),
+            stage("signed", "contract_signed", kind="won_contract", days=30),
+        ],
     )
     assert (journey.name, journey.version, journey.stage_keys) == ("Cars", 3, ("call", "signed"))
     assert journey.stages[1].kind == "won_contract" and journey.stages[1].days_to_rot == 30

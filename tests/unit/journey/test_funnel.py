@@ -30,7 +30,9 @@ def hours(**stages: float) -> dict[str, int]:
 
 # The worked example of docs/journeys.md.
 A = hours(call=0, visit=24, test_drive=48, signed=72, paid=96)
-B = hours(call=0, visit=12, test_drive=36)  # then called again: moved back to `call`, still counts to test_drive
+B = hours(
+    call=0, visit=12, test_drive=36
+)  # then called again: moved back to `call`, still counts to test_drive
 C = hours(call=0, signed=10)  # skipped visit and test drive
 D = hours(call=0)
 EXAMPLE = [A, B, C, D]
@@ -83,7 +85,9 @@ def test_stages_a_version_no_longer_has_are_not_counted() -> None:
 def test_an_empty_funnel_has_zero_conversions_and_no_times() -> None:
     funnel = cumulative_funnel(DEMO, [])
     assert funnel.customers == 0
-    assert {(s.count, s.conversion_from_top, s.median_ms_from_previous) for s in funnel.stages} == {(0, 0.0, None)}
+    assert {(s.count, s.conversion_from_top, s.median_ms_from_previous) for s in funnel.stages} == {
+        (0, 0.0, None)
+    }
 
 
 def test_the_funnel_over_time_puts_each_customer_in_the_week_it_entered() -> None:

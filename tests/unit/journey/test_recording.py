@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from common.outbox import Outbox, Pending, PendingEvent, PendingInsert, pending_set
-from services.journey.events import JourneyEvents, touchpoint_recorded_id
 from services.journey.definitions import MAX_JOURNEYS
+from services.journey.events import JourneyEvents, touchpoint_recorded_id
 from services.journey.progress import CustomerProgress, ProgressState, StageChange
 from services.journey.recording import ITEM_BUDGET, MAX_GROUP
 from services.journey.stale import stale_timer
@@ -37,7 +37,9 @@ def events() -> JourneyEvents:
 
 
 def test_a_commit_stores_the_touchpoint_insert_then_its_events_in_that_order() -> None:
-    items = events().commit_items("acme", touchpoint=TP, journey=FIVE_A, changes=[(FIVE_A, CHANGE)], version=7)
+    items = events().commit_items(
+        "acme", touchpoint=TP, journey=FIVE_A, changes=[(FIVE_A, CHANGE)], version=7
+    )
     insert, recorded, changed = items
     assert isinstance(insert, PendingInsert) and insert.collection == TOUCHPOINTS
     assert insert.document["_id"] == "acme|tp-1"
@@ -50,7 +52,9 @@ def test_a_commit_stores_the_touchpoint_insert_then_its_events_in_that_order() -
 
 
 def test_items_of_a_later_version_sort_after_every_item_of_an_earlier_one() -> None:
-    earlier = events().commit_items("acme", touchpoint=TP, journey=FIVE_A, changes=[(FIVE_A, CHANGE)], version=7)
+    earlier = events().commit_items(
+        "acme", touchpoint=TP, journey=FIVE_A, changes=[(FIVE_A, CHANGE)], version=7
+    )
     later = events().commit_items("acme", touchpoint=TP, journey=FIVE_A, changes=[], version=8)
     assert len(later) == 2
     assert max(i.order for i in earlier) < min(i.order for i in later)
@@ -64,7 +68,9 @@ def test_touchpoint_recorded_ids_are_stable_per_tenant_and_touchpoint() -> None:
 
 
 def test_touchpoints_committed_together_keep_their_order_within_the_commit() -> None:
-    first = events().commit_items("acme", touchpoint=TP, journey=FIVE_A, changes=[(FIVE_A, CHANGE)], version=7)
+    first = events().commit_items(
+        "acme", touchpoint=TP, journey=FIVE_A, changes=[(FIVE_A, CHANGE)], version=7
+    )
     second = events().commit_items(
         "acme", touchpoint=TP, journey=FIVE_A, changes=[], version=7, first=len(first)
     )

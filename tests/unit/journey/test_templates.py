@@ -8,10 +8,10 @@ from services.journey.templates import (
     AIDA,
     DEFAULT_JOURNEY,
     FIVE_A,
-    Journey,
-    Stage,
     WON_CONTRACT,
     WON_PAYMENT,
+    Journey,
+    Stage,
     journey_for_tenant,
     template,
 )
@@ -85,7 +85,10 @@ def test_a_journey_where_one_type_implies_two_stages_is_refused() -> None:
 
 @pytest.mark.parametrize("journey", [FIVE_A, AIDA, AARRR], ids=lambda j: j.key)
 def test_every_template_tells_signed_from_paid(journey: Journey) -> None:
-    signed, paid = journey.stage(journey.stage_of("contract_signed")), journey.stage(journey.stage_of("payment"))
+    signed, paid = (
+        journey.stage(journey.stage_of("contract_signed")),
+        journey.stage(journey.stage_of("payment")),
+    )
     assert signed is not None and paid is not None
     assert (signed.kind, paid.kind) == (WON_CONTRACT, WON_PAYMENT)
     assert journey.rank(paid.key) == journey.rank(signed.key) + 1

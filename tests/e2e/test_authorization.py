@@ -49,6 +49,7 @@ async def build_world(admin: httpx.AsyncClient) -> World:
     reply = await ingest(admin, customer_id, FIRST_CALL, id="call-roles-1")
     [family] = [s for s in reply["suggested"] if s["tagKey"] == "pref.family"]
     segment = await ok(admin, SEGMENT_CREATE, input={"name": "families", "expression": "pref.family"})
+    await ok(admin, 'mutation { defineJourney(input: {key: "roles", stages: [{key: "a"}]}) { key } }')
     return World(
         customer_id=customer_id,
         conversation_id=reply["conversation"]["id"],
@@ -78,6 +79,7 @@ TAGS_READ = """query($id: ID!) { customer(id: $id) { tags { key value source con
   tagHistory(first: 50) { entries { tagKey action value source } } } }"""
 SEGMENT_CREATE = "mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id name } }"
 SEGMENTS_READ = "{ segments(first: 50) { edges { node { id name description version } } } }"
+JOURNEYS_READ = "{ journeys { key version isDefault } }"
 LIBRARY_READ = """{ tagLibrary(includeArchived: true) { key displayName status assignRoles category } }"""
 LIBRARY_READ_ALL = (
     """{ tagLibrary(includeArchived: true) { key displayName description status mergedInto } }"""
@@ -173,6 +175,21 @@ CASES = [
          lambda w, n: {"s": [{"customerId": w.customer_id, "type": "pricing_page_view", "id": f"sig-{n}"}]},
          "query($id: ID!) { customer(id: $id) { intent { signalCount score } } }",
          lambda w: {"id": w.customer_id}, allowed="cs"),
+    Case("Query.journeys", "{ journeys { key } }", allowed="viewer"),
+    Case("Query.journey", '{ journey(key: "5a") { key } }', allowed="viewer"),
+    Case("Query.funnel", "{ funnel { customers } }", allowed="viewer"),
+    Case("Query.funnelOverTime",
+         '{ funnelOverTime(interval: WEEK, from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { start } }',
+         allowed="viewer"),
+    Case("Query.staleDeals", "{ staleDeals(first: 5) { edges { node { customerId } } } }", allowed="viewer"),
+    Case("Mutation.defineJourney",
+         'mutation($k: String!) { defineJourney(input: {key: $k, stages: [{key: "a"}]}) { key } }',
+         lambda w, n: {"k": f"j-{n}"}, JOURNEYS_READ, allowed="admin"),
+    Case("Mutation.updateJourney",
+         'mutation { updateJourney(input: {key: "roles", stages: [{key: "b"}]}) { version } }',
+         read_back=JOURNEYS_READ, allowed="admin"),
+    Case("Mutation.setDefaultJourney", 'mutation { setDefaultJourney(key: "roles") { key } }',
+         read_back=JOURNEYS_READ, allowed="admin"),
 ]  # fmt: skip
 BY_OPERATION = {c.operation: c for c in CASES}
 

@@ -39,6 +39,10 @@ ADMIN_ONLY = frozenset({ADMIN})
 # Saved segments are audiences people build for their work: the library's stewards and the people
 # who run campaigns and sell. Each segment is then changed by its owner or an admin/tag_admin only.
 EDIT_SEGMENTS = frozenset({ADMIN, TAG_ADMIN, MARKETING, SALES})
+# Who to call first (issue 9): the people who work customers see their own call list and surges; a
+# manager sees any owner's, a team's or everyone's. Managers are admins in this role model (a
+# `sales_manager` role would join this set).
+SEE_ANY_CALL_LIST = frozenset({ADMIN, PLATFORM})
 
 
 def _with_platform(roles: frozenset[str]) -> frozenset[str]:
@@ -106,6 +110,10 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     _INTENT + "GetScore": _with_platform(READ),
     _INTENT + "BatchGetScores": _with_platform(READ),
     _INTENT + "ListScoreHistory": _with_platform(READ),
+    _INTENT + "GetIntentModel": _with_platform(READ),
+    _INTENT + "ListIntentModelVersions": _with_platform(READ),
+    _INTENT + "UpdateIntentModel": ADMIN_ONLY,
+    _INTENT + "ListCallList": _with_platform(READ),
     _LEADS + "CreateCustomer": _with_platform(WORK_CUSTOMERS),
     _LEADS + "GetCustomer": _with_platform(READ),
     _LEADS + "BatchGetCustomers": _with_platform(READ),

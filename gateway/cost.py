@@ -59,6 +59,7 @@ RPC_FIELDS = frozenset(
         "Query.conversationSuggestions",
         "Query.tagPrecision",
         "Query.conversationSettings",
+        "Query.callList",
     }
 )
 

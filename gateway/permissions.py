@@ -78,6 +78,11 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Subscription.segmentMembership": READ,
     "Subscription.suggestionAdded": READ,
     "Subscription.customerEvents": READ,
+    "Query.intentModel": READ,
+    "Query.intentModelVersions": READ,
+    "Mutation.updateIntentModel": ADMIN_ONLY,
+    "Query.callList": READ,
+    "Subscription.intentSurges": READ,
     # Journey definitions, the funnel and stale deals (issue 10): admins design journeys.
     "Query.journeys": READ,
     "Query.journey": READ,

@@ -25,6 +25,8 @@ from gateway.context import GatewayInfo
 from gateway.conversation_schema import ConversationMutation, ConversationQuery, ConversationSubscription
 from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
 from gateway.execution import LimitedSchema
+from gateway.intent_call_schema import IntentCallQuery, IntentCallSubscription
+from gateway.intent_model_schema import IntentModelMutation, IntentModelQuery
 from gateway.journey_schema import JourneyMutation, JourneyQuery
 from gateway.library_schema import LibraryMutation, LibraryQuery, call_tags
 from gateway.limits import document_rules
@@ -48,7 +50,7 @@ MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bound
 
 
 @strawberry.type
-class Query(LibraryQuery, ConversationQuery, SegmentQuery, JourneyQuery):
+class Query(LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, IntentCallQuery, JourneyQuery):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
         extensions=requires("Query.customer"),
@@ -116,7 +118,7 @@ class Query(LibraryQuery, ConversationQuery, SegmentQuery, JourneyQuery):
 
 
 @strawberry.type
-class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, JourneyMutation):
+class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, IntentModelMutation, JourneyMutation):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone",
         extensions=requires("Mutation.createCustomer"),
@@ -179,7 +181,7 @@ class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, JourneyMu
 
 
 @strawberry.type
-class Subscription(ConversationSubscription, SegmentSubscription):
+class Subscription(ConversationSubscription, SegmentSubscription, IntentCallSubscription):
     @strawberry.subscription(
         description="Live domain events of your tenant, optionally about one customer",
         extensions=requires("Subscription.customerEvents"),

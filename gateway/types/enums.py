@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from crm.intent.v1 import intent_pb2
+from crm.journey.v1 import journey_pb2
 from crm.tags.v1 import tags_pb2
 
 
@@ -71,6 +72,12 @@ class IntentLevel(Enum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+
+@strawberry.enum(description="What a timeline entry is: a touchpoint, or another service's event")
+class TimelineEntryKind(Enum):
+    TOUCHPOINT = "touchpoint"
+    INTENT_SURGE = "intent_surge"
 
 
 @strawberry.enum(description="First-party (own channels) or third-party (vendor) intent signal")
@@ -143,6 +150,7 @@ _PROTO: dict[type[Enum], tuple[Any, str]] = {
     SignalParty: (intent_pb2.SignalParty, "SIGNAL_PARTY_"),
     SignalMatch: (intent_pb2.SignalMatch, "SIGNAL_MATCH_"),
     ScoreChangeCause: (intent_pb2.ScoreChangeCause, "SCORE_CHANGE_CAUSE_"),
+    TimelineEntryKind: (journey_pb2.TimelineEntryKind, "TIMELINE_ENTRY_KIND_"),
     ConversationChannel: (tags_pb2.ConversationChannel, "CONVERSATION_CHANNEL_"),
     Speaker: (tags_pb2.Speaker, "SPEAKER_"),
     SuggestionStatus: (tags_pb2.SuggestionStatus, "SUGGESTION_STATUS_"),

@@ -58,6 +58,35 @@ class SignalTypeScore:
     points: float = strawberry.field(description="Capped points, fit included")
 
 
+@strawberry.type(description="One signal type of a surge: its count in the window against the usual")
+class SurgingType:
+    type: str
+    label: str = strawberry.field(description="The model's display name, e.g. 定价页")
+    count: int
+    usual: float = strawberry.field(description="What the customer's own baseline predicts for the window")
+
+
+@strawberry.type(description="A short burst of intent well above the customer's own baseline")
+class IntentSurge:
+    at: datetime | None
+    reason: str = strawberry.field(description='e.g. "3× 定价页 in 2 days; usually 0"')
+    window_days: int
+    types: list[SurgingType]
+    open: bool = strawberry.field(description="Nobody has contacted the customer since, and it is recent")
+
+    @classmethod
+    def from_proto(cls, message: intent_pb2.IntentSurge) -> IntentSurge:
+        return cls(
+            at=from_timestamp(message.at),
+            reason=message.reason,
+            window_days=message.window_days,
+            types=[
+                SurgingType(type=t.type, label=t.label, count=t.count, usual=t.usual) for t in message.types
+            ],
+            open=message.open,
+        )
+
+
 @strawberry.type(description="Purchase intent 0-100, its level and the signals that explain it")
 class IntentSummary:
     score: float
@@ -74,6 +103,9 @@ class IntentSummary:
     )
     types: list[SignalTypeScore] = strawberry.field(description="Largest first")
     model_version: int = strawberry.field(description="The tenant model version used (0: the house model)")
+    surge: IntentSurge | None = strawberry.field(
+        default=None, description="The customer's last surge, if any"
+    )
 
     @classmethod
     def from_proto(cls, message: intent_pb2.IntentScore) -> IntentSummary:
@@ -113,6 +145,7 @@ class IntentSummary:
                 for t in message.types
             ],
             model_version=message.model_version,
+            surge=IntentSurge.from_proto(message.surge) if message.HasField("surge") else None,
         )
 
 

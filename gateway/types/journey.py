@@ -10,6 +10,7 @@ from crm.journey.v1 import journey_pb2
 from common.timeutil import from_timestamp
 from gateway.context import GatewayInfo
 from gateway.paging import page_after
+from gateway.types.enums import TimelineEntryKind, from_proto_enum
 from gateway.types.pagination import PageInfo
 from gateway.validation import require_page_size
 
@@ -30,6 +31,10 @@ class Touchpoint:
     actor: str
     notes: str
     stage: str = strawberry.field(description='The stage this touchpoint implies, "" if none')
+    kind: TimelineEntryKind | None = strawberry.field(
+        default=TimelineEntryKind.TOUCHPOINT,
+        description="A touchpoint, or another service's event on the timeline (e.g. an intent surge)",
+    )
 
     @classmethod
     def from_proto(cls, message: journey_pb2.Touchpoint) -> Touchpoint:
@@ -42,6 +47,7 @@ class Touchpoint:
             actor=message.actor,
             notes=message.notes,
             stage=message.stage,
+            kind=from_proto_enum(TimelineEntryKind, message.kind) or TimelineEntryKind.TOUCHPOINT,
         )
 
 

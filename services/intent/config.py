@@ -21,6 +21,8 @@ class IntentConfig:
     # Signals older than this are refused on ingest and expire (TTL index).
     retention_days: int = var("INTENT_RETENTION_DAYS", 180, gt=0)
     max_future_seconds: int = var("INTENT_MAX_FUTURE_SECONDS", 300, gt=0)  # tolerated clock skew of senders
+    # Open customers one call list reads and ranks at most (services/intent/call_reads.py).
+    call_list_max_candidates: int = var("INTENT_CALL_LIST_MAX_CANDIDATES", 2000, gt=0, le=20_000)
 
     @property
     def retention(self) -> timedelta:

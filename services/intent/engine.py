@@ -48,10 +48,11 @@ from services.intent.store import HISTORY, SCORES, AggregateWrite, IntentStore, 
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-# (state as read, document as read, current model) -> (new state, terms added) or None to skip.
-Step = Callable[
-    [IntentState, dict[str, Any] | None, IntentModel], Awaitable[tuple[IntentState, list[Term]] | None]
-]
+# (state as read, document as read, current model) -> (new state, terms added) or None to skip. A step
+# may return a third element: document fields it sets (profile, owner_id, last_contact_ms; the facts
+# other services own), which `plan` sees in place of the stored ones and the same write stores.
+StepResult = tuple[IntentState, list[Term]] | tuple[IntentState, list[Term], dict[str, Any]]
+Step = Callable[[IntentState, dict[str, Any] | None, IntentModel], Awaitable[StepResult | None]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,9 +75,11 @@ class IntentEngine:
         models: ModelSource,
         customers: KnownCustomers,
         clock: Callable[[], datetime] = utcnow,
+        on_stored: Callable[[str, Sequence[Signal]], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
         self.store = store
+        self._on_stored = on_stored  # told of newly stored signals (the model store records new types)
         self._outbox = outbox
         self._scheduler = scheduler
         self._config = config
@@ -106,6 +109,8 @@ class IntentEngine:
             received = {s.id: to_ms(now) for s in new}
             await self._add(tenant, pending, received, now_ms=to_ms(now))
             await self._store.insert_signals(tenant, new, received_at=now)
+            if self._on_stored is not None:
+                await self._on_stored(tenant, new)
         return IngestOutcome(
             accepted=len(new),
             duplicates=len(signals) - len(new),
@@ -182,11 +187,26 @@ class IntentEngine:
 
         await self.update(tenant, list(pending), step, cause="signals", now_ms=now_ms)
 
-    async def rebuild(self, tenant: str, customer_id: str, *, model: IntentModel, now_ms: int) -> IntentState:
-        """The customer's aggregates under `model`, from its stored signals inside the window."""
+    async def rebuild(
+        self,
+        tenant: str,
+        customer_id: str,
+        *,
+        model: IntentModel,
+        now_ms: int,
+        docs: Sequence[dict[str, Any]] | None = None,
+    ) -> IntentState:
+        """The customer's aggregates under `model`, from its stored signals inside the window.
+
+        `docs`: those signal documents already read (newest first, as `signal_documents` returns
+        them), so a caller re-scoring many customers reads them in one query (services/intent/rescoring.py).
+        """
         since = (now_ms // 86_400_000 - model.window_days + 1) * 86_400_000
         state = IntentState(customer_id=customer_id, model_version=model.version)
-        docs = await self._store.signal_documents(tenant, customer_id, since_ms=since)
+        if docs is None:
+            docs = await self._store.signal_documents(tenant, customer_id, since_ms=since)
+        else:
+            docs = [d for d in docs if int(d["at_ms"]) >= since]
         add(
             state,
             [
@@ -222,11 +242,13 @@ class IntentEngine:
                 changed = await step(state_from_document(cid, doc), doc, model)
                 if changed is None:
                     continue
-                state, added = changed
+                state, added = changed[0], changed[1]
+                facts: dict[str, Any] = changed[2] if len(changed) > 2 else {}
                 state.model_version = model.version
                 prune(state, model=model, now_ms=at)
-                plans[cid] = plan(state, doc, model=model, now_ms=at, cause=cause, added=added)
-                writes.append(self._write(tenant, cid, doc, plans[cid]))
+                seen = {**(doc or {}), **facts} if facts else doc
+                plans[cid] = plan(state, seen, model=model, now_ms=at, cause=cause, added=added)
+                writes.append(self._write(tenant, cid, doc, plans[cid], facts=facts))
             await self._schedule(tenant, plans)
             won = await self._store.write_aggregates(tenant, writes)
             await self._outbox.publish_many(
@@ -250,7 +272,15 @@ class IntentEngine:
             raise Unavailable(f"intent of {len(todo)} customers kept changing under this write; retry")
         return done
 
-    def _write(self, tenant: str, customer_id: str, doc: dict[str, Any] | None, p: Plan) -> AggregateWrite:
+    def _write(
+        self,
+        tenant: str,
+        customer_id: str,
+        doc: dict[str, Any] | None,
+        p: Plan,
+        *,
+        facts: dict[str, Any] | None = None,
+    ) -> AggregateWrite:
         pending: list[Pending] = []
         if p.history is not None:
             pending.append(
@@ -263,7 +293,7 @@ class IntentEngine:
         return AggregateWrite(
             customer_id=customer_id,
             version=(doc or {}).get("v") if doc else None,
-            fields=p.fields,
+            fields={**(facts or {}), **p.fields},
             pending=pending,
             token=new_id("rev"),
         )

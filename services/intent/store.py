@@ -188,3 +188,45 @@ class AggregateWrite:
         self.fields = {**fields, "rev_token": token}
         self.pending = list(pending)
         self.token = token
+
+
+# --- issue 9 (intentcall): the call list's read, and the facts reads attach to a score ---
+
+# What the call list needs of a customer's document: the aggregates to score it now, and its call facts.
+CALL_FIELDS = {
+    "customer_id": 1,
+    "owner_id": 1,
+    "model_version": 1,
+    "buckets": 1,
+    "top": 1,
+    "last_signal_ms": 1,
+    "applied": 1,
+    "profile": 1,
+    "surge": 1,
+    "last_surge_ms": 1,
+    "last_contact_ms": 1,
+    "score": 1,
+}
+
+
+async def call_candidates(
+    scores: AsyncCollection[dict[str, Any]], tenant: str, *, owner_ids: Sequence[str] | None, limit: int
+) -> list[dict[str, Any]]:
+    """Customers flagged `call_open` (of these owners; None: every owner), highest stored score first,
+    at most `limit` (the index on (tenant_id, call_open, owner_id, score) serves it)."""
+    query: dict[str, Any] = {"tenant_id": tenant, "call_open": True}
+    if owner_ids is not None:
+        query["owner_id"] = {"$in": list(owner_ids)}
+    cursor = scores.find(query, CALL_FIELDS).sort("score", -1).limit(limit)
+    return [doc async for doc in cursor]
+
+
+async def call_facts(
+    scores: AsyncCollection[dict[str, Any]], tenant: str, customer_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Each customer's surge and last contact (one read by `_id`), for reads that show the surge."""
+    cursor = scores.find(
+        {"_id": {"$in": [score_doc_id(tenant, c) for c in customer_ids]}},
+        {"customer_id": 1, "surge": 1, "last_contact_ms": 1},
+    )
+    return {doc["customer_id"]: doc async for doc in cursor}

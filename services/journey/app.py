@@ -13,6 +13,7 @@ from services.journey.events import JourneyEvents, ingest_consumer
 from services.journey.recording import TouchpointRecorder
 from services.journey.stale import STALE_KIND
 from services.journey.store import INDEXES, OUTBOX_COLLECTIONS, JourneyStore
+from services.journey.surges import surge_consumer
 
 
 def build(runtime: Runtime) -> ServiceParts:
@@ -31,6 +32,8 @@ def build(runtime: Runtime) -> ServiceParts:
         consumers=[
             ingest_consumer(recorder, customers=runtime.customers, definitions=definitions),
             customer_facts_consumer(store),
+            # Intent surges become timeline entries (services/journey/surges.py).
+            surge_consumer(store),
         ],
         timers={STALE_KIND: stale.fire},
     )

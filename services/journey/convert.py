@@ -44,7 +44,14 @@ def touchpoint_to_proto(touchpoint: Touchpoint) -> journey_pb2.Touchpoint:
         actor=touchpoint.actor,
         notes=touchpoint.notes,
         stage=touchpoint.stage,
+        kind=_KIND.get(touchpoint.kind, journey_pb2.TIMELINE_ENTRY_KIND_TOUCHPOINT),
     )
+
+
+_KIND = {
+    "touchpoint": journey_pb2.TIMELINE_ENTRY_KIND_TOUCHPOINT,
+    "intent_surge": journey_pb2.TIMELINE_ENTRY_KIND_INTENT_SURGE,
+}
 
 
 def progress_to_proto(progress: Progress) -> journey_pb2.Progress:

@@ -251,6 +251,14 @@ class JourneyStore:
         cursor = self._progress.find({"tenant_id": tenant, "customer_id": {"$in": list(set(customer_ids))}})
         return {doc["customer_id"]: customer_progress(doc) async for doc in cursor}
 
+    async def add_timeline_entry(self, document: dict[str, Any]) -> bool:
+        """Insert a projected timeline entry (`_id` derived from its event); False if it is there already."""
+        try:
+            await self._touchpoints.insert_one(document)
+        except DuplicateKeyError:
+            return False
+        return True
+
     async def timeline(
         self, tenant: str, customer_id: str, *, limit: int, after: tuple[datetime, str] | None
     ) -> list[Touchpoint]:
@@ -333,4 +341,5 @@ def _touchpoint(doc: dict[str, Any]) -> Touchpoint:
         actor=doc.get("actor", ""),
         notes=doc.get("notes", ""),
         stage=doc.get("stage", ""),
+        kind=doc.get("kind", "touchpoint"),
     )

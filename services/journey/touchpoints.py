@@ -44,6 +44,8 @@ class Touchpoint:
     actor: str
     notes: str
     stage: str
+    # "touchpoint", or the kind of another service's event the timeline shows (services/journey/surges.py).
+    kind: str = "touchpoint"
 
 
 def truncate_to_millis(value: datetime) -> datetime:

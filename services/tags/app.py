@@ -31,6 +31,7 @@ from services.tags.segments.store import INDEXES as SEGMENT_INDEXES
 from services.tags.segments.store import SegmentStore
 from services.tags.segments.sync_store import SyncStore
 from services.tags.segments.syncing import SYNC_TIMER, SegmentSync
+from services.tags.segments.tombstones import PURGE_KIND, TombstonePurge
 from services.tags.segments.windows import WINDOW_TIMER, WindowChecks
 from services.tags.store import CUSTOMERS, DEFINITIONS, INDEXES, TagStore
 
@@ -39,8 +40,9 @@ SEGMENTS_SERVICE_NAME = segments_pb2.DESCRIPTOR.services_by_name["SegmentsServic
 CONFIG = TagsConfig.from_env()
 
 
-def build(runtime: Runtime) -> ServiceParts:
+def build(runtime: Runtime, *, config: TagsConfig | None = None) -> ServiceParts:
     """Wire the store, operations, servicer and consumers onto the runtime's connections."""
+    config = config or CONFIG  # looked up now, not at import: tests may swap the module's CONFIG
     # Every event goes through the outbox, stored with the change it announces (common/outbox.py).
     store = TagStore(runtime.db)
     # One segment index per process: rebuilt at start, fresh from own writes and the event stream.
@@ -60,7 +62,7 @@ def build(runtime: Runtime) -> ServiceParts:
     # moves, on the common scheduler (segments/syncing.py, segments/windows.py).
     sync = SegmentSync(ops, saved, SyncStore(runtime.db), runtime.scheduler, keeper.index)
     windows = WindowChecks(
-        ops, saved, runtime.scheduler, keeper.index, interval_seconds=CONFIG.segment_window_seconds
+        ops, saved, runtime.scheduler, keeper.index, interval_seconds=config.segment_window_seconds
     )
     segments = SegmentOperations(
         saved,
@@ -70,7 +72,9 @@ def build(runtime: Runtime) -> ServiceParts:
         customers=runtime.customers,
         sync=sync,
         window_interval=windows.interval,
+        tombstone_retention=config.segment_tombstone_retention,
     )
+    tombstones = TombstonePurge(saved, runtime.scheduler, retention=config.segment_tombstone_retention)
     expiry = ExpiryTimers(ops, runtime.scheduler, runtime.db)
     # The governed library (services/tags/library/): usage marks from the segment index, references
     # from the saved segments.
@@ -79,7 +83,7 @@ def build(runtime: Runtime) -> ServiceParts:
     )
     merges = MergeRunner(library, MergeStore(runtime.db), runtime.scheduler, ops=ops)
     conversations = ConversationOperations(
-        ConversationStore(runtime.db), ops, CONFIG, customers=runtime.customers
+        ConversationStore(runtime.db), ops, config, customers=runtime.customers
     )
     return ServiceParts(
         registrations=[
@@ -96,14 +100,17 @@ def build(runtime: Runtime) -> ServiceParts:
             conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
         ],
         # Expiry on the common scheduler (docs/tag-expiry.md): tags.expire, tags.expiry_sweep;
-        # a resumable merge of one tag into another: tags.merge.
+        # a resumable merge of one tag into another: tags.merge; deleted segments' tombstones go
+        # after a retention: tags.segment_purge.
         timers={
             **expiry.handlers(),
             MERGE_TIMER: merges.step,
             SYNC_TIMER: sync.step,
             WINDOW_TIMER: windows.step,
+            PURGE_KIND: tombstones.purge,
         },
-        on_start=[expiry.schedule_sweep],
+        # A merge whose replica died mid-batch carries on at once, not after the timer's lease.
+        on_start=[expiry.schedule_sweep, merges.resume, tombstones.schedule_existing],
         background=[keeper],
     )
 

@@ -115,7 +115,12 @@ async def test_customer_view_combines_profile_tags_intent_and_journey(stack: Sta
     assert customer["intent"]["topSignals"][0]["type"] in {"demo_request", "pricing_page_view"}
     assert customer["journey"]["stage"] == "ask"
     assert [r["stage"] for r in customer["journey"]["reached"]][-1] == "ask"
-    assert customer["journey"]["timeline"]["edges"][0]["node"] == {"type": "inquiry", "stage": "ask"}
+    # Three pricing views and two demo requests at once are also a surge: it joins the timeline as an
+    # entry of its own (services/journey/surges.py), newest first, so look past it for the touchpoint.
+    touchpoints = [
+        e["node"] for e in customer["journey"]["timeline"]["edges"] if e["node"]["type"] != "intent_surge"
+    ]
+    assert touchpoints[0] == {"type": "inquiry", "stage": "ask"}
 
 
 async def test_another_tenants_customer_is_null_with_not_found(stack: Stack) -> None:

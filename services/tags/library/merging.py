@@ -5,13 +5,18 @@
    schedules the `tags.merge` timer (`runtime.scheduler`) before doing a first batch inline.
 2. Each `step` (the timer's handler, and the inline first batch) takes the next customers that still
    hold A (a query on `tag_customers`) and moves each through the customer's versioned write, with
-   the history entries and the `removed`/`assigned` events in the same write (`common/outbox.py`).
-   A customer already moved holds no A any more, so a re-run after a crash, or two replicas at once,
-   never moves anyone twice; the counts are added by the writer whose write landed.
-3. When no customer holds A, the record is marked done with the `tag_merged` event in that write.
+   the history entries, the `removed`/`assigned` events and the customer's outcome (`tag_merge_moves`)
+   in the same write (`common/outbox.py`). A customer already moved holds no A any more, so a re-run
+   after a crash, or two replicas at once, never moves anyone twice.
+3. When no customer holds A, every move has landed (a move is guarded by the version that still held
+   A). The items a dead writer left pending are applied, the counts are recounted from the outcomes,
+   and the record is marked done with those exact counts and the `tag_merged` event in that write.
 
 A crash anywhere leaves either nothing (before the record) or a record with the timer due, whose
-next firing carries on where the moves stopped.
+next firing carries on where the moves stopped. A replica that dies mid-batch holds the timer's
+lease (60 s), so every starting replica re-schedules the running merges (`resume`): a restarted
+service carries on at once. The running counts (`$inc` per batch) may fall short after a crash;
+the counts of a DONE merge are exact.
 """
 
 from __future__ import annotations
@@ -33,10 +38,20 @@ from services.tags.events import change_event
 from services.tags.library import changes
 from services.tags.library.merge import check_merge, plan_move
 from services.tags.library.operations import LibraryOperations, now_ms
-from services.tags.library.store import DONE, MERGES, MergeRecord, MergeStore, merge_doc_id
+from services.tags.library.store import (
+    DONE,
+    KEPT,
+    MERGES,
+    MOVED,
+    MOVES,
+    MergeRecord,
+    MergeStore,
+    merge_doc_id,
+    move_document,
+)
 from services.tags.model import HistoryEntry, TagDef
 from services.tags.operations import TagOperations
-from services.tags.store import HISTORY, CustomerTags
+from services.tags.store import CUSTOMERS, HISTORY, CustomerTags
 
 MERGE_TIMER = "tags.merge"
 BATCH = 50  # customers per step: well inside the scheduler's 10 s handler timeout on the stand-in
@@ -120,8 +135,8 @@ class MergeRunner:
         moved = kept = 0
         for customer_id in customers:
             outcome = await self._move(tenant, customer_id, source, target, record)
-            moved += outcome == "moved"
-            kept += outcome == "kept"
+            moved += outcome == MOVED
+            kept += outcome == KEPT
         await self.merges.count(tenant, source.key, moved=moved, kept_target=kept)
         if len(customers) == BATCH:
             await self.scheduler.schedule(tenant=tenant, kind=MERGE_TIMER, key=source.key, due_at=now_ms())
@@ -143,7 +158,7 @@ class MergeRunner:
     async def _move(
         self, tenant: str, customer_id: str, source: TagDef, target: TagDef, record: MergeRecord
     ) -> str:
-        """Move one customer: "moved", "kept" (B's value stood) or "" (nothing of A left to move)."""
+        """Move one customer: MOVED, KEPT (B's value stood) or "" (nothing of A left to move)."""
         for attempt in range(MAX_ATTEMPTS):
             read = await self.store.customer(tenant, customer_id)
             definitions = await self.store.definitions(tenant, set(read.assignments))
@@ -159,9 +174,15 @@ class MergeRunner:
             if move is None:
                 return ""
             history = _after(move.history, read)
+            outcome = MOVED if move.moved else KEPT
             items = self._items(tenant, history, source=source.key, target=target.key)
+            # The outcome rides in the move's own write: it exists exactly when the move does.
+            record_outcome = move_document(
+                tenant, source.key, customer_id, outcome=outcome, at_ms=epoch_ms(now_ms())
+            )
+            items.append(self.outbox.insert(MOVES, record_outcome))
             if await self.ops.write(read, move.final, history, items=items):
-                return "moved" if move.moved else "kept"
+                return outcome
             await asyncio.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))
         raise Contended(f"the tags of customer {customer_id} kept changing during the merge")
 
@@ -186,6 +207,16 @@ class MergeRunner:
         record = await self.merges.get(tenant, source)
         if record is None or record.status == DONE:
             return
+        if await self.store.customers_with_tag(tenant, source, limit=1):
+            # Another step (a retried MergeTags beside the timer) is still moving: go round again.
+            await self.scheduler.schedule(tenant=tenant, kind=MERGE_TIMER, key=source, due_at=now_ms())
+            return
+        # Outcomes a dead writer left pending are applied now rather than after the relay's grace.
+        for doc_id in await self.merges.customers_with_pending_items(tenant):
+            await self.outbox.publish_all(CUSTOMERS, doc_id)
+        moved, kept = await self.merges.outcomes(tenant, source)
+        # A merge begun before outcomes were recorded: its running counts are the better lower bound.
+        moved, kept = max(moved, record.moved), max(kept, record.kept_target)
         finished = now_ms()
         event = self.outbox.event(
             tenant=tenant,
@@ -194,8 +225,8 @@ class MergeRunner:
                 "source_key": record.source,
                 "target_key": record.target,
                 "value_map": record.value_map,
-                "moved": record.moved,
-                "kept_target": record.kept_target,
+                "moved": moved,
+                "kept_target": kept,
                 "actor": record.actor,
                 "reason": record.reason,
                 "segments": [{"id": s.id, "name": s.name} for s in record.segments],
@@ -204,8 +235,21 @@ class MergeRunner:
             },
             subject_id=record.source,
         )
-        if await self.merges.finish(tenant, source, finished_ms=epoch_ms(finished), items=[event]):
+        done = await self.merges.finish(
+            tenant, source, finished_ms=epoch_ms(finished), moved=moved, kept_target=kept, items=[event]
+        )
+        if done:
             await self.outbox.publish(MERGES, merge_doc_id(tenant, source), [event])
+
+    async def resume(self) -> None:
+        """At start: make every running merge due now (an `on_start` hook of the service).
+
+        A replica that died mid-batch leaves the merge's timer leased for a minute; re-scheduling
+        moves it (a new version, no owner), so this replica carries on at once. A live replica still
+        working on the old lease only overlaps a batch, which moves nobody twice.
+        """
+        for tenant, source in await self.merges.running():
+            await self.scheduler.schedule(tenant=tenant, kind=MERGE_TIMER, key=source, due_at=now_ms())
 
     async def get(self, tenant: str, source_key: str) -> MergeRecord | None:
         return await self.merges.get(tenant, source_key.strip())

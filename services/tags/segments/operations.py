@@ -23,6 +23,7 @@ from common.errors import Contended, InvalidArgument, NotFound
 from common.ids import new_id
 from common.mongo import epoch_ms
 from common.outbox import Pending, PendingEvent
+from common.scheduler import TIMERS
 from services.tags.model import TagDef
 from services.tags.operations import TagOperations, now_ms
 from services.tags.segments import saved
@@ -38,6 +39,7 @@ from services.tags.segments.printer import to_text
 from services.tags.segments.saved import SavedSegment
 from services.tags.segments.saved_store import SEGMENTS, SavedSegmentStore
 from services.tags.segments.syncing import SegmentSync, sync_timer
+from services.tags.segments.tombstones import DEFAULT_RETENTION, purge_timer_document
 from services.tags.segments.windows import DEFAULT_INTERVAL_SECONDS, moves_with_time, window_timer
 
 LIBRARY_PAGE = 500
@@ -58,8 +60,10 @@ class SegmentOperations:
         customers: KnownCustomers,
         sync: SegmentSync | None = None,
         window_interval: timedelta = timedelta(seconds=DEFAULT_INTERVAL_SECONDS),
+        tombstone_retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self.store = store
+        self._tombstone_retention = tombstone_retention
         self._tags = tags
         self._catalogue = catalogue
         self.index = index
@@ -193,10 +197,15 @@ class SegmentOperations:
         saved.require_may_change(current, caller=caller, roles=roles)
         gone = replace(current, version=current.version + 1, updated_at=now_ms())
         event = self._event(gone, "deleted")
-        if not await self.store.replace(gone, read=raw, events=[event], deleted=True):
+        # The tombstone's purge timer rides in the delete's own write (segments/tombstones.py).
+        timer = purge_timer_document(
+            tenant, gone.id, deleted_at=gone.updated_at, retention=self._tombstone_retention
+        )
+        items: list[Pending] = [event, self._tags.outbox.insert(TIMERS, timer)]
+        if not await self.store.replace(gone, read=raw, events=items, deleted=True):
             raise _changed_meanwhile(current)
         await self._catalogue.changed(tenant)
-        await self._tags.outbox.publish(SEGMENTS, gone.id, [event])
+        await self._tags.outbox.publish(SEGMENTS, gone.id, items)
         return gone
 
     async def members(

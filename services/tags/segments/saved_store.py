@@ -5,7 +5,8 @@
   tenant. A change is a whole-document replace guarded by `version` that keeps still-pending outbox
   items (the stand-in stores a `$set` top-level datetime as a string, so no `$set` here). A deleted
   segment stays as a tombstone (`deleted: true`, `name_key` freed to `~deleted/<id>`) so its
-  `segment_deleted` event can be relayed from it like any other (common/outbox.py).
+  `segment_deleted` event can be relayed from it like any other (common/outbox.py); the
+  `tags.segment_purge` timer removes it after a retention (`tombstones.py`).
 - `tag_segment_catalogue`: one document per tenant whose `version` goes up after every change of the
   tenant's saved segments; replicas compare it to the version of their cached segments before
   judging membership (`catalogue.py`).
@@ -24,7 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common.errors import AlreadyExists
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
-from common.outbox import Pending, pending_document
+from common.outbox import FIELD, Pending, pending_document
 from common.timeutil import as_utc
 from services.tags.model import Evidence, HistoryEntry
 from services.tags.segments import codec
@@ -37,6 +38,10 @@ MEMBERSHIP = "tag_segment_history"
 SAVED_SEGMENT_INDEXES = [
     IndexSpec(SEGMENTS, [("tenant_id", ASCENDING), ("name_key", ASCENDING)], {"unique": True}),
     IndexSpec(SEGMENTS, [("tenant_id", ASCENDING), ("deleted", ASCENDING), ("name_key", ASCENDING)]),
+    # Tombstones of every tenant (few: each is purged after its retention), for the start-up hook.
+    IndexSpec(
+        SEGMENTS, [("deleted", ASCENDING)], {"partialFilterExpression": {"deleted": True}}, cross_tenant=True
+    ),
     IndexSpec(
         MEMBERSHIP,
         [("tenant_id", ASCENDING), ("customer_id", ASCENDING), ("at_ms", DESCENDING), ("seq", DESCENDING)],
@@ -99,6 +104,22 @@ class SavedSegmentStore:
         except DuplicateKeyError:
             raise _name_taken(segment.name) from None
         return result.matched_count == 1
+
+    async def purge_tombstone(self, tenant: str, segment_id: str) -> bool:
+        """Remove a deleted segment whose outbox items are all out; False if none matched."""
+        guard = {"_id": segment_id, "tenant_id": tenant, "deleted": True, FIELD: {"$exists": False}}
+        result = await self._segments.delete_one(guard)
+        return result.deleted_count == 1
+
+    async def tombstone_pending(self, tenant: str, segment_id: str) -> bool:
+        """Whether the segment is a tombstone still holding outbox items (its delete not yet announced)."""
+        guard = {"_id": segment_id, "tenant_id": tenant, "deleted": True, FIELD: {"$exists": True}}
+        return await self._segments.find_one(guard, {"_id": 1}) is not None
+
+    async def tombstones(self) -> list[tuple[str, str, datetime]]:
+        """(tenant, segment id, deleted at) of every tombstone, all tenants (for the purge timers)."""
+        cursor = self._segments.find({"deleted": True}, {"tenant_id": 1, "updated_at": 1})
+        return [(doc["tenant_id"], doc["_id"], as_utc(doc["updated_at"])) async for doc in cursor]
 
     async def catalogue_version(self, tenant: str) -> int:
         doc = await self._catalogue.find_one({"_id": tenant, "tenant_id": tenant})

@@ -27,6 +27,11 @@ async def signal_count(w: World) -> int:
     return int(score.signal_count)
 
 
+async def model_version(w: World) -> int:
+    reply = await w.intent.stub.GetIntentModel(intent_pb2.GetIntentModelRequest(), metadata=metadata())
+    return int(reply.model.version)
+
+
 CASES: list[RpcCase[World]] = [
     RpcCase(
         "IngestSignals",
@@ -46,6 +51,22 @@ CASES: list[RpcCase[World]] = [
         "ListScoreHistory",
         lambda w, n: intent_pb2.ListScoreHistoryRequest(customer_id=w.customer_id),
         allowed="viewer",
+    ),
+    RpcCase("GetIntentModel", lambda w, n: intent_pb2.GetIntentModelRequest(), allowed="viewer"),
+    RpcCase(
+        "ListIntentModelVersions", lambda w, n: intent_pb2.ListIntentModelVersionsRequest(), allowed="viewer"
+    ),
+    RpcCase(
+        "UpdateIntentModel",
+        lambda w, n: intent_pb2.UpdateIntentModelRequest(
+            input=intent_pb2.IntentModelPatch(half_life_days=5), note=n
+        ),
+        allowed="admin",
+        read_back=model_version,
+    ),
+    # The caller's own call list (x-caller-id); another owner's needs admin (tests/integration/intent/test_calls.py).
+    RpcCase(
+        "ListCallList", lambda w, n: intent_pb2.ListCallListRequest(), allowed="viewer", changes_state=False
     ),
 ]
 

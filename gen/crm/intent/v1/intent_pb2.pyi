@@ -37,6 +37,13 @@ class ScoreChangeCause(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SCORE_CHANGE_CAUSE_MODEL: _ClassVar[ScoreChangeCause]
     SCORE_CHANGE_CAUSE_PROFILE: _ClassVar[ScoreChangeCause]
     SCORE_CHANGE_CAUSE_CONTACT: _ClassVar[ScoreChangeCause]
+
+class ModelRescoreState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MODEL_RESCORE_STATE_UNSPECIFIED: _ClassVar[ModelRescoreState]
+    MODEL_RESCORE_STATE_RUNNING: _ClassVar[ModelRescoreState]
+    MODEL_RESCORE_STATE_DONE: _ClassVar[ModelRescoreState]
+    MODEL_RESCORE_STATE_SUPERSEDED: _ClassVar[ModelRescoreState]
 SIGNAL_PARTY_UNSPECIFIED: SignalParty
 SIGNAL_PARTY_FIRST: SignalParty
 SIGNAL_PARTY_THIRD: SignalParty
@@ -53,6 +60,10 @@ SCORE_CHANGE_CAUSE_DECAY: ScoreChangeCause
 SCORE_CHANGE_CAUSE_MODEL: ScoreChangeCause
 SCORE_CHANGE_CAUSE_PROFILE: ScoreChangeCause
 SCORE_CHANGE_CAUSE_CONTACT: ScoreChangeCause
+MODEL_RESCORE_STATE_UNSPECIFIED: ModelRescoreState
+MODEL_RESCORE_STATE_RUNNING: ModelRescoreState
+MODEL_RESCORE_STATE_DONE: ModelRescoreState
+MODEL_RESCORE_STATE_SUPERSEDED: ModelRescoreState
 
 class Signal(_message.Message):
     __slots__ = ("id", "customer_id", "type", "party", "topic", "occurred_at", "properties", "source", "matched_on", "matched_value")
@@ -160,7 +171,7 @@ class TopicScore(_message.Message):
     def __init__(self, topic: _Optional[str] = ..., points: _Optional[float] = ...) -> None: ...
 
 class IntentScore(_message.Message):
-    __slots__ = ("customer_id", "score", "level", "raw_points", "signal_count", "topics", "top_signals", "computed_at", "last_signal_at", "components", "fit_multiplier", "types", "model_version")
+    __slots__ = ("customer_id", "score", "level", "raw_points", "signal_count", "topics", "top_signals", "computed_at", "last_signal_at", "components", "fit_multiplier", "types", "model_version", "surge")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
@@ -174,6 +185,7 @@ class IntentScore(_message.Message):
     FIT_MULTIPLIER_FIELD_NUMBER: _ClassVar[int]
     TYPES_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SURGE_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     score: float
     level: IntentLevel
@@ -187,7 +199,8 @@ class IntentScore(_message.Message):
     fit_multiplier: float
     types: _containers.RepeatedCompositeFieldContainer[SignalTypeScore]
     model_version: int
-    def __init__(self, customer_id: _Optional[str] = ..., score: _Optional[float] = ..., level: _Optional[_Union[IntentLevel, str]] = ..., raw_points: _Optional[float] = ..., signal_count: _Optional[int] = ..., topics: _Optional[_Iterable[_Union[TopicScore, _Mapping]]] = ..., top_signals: _Optional[_Iterable[_Union[SignalContribution, _Mapping]]] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_signal_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., components: _Optional[_Union[ScoreComponents, _Mapping]] = ..., fit_multiplier: _Optional[float] = ..., types: _Optional[_Iterable[_Union[SignalTypeScore, _Mapping]]] = ..., model_version: _Optional[int] = ...) -> None: ...
+    surge: IntentSurge
+    def __init__(self, customer_id: _Optional[str] = ..., score: _Optional[float] = ..., level: _Optional[_Union[IntentLevel, str]] = ..., raw_points: _Optional[float] = ..., signal_count: _Optional[int] = ..., topics: _Optional[_Iterable[_Union[TopicScore, _Mapping]]] = ..., top_signals: _Optional[_Iterable[_Union[SignalContribution, _Mapping]]] = ..., computed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_signal_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., components: _Optional[_Union[ScoreComponents, _Mapping]] = ..., fit_multiplier: _Optional[float] = ..., types: _Optional[_Iterable[_Union[SignalTypeScore, _Mapping]]] = ..., model_version: _Optional[int] = ..., surge: _Optional[_Union[IntentSurge, _Mapping]] = ...) -> None: ...
 
 class GetScoreRequest(_message.Message):
     __slots__ = ("customer_id",)
@@ -250,3 +263,317 @@ class ListScoreHistoryResponse(_message.Message):
     entries: _containers.RepeatedCompositeFieldContainer[ScoreHistoryEntry]
     next_page_token: str
     def __init__(self, entries: _Optional[_Iterable[_Union[ScoreHistoryEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SignalTypeRule(_message.Message):
+    __slots__ = ("type", "weight", "cap", "label")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    CAP_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    weight: float
+    cap: float
+    label: str
+    def __init__(self, type: _Optional[str] = ..., weight: _Optional[float] = ..., cap: _Optional[float] = ..., label: _Optional[str] = ...) -> None: ...
+
+class FitRule(_message.Message):
+    __slots__ = ("attribute", "value", "multiplier")
+    ATTRIBUTE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    MULTIPLIER_FIELD_NUMBER: _ClassVar[int]
+    attribute: str
+    value: str
+    multiplier: float
+    def __init__(self, attribute: _Optional[str] = ..., value: _Optional[str] = ..., multiplier: _Optional[float] = ...) -> None: ...
+
+class SurgeRule(_message.Message):
+    __slots__ = ("window_days", "baseline_days", "min_signals", "ratio", "cooldown_hours", "min_weight")
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    MIN_SIGNALS_FIELD_NUMBER: _ClassVar[int]
+    RATIO_FIELD_NUMBER: _ClassVar[int]
+    COOLDOWN_HOURS_FIELD_NUMBER: _ClassVar[int]
+    MIN_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    window_days: int
+    baseline_days: int
+    min_signals: int
+    ratio: float
+    cooldown_hours: float
+    min_weight: float
+    def __init__(self, window_days: _Optional[int] = ..., baseline_days: _Optional[int] = ..., min_signals: _Optional[int] = ..., ratio: _Optional[float] = ..., cooldown_hours: _Optional[float] = ..., min_weight: _Optional[float] = ...) -> None: ...
+
+class CallListRule(_message.Message):
+    __slots__ = ("surge_boost", "surge_half_life_hours", "surge_open_days")
+    SURGE_BOOST_FIELD_NUMBER: _ClassVar[int]
+    SURGE_HALF_LIFE_HOURS_FIELD_NUMBER: _ClassVar[int]
+    SURGE_OPEN_DAYS_FIELD_NUMBER: _ClassVar[int]
+    surge_boost: float
+    surge_half_life_hours: float
+    surge_open_days: int
+    def __init__(self, surge_boost: _Optional[float] = ..., surge_half_life_hours: _Optional[float] = ..., surge_open_days: _Optional[int] = ...) -> None: ...
+
+class IntentModel(_message.Message):
+    __slots__ = ("version", "signal_types", "default_weight", "half_life_days", "window_days", "saturation", "type_cap", "third_party_factor", "engaged_dwell_seconds", "dwell_factor", "engaged_depth", "depth_factor", "fit", "medium_threshold", "high_threshold", "surge", "call_list", "contact_types")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_TYPES_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    HALF_LIFE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    SATURATION_FIELD_NUMBER: _ClassVar[int]
+    TYPE_CAP_FIELD_NUMBER: _ClassVar[int]
+    THIRD_PARTY_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    ENGAGED_DWELL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    DWELL_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    ENGAGED_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    FIT_FIELD_NUMBER: _ClassVar[int]
+    MEDIUM_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    HIGH_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    SURGE_FIELD_NUMBER: _ClassVar[int]
+    CALL_LIST_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_TYPES_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    signal_types: _containers.RepeatedCompositeFieldContainer[SignalTypeRule]
+    default_weight: float
+    half_life_days: float
+    window_days: int
+    saturation: float
+    type_cap: float
+    third_party_factor: float
+    engaged_dwell_seconds: float
+    dwell_factor: float
+    engaged_depth: float
+    depth_factor: float
+    fit: _containers.RepeatedCompositeFieldContainer[FitRule]
+    medium_threshold: float
+    high_threshold: float
+    surge: SurgeRule
+    call_list: CallListRule
+    contact_types: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, version: _Optional[int] = ..., signal_types: _Optional[_Iterable[_Union[SignalTypeRule, _Mapping]]] = ..., default_weight: _Optional[float] = ..., half_life_days: _Optional[float] = ..., window_days: _Optional[int] = ..., saturation: _Optional[float] = ..., type_cap: _Optional[float] = ..., third_party_factor: _Optional[float] = ..., engaged_dwell_seconds: _Optional[float] = ..., dwell_factor: _Optional[float] = ..., engaged_depth: _Optional[float] = ..., depth_factor: _Optional[float] = ..., fit: _Optional[_Iterable[_Union[FitRule, _Mapping]]] = ..., medium_threshold: _Optional[float] = ..., high_threshold: _Optional[float] = ..., surge: _Optional[_Union[SurgeRule, _Mapping]] = ..., call_list: _Optional[_Union[CallListRule, _Mapping]] = ..., contact_types: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ModelRescore(_message.Message):
+    __slots__ = ("state", "done", "total", "started_at", "finished_at")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    state: ModelRescoreState
+    done: int
+    total: int
+    started_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    def __init__(self, state: _Optional[_Union[ModelRescoreState, str]] = ..., done: _Optional[int] = ..., total: _Optional[int] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class IntentModelVersion(_message.Message):
+    __slots__ = ("model", "actor", "note", "created_at", "rescore", "known_signal_types", "current")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESCORE_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_SIGNAL_TYPES_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    model: IntentModel
+    actor: str
+    note: str
+    created_at: _timestamp_pb2.Timestamp
+    rescore: ModelRescore
+    known_signal_types: _containers.RepeatedScalarFieldContainer[str]
+    current: bool
+    def __init__(self, model: _Optional[_Union[IntentModel, _Mapping]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rescore: _Optional[_Union[ModelRescore, _Mapping]] = ..., known_signal_types: _Optional[_Iterable[str]] = ..., current: _Optional[bool] = ...) -> None: ...
+
+class GetIntentModelRequest(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    def __init__(self, version: _Optional[int] = ...) -> None: ...
+
+class ListIntentModelVersionsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListIntentModelVersionsResponse(_message.Message):
+    __slots__ = ("versions", "next_page_token")
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    versions: _containers.RepeatedCompositeFieldContainer[IntentModelVersion]
+    next_page_token: str
+    def __init__(self, versions: _Optional[_Iterable[_Union[IntentModelVersion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SignalTypeRuleInput(_message.Message):
+    __slots__ = ("type", "weight", "cap", "label")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    CAP_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    weight: float
+    cap: float
+    label: str
+    def __init__(self, type: _Optional[str] = ..., weight: _Optional[float] = ..., cap: _Optional[float] = ..., label: _Optional[str] = ...) -> None: ...
+
+class FitRuleList(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: _containers.RepeatedCompositeFieldContainer[FitRule]
+    def __init__(self, rules: _Optional[_Iterable[_Union[FitRule, _Mapping]]] = ...) -> None: ...
+
+class StringList(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, values: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SurgeRulePatch(_message.Message):
+    __slots__ = ("window_days", "baseline_days", "min_signals", "ratio", "cooldown_hours", "min_weight")
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    MIN_SIGNALS_FIELD_NUMBER: _ClassVar[int]
+    RATIO_FIELD_NUMBER: _ClassVar[int]
+    COOLDOWN_HOURS_FIELD_NUMBER: _ClassVar[int]
+    MIN_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    window_days: int
+    baseline_days: int
+    min_signals: int
+    ratio: float
+    cooldown_hours: float
+    min_weight: float
+    def __init__(self, window_days: _Optional[int] = ..., baseline_days: _Optional[int] = ..., min_signals: _Optional[int] = ..., ratio: _Optional[float] = ..., cooldown_hours: _Optional[float] = ..., min_weight: _Optional[float] = ...) -> None: ...
+
+class CallListRulePatch(_message.Message):
+    __slots__ = ("surge_boost", "surge_half_life_hours", "surge_open_days")
+    SURGE_BOOST_FIELD_NUMBER: _ClassVar[int]
+    SURGE_HALF_LIFE_HOURS_FIELD_NUMBER: _ClassVar[int]
+    SURGE_OPEN_DAYS_FIELD_NUMBER: _ClassVar[int]
+    surge_boost: float
+    surge_half_life_hours: float
+    surge_open_days: int
+    def __init__(self, surge_boost: _Optional[float] = ..., surge_half_life_hours: _Optional[float] = ..., surge_open_days: _Optional[int] = ...) -> None: ...
+
+class IntentModelPatch(_message.Message):
+    __slots__ = ("signal_types", "remove_signal_types", "default_weight", "half_life_days", "window_days", "saturation", "type_cap", "third_party_factor", "engaged_dwell_seconds", "dwell_factor", "engaged_depth", "depth_factor", "fit", "medium_threshold", "high_threshold", "surge", "call_list", "contact_types")
+    SIGNAL_TYPES_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_SIGNAL_TYPES_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    HALF_LIFE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    SATURATION_FIELD_NUMBER: _ClassVar[int]
+    TYPE_CAP_FIELD_NUMBER: _ClassVar[int]
+    THIRD_PARTY_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    ENGAGED_DWELL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    DWELL_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    ENGAGED_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    FIT_FIELD_NUMBER: _ClassVar[int]
+    MEDIUM_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    HIGH_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    SURGE_FIELD_NUMBER: _ClassVar[int]
+    CALL_LIST_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_TYPES_FIELD_NUMBER: _ClassVar[int]
+    signal_types: _containers.RepeatedCompositeFieldContainer[SignalTypeRuleInput]
+    remove_signal_types: _containers.RepeatedScalarFieldContainer[str]
+    default_weight: float
+    half_life_days: float
+    window_days: int
+    saturation: float
+    type_cap: float
+    third_party_factor: float
+    engaged_dwell_seconds: float
+    dwell_factor: float
+    engaged_depth: float
+    depth_factor: float
+    fit: FitRuleList
+    medium_threshold: float
+    high_threshold: float
+    surge: SurgeRulePatch
+    call_list: CallListRulePatch
+    contact_types: StringList
+    def __init__(self, signal_types: _Optional[_Iterable[_Union[SignalTypeRuleInput, _Mapping]]] = ..., remove_signal_types: _Optional[_Iterable[str]] = ..., default_weight: _Optional[float] = ..., half_life_days: _Optional[float] = ..., window_days: _Optional[int] = ..., saturation: _Optional[float] = ..., type_cap: _Optional[float] = ..., third_party_factor: _Optional[float] = ..., engaged_dwell_seconds: _Optional[float] = ..., dwell_factor: _Optional[float] = ..., engaged_depth: _Optional[float] = ..., depth_factor: _Optional[float] = ..., fit: _Optional[_Union[FitRuleList, _Mapping]] = ..., medium_threshold: _Optional[float] = ..., high_threshold: _Optional[float] = ..., surge: _Optional[_Union[SurgeRulePatch, _Mapping]] = ..., call_list: _Optional[_Union[CallListRulePatch, _Mapping]] = ..., contact_types: _Optional[_Union[StringList, _Mapping]] = ...) -> None: ...
+
+class UpdateIntentModelRequest(_message.Message):
+    __slots__ = ("input", "note", "expected_version")
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    input: IntentModelPatch
+    note: str
+    expected_version: int
+    def __init__(self, input: _Optional[_Union[IntentModelPatch, _Mapping]] = ..., note: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class SurgingType(_message.Message):
+    __slots__ = ("type", "label", "count", "usual")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    USUAL_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    label: str
+    count: int
+    usual: float
+    def __init__(self, type: _Optional[str] = ..., label: _Optional[str] = ..., count: _Optional[int] = ..., usual: _Optional[float] = ...) -> None: ...
+
+class IntentSurge(_message.Message):
+    __slots__ = ("at", "reason", "window_days", "types", "open")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_DAYS_FIELD_NUMBER: _ClassVar[int]
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    reason: str
+    window_days: int
+    types: _containers.RepeatedCompositeFieldContainer[SurgingType]
+    open: bool
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., window_days: _Optional[int] = ..., types: _Optional[_Iterable[_Union[SurgingType, _Mapping]]] = ..., open: _Optional[bool] = ...) -> None: ...
+
+class ListCallListRequest(_message.Message):
+    __slots__ = ("owner_ids", "all_owners", "page_size", "page_token")
+    OWNER_IDS_FIELD_NUMBER: _ClassVar[int]
+    ALL_OWNERS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    owner_ids: _containers.RepeatedScalarFieldContainer[str]
+    all_owners: bool
+    page_size: int
+    page_token: str
+    def __init__(self, owner_ids: _Optional[_Iterable[str]] = ..., all_owners: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class CallListEntry(_message.Message):
+    __slots__ = ("customer_id", "owner_id", "rank", "score", "level", "reason", "surge", "last_contact_at", "last_signal_at")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    RANK_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SURGE_FIELD_NUMBER: _ClassVar[int]
+    LAST_CONTACT_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_SIGNAL_AT_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    owner_id: str
+    rank: float
+    score: float
+    level: IntentLevel
+    reason: str
+    surge: IntentSurge
+    last_contact_at: _timestamp_pb2.Timestamp
+    last_signal_at: _timestamp_pb2.Timestamp
+    def __init__(self, customer_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., rank: _Optional[float] = ..., score: _Optional[float] = ..., level: _Optional[_Union[IntentLevel, str]] = ..., reason: _Optional[str] = ..., surge: _Optional[_Union[IntentSurge, _Mapping]] = ..., last_contact_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_signal_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListCallListResponse(_message.Message):
+    __slots__ = ("entries", "next_page_token", "as_of", "candidates_truncated")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[CallListEntry]
+    next_page_token: str
+    as_of: _timestamp_pb2.Timestamp
+    candidates_truncated: bool
+    def __init__(self, entries: _Optional[_Iterable[_Union[CallListEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., candidates_truncated: _Optional[bool] = ...) -> None: ...

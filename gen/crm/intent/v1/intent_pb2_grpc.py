@@ -54,6 +54,26 @@ class IntentServiceStub:
                 request_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryRequest.SerializeToString,
                 response_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryResponse.FromString,
                 _registered_method=True)
+        self.GetIntentModel = channel.unary_unary(
+                '/crm.intent.v1.IntentService/GetIntentModel',
+                request_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.GetIntentModelRequest.SerializeToString,
+                response_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.IntentModelVersion.FromString,
+                _registered_method=True)
+        self.ListIntentModelVersions = channel.unary_unary(
+                '/crm.intent.v1.IntentService/ListIntentModelVersions',
+                request_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListIntentModelVersionsRequest.SerializeToString,
+                response_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListIntentModelVersionsResponse.FromString,
+                _registered_method=True)
+        self.UpdateIntentModel = channel.unary_unary(
+                '/crm.intent.v1.IntentService/UpdateIntentModel',
+                request_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.UpdateIntentModelRequest.SerializeToString,
+                response_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.IntentModelVersion.FromString,
+                _registered_method=True)
+        self.ListCallList = channel.unary_unary(
+                '/crm.intent.v1.IntentService/ListCallList',
+                request_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListRequest.SerializeToString,
+                response_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListResponse.FromString,
+                _registered_method=True)
 
 
 class IntentServiceServicer:
@@ -86,6 +106,38 @@ class IntentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetIntentModel(self, request, context):
+        """--- The tenant's scoring model (docs/intent-scoring.md, "The tenant's model") ---
+        The current model (or `version`, 0 being the house model), with who made it and its re-score.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListIntentModelVersions(self, request, context):
+        """Every stored version of the tenant's model, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateIntentModel(self, request, context):
+        """Merge `input` onto the current model (absent fields keep their value), validate, store it as the
+        next version and re-score every customer in the background. Admin only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCallList(self, request, context):
+        """--- issue 9 (intentcall): who to call first ---
+        The call list: customers with intent newer than their last contact, ranked by score × surge
+        freshness. A caller without a manager's role sees only their own customers (owner = caller id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -108,6 +160,26 @@ def add_IntentServiceServicer_to_server(servicer, server):
                     servicer.ListScoreHistory,
                     request_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryRequest.FromString,
                     response_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryResponse.SerializeToString,
+            ),
+            'GetIntentModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIntentModel,
+                    request_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.GetIntentModelRequest.FromString,
+                    response_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.IntentModelVersion.SerializeToString,
+            ),
+            'ListIntentModelVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListIntentModelVersions,
+                    request_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListIntentModelVersionsRequest.FromString,
+                    response_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListIntentModelVersionsResponse.SerializeToString,
+            ),
+            'UpdateIntentModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateIntentModel,
+                    request_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.UpdateIntentModelRequest.FromString,
+                    response_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.IntentModelVersion.SerializeToString,
+            ),
+            'ListCallList': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCallList,
+                    request_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListRequest.FromString,
+                    response_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -218,6 +290,114 @@ class IntentService:
             '/crm.intent.v1.IntentService/ListScoreHistory',
             crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryRequest.SerializeToString,
             crm_dot_intent_dot_v1_dot_intent__pb2.ListScoreHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIntentModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.intent.v1.IntentService/GetIntentModel',
+            crm_dot_intent_dot_v1_dot_intent__pb2.GetIntentModelRequest.SerializeToString,
+            crm_dot_intent_dot_v1_dot_intent__pb2.IntentModelVersion.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListIntentModelVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.intent.v1.IntentService/ListIntentModelVersions',
+            crm_dot_intent_dot_v1_dot_intent__pb2.ListIntentModelVersionsRequest.SerializeToString,
+            crm_dot_intent_dot_v1_dot_intent__pb2.ListIntentModelVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateIntentModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.intent.v1.IntentService/UpdateIntentModel',
+            crm_dot_intent_dot_v1_dot_intent__pb2.UpdateIntentModelRequest.SerializeToString,
+            crm_dot_intent_dot_v1_dot_intent__pb2.IntentModelVersion.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCallList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.intent.v1.IntentService/ListCallList',
+            crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListRequest.SerializeToString,
+            crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListResponse.FromString,
             options,
             channel_credentials,
             insecure,

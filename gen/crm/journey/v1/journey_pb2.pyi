@@ -10,6 +10,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class TimelineEntryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TIMELINE_ENTRY_KIND_UNSPECIFIED: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_TOUCHPOINT: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_INTENT_SURGE: _ClassVar[TimelineEntryKind]
+
 class StageKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     STAGE_KIND_UNSPECIFIED: _ClassVar[StageKind]
@@ -22,6 +28,9 @@ class FunnelInterval(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FUNNEL_INTERVAL_UNSPECIFIED: _ClassVar[FunnelInterval]
     FUNNEL_INTERVAL_WEEK: _ClassVar[FunnelInterval]
     FUNNEL_INTERVAL_MONTH: _ClassVar[FunnelInterval]
+TIMELINE_ENTRY_KIND_UNSPECIFIED: TimelineEntryKind
+TIMELINE_ENTRY_KIND_TOUCHPOINT: TimelineEntryKind
+TIMELINE_ENTRY_KIND_INTENT_SURGE: TimelineEntryKind
 STAGE_KIND_UNSPECIFIED: StageKind
 STAGE_KIND_STAGE: StageKind
 STAGE_KIND_WON_CONTRACT: StageKind
@@ -31,7 +40,7 @@ FUNNEL_INTERVAL_WEEK: FunnelInterval
 FUNNEL_INTERVAL_MONTH: FunnelInterval
 
 class Touchpoint(_message.Message):
-    __slots__ = ("id", "customer_id", "type", "channel", "occurred_at", "actor", "notes", "stage")
+    __slots__ = ("id", "customer_id", "type", "channel", "occurred_at", "actor", "notes", "stage", "kind")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +49,7 @@ class Touchpoint(_message.Message):
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     type: str
@@ -48,7 +58,8 @@ class Touchpoint(_message.Message):
     actor: str
     notes: str
     stage: str
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., type: _Optional[str] = ..., channel: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., notes: _Optional[str] = ..., stage: _Optional[str] = ...) -> None: ...
+    kind: TimelineEntryKind
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., type: _Optional[str] = ..., channel: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., notes: _Optional[str] = ..., stage: _Optional[str] = ..., kind: _Optional[_Union[TimelineEntryKind, str]] = ...) -> None: ...
 
 class RecordTouchpointRequest(_message.Message):
     __slots__ = ("touchpoint",)

@@ -54,6 +54,7 @@ _JOURNEY = "/crm.journey.v1.JourneyService/"
 _INTENT = "/crm.intent.v1.IntentService/"
 _LEADS = "/crm.leads.v1.LeadsService/"
 _SEGMENTS = "/crm.tags.v1.SegmentsService/"
+_RECOVERY = "/crm.leads.v1.RecoveryService/"
 
 # RPC full name -> the roles of which the caller needs one. The platform does what machines do
 # (reads, ingest, machine tags, system definitions); decisions reserved to people (reviewing a
@@ -93,6 +94,8 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     _SEGMENTS + "ExplainSegment": _with_platform(READ),
     _SEGMENTS + "ListMembershipHistory": _with_platform(READ),
     _SEGMENTS + "BatchGetCustomerSegments": _with_platform(READ),
+    _SEGMENTS + "CountTagFeatures": _with_platform(READ),
+    _SEGMENTS + "ListExpressionMembers": _with_platform(READ),
     _JOURNEY + "RecordTouchpoint": _with_platform(WORK_CUSTOMERS),
     _JOURNEY + "ListTimeline": _with_platform(READ),
     _JOURNEY + "BatchGetProgress": _with_platform(READ),
@@ -118,6 +121,16 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     _LEADS + "GetCustomer": _with_platform(READ),
     _LEADS + "BatchGetCustomers": _with_platform(READ),
     _LEADS + "ListCustomers": _with_platform(READ),
+    # Issue 11 profiles: people who work customers change them; merging and channel costs are a
+    # manager's (admin) decision; analytics and history are reads.
+    _LEADS + "UpdateCustomer": _with_platform(WORK_CUSTOMERS),
+    _LEADS + "SetCustomerStatus": _with_platform(WORK_CUSTOMERS),
+    _LEADS + "ListProfileHistory": _with_platform(READ),
+    _LEADS + "MergeCustomers": _with_platform(ADMIN_ONLY),
+    _LEADS + "SetChannelCost": ADMIN_ONLY,
+    _LEADS + "GetChannelAnalytics": _with_platform(READ),
+    # Recovery search reads profiles and tags only; reps use it to find leads worth claiming.
+    _RECOVERY + "RecoverLeads": _with_platform(READ),
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import grpc
 from crm.intent.v1 import intent_pb2_grpc
 from crm.journey.v1 import journey_pb2_grpc
-from crm.leads.v1 import leads_pb2_grpc
+from crm.leads.v1 import leads_pb2_grpc, recovery_pb2_grpc
 from crm.tags.v1 import segments_pb2_grpc, tags_pb2_grpc
 from grpc_health.v1 import health_pb2_grpc
 
@@ -42,6 +42,7 @@ _STUBS: dict[str, Any] = {
 # Second services served by a backend's process, called as `caller.call("<name>", …)`: name -> backend.
 _EXTRA_STUBS: dict[str, tuple[str, Any]] = {
     "segments": ("tags", segments_pb2_grpc.SegmentsServiceStub),
+    "recovery": ("leads", recovery_pb2_grpc.RecoveryServiceStub),
 }
 
 

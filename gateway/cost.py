@@ -60,6 +60,7 @@ RPC_FIELDS = frozenset(
         "Query.tagPrecision",
         "Query.conversationSettings",
         "Query.callList",
+        "Query.recoverLeads",
     }
 )
 

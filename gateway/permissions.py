@@ -83,6 +83,14 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Mutation.updateIntentModel": ADMIN_ONLY,
     "Query.callList": READ,
     "Subscription.intentSurges": READ,
+    # Issue 11 profiles: people who work customers change them; merges and channel costs are the
+    # manager's (admin); analytics are reads.
+    "Mutation.updateCustomer": WORK_CUSTOMERS,
+    "Mutation.setCustomerStatus": WORK_CUSTOMERS,
+    "Mutation.mergeCustomers": ADMIN_ONLY,
+    "Mutation.setChannelCost": ADMIN_ONLY,
+    "Query.channelAnalytics": READ,
+    "Query.recoverLeads": READ,
     # Journey definitions, the funnel and stale deals (issue 10): admins design journeys.
     "Query.journeys": READ,
     "Query.journey": READ,

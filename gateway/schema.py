@@ -28,11 +28,13 @@ from gateway.execution import LimitedSchema
 from gateway.intent_call_schema import IntentCallQuery, IntentCallSubscription
 from gateway.intent_model_schema import IntentModelMutation, IntentModelQuery
 from gateway.journey_schema import JourneyMutation, JourneyQuery
+from gateway.leads_schema import LeadsProfileMutation, LeadsProfileQuery
 from gateway.library_schema import LibraryMutation, LibraryQuery, call_tags
 from gateway.limits import document_rules
 from gateway.metrics import GatewayMetrics
 from gateway.paging import page_after
 from gateway.permissions import check_operation, requires
+from gateway.recovery_schema import RecoveryQuery
 from gateway.segment_schema import SegmentMutation, SegmentQuery, SegmentSubscription
 from gateway.subscriptions import caller_events
 from gateway.types.customer import Customer, CustomerConnection, CustomerEdge
@@ -50,7 +52,16 @@ MAX_LIBRARY = 2000  # a tenant's library is tens to hundreds of tags; this bound
 
 
 @strawberry.type
-class Query(LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, IntentCallQuery, JourneyQuery):
+class Query(
+    LibraryQuery,
+    ConversationQuery,
+    SegmentQuery,
+    IntentModelQuery,
+    IntentCallQuery,
+    LeadsProfileQuery,
+    RecoveryQuery,
+    JourneyQuery,
+):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
         extensions=requires("Query.customer"),
@@ -118,7 +129,14 @@ class Query(LibraryQuery, ConversationQuery, SegmentQuery, IntentModelQuery, Int
 
 
 @strawberry.type
-class Mutation(LibraryMutation, ConversationMutation, SegmentMutation, IntentModelMutation, JourneyMutation):
+class Mutation(
+    LibraryMutation,
+    ConversationMutation,
+    SegmentMutation,
+    IntentModelMutation,
+    LeadsProfileMutation,
+    JourneyMutation,
+):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone",
         extensions=requires("Mutation.createCustomer"),

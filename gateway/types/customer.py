@@ -20,6 +20,7 @@ from gateway.types.journey import JourneySummary
 from gateway.types.membership import CustomerSegment, MembershipHistoryPage
 from gateway.types.pagination import PageInfo
 from gateway.types.profile import CustomerProfile
+from gateway.types.profile_changes import ProfileHistoryEntry
 from gateway.types.suggestions import TagSuggestion
 from gateway.types.tags import TagAssignment
 from gateway.validation import require_customer_id, require_page_size
@@ -48,6 +49,15 @@ class Customer:
     async def profile(self, info: GatewayInfo) -> CustomerProfile | None:
         message = await info.context.loaders.profiles.load(str(self.id))
         return CustomerProfile.from_proto(message) if message is not None else None
+
+    @strawberry.field(
+        description="Who changed the profile, when, old → new per field, status moves and merged "
+        "duplicates' entries included, newest first (leads service; one call per customer: detail views)"
+    )
+    async def profile_history(self, info: GatewayInfo) -> list[ProfileHistoryEntry] | None:
+        request = leads_pb2.ListProfileHistoryRequest(id=str(self.id))
+        reply = await info.context.caller.call("leads", "ListProfileHistory", request)
+        return [ProfileHistoryEntry.from_proto(e) for e in reply.entries]
 
     @strawberry.field(description="Active tags with provenance (tags service)")
     async def tags(self, info: GatewayInfo) -> list[TagAssignment] | None:

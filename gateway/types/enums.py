@@ -78,6 +78,10 @@ class IntentLevel(Enum):
 class TimelineEntryKind(Enum):
     TOUCHPOINT = "touchpoint"
     INTENT_SURGE = "intent_surge"
+    CONVERSATION = "conversation"
+    TAG_CHANGE = "tag_change"
+    INTENT_LEVEL = "intent_level"
+    LEAD = "lead"
 
 
 @strawberry.enum(description="First-party (own channels) or third-party (vendor) intent signal")

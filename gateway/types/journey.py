@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from crm.journey.v1 import journey_pb2
@@ -10,7 +11,7 @@ from crm.journey.v1 import journey_pb2
 from common.timeutil import from_timestamp
 from gateway.context import GatewayInfo
 from gateway.paging import page_after
-from gateway.types.enums import TimelineEntryKind, from_proto_enum
+from gateway.types.enums import TimelineEntryKind, from_proto_enum, to_proto_enum
 from gateway.types.pagination import PageInfo
 from gateway.validation import require_page_size
 
@@ -21,7 +22,15 @@ class StageReached:
     first_reached_at: datetime | None
 
 
-@strawberry.type(description="A touchpoint on the customer's timeline")
+@strawberry.type(description="An id a timeline entry's source event names, e.g. conversation_id")
+class TimelineRef:
+    name: str
+    id: strawberry.ID
+
+
+@strawberry.type(
+    description="An entry on the customer's timeline: a touchpoint, or another service's event (its kind)"
+)
 class Touchpoint:
     id: strawberry.ID
     customer_id: strawberry.ID
@@ -34,6 +43,17 @@ class Touchpoint:
     kind: TimelineEntryKind | None = strawberry.field(
         default=TimelineEntryKind.TOUCHPOINT,
         description="A touchpoint, or another service's event on the timeline (e.g. an intent surge)",
+    )
+    summary: str = strawberry.field(
+        default="",
+        description='A line for people, e.g. "听到: 预算 20万, 极简风" or "意向 MEDIUM → HIGH: …"',
+    )
+    source_event_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The CloudEvent id a projected entry was made from; null for a touchpoint"
+    )
+    refs: list[TimelineRef] = strawberry.field(
+        default_factory=list,
+        description="The ids the source event names (conversation_id, tag_key, history_id, owner_id, …)",
     )
 
     @classmethod
@@ -48,6 +68,9 @@ class Touchpoint:
             notes=message.notes,
             stage=message.stage,
             kind=from_proto_enum(TimelineEntryKind, message.kind) or TimelineEntryKind.TOUCHPOINT,
+            summary=message.summary,
+            source_event_id=strawberry.ID(message.source_event_id) if message.source_event_id else None,
+            refs=[TimelineRef(name=r.name, id=strawberry.ID(r.id)) for r in message.refs],
         )
 
 
@@ -103,9 +126,16 @@ class JourneySummary:
             moves=[StageMove(at=from_timestamp(m.at), stage=m.stage) for m in message.moves],
         )
 
-    @strawberry.field(description="Touchpoints, newest first")
+    @strawberry.field(
+        description="Touchpoints and other services' facts (conversations, tag changes, intent, lead "
+        "events), newest first by when they happened; `kinds` keeps only those kinds"
+    )
     async def timeline(
-        self, info: GatewayInfo, first: int = 20, after: str | None = None
+        self,
+        info: GatewayInfo,
+        first: int = 20,
+        after: str | None = None,
+        kinds: list[TimelineEntryKind] | None = None,
     ) -> TouchpointConnection:
         settings = info.context.settings
         require_page_size(first, maximum=settings.max_page_size)
@@ -113,7 +143,10 @@ class JourneySummary:
 
         async def fetch(token: str, size: int) -> tuple[list[journey_pb2.Touchpoint], str]:
             request = journey_pb2.ListTimelineRequest(
-                customer_id=self.customer_id, page_size=size, page_token=token
+                customer_id=self.customer_id,
+                page_size=size,
+                page_token=token,
+                kinds=[cast(journey_pb2.TimelineEntryKind, to_proto_enum(k)) for k in kinds or ()],
             )
             reply = await caller.call("journey", "ListTimeline", request)
             return list(reply.touchpoints), reply.next_page_token

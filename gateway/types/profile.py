@@ -27,6 +27,12 @@ class CustomerProfile:
     status: str
     created_at: datetime | None
     updated_at: datetime | None
+    merged_into: strawberry.ID | None = strawberry.field(
+        default=None, description="Set when this customer was merged into another: read that one"
+    )
+    merged_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="The duplicates merged into this customer"
+    )
 
     @classmethod
     def from_proto(cls, message: leads_pb2.Customer) -> CustomerProfile:
@@ -46,4 +52,6 @@ class CustomerProfile:
             status=message.status,
             created_at=from_timestamp(message.created_at),
             updated_at=from_timestamp(message.updated_at),
+            merged_into=strawberry.ID(message.merged_into) if message.merged_into else None,
+            merged_ids=[strawberry.ID(i) for i in message.merged_ids],
         )

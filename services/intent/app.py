@@ -13,6 +13,7 @@ from services.intent.call_reads import CallLists
 from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
 from services.intent.engine import IntentEngine
+from services.intent.merges import merge_consumer
 from services.intent.model_admin import ModelAdmin
 from services.intent.model_store import MODEL_INDEXES, ModelStore
 from services.intent.projections import contact_consumer, profile_consumer
@@ -70,6 +71,8 @@ def build(runtime: Runtime) -> ServiceParts:
             # Leads' profile/owner facts and journey's contacts (services/intent/projections.py).
             profile_consumer(engine),
             contact_consumer(engine),
+            # Leads merged a duplicate: its intent is summed into the survivor's (merges.py).
+            merge_consumer(engine, store),
         ],
         # Levels that would fall with time alone are rescored when they do (services/intent/decay.py).
         timers={RESCORE_KIND: engine.rescore_due, RESCORE_MODEL_KIND: rescores.step},

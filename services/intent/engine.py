@@ -159,7 +159,7 @@ class IntentEngine:
     ) -> list[ScoreResult]:
         """One score per requested id, in request order: the stored aggregates decayed to `now`."""
         now_ms = to_ms(now or self._clock())
-        docs = await self._store.aggregates(tenant, customer_ids)
+        docs = await self._store.aggregates(tenant, customer_ids, for_read=True)
         out = []
         for cid in customer_ids:
             doc = docs.get(cid)

@@ -63,8 +63,13 @@ def plan(
         "level": result.level,
         "computed_ms": now_ms,
     }
+    if previous_level is None and not state.buckets:
+        # Never scored and still no signal (a profile or a contact arrived first): keep it unscored, so
+        # its first signals are its first score ("from null", and a history entry without a before).
+        for name in ("score", "level", "computed_ms"):
+            del fields[name]
     events: list[tuple[str, dict[str, Any]]] = []
-    level_moved = is_level_change(previous_level, result.level)
+    level_moved = "level" in fields and is_level_change(previous_level, result.level)
     reason = describe_reason(result, model=model)
     if level_moved:
         events.append(
@@ -99,7 +104,9 @@ def plan(
     moved = abs(result.score - previous_score) >= HISTORY_STEP or (
         cause == "model" and result.score != previous_score
     )
-    if level_moved or surge is not None or moved or (previous_level is None and added):
+    if "level" in fields and (
+        level_moved or surge is not None or moved or (previous_level is None and added)
+    ):
         fields["history_score"] = result.score
         history = {
             "customer_id": state.customer_id,

@@ -120,9 +120,15 @@ class IntentStore:
         cursor = self.history_entries.find(where).sort([("at_ms", -1), ("_id", -1)]).limit(limit)
         return [doc async for doc in cursor]
 
-    async def aggregates(self, tenant: str, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The stored aggregate document of each customer that has one."""
-        cursor = self.scores.find({"_id": {"$in": [score_doc_id(tenant, c) for c in customer_ids]}})
+    async def aggregates(
+        self, tenant: str, customer_ids: Sequence[str], *, for_read: bool = False
+    ) -> dict[str, dict[str, Any]]:
+        """The stored aggregate document of each customer that has one; `for_read` leaves out what only
+        writers need (the recent signal ids and pending outbox items), a third of a busy document."""
+        projection = {"recent_ids": 0, "outbox": 0} if for_read else None
+        cursor = self.scores.find(
+            {"_id": {"$in": [score_doc_id(tenant, c) for c in customer_ids]}}, projection
+        )
         return {doc["customer_id"]: doc async for doc in cursor}
 
     async def write_aggregates(self, tenant: str, writes: Sequence[AggregateWrite]) -> set[str]:

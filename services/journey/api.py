@@ -62,8 +62,9 @@ class JourneyServicer(JourneyDefinitionsApi, journey_pb2_grpc.JourneyServiceServ
         customer_id = require_customer_id(request.customer_id)
         size = page_size(request.page_size)
         after = convert.timeline_position(decode_cursor(request.page_token))
+        kinds = convert.timeline_kinds(request.kinds)
         # One extra row says whether another page exists without counting.
-        rows = await self._store.timeline(tenant, customer_id, limit=size + 1, after=after)
+        rows = await self._store.timeline(tenant, customer_id, limit=size + 1, after=after, kinds=kinds)
         page = rows[:size]
         token = encode_cursor(convert.timeline_cursor(page[-1])) if len(rows) > size else ""
         return journey_pb2.ListTimelineResponse(

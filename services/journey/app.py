@@ -13,7 +13,7 @@ from services.journey.events import JourneyEvents, ingest_consumer
 from services.journey.recording import TouchpointRecorder
 from services.journey.stale import STALE_KIND
 from services.journey.store import INDEXES, OUTBOX_COLLECTIONS, JourneyStore
-from services.journey.surges import surge_consumer
+from services.journey.timeline_sources import timeline_consumers
 
 
 def build(runtime: Runtime) -> ServiceParts:
@@ -32,8 +32,8 @@ def build(runtime: Runtime) -> ServiceParts:
         consumers=[
             ingest_consumer(recorder, customers=runtime.customers, definitions=definitions),
             customer_facts_consumer(store),
-            # Intent surges become timeline entries (services/journey/surges.py).
-            surge_consumer(store),
+            # Other services' events on the timeline: intent, tags, leads (services/journey/timeline_feed.py).
+            *timeline_consumers(store),
         ],
         timers={STALE_KIND: stale.fire},
     )

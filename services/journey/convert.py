@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,13 +46,40 @@ def touchpoint_to_proto(touchpoint: Touchpoint) -> journey_pb2.Touchpoint:
         notes=touchpoint.notes,
         stage=touchpoint.stage,
         kind=_KIND.get(touchpoint.kind, journey_pb2.TIMELINE_ENTRY_KIND_TOUCHPOINT),
+        summary=touchpoint.summary or touchpoint_summary(touchpoint),
+        source_event_id=touchpoint.source_event_id,
+        refs=[journey_pb2.TimelineRef(name=name, id=value) for name, value in touchpoint.refs],
     )
 
 
-_KIND = {
+def touchpoint_summary(touchpoint: Touchpoint) -> str:
+    """A touchpoint's line for people: its type, and its notes when it has any."""
+    return f"{touchpoint.type}: {touchpoint.notes[:200]}" if touchpoint.notes else touchpoint.type
+
+
+# Stored entry kinds (timeline_feed.py) and their proto values; a kind this build does not know is
+# shown as a touchpoint rather than hidden.
+_KIND: dict[str, journey_pb2.TimelineEntryKind] = {
     "touchpoint": journey_pb2.TIMELINE_ENTRY_KIND_TOUCHPOINT,
     "intent_surge": journey_pb2.TIMELINE_ENTRY_KIND_INTENT_SURGE,
+    "conversation": journey_pb2.TIMELINE_ENTRY_KIND_CONVERSATION,
+    "tag_change": journey_pb2.TIMELINE_ENTRY_KIND_TAG_CHANGE,
+    "intent_level": journey_pb2.TIMELINE_ENTRY_KIND_INTENT_LEVEL,
+    "lead": journey_pb2.TIMELINE_ENTRY_KIND_LEAD,
 }
+_KIND_NAME: dict[int, str] = {number: name for name, number in _KIND.items()}
+
+
+def timeline_kinds(values: Sequence[int]) -> list[str]:
+    """The stored kinds a ListTimeline filter names; an unknown or UNSPECIFIED value is refused."""
+    kinds = []
+    for index, value in enumerate(values):
+        if value not in _KIND_NAME:
+            raise InvalidArgument(
+                f"kinds[{index}] is not a timeline entry kind (got {value})", field=f"kinds[{index}]"
+            )
+        kinds.append(_KIND_NAME[value])
+    return sorted(set(kinds))
 
 
 def progress_to_proto(progress: Progress) -> journey_pb2.Progress:

@@ -260,10 +260,19 @@ class JourneyStore:
         return True
 
     async def timeline(
-        self, tenant: str, customer_id: str, *, limit: int, after: tuple[datetime, str] | None
+        self,
+        tenant: str,
+        customer_id: str,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None,
+        kinds: Sequence[str] = (),
     ) -> list[Touchpoint]:
-        """Up to `limit` touchpoints newest first, strictly after the (occurred_at, id) position `after`."""
+        """Up to `limit` entries newest first, strictly after the (occurred_at, id) position `after`;
+        only those of `kinds` when given (a touchpoint document has no `kind`: it is a "touchpoint")."""
         query: dict[str, Any] = {"tenant_id": tenant, "customer_id": customer_id}
+        if kinds:
+            query = {"$and": [query, _kinds_filter(kinds)]}
         if after is not None:
             at, last_id = after
             query = newest_first_after(query, ms_field="occurred_ms", at=at, tie_field="id", tie=last_id)
@@ -331,6 +340,12 @@ def _state(journey: str, doc: dict[str, Any]) -> ProgressState:
     )
 
 
+def _kinds_filter(kinds: Sequence[str]) -> dict[str, Any]:
+    if "touchpoint" not in kinds:
+        return {"kind": {"$in": list(kinds)}}
+    return {"$or": [{"kind": {"$exists": False}}, {"kind": {"$in": list(kinds)}}]}
+
+
 def _touchpoint(doc: dict[str, Any]) -> Touchpoint:
     return Touchpoint(
         id=doc["id"],
@@ -342,4 +357,7 @@ def _touchpoint(doc: dict[str, Any]) -> Touchpoint:
         notes=doc.get("notes", ""),
         stage=doc.get("stage", ""),
         kind=doc.get("kind", "touchpoint"),
+        summary=doc.get("summary", ""),
+        source_event_id=doc.get("source_event_id", ""),
+        refs=tuple((str(r.get("name", "")), str(r.get("id", ""))) for r in doc.get("refs") or ()),
     )

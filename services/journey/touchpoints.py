@@ -46,6 +46,11 @@ class Touchpoint:
     stage: str
     # "touchpoint", or the kind of another service's event the timeline shows (services/journey/surges.py).
     kind: str = "touchpoint"
+    # For projected entries (services/journey/timeline_feed.py): a line for people, the source event's
+    # id and the ids it names, as (name, id) pairs.
+    summary: str = ""
+    source_event_id: str = ""
+    refs: tuple[tuple[str, str], ...] = ()
 
 
 def truncate_to_millis(value: datetime) -> datetime:

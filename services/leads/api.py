@@ -10,19 +10,34 @@ from common.errors import NotFound
 from common.ids import new_customer_id, require_customer_id, require_customer_ids
 from common.paging import page_size
 from common.timeutil import utcnow
+from services.leads.changes import ProfileChanges
+from services.leads.channel_store import ChannelStore
 from services.leads.convert import customer_to_proto, input_fields
 from services.leads.events import LeadsEvents
 from services.leads.listing import PagePosition, next_page_token, page_start
+from services.leads.merging import CustomerMerges
+from services.leads.profile_api import ProfileRpcs
 from services.leads.profiles import identity_keys, new_customer_document, validate_customer
 from services.leads.store import CustomerStore
 
 MAX_BATCH = 200
 
 
-class LeadsServicer(leads_pb2_grpc.LeadsServiceServicer):
-    def __init__(self, *, store: CustomerStore, events: LeadsEvents) -> None:
+class LeadsServicer(ProfileRpcs, leads_pb2_grpc.LeadsServiceServicer):
+    def __init__(
+        self,
+        *,
+        store: CustomerStore,
+        events: LeadsEvents,
+        changes: ProfileChanges | None = None,
+        channels: ChannelStore | None = None,
+    ) -> None:
         self._store = store
         self._events = events
+        # Issue 11: changing profiles, merges, channel analytics (services/leads/profile_api.py).
+        self._changes = changes or ProfileChanges(store, events)
+        self._merges = CustomerMerges(store, events, self._changes)
+        self._channels = channels or ChannelStore(store.database)
 
     async def CreateCustomer(
         self, request: leads_pb2.CreateCustomerRequest, context: grpc.aio.ServicerContext

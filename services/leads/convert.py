@@ -28,6 +28,23 @@ def customer_to_proto(doc: dict[str, Any]) -> leads_pb2.Customer:
     )
     _set_time(message, "created_at", doc.get("created_at"))
     _set_time(message, "updated_at", doc.get("updated_at"))
+    message.merged_into = str(doc.get("merged_into") or "")
+    message.merged_ids.extend(doc.get("merged_ids") or [])
+    return message
+
+
+def history_to_proto(entry: dict[str, Any]) -> leads_pb2.ProfileHistoryEntry:
+    """One stored profile history entry (services/leads/updates.py) as its message."""
+    message = leads_pb2.ProfileHistoryEntry(
+        actor=str(entry.get("actor") or ""),
+        reason=str(entry.get("reason") or ""),
+        merged_from=str(entry.get("merged_from") or ""),
+        changes=[
+            leads_pb2.FieldChange(field=c["field"], old_value=c["old"], new_value=c["new"])
+            for c in entry.get("changes") or []
+        ],
+    )
+    message.at.FromMilliseconds(int(entry.get("at_ms") or 0))
     return message
 
 
@@ -37,12 +54,19 @@ def customer_to_event(doc: dict[str, Any]) -> dict[str, Any]:
         "id": doc["_id"],
         **{name: doc.get(name, "") for name in PROFILE_FIELDS},
         "status": doc.get("status", ""),
-        "created_at": iso_utc(doc["created_at"]),
-        "updated_at": iso_utc(doc["updated_at"]),
+        "created_at": iso_utc(_datetime(doc["created_at"])),
+        "updated_at": iso_utc(_datetime(doc["updated_at"])),
     }
 
 
-def _set_time(message: Message, name: str, value: datetime | None) -> None:
-    stamp = to_timestamp(value)
+def _datetime(value: Any) -> datetime:
+    """A stored time; the stand-in hands back a datetime written by `$set` as ISO text (the same instant)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _set_time(message: Message, name: str, value: datetime | str | None) -> None:
+    stamp = to_timestamp(None if value is None else _datetime(value))
     if stamp is not None:
         getattr(message, name).CopyFrom(stamp)

@@ -17,7 +17,8 @@ from typing import Any
 from common.errors import InvalidArgument
 from services.leads.contacts import normalise_email, normalise_phone, normalise_wechat_id
 
-STATUSES = ("new", "contacted", "qualified", "won", "lost")
+# The lead lifecycle (services/leads/status.py says which moves are allowed).
+STATUSES = ("new", "contacted", "qualified", "opportunity", "won", "lost", "invalid")
 INITIAL_STATUS = "new"
 
 # Free-text fields and their maximum length in characters (not bytes: 100 Chinese characters fit).
@@ -124,6 +125,7 @@ def new_customer_document(
         "tenant_id": tenant,
         **fields.as_dict(),
         "status": INITIAL_STATUS,
+        "reached": [INITIAL_STATUS],  # funnel stages reached, kept after a loss (channel analytics)
         "created_at": stamp,
         "updated_at": stamp,
     }

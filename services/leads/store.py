@@ -29,13 +29,16 @@ from pymongo.errors import DuplicateKeyError
 
 from common.errors import AlreadyExists
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
-from common.outbox import PendingEvent, pending_document
+from common.outbox import Pending, PendingEvent, pending_document, pending_set
 from common.timeutil import as_utc, utcnow
 from services.leads.listing import PagePosition
 from services.leads.profiles import IdentityKey
 
 CUSTOMERS = "customers"
 IDENTITIES = "identities"
+# Who changed which field of a profile when (services/leads/updates.py); written through the outbox
+# as a pending insert of the change's own write, so an entry exists exactly when its change does.
+HISTORY = "profile_history"
 
 INDEXES = [
     # List walks customers newest first. Get/BatchGet filter by the unique _id (plus tenant_id), which
@@ -43,6 +46,7 @@ INDEXES = [
     IndexSpec(CUSTOMERS, [("tenant_id", 1), ("created_ms", -1)]),
     # Finding every key of a customer (merges, deletes) without scanning the tenant.
     IndexSpec(IDENTITIES, [("tenant_id", 1), ("customer_id", 1)]),
+    IndexSpec(HISTORY, [("tenant_id", 1), ("customer_id", 1)]),
 ]
 
 # A key whose customer never appeared is left over from a create that died between claiming and
@@ -59,8 +63,10 @@ class CustomerStore:
     """Customers and identity keys of every tenant; every method is scoped by `tenant`."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.database = db
         self._customers = db[CUSTOMERS]
         self._identities = db[IDENTITIES]
+        self._history = db[HISTORY]
 
     async def create(
         self, document: Document, keys: Sequence[IdentityKey], *, events: Sequence[PendingEvent] = ()
@@ -157,3 +163,63 @@ class CustomerStore:
             self._customers.find(query).sort([("created_ms", DESCENDING), ("_id", DESCENDING)]).limit(limit)
         )
         return [doc async for doc in cursor]
+
+    # ---- changes to existing profiles (services/leads/updates.py, status.py, merging.py) ----
+
+    async def claim_keys(self, tenant: str, customer_id: str, keys: Sequence[IdentityKey]) -> list[str]:
+        """Claim new identity keys for an existing customer; all or none, AlreadyExists names the holder.
+
+        A key this customer already holds (e.g. a retried update) counts as claimed.
+        """
+        claimed: list[str] = []
+        try:
+            for key in keys:
+                owner = await self._claim(tenant, key, customer_id, now=utcnow())
+                if owner is not None and owner != customer_id:
+                    raise AlreadyExists(
+                        f"{key.kind} {key.value} already belongs to customer {owner}",
+                        field=f"customer.{key.kind}",
+                        metadata={"existing_customer_id": owner, "identity": key.kind},
+                    )
+                claimed.append(key.storage_id(tenant))
+        except BaseException:
+            if claimed:
+                await self._identities.delete_many({"_id": {"$in": claimed}, "customer_id": customer_id})
+            raise
+        return claimed
+
+    async def release_keys(self, tenant: str, customer_id: str, keys: Sequence[IdentityKey]) -> None:
+        """Free keys the customer no longer has (guarded by the holder, so another's claim is safe)."""
+        if keys:
+            ids = [k.storage_id(tenant) for k in keys]
+            await self._identities.delete_many({"_id": {"$in": ids}, "customer_id": customer_id})
+
+    async def move_keys(self, tenant: str, *, from_id: str, to_id: str) -> int:
+        """Re-point every identity key of `from_id` to `to_id` (a merge); returns how many moved."""
+        result = await self._identities.update_many(
+            {"tenant_id": tenant, "customer_id": from_id}, {"$set": {"customer_id": to_id}}
+        )
+        return int(result.modified_count)
+
+    async def keys_of(self, tenant: str, customer_id: str) -> list[Document]:
+        cursor = self._identities.find({"tenant_id": tenant, "customer_id": customer_id})
+        return [doc async for doc in cursor]
+
+    async def history_of(self, tenant: str, customer_id: str) -> list[Document]:
+        """The customer's profile history, newest first."""
+        cursor = self._history.find({"tenant_id": tenant, "customer_id": customer_id})
+        rows = [doc async for doc in cursor]
+        return sorted(rows, key=lambda h: (int(h.get("at_ms") or 0), str(h["_id"])), reverse=True)
+
+    async def write_guarded(self, read: Document, update: Document, *, items: Sequence[Pending] = ()) -> bool:
+        """Apply `update` ($set fields) to the customer as `read`, if no one changed it since.
+
+        One single-document write carries the change and its pending history inserts and events (the
+        outbox), guarded by the document's version; False when another write came first (re-read, retry).
+        """
+        version = int(read.get("version", 0))
+        guard: Document = {"_id": read["_id"], "tenant_id": read["tenant_id"]}
+        guard["version"] = version if "version" in read else {"$exists": False}
+        change: Document = {"$set": {**update, "version": version + 1, **pending_set(items)}}
+        result = await self._customers.update_one(guard, change)
+        return bool(result.modified_count)

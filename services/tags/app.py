@@ -10,6 +10,7 @@ from common.customers import batch_warmer
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.tags.api import TagsServicer
 from services.tags.config import TagsConfig
+from services.tags.customer_merges import customer_merges_consumer
 from services.tags.events import conversations_consumer, intent_level_consumer
 from services.tags.expiry.timers import ExpiryTimers
 from services.tags.heard.listening import ConversationOperations
@@ -98,6 +99,8 @@ def build(runtime: Runtime, *, config: TagsConfig | None = None) -> ServiceParts
             # intent.level trusts its peer: intent only scores customers it checked with leads.
             intent_level_consumer(ops),
             conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
+            # Leads merged a duplicate: its tags move onto the survivor (customer_merges.py).
+            customer_merges_consumer(ops),
         ],
         # Expiry on the common scheduler (docs/tag-expiry.md): tags.expire, tags.expiry_sweep;
         # a resumable merge of one tag into another: tags.merge; deleted segments' tombstones go

@@ -36,6 +36,7 @@ class World:
     conversation_id: str
     suggestion_id: str
     segment_id: str
+    duplicate_id: str = ""
 
 
 async def build_world(admin: httpx.AsyncClient) -> World:
@@ -49,8 +50,10 @@ async def build_world(admin: httpx.AsyncClient) -> World:
     reply = await ingest(admin, customer_id, FIRST_CALL, id="call-roles-1")
     [family] = [s for s in reply["suggested"] if s["tagKey"] == "pref.family"]
     segment = await ok(admin, SEGMENT_CREATE, input={"name": "families", "expression": "pref.family"})
+    duplicate_id = await create_customer(admin, "Role Rui (2)", "rui.two@example.com")
     await ok(admin, 'mutation { defineJourney(input: {key: "roles", stages: [{key: "a"}]}) { key } }')
     return World(
+        duplicate_id=duplicate_id,
         customer_id=customer_id,
         conversation_id=reply["conversation"]["id"],
         suggestion_id=family["id"],
@@ -75,6 +78,8 @@ class Case:
 
 
 CUSTOMER_READ = "query($id: ID!) { customer(id: $id) { id } }"
+PROFILE_READ = "query($id: ID!) { customer(id: $id) { profile { company status mergedInto } } }"
+CHANNELS_READ = '{ channelAnalytics(from: "2026-11", to: "2026-11") { total { leads cost } } }'
 TAGS_READ = """query($id: ID!) { customer(id: $id) { tags { key value source confidence }
   tagHistory(first: 50) { entries { tagKey action value source } } } }"""
 SEGMENT_CREATE = "mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id name } }"
@@ -123,6 +128,7 @@ CASES = [
     Case("Mutation.removeTag", 'mutation($id: ID!) { removeTag(customerId: $id, key: "lib.a") { key } }',
          lambda w, n: {"id": w.customer_id}, TAGS_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
     Case("Query.segmentPreview", '{ segmentPreview(expression: "pref.family") { count } }', allowed="viewer"),
+    Case("Query.recoverLeads", '{ recoverLeads(expression: "pref.family") { totalCount } }', allowed="viewer"),
     Case("Query.segments", "{ segments(first: 5) { edges { node { id count } } } }", allowed="viewer"),
     Case("Query.segment", "query($id: ID!) { segment(id: $id) { name count } }",
          lambda w, n: {"id": w.segment_id}, allowed="viewer"),
@@ -183,6 +189,21 @@ CASES = [
     Case("Mutation.updateIntentModel",
          "mutation($n: String!) { updateIntentModel(input: {halfLifeDays: 5}, note: $n) { version } }",
          lambda w, n: {"n": n}, "{ intentModel { version note } }", allowed="admin"),
+    Case("Mutation.updateCustomer",
+         "mutation($id: ID!, $n: String!) { updateCustomer(id: $id, input: {company: $n}) { id } }",
+         lambda w, n: {"id": w.customer_id, "n": f"Co {n}"}, PROFILE_READ, lambda w: {"id": w.customer_id},
+         allowed="sdr"),
+    Case("Mutation.setCustomerStatus",
+         "mutation($id: ID!) { setCustomerStatus(id: $id, status: CONTACTED) { id } }",
+         lambda w, n: {"id": w.customer_id}, PROFILE_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
+    Case("Mutation.mergeCustomers",
+         "mutation($s: ID!, $d: ID!) { mergeCustomers(survivorId: $s, duplicateId: $d) { id } }",
+         lambda w, n: {"s": w.customer_id, "d": w.duplicate_id}, PROFILE_READ,
+         lambda w: {"id": w.duplicate_id}, allowed="admin"),
+    Case("Mutation.setChannelCost",
+         'mutation { setChannelCost(channel: "web", period: "2026-11", amount: "10.00") { amount } }',
+         read_back=CHANNELS_READ, allowed="admin"),
+    Case("Query.channelAnalytics", CHANNELS_READ, allowed="viewer"),
     Case("Query.journeys", "{ journeys { key } }", allowed="viewer"),
     Case("Query.journey", '{ journey(key: "5a") { key } }', allowed="viewer"),
     Case("Query.funnel", "{ funnel { customers } }", allowed="viewer"),

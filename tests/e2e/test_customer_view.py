@@ -115,11 +115,10 @@ async def test_customer_view_combines_profile_tags_intent_and_journey(stack: Sta
     assert customer["intent"]["topSignals"][0]["type"] in {"demo_request", "pricing_page_view"}
     assert customer["journey"]["stage"] == "ask"
     assert [r["stage"] for r in customer["journey"]["reached"]][-1] == "ask"
-    # Three pricing views and two demo requests at once are also a surge: it joins the timeline as an
-    # entry of its own (services/journey/surges.py), newest first, so look past it for the touchpoint.
-    touchpoints = [
-        e["node"] for e in customer["journey"]["timeline"]["edges"] if e["node"]["type"] != "intent_surge"
-    ]
+    # Three pricing views and two demo requests at once are also a surge, and the level change, the new
+    # customer and the tag are on the timeline too (services/journey/timeline_feed.py), newest first: look
+    # past them (they imply no stage) for the touchpoint.
+    touchpoints = [e["node"] for e in customer["journey"]["timeline"]["edges"] if e["node"]["stage"]]
     assert touchpoints[0] == {"type": "inquiry", "stage": "ask"}
 
 

@@ -29,7 +29,7 @@ query($id: ID!) {
 
 
 async def test_a_sales_rep_reads_why_a_customer_is_hot_and_how_it_got_there(stack: Stack) -> None:
-    async with stack.client("acme") as client:
+    async with stack.client("explainco") as client:
         cid = await create_customer(client, "Qian Yu", "qian.yu@example.com")
         await ok(client, INGEST, signals=[{"customerId": cid, "type": "webinar_attend"}])
         third_party: dict[str, Any] = {
@@ -77,7 +77,7 @@ async def test_a_sales_rep_reads_why_a_customer_is_hot_and_how_it_got_there(stac
 
 
 async def test_a_match_on_a_first_party_signal_is_bad_user_input_and_changes_nothing(stack: Stack) -> None:
-    async with stack.client("acme") as client:
+    async with stack.client("explainco") as client:
         cid = await create_customer(client, "Sun Li", "sun.li@example.com")
         body = await gql(
             client,

@@ -24,6 +24,7 @@ from services.journey.app import DEFINITION as JOURNEY
 from services.leads.app import DEFINITION as LEADS
 from services.tags.app import DEFINITION as TAGS
 from tests.conftest import TEST_TOKEN
+from tests.integration.journey.helpers import eventually
 from tests.support.rpc import channel, metadata
 
 TENANT = "demo"
@@ -59,10 +60,14 @@ class Stack:
             if not token:
                 return customers
 
-    async def timeline(self, customer_id: str) -> list[journey_pb2.Touchpoint]:
+    async def timeline(self, customer_id: str, *, everything: bool = False) -> list[journey_pb2.Touchpoint]:
+        """The customer's touchpoints (or, `everything`, with the other services' facts projected
+        onto the timeline asynchronously: conversations, tag changes, intent, lead events)."""
         stub = self.stub("journey", journey_pb2_grpc.JourneyServiceStub)
+        kinds = [] if everything else [journey_pb2.TIMELINE_ENTRY_KIND_TOUCHPOINT]
         page = await stub.ListTimeline(
-            journey_pb2.ListTimelineRequest(customer_id=customer_id, page_size=200), metadata=MD
+            journey_pb2.ListTimelineRequest(customer_id=customer_id, page_size=200, kinds=kinds),
+            metadata=MD,
         )
         return list(page.touchpoints)
 
@@ -158,6 +163,14 @@ async def test_demo_seed_gives_customers_with_tags_timeline_and_intent(stack: St
     assert facts["callback_at"].text == "明天下午三点"
     heard = {(s.tag_key, s.value) for s in call.suggestions}
     assert ("heard.budget", "200000") in heard
+    # …and is on that customer's timeline, with what was heard (a projection of tags' event).
+    call_ref = journey_pb2.TimelineRef(name="conversation_id", id=f"demo-{first_car.key}-call")
+
+    async def call_shown() -> bool:
+        entries = await stack.timeline(summary.customer_ids[first_car.key], everything=True)
+        return any(call_ref in e.refs and e.summary.startswith("听到: ") for e in entries)
+
+    await eventually(call_shown, within=30)
     assert summary.conversations_new == len(CONVERSATIONS)
 
     # The stories are saved segments a marketer finds with their members counted.

@@ -21,6 +21,7 @@ import uvicorn
 
 from common import nats_auth
 from common.config import GatewaySettings, Settings
+from common.local_servers import free_port
 from common.service import RunningService, ServiceDefinition, start_service
 from gateway.app import create_app
 from gateway.auth import issue_token
@@ -152,10 +153,15 @@ async def running_stack(
     )
     async with contextlib.AsyncExitStack() as exits:
         running: dict[str, RunningService] = {}
+        # Leads (started first) asks tags for recovery search: tags gets a port known in advance.
+        tags_port = free_port()
         for service in SERVICE_ORDER:
             # This stack's own leads (started first) says which customers exist, not the session's.
             peers = {"leads": f"127.0.0.1:{running['leads'].port}"} if running else {}
-            started = await start_service(definition_of(service), settings_for(service, peers=peers))
+            extra: dict[str, Any] = {"grpc_port": tags_port} if service == "tags" else {}
+            if service == "leads":
+                peers = {"tags": f"127.0.0.1:{tags_port}"}
+            started = await start_service(definition_of(service), settings_for(service, peers=peers, **extra))
             running[service] = started
             exits.push_async_callback(_stop_quietly, started)
 

@@ -27,6 +27,9 @@ from services.tags.segments.sync_store import DONE, SyncState
 MAX_SAMPLE = 100
 MAX_BATCH = 200  # customers per BatchGetCustomerSegments (the gateway's DataLoader batch)
 DEFAULT_SAMPLE = 10
+# ListExpressionMembers pages: features ride along, so a page costs one bitmap AND per feature in use.
+DEFAULT_MEMBERS_PAGE = 500
+MAX_MEMBERS_PAGE = 1000
 
 
 def sync_to_proto(state: SyncState | None) -> segments_pb2.MembershipSync | None:
@@ -243,4 +246,48 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
                 )
                 for customer_id in dict.fromkeys(ids)
             ]
+        )
+
+    async def CountTagFeatures(
+        self, request: segments_pb2.CountTagFeaturesRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.CountTagFeaturesResponse:
+        canonical, customers, within, counts = await self._ops.count_features(
+            current_call().tenant, request.within
+        )
+        return segments_pb2.CountTagFeaturesResponse(
+            within=canonical,
+            customers=customers,
+            within_count=within,
+            features=[
+                segments_pb2.TagFeatureCount(
+                    feature=segments_pb2.TagFeature(tag_key=f.tag_key, value=f.value),
+                    tag_name=f.tag_name,
+                    customers=with_it,
+                    within=with_it_within,
+                )
+                for f, with_it, with_it_within in counts
+            ],
+        )
+
+    async def ListExpressionMembers(
+        self, request: segments_pb2.ListExpressionMembersRequest, context: grpc.aio.ServicerContext
+    ) -> segments_pb2.ListExpressionMembersResponse:
+        size = page_size(request.page_size, default=DEFAULT_MEMBERS_PAGE, maximum=MAX_MEMBERS_PAGE)
+        canonical, ids, columns, last, count = await self._ops.expression_members(
+            current_call().tenant,
+            request.expression,
+            after_number=_int_cursor(request.page_token, "n"),
+            size=size,
+        )
+        return segments_pb2.ListExpressionMembersResponse(
+            expression=canonical,
+            customer_ids=ids,
+            features=[
+                segments_pb2.FeatureMembers(
+                    feature=segments_pb2.TagFeature(tag_key=f.tag_key, value=f.value), positions=positions
+                )
+                for f, positions in columns
+            ],
+            next_page_token=encode_cursor({"n": last}) if last is not None else "",
+            count=count,
         )

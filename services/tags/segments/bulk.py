@@ -1,8 +1,9 @@
 """Loading many customers into the index at once (the start-up rebuild): whole bitmaps, not adds.
 
-Adding one assignment at a time costs a Python call per bitmap touched (about 50 with the assignment
-time's bit slices); a rebuild instead gathers plain lists per tag, value, source and time bit and
-builds each bitmap in one call, then ORs them into the index (`RoaringIndex.merge_tag`).
+Adding one assignment at a time costs a Python call per bitmap touched; a rebuild instead gathers
+plain lists per tag, value and source and builds each bitmap in one call, then ORs them into the
+index (`RoaringIndex.merge_tag`); assignment times are loaded whole, sorted once per tag
+(`AssignedTimes.load`).
 
 A rebuild runs while the service already takes writes: a customer the index already holds at the
 same or a newer `version` (an own write applied during the rebuild) is left out of the load, and one
@@ -18,7 +19,6 @@ from typing import Any
 
 from pyroaring import BitMap
 
-from services.tags.segments.ranges import BITS, BitSliced
 from services.tags.segments.roaring_index import RoaringIndex
 
 
@@ -80,18 +80,16 @@ class BulkLoad:
                     tag,
                     {value: BitMap(ns) - stale for value, ns in lists.values.items()},
                     {source: BitMap(ns) - stale for source, ns in lists.sources.items()},
-                    _sliced(lists.numbers, lists.times, stale),
+                    _fresh_times(lists.numbers, lists.times, stale),
                     last_assigned_ms=max(lists.times, default=0),
                 )
         self._tenants.clear()
         self.pending = 0
 
 
-def _sliced(numbers: list[int], times: list[int], stale: BitMap) -> BitSliced:
-    sliced = BitSliced()
-    sliced.exists = BitMap(numbers) - stale
-    for bit in range(BITS):
-        sliced.slices[bit] = (
-            BitMap([n for n, ms in zip(numbers, times, strict=True) if (ms >> bit) & 1]) - stale
-        )
-    return sliced
+def _fresh_times(numbers: list[int], times: list[int], stale: BitMap) -> tuple[list[int], list[int]]:
+    """(numbers, times) without the customers the index holds at a newer version."""
+    if not stale:
+        return numbers, times
+    kept = [(n, ms) for n, ms in zip(numbers, times, strict=True) if n not in stale]
+    return [n for n, _ in kept], [ms for _, ms in kept]

@@ -8,7 +8,7 @@ never mutate them (combine with the non-mutating operators `&`, `|`, `-`, or cop
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -60,4 +60,12 @@ class TagIndex(Protocol):
 
     def usage(self, tenant: str) -> dict[str, TagUsage]:
         """Usage of every tag the tenant ever used (a tag absent here was never assigned)."""
+        ...
+
+    def tag_keys(self, tenant: str) -> list[str]:
+        """The keys of the tags some customer of the tenant has now, sorted (look-alike features)."""
+        ...
+
+    def value_bitmaps(self, tenant: str, tag: str) -> Mapping[str, BitMap]:
+        """Each value of the tag held now → its customers (look-alike features of enum tags)."""
         ...

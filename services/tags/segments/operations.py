@@ -31,6 +31,7 @@ from services.tags.segments.catalogue import SegmentCatalogue
 from services.tags.segments.evaluate import evaluate
 from services.tags.segments.explanation import Explanation
 from services.tags.segments.expression import Node
+from services.tags.segments.features import Feature, FeatureCount, count_within, page_features
 from services.tags.segments.index import TagIndex
 from services.tags.segments.match import explain, matches
 from services.tags.segments.names import TagNames
@@ -110,6 +111,37 @@ class SegmentOperations:
         members = self.members_bitmap(tenant, node)
         sample = self.index.customer_ids(tenant, list(members[:sample_size])) if sample_size else []
         return canonical, len(members), sample
+
+    # ---- look-alike features (services/tags/segments/features.py) ----
+
+    async def count_features(self, tenant: str, within: str) -> tuple[str, int, int, list[FeatureCount]]:
+        """(canonical text, customers, customers within, per-feature counts) for the set `within` selects."""
+        node, canonical, names = await self.compile(tenant, within, field="within")
+        members = self.members_bitmap(tenant, node)
+        counts = count_within(self.index, tenant, names, members)
+        return canonical, len(self.index.universe(tenant)), len(members), counts
+
+    async def expression_members(
+        self, tenant: str, text: str, *, after_number: int | None, size: int
+    ) -> tuple[str, list[str], list[tuple[Feature, list[int]]], int | None, int]:
+        """(canonical text, customer ids, feature columns, number to resume after or None, count).
+
+        Pages resume after a customer number, as saved segments' members do (`members`). An empty
+        text selects every customer the index knows (recovery search without a filter)."""
+        if text.strip():
+            node, canonical, names = await self.compile(tenant, text)
+            members = self.members_bitmap(tenant, node)
+        else:
+            canonical, names, members = "", await self.library(tenant), self.index.universe(tenant)
+        start = members.rank(after_number) if after_number is not None else 0
+        numbers = list(members[start : start + size + 1])
+        page, more = numbers[:size], len(numbers) > size
+        ids = self.index.customer_ids(tenant, page)
+        if len(ids) != len(page):  # a number without an id would shift every position after it
+            page = [n for n in page if self.index.customer_ids(tenant, [n])]
+            ids = self.index.customer_ids(tenant, page)
+        columns = page_features(self.index, tenant, names, page)
+        return canonical, ids, columns, (page[-1] if more else None), len(members)
 
     # ---- saved segments ----
 

@@ -1,6 +1,6 @@
-"""Range-capable bitmap structures for one tag: sorted value buckets, and a bit-sliced timestamp.
+"""The range-capable bitmap structure for one tag's number and date values.
 
-Why two structures (argued in docs/segment-index.md):
+Why this one (argued in docs/segment-index.md; assignment times have their own, `times.py`):
 - `SortedPoints` (number and date values): one bitmap per distinct value, the values in a B-tree of
   small fan-out whose every node keeps the union of its customers. A range is the union of the
   maximal nodes inside it: a wide range is mostly a few dense upper unions (bitset containers, cheap
@@ -8,12 +8,7 @@ Why two structures (argued in docs/segment-index.md):
   there are. An update touches one value bitmap and one union per level (a customer holds one value
   per tag, so removing it from the unions on its path is exact) — unlike prefix unions, which a
   single update would have to change for every value above it (too slow at 1,000 updates/s).
-- `BitSliced` (assignment times in epoch ms): almost every assignment has its own millisecond, so one
-  bitmap per value would be one bitmap per assignment. A bit-sliced index keeps bit i of every
-  customer's value in bitmap i (`BITS` bitmaps, whatever the number of customers), answers "< c" with
-  two bitmap operations per bit, and reads one customer's value back with `BITS` membership tests.
-
-Both are pure and in memory; callers never mutate the bitmaps they get back.
+It is pure and in memory; callers never mutate the bitmaps they get back.
 """
 
 from __future__ import annotations
@@ -24,7 +19,6 @@ from collections.abc import Iterator
 from pyroaring import BitMap
 
 FANOUT = 4  # values per leaf and children per node: FANOUT..2·FANOUT (a bulk load packs FANOUT)
-BITS = 42  # epoch milliseconds stay below 2**42 until the year 2109
 
 
 class _Node:
@@ -261,62 +255,3 @@ def _inside(x: float, low: float | None, high: float | None, low_inc: bool, high
     if low is not None and (x < low or (x == low and not low_inc)):
         return False
     return not (high is not None and (x > high or (x == high and not high_inc)))
-
-
-class BitSliced:
-    """Customers by an integer in [0, 2**BITS): bit i of each customer's value is in `slices[i]`."""
-
-    def __init__(self) -> None:
-        self.exists = BitMap()
-        self.slices = [BitMap() for _ in range(BITS)]
-
-    def set(self, number: int, value: int) -> None:
-        value = min(max(value, 0), (1 << BITS) - 1)
-        self.exists.add(number)
-        for i, bitmap in enumerate(self.slices):
-            if (value >> i) & 1:
-                bitmap.add(number)
-            else:
-                bitmap.discard(number)
-
-    def discard(self, number: int) -> None:
-        if number in self.exists:
-            self.exists.discard(number)
-            for bitmap in self.slices:
-                bitmap.discard(number)
-
-    def get(self, number: int) -> int | None:
-        if number not in self.exists:
-            return None
-        return sum(1 << i for i, bitmap in enumerate(self.slices) if number in bitmap)
-
-    def less_than(self, bound: int) -> BitMap:
-        """Customers whose value is < bound (O'Neil & Quass: two operations per bit, top bit first)."""
-        if bound <= 0:
-            return BitMap()
-        if bound >= 1 << BITS:
-            return self.exists
-        below = BitMap()
-        equal = self.exists
-        for i in range(BITS - 1, -1, -1):
-            bitmap = self.slices[i]
-            if (bound >> i) & 1:
-                below |= equal - bitmap
-                equal = equal & bitmap
-            else:
-                equal = equal - bitmap
-            if not equal:
-                break
-        return below
-
-    def between(self, low: int | None, high: int | None) -> BitMap:
-        """Customers whose value is in [low, high)."""
-        upper = self.exists if high is None else self.less_than(high)
-        if low is None or low <= 0:
-            return upper
-        return upper - self.less_than(low)
-
-    def run_optimize(self) -> None:
-        self.exists.run_optimize()
-        for bitmap in self.slices:
-            bitmap.run_optimize()

@@ -4,10 +4,11 @@ Pure (no I/O): `segments/maintain.py` fills it from MongoDB at start and keeps i
 and events; `evaluate.py` answers expressions on it. Per tenant it holds:
 - `universe`: every customer with a number (NOT x is taken in it);
 - per tag: `has` (customers with an active value), one bitmap per value (equality), per source, a
-  `SortedPoints` for values that read as numbers or ISO dates (ranges), a `BitSliced` of the time
-  the active value was assigned (ms);
-- the number ↔ customer id maps, each customer's indexed `version` (so a replayed or late change
-  never overwrites a newer one) and the usage marks (last assigned / removed per tag).
+  `SortedPoints` for values that read as numbers or ISO dates (ranges), the exact time (ms) the
+  active value was assigned in an `AssignedTimes` (times.py, ~7 bytes per assignment);
+- the number ↔ customer id maps (`IdMap`, flat arrays: ~50 bytes per customer for both directions),
+  each customer's indexed `version` (`Versions`, so a replayed or late change never overwrites a
+  newer one) and the usage marks (last assigned / removed per tag).
 
 A change is `apply(before, after)`: for each tag either side names, the customer leaves what the
 index holds for that tag and joins its `after` value; tags neither side names are untouched.
@@ -24,8 +25,10 @@ from datetime import date, datetime
 from pyroaring import BitMap
 
 from services.tags.model import Assignment
+from services.tags.segments.idmap import IdMap, Versions
 from services.tags.segments.index import TagUsage
-from services.tags.segments.ranges import BitSliced, SortedPoints
+from services.tags.segments.ranges import SortedPoints
+from services.tags.segments.times import AssignedTimes
 
 _EMPTY = BitMap()  # returned for unknown tags and values; never mutated
 
@@ -53,9 +56,10 @@ class _Tag:
     points: SortedPoints = field(default_factory=SortedPoints)
     names: dict[float, str] = field(default_factory=dict)  # point → the value string it came from
     sources: dict[str, BitMap] = field(default_factory=dict)
-    assigned: BitSliced = field(default_factory=BitSliced)
+    assigned: AssignedTimes = field(default_factory=AssignedTimes)
 
     def add(self, number: int, a: Assignment) -> None:
+        """Index a customer that holds no value of this tag (`discard` first otherwise)."""
         self.has.add(number)
         self.values.setdefault(a.value, BitMap()).add(number)
         point = point_of(a.value)
@@ -63,9 +67,11 @@ class _Tag:
             self.points.add(number, point)
             self.names[point] = a.value
         self.sources.setdefault(a.source, BitMap()).add(number)
-        self.assigned.set(number, epoch_ms(a.assigned_at))
+        self.assigned.add(number, epoch_ms(a.assigned_at))
 
-    def discard(self, number: int, hint: str | None) -> None:
+    def discard(self, number: int, hint: str | None, hint_ms: int | None = None) -> None:
+        """Take the customer out; `hint` / `hint_ms`, its value and assignment time if the caller
+        knows them, save searching for them."""
         if number not in self.has:
             return
         self.has.discard(number)
@@ -82,7 +88,7 @@ class _Tag:
                 self.points.discard(number, point)
         for bitmap in self.sources.values():
             bitmap.discard(number)
-        self.assigned.discard(number)
+        self.assigned.discard(number, hint_ms)
 
     def _value_of(self, number: int) -> str | None:
         point = self.points.point_of(number)
@@ -94,9 +100,8 @@ class _Tag:
 @dataclass
 class _Tenant:
     universe: BitMap = field(default_factory=BitMap)
-    numbers: dict[str, int] = field(default_factory=dict)
-    ids: dict[int, str] = field(default_factory=dict)
-    versions: dict[int, int] = field(default_factory=dict)
+    ids: IdMap = field(default_factory=IdMap)
+    versions: Versions = field(default_factory=Versions)
     tags: dict[str, _Tag] = field(default_factory=dict)
     marks: dict[str, list[int]] = field(default_factory=dict)  # tag → [last assigned ms, last removed ms]
 
@@ -157,13 +162,13 @@ class RoaringIndex:
 
     def number_of(self, tenant: str, customer_id: str) -> int | None:
         t = self._tenants.get(tenant)
-        return t.numbers.get(customer_id) if t is not None else None
+        return t.ids.number_of(customer_id) if t is not None else None
 
     def customer_ids(self, tenant: str, numbers: Iterable[int]) -> list[str]:
         t = self._tenants.get(tenant)
         if t is None:
             return []
-        return [cid for n in numbers if (cid := t.ids.get(n)) is not None]
+        return t.ids.ids_of(numbers)
 
     def usage(self, tenant: str) -> dict[str, TagUsage]:
         t = self._tenants.get(tenant)
@@ -180,12 +185,20 @@ class RoaringIndex:
             )
         return out
 
+    def tag_keys(self, tenant: str) -> list[str]:
+        t = self._tenants.get(tenant)
+        return sorted(tag for tag, x in t.tags.items() if x.has) if t is not None else []
+
+    def value_bitmaps(self, tenant: str, tag: str) -> Mapping[str, BitMap]:
+        x = self._tag(tenant, tag)
+        return x.values if x is not None else {}
+
     # ---- changes ----
 
     def version_of(self, tenant: str, number: int) -> int:
         """The version of the customer's document the index holds (0: none applied)."""
         t = self._tenants.get(tenant)
-        return t.versions.get(number, 0) if t is not None else 0
+        return t.versions.get(number) if t is not None else 0
 
     def apply(
         self,
@@ -235,13 +248,12 @@ class RoaringIndex:
     ) -> bool:
         t = self._tenant(tenant)
         if version is not None:
-            if version <= t.versions.get(number, 0):
+            if version <= t.versions.get(number):
                 return False
-            t.versions[number] = version
+            t.versions.set(number, version)
         now = int(time.time() * 1000) if now_ms is None else now_ms
         t.universe.add(number)
-        t.numbers[customer_id] = number
-        t.ids[number] = customer_id
+        t.ids.put(number, customer_id)
         for tag in tags:
             old = before.get(tag)
             new = after.get(tag)
@@ -252,7 +264,10 @@ class RoaringIndex:
                 continue  # unchanged and indexed as it is (a write passes all of a customer's tags)
             held = x is not None and number in x.has
             if x is not None and (held or new is not None):
-                x.discard(number, old.value if old is not None else None)
+                if old is not None:
+                    x.discard(number, old.value, epoch_ms(old.assigned_at))
+                else:
+                    x.discard(number, None)
             if new is not None:
                 if x is None:
                     x = t.tags[tag] = _Tag()
@@ -302,9 +317,8 @@ class RoaringIndex:
         t = self._tenant(tenant)
         t.universe |= BitMap(n for n, _, _ in customers)
         for number, customer_id, version in customers:
-            t.numbers[customer_id] = number
-            t.ids[number] = customer_id
-            t.versions[number] = max(version, t.versions.get(number, 0))
+            t.ids.put(number, customer_id)
+            t.versions.set(number, max(version, t.versions.get(number)))
 
     def merge_tag(
         self,
@@ -312,11 +326,12 @@ class RoaringIndex:
         tag: str,
         values: dict[str, BitMap],
         sources: dict[str, BitMap],
-        times: BitSliced,
+        times: tuple[list[int], list[int]],
         *,
         last_assigned_ms: int = 0,
     ) -> None:
-        """Bulk: OR whole bitmaps of customers the tag does not hold yet into it (`bulk.py`)."""
+        """Bulk: OR whole bitmaps of customers the tag does not hold yet into it (`bulk.py`); `times`
+        is (numbers, assignment ms) of those customers."""
         t = self._tenant(tenant)
         x = t.tags.get(tag)
         if x is None:
@@ -338,9 +353,7 @@ class RoaringIndex:
         for source, bitmap in sources.items():
             if bitmap:
                 x.sources[source] = x.sources[source] | bitmap if source in x.sources else bitmap
-        x.assigned.exists |= times.exists
-        for bit, bitmap in enumerate(times.slices):
-            x.assigned.slices[bit] |= bitmap
+        x.assigned.load(*times)
         if last_assigned_ms:
             self._mark(tenant, t, tag, assigned_ms=last_assigned_ms)
 

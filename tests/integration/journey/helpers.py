@@ -49,10 +49,16 @@ class Journey:
         return response
 
     async def timeline(
-        self, customer_id: str, *, page_size: int = 0, page_token: str = "", tenant: str = "acme"
+        self,
+        customer_id: str,
+        *,
+        page_size: int = 0,
+        page_token: str = "",
+        tenant: str = "acme",
+        kinds: list[journey_pb2.TimelineEntryKind] | None = None,
     ) -> journey_pb2.ListTimelineResponse:
         request = journey_pb2.ListTimelineRequest(
-            customer_id=customer_id, page_size=page_size, page_token=page_token
+            customer_id=customer_id, page_size=page_size, page_token=page_token, kinds=kinds or []
         )
         response: journey_pb2.ListTimelineResponse = await self.stub.ListTimeline(
             request, metadata=metadata(tenant)

@@ -21,6 +21,16 @@ SERVICE = "crm.leads.v1.LeadsService"
 class World:
     stub: leads_pb2_grpc.LeadsServiceStub
     customer_id: str
+    duplicate_id: str = ""
+
+
+async def profile(w: World) -> leads_pb2.Customer:
+    return await w.stub.GetCustomer(leads_pb2.GetCustomerRequest(id=w.customer_id), metadata=metadata())
+
+
+async def analytics(w: World) -> leads_pb2.GetChannelAnalyticsResponse:
+    request = leads_pb2.GetChannelAnalyticsRequest(from_period="2026-11", to_period="2026-11")
+    return await w.stub.GetChannelAnalytics(request, metadata=metadata())
 
 
 async def listed(w: World) -> list[str]:
@@ -44,6 +54,44 @@ CASES: list[RpcCase[World]] = [
         allowed="viewer",
     ),
     RpcCase("ListCustomers", lambda w, n: leads_pb2.ListCustomersRequest(), allowed="viewer"),
+    RpcCase(
+        "UpdateCustomer",
+        lambda w, n: leads_pb2.UpdateCustomerRequest(
+            id=w.customer_id,
+            customer=leads_pb2.CustomerInput(company=f"Co {n}"),
+            update_mask={"paths": ["company"]},
+        ),
+        allowed="sdr",
+        read_back=profile,
+    ),
+    RpcCase(
+        "SetCustomerStatus",
+        lambda w, n: leads_pb2.SetCustomerStatusRequest(id=w.customer_id, status="contacted"),
+        allowed="cs",
+        read_back=profile,
+    ),
+    RpcCase(
+        "ListProfileHistory",
+        lambda w, n: leads_pb2.ListProfileHistoryRequest(id=w.customer_id),
+        allowed="viewer",
+    ),
+    RpcCase(
+        "MergeCustomers",
+        lambda w, n: leads_pb2.MergeCustomersRequest(survivor_id=w.customer_id, duplicate_id=w.duplicate_id),
+        allowed="admin",
+        read_back=profile,
+    ),
+    RpcCase(
+        "SetChannelCost",
+        lambda w, n: leads_pb2.SetChannelCostRequest(channel="web", period="2026-11", amount="10.00"),
+        allowed="admin",
+        read_back=analytics,
+    ),
+    RpcCase(
+        "GetChannelAnalytics",
+        lambda w, n: leads_pb2.GetChannelAnalyticsRequest(from_period="2026-11", to_period="2026-11"),
+        allowed="viewer",
+    ),
 ]
 
 
@@ -59,7 +107,11 @@ async def world(settings_for: Callable[..., Settings]) -> AsyncIterator[World]:
             ),
             metadata=metadata(),
         )
-        yield World(stub=stub, customer_id=created.id)
+        duplicate = await stub.CreateCustomer(
+            leads_pb2.CreateCustomerRequest(customer=leads_pb2.CustomerInput(name="Role Li (2)")),
+            metadata=metadata(),
+        )
+        yield World(stub=stub, customer_id=created.id, duplicate_id=duplicate.id)
     finally:
         await chan.close()
         await running.stop()

@@ -48,6 +48,9 @@ CASES: list[RpcCase[World]] = [
             allowed="viewer"),
     RpcCase("BatchGetCustomerSegments",
             lambda w, n: S.BatchGetCustomerSegmentsRequest(customer_ids=[w.customer_id]), allowed="viewer"),
+    RpcCase("CountTagFeatures", lambda w, n: S.CountTagFeaturesRequest(within="vip"), allowed="viewer"),
+    RpcCase("ListExpressionMembers", lambda w, n: S.ListExpressionMembersRequest(expression="vip"),
+            allowed="viewer"),
 ]  # fmt: skip
 
 

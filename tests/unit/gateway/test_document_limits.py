@@ -30,7 +30,7 @@ from gateway.schema import GatewaySchema, build_schema
 SETTINGS = GatewaySettings()
 ALICE = Principal(tenant="acme", subject="alice", roles=frozenset({"admin"}))
 DEEPEST = """{ segments(first: 1) { edges { node { members(first: 1) { edges { node { journey {
-  timeline(first: 1) { edges { node { id } } } } } } } } } } }"""
+  timeline(first: 1) { edges { node { refs { id } } } } } } } } } } } }"""
 
 
 @pytest.fixture
@@ -87,13 +87,13 @@ def deepest_path(schema: GraphQLSchema) -> int:
 
 
 def test_the_depth_limit_admits_every_path_of_the_schema_and_graphiql() -> None:
-    """The deepest data query has 11 levels (a saved segment's members' timelines) and GraphiQL's
+    """The deepest data query has 12 levels (a saved segment's members' timeline entries' refs) and GraphiQL's
     introspection 15: the limit sits at 15.
 
     If the schema grows deeper than the limit, this fails: raise the limit knowingly.
     """
     schema = build_schema(SETTINGS)._schema
-    assert deepest_path(schema) == 11
+    assert deepest_path(schema) == 12
     assert SETTINGS.max_query_depth == 15
     assert not cached_validate(
         schema, cached_parse(get_introspection_query()), build_schema(SETTINGS).document_rules

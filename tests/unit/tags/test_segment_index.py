@@ -23,8 +23,9 @@ from services.tags.segments.expression import (
     Range,
     range_point,
 )
-from services.tags.segments.ranges import BitSliced, SortedPoints
+from services.tags.segments.ranges import SortedPoints
 from services.tags.segments.roaring_index import RoaringIndex
+from services.tags.segments.times import AssignedTimes
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NOW_MS = int((T0 + timedelta(days=400)).timestamp() * 1000)
@@ -223,9 +224,9 @@ def test_sorted_points_split_buckets_and_answer_ranges() -> None:
     assert points.point_of(3) == values[3]
 
 
-def test_bit_sliced_times_answer_half_open_windows() -> None:
+def test_assignment_times_answer_half_open_windows() -> None:
     rng = random.Random(2)
-    sliced = BitSliced()
+    sliced = AssignedTimes()
     values = {n: rng.randrange(1_700_000_000_000, 1_800_000_000_000) for n in range(3000)}
     for n, v in values.items():
         sliced.set(n, v)

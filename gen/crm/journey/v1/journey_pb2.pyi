@@ -15,6 +15,10 @@ class TimelineEntryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TIMELINE_ENTRY_KIND_UNSPECIFIED: _ClassVar[TimelineEntryKind]
     TIMELINE_ENTRY_KIND_TOUCHPOINT: _ClassVar[TimelineEntryKind]
     TIMELINE_ENTRY_KIND_INTENT_SURGE: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_CONVERSATION: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_TAG_CHANGE: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_INTENT_LEVEL: _ClassVar[TimelineEntryKind]
+    TIMELINE_ENTRY_KIND_LEAD: _ClassVar[TimelineEntryKind]
 
 class StageKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -31,6 +35,10 @@ class FunnelInterval(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 TIMELINE_ENTRY_KIND_UNSPECIFIED: TimelineEntryKind
 TIMELINE_ENTRY_KIND_TOUCHPOINT: TimelineEntryKind
 TIMELINE_ENTRY_KIND_INTENT_SURGE: TimelineEntryKind
+TIMELINE_ENTRY_KIND_CONVERSATION: TimelineEntryKind
+TIMELINE_ENTRY_KIND_TAG_CHANGE: TimelineEntryKind
+TIMELINE_ENTRY_KIND_INTENT_LEVEL: TimelineEntryKind
+TIMELINE_ENTRY_KIND_LEAD: TimelineEntryKind
 STAGE_KIND_UNSPECIFIED: StageKind
 STAGE_KIND_STAGE: StageKind
 STAGE_KIND_WON_CONTRACT: StageKind
@@ -40,7 +48,7 @@ FUNNEL_INTERVAL_WEEK: FunnelInterval
 FUNNEL_INTERVAL_MONTH: FunnelInterval
 
 class Touchpoint(_message.Message):
-    __slots__ = ("id", "customer_id", "type", "channel", "occurred_at", "actor", "notes", "stage", "kind")
+    __slots__ = ("id", "customer_id", "type", "channel", "occurred_at", "actor", "notes", "stage", "kind", "summary", "source_event_id", "refs")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -50,6 +58,9 @@ class Touchpoint(_message.Message):
     NOTES_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REFS_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     type: str
@@ -59,7 +70,10 @@ class Touchpoint(_message.Message):
     notes: str
     stage: str
     kind: TimelineEntryKind
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., type: _Optional[str] = ..., channel: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., notes: _Optional[str] = ..., stage: _Optional[str] = ..., kind: _Optional[_Union[TimelineEntryKind, str]] = ...) -> None: ...
+    summary: str
+    source_event_id: str
+    refs: _containers.RepeatedCompositeFieldContainer[TimelineRef]
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., type: _Optional[str] = ..., channel: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., notes: _Optional[str] = ..., stage: _Optional[str] = ..., kind: _Optional[_Union[TimelineEntryKind, str]] = ..., summary: _Optional[str] = ..., source_event_id: _Optional[str] = ..., refs: _Optional[_Iterable[_Union[TimelineRef, _Mapping]]] = ...) -> None: ...
 
 class RecordTouchpointRequest(_message.Message):
     __slots__ = ("touchpoint",)
@@ -108,14 +122,16 @@ class Progress(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., journey: _Optional[str] = ..., current_stage: _Optional[str] = ..., furthest_stage: _Optional[str] = ..., reached: _Optional[_Iterable[_Union[StageReached, _Mapping]]] = ..., last_touch_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., entered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., moves: _Optional[_Iterable[_Union[StageMove, _Mapping]]] = ...) -> None: ...
 
 class ListTimelineRequest(_message.Message):
-    __slots__ = ("customer_id", "page_size", "page_token")
+    __slots__ = ("customer_id", "page_size", "page_token", "kinds")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     page_size: int
     page_token: str
-    def __init__(self, customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    kinds: _containers.RepeatedScalarFieldContainer[TimelineEntryKind]
+    def __init__(self, customer_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[TimelineEntryKind, str]]] = ...) -> None: ...
 
 class ListTimelineResponse(_message.Message):
     __slots__ = ("touchpoints", "next_page_token")
@@ -136,6 +152,14 @@ class BatchGetProgressResponse(_message.Message):
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     progress: _containers.RepeatedCompositeFieldContainer[Progress]
     def __init__(self, progress: _Optional[_Iterable[_Union[Progress, _Mapping]]] = ...) -> None: ...
+
+class TimelineRef(_message.Message):
+    __slots__ = ("name", "id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    id: str
+    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
 
 class StageMove(_message.Message):
     __slots__ = ("at", "stage")

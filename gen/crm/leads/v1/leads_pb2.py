@@ -22,32 +22,57 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63rm/leads/v1/leads.proto\x12\x0c\x63rm.leads.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd9\x02\n\x08\x43ustomer\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ompany\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\r\n\x05phone\x18\x05 \x01(\t\x12\r\n\x05\x65mail\x18\x06 \x01(\t\x12\x11\n\twechat_id\x18\x07 \x01(\t\x12\x0e\n\x06region\x18\x08 \x01(\t\x12\x10\n\x08industry\x18\t \x01(\t\x12\x14\n\x0c\x63ompany_size\x18\n \x01(\t\x12\x16\n\x0esource_channel\x18\x0b \x01(\t\x12\x10\n\x08\x63\x61mpaign\x18\x0c \x01(\t\x12\x10\n\x08owner_id\x18\r \x01(\t\x12\x0e\n\x06status\x18\x0e \x01(\t\x12.\n\ncreated_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe2\x01\n\rCustomerInput\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ompany\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\r\n\x05phone\x18\x04 \x01(\t\x12\r\n\x05\x65mail\x18\x05 \x01(\t\x12\x11\n\twechat_id\x18\x06 \x01(\t\x12\x0e\n\x06region\x18\x07 \x01(\t\x12\x10\n\x08industry\x18\x08 \x01(\t\x12\x14\n\x0c\x63ompany_size\x18\t \x01(\t\x12\x16\n\x0esource_channel\x18\n \x01(\t\x12\x10\n\x08\x63\x61mpaign\x18\x0b \x01(\t\x12\x10\n\x08owner_id\x18\x0c \x01(\t\"F\n\x15\x43reateCustomerRequest\x12-\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x1b.crm.leads.v1.CustomerInput\" \n\x12GetCustomerRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\'\n\x18\x42\x61tchGetCustomersRequest\x12\x0b\n\x03ids\x18\x01 \x03(\t\"[\n\x19\x42\x61tchGetCustomersResponse\x12)\n\tcustomers\x18\x01 \x03(\x0b\x32\x16.crm.leads.v1.Customer\x12\x13\n\x0bmissing_ids\x18\x02 \x03(\t\"=\n\x14ListCustomersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"[\n\x15ListCustomersResponse\x12)\n\tcustomers\x18\x01 \x03(\x0b\x32\x16.crm.leads.v1.Customer\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xe6\x02\n\x0cLeadsService\x12M\n\x0e\x43reateCustomer\x12#.crm.leads.v1.CreateCustomerRequest\x1a\x16.crm.leads.v1.Customer\x12G\n\x0bGetCustomer\x12 .crm.leads.v1.GetCustomerRequest\x1a\x16.crm.leads.v1.Customer\x12\x64\n\x11\x42\x61tchGetCustomers\x12&.crm.leads.v1.BatchGetCustomersRequest\x1a\'.crm.leads.v1.BatchGetCustomersResponse\x12X\n\rListCustomers\x12\".crm.leads.v1.ListCustomersRequest\x1a#.crm.leads.v1.ListCustomersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63rm/leads/v1/leads.proto\x12\x0c\x63rm.leads.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x03\n\x08\x43ustomer\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ompany\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\r\n\x05phone\x18\x05 \x01(\t\x12\r\n\x05\x65mail\x18\x06 \x01(\t\x12\x11\n\twechat_id\x18\x07 \x01(\t\x12\x0e\n\x06region\x18\x08 \x01(\t\x12\x10\n\x08industry\x18\t \x01(\t\x12\x14\n\x0c\x63ompany_size\x18\n \x01(\t\x12\x16\n\x0esource_channel\x18\x0b \x01(\t\x12\x10\n\x08\x63\x61mpaign\x18\x0c \x01(\t\x12\x10\n\x08owner_id\x18\r \x01(\t\x12\x0e\n\x06status\x18\x0e \x01(\t\x12.\n\ncreated_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bmerged_into\x18\x1e \x01(\t\x12\x12\n\nmerged_ids\x18\x1f \x03(\t\"\xe2\x01\n\rCustomerInput\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ompany\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\r\n\x05phone\x18\x04 \x01(\t\x12\r\n\x05\x65mail\x18\x05 \x01(\t\x12\x11\n\twechat_id\x18\x06 \x01(\t\x12\x0e\n\x06region\x18\x07 \x01(\t\x12\x10\n\x08industry\x18\x08 \x01(\t\x12\x14\n\x0c\x63ompany_size\x18\t \x01(\t\x12\x16\n\x0esource_channel\x18\n \x01(\t\x12\x10\n\x08\x63\x61mpaign\x18\x0b \x01(\t\x12\x10\n\x08owner_id\x18\x0c \x01(\t\"F\n\x15\x43reateCustomerRequest\x12-\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x1b.crm.leads.v1.CustomerInput\" \n\x12GetCustomerRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\'\n\x18\x42\x61tchGetCustomersRequest\x12\x0b\n\x03ids\x18\x01 \x03(\t\"[\n\x19\x42\x61tchGetCustomersResponse\x12)\n\tcustomers\x18\x01 \x03(\x0b\x32\x16.crm.leads.v1.Customer\x12\x13\n\x0bmissing_ids\x18\x02 \x03(\t\"=\n\x14ListCustomersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"[\n\x15ListCustomersResponse\x12)\n\tcustomers\x18\x01 \x03(\x0b\x32\x16.crm.leads.v1.Customer\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x83\x01\n\x15UpdateCustomerRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12-\n\x08\x63ustomer\x18\x02 \x01(\x0b\x32\x1b.crm.leads.v1.CustomerInput\x12/\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"F\n\x18SetCustomerStatusRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\'\n\x19ListProfileHistoryRequest\x12\n\n\x02id\x18\x01 \x01(\t\"B\n\x0b\x46ieldChange\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x11\n\told_value\x18\x02 \x01(\t\x12\x11\n\tnew_value\x18\x03 \x01(\t\"\x9d\x01\n\x13ProfileHistoryEntry\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x13\n\x0bmerged_from\x18\x04 \x01(\t\x12*\n\x07\x63hanges\x18\x05 \x03(\x0b\x32\x19.crm.leads.v1.FieldChange\"P\n\x1aListProfileHistoryResponse\x12\x32\n\x07\x65ntries\x18\x01 \x03(\x0b\x32!.crm.leads.v1.ProfileHistoryEntry\"B\n\x15MergeCustomersRequest\x12\x13\n\x0bsurvivor_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64uplicate_id\x18\x02 \x01(\t\"Z\n\x15SetChannelCostRequest\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\"\x8c\x01\n\x0b\x43hannelCost\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x0e\n\x06set_by\x18\x05 \x01(\t\x12*\n\x06set_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"V\n\x1aGetChannelAnalyticsRequest\x12\x13\n\x0b\x66rom_period\x18\x01 \x01(\t\x12\x11\n\tto_period\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\"\x93\x02\n\x0e\x43hannelFigures\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\r\n\x05leads\x18\x02 \x01(\x03\x12\x11\n\tcontacted\x18\x03 \x01(\x03\x12\x15\n\ropportunities\x18\x04 \x01(\x03\x12\x0b\n\x03won\x18\x05 \x01(\x03\x12\x14\n\x0c\x63ontact_rate\x18\x06 \x01(\x01\x12\x18\n\x10opportunity_rate\x18\x07 \x01(\x01\x12\x10\n\x08win_rate\x18\x08 \x01(\x01\x12\x0f\n\x07revenue\x18\t \x01(\t\x12\x0c\n\x04\x63ost\x18\n \x01(\t\x12\x15\n\rcost_per_lead\x18\x0b \x01(\t\x12\x14\n\x0c\x63ost_per_won\x18\x0c \x01(\t\x12\x0b\n\x03roi\x18\r \x01(\x01\x12\x0f\n\x07has_roi\x18\x0e \x01(\x08\"\x8c\x01\n\x1bGetChannelAnalyticsResponse\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12.\n\x08\x63hannels\x18\x02 \x03(\x0b\x32\x1c.crm.leads.v1.ChannelFigures\x12+\n\x05total\x18\x03 \x01(\x0b\x32\x1c.crm.leads.v1.ChannelFigures2\x80\x07\n\x0cLeadsService\x12M\n\x0e\x43reateCustomer\x12#.crm.leads.v1.CreateCustomerRequest\x1a\x16.crm.leads.v1.Customer\x12G\n\x0bGetCustomer\x12 .crm.leads.v1.GetCustomerRequest\x1a\x16.crm.leads.v1.Customer\x12\x64\n\x11\x42\x61tchGetCustomers\x12&.crm.leads.v1.BatchGetCustomersRequest\x1a\'.crm.leads.v1.BatchGetCustomersResponse\x12X\n\rListCustomers\x12\".crm.leads.v1.ListCustomersRequest\x1a#.crm.leads.v1.ListCustomersResponse\x12M\n\x0eUpdateCustomer\x12#.crm.leads.v1.UpdateCustomerRequest\x1a\x16.crm.leads.v1.Customer\x12S\n\x11SetCustomerStatus\x12&.crm.leads.v1.SetCustomerStatusRequest\x1a\x16.crm.leads.v1.Customer\x12g\n\x12ListProfileHistory\x12\'.crm.leads.v1.ListProfileHistoryRequest\x1a(.crm.leads.v1.ListProfileHistoryResponse\x12M\n\x0eMergeCustomers\x12#.crm.leads.v1.MergeCustomersRequest\x1a\x16.crm.leads.v1.Customer\x12P\n\x0eSetChannelCost\x12#.crm.leads.v1.SetChannelCostRequest\x1a\x19.crm.leads.v1.ChannelCost\x12j\n\x13GetChannelAnalytics\x12(.crm.leads.v1.GetChannelAnalyticsRequest\x1a).crm.leads.v1.GetChannelAnalyticsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.leads.v1.leads_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CUSTOMER']._serialized_start=76
-  _globals['_CUSTOMER']._serialized_end=421
-  _globals['_CUSTOMERINPUT']._serialized_start=424
-  _globals['_CUSTOMERINPUT']._serialized_end=650
-  _globals['_CREATECUSTOMERREQUEST']._serialized_start=652
-  _globals['_CREATECUSTOMERREQUEST']._serialized_end=722
-  _globals['_GETCUSTOMERREQUEST']._serialized_start=724
-  _globals['_GETCUSTOMERREQUEST']._serialized_end=756
-  _globals['_BATCHGETCUSTOMERSREQUEST']._serialized_start=758
-  _globals['_BATCHGETCUSTOMERSREQUEST']._serialized_end=797
-  _globals['_BATCHGETCUSTOMERSRESPONSE']._serialized_start=799
-  _globals['_BATCHGETCUSTOMERSRESPONSE']._serialized_end=890
-  _globals['_LISTCUSTOMERSREQUEST']._serialized_start=892
-  _globals['_LISTCUSTOMERSREQUEST']._serialized_end=953
-  _globals['_LISTCUSTOMERSRESPONSE']._serialized_start=955
-  _globals['_LISTCUSTOMERSRESPONSE']._serialized_end=1046
-  _globals['_LEADSSERVICE']._serialized_start=1049
-  _globals['_LEADSSERVICE']._serialized_end=1407
+  _globals['_CUSTOMER']._serialized_start=110
+  _globals['_CUSTOMER']._serialized_end=496
+  _globals['_CUSTOMERINPUT']._serialized_start=499
+  _globals['_CUSTOMERINPUT']._serialized_end=725
+  _globals['_CREATECUSTOMERREQUEST']._serialized_start=727
+  _globals['_CREATECUSTOMERREQUEST']._serialized_end=797
+  _globals['_GETCUSTOMERREQUEST']._serialized_start=799
+  _globals['_GETCUSTOMERREQUEST']._serialized_end=831
+  _globals['_BATCHGETCUSTOMERSREQUEST']._serialized_start=833
+  _globals['_BATCHGETCUSTOMERSREQUEST']._serialized_end=872
+  _globals['_BATCHGETCUSTOMERSRESPONSE']._serialized_start=874
+  _globals['_BATCHGETCUSTOMERSRESPONSE']._serialized_end=965
+  _globals['_LISTCUSTOMERSREQUEST']._serialized_start=967
+  _globals['_LISTCUSTOMERSREQUEST']._serialized_end=1028
+  _globals['_LISTCUSTOMERSRESPONSE']._serialized_start=1030
+  _globals['_LISTCUSTOMERSRESPONSE']._serialized_end=1121
+  _globals['_UPDATECUSTOMERREQUEST']._serialized_start=1124
+  _globals['_UPDATECUSTOMERREQUEST']._serialized_end=1255
+  _globals['_SETCUSTOMERSTATUSREQUEST']._serialized_start=1257
+  _globals['_SETCUSTOMERSTATUSREQUEST']._serialized_end=1327
+  _globals['_LISTPROFILEHISTORYREQUEST']._serialized_start=1329
+  _globals['_LISTPROFILEHISTORYREQUEST']._serialized_end=1368
+  _globals['_FIELDCHANGE']._serialized_start=1370
+  _globals['_FIELDCHANGE']._serialized_end=1436
+  _globals['_PROFILEHISTORYENTRY']._serialized_start=1439
+  _globals['_PROFILEHISTORYENTRY']._serialized_end=1596
+  _globals['_LISTPROFILEHISTORYRESPONSE']._serialized_start=1598
+  _globals['_LISTPROFILEHISTORYRESPONSE']._serialized_end=1678
+  _globals['_MERGECUSTOMERSREQUEST']._serialized_start=1680
+  _globals['_MERGECUSTOMERSREQUEST']._serialized_end=1746
+  _globals['_SETCHANNELCOSTREQUEST']._serialized_start=1748
+  _globals['_SETCHANNELCOSTREQUEST']._serialized_end=1838
+  _globals['_CHANNELCOST']._serialized_start=1841
+  _globals['_CHANNELCOST']._serialized_end=1981
+  _globals['_GETCHANNELANALYTICSREQUEST']._serialized_start=1983
+  _globals['_GETCHANNELANALYTICSREQUEST']._serialized_end=2069
+  _globals['_CHANNELFIGURES']._serialized_start=2072
+  _globals['_CHANNELFIGURES']._serialized_end=2347
+  _globals['_GETCHANNELANALYTICSRESPONSE']._serialized_start=2350
+  _globals['_GETCHANNELANALYTICSRESPONSE']._serialized_end=2490
+  _globals['_LEADSSERVICE']._serialized_start=2493
+  _globals['_LEADSSERVICE']._serialized_end=3389
 # @@protoc_insertion_point(module_scope)

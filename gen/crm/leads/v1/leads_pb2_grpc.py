@@ -54,6 +54,36 @@ class LeadsServiceStub:
                 request_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.ListCustomersRequest.SerializeToString,
                 response_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.ListCustomersResponse.FromString,
                 _registered_method=True)
+        self.UpdateCustomer = channel.unary_unary(
+                '/crm.leads.v1.LeadsService/UpdateCustomer',
+                request_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.UpdateCustomerRequest.SerializeToString,
+                response_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.Customer.FromString,
+                _registered_method=True)
+        self.SetCustomerStatus = channel.unary_unary(
+                '/crm.leads.v1.LeadsService/SetCustomerStatus',
+                request_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.SetCustomerStatusRequest.SerializeToString,
+                response_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.Customer.FromString,
+                _registered_method=True)
+        self.ListProfileHistory = channel.unary_unary(
+                '/crm.leads.v1.LeadsService/ListProfileHistory',
+                request_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.ListProfileHistoryRequest.SerializeToString,
+                response_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.ListProfileHistoryResponse.FromString,
+                _registered_method=True)
+        self.MergeCustomers = channel.unary_unary(
+                '/crm.leads.v1.LeadsService/MergeCustomers',
+                request_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.MergeCustomersRequest.SerializeToString,
+                response_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.Customer.FromString,
+                _registered_method=True)
+        self.SetChannelCost = channel.unary_unary(
+                '/crm.leads.v1.LeadsService/SetChannelCost',
+                request_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.SetChannelCostRequest.SerializeToString,
+                response_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.ChannelCost.FromString,
+                _registered_method=True)
+        self.GetChannelAnalytics = channel.unary_unary(
+                '/crm.leads.v1.LeadsService/GetChannelAnalytics',
+                request_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.GetChannelAnalyticsRequest.SerializeToString,
+                response_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.GetChannelAnalyticsResponse.FromString,
+                _registered_method=True)
 
 
 class LeadsServiceServicer:
@@ -87,6 +117,50 @@ class LeadsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateCustomer(self, request, context):
+        """--- profiles that change, merges and channel analytics (issue 11, points 1 and 6) ---
+        Sets the fields named in update_mask (others keep their value), records who changed what.
+        A contact that belongs to another customer fails with ALREADY_EXISTS naming it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetCustomerStatus(self, request, context):
+        """A person's status move; moves the lifecycle forbids are INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListProfileHistory(self, request, context):
+        """Newest first: who changed which field from what to what (merged duplicates' entries included).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MergeCustomers(self, request, context):
+        """Merges the duplicate into the survivor; publishes leads.customers_merged. Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetChannelCost(self, request, context):
+        """The cost of a source channel in one month (replaces what was set before).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetChannelAnalytics(self, request, context):
+        """Per source channel: the leads created in [from_period, to_period] and what became of them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeadsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -109,6 +183,36 @@ def add_LeadsServiceServicer_to_server(servicer, server):
                     servicer.ListCustomers,
                     request_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.ListCustomersRequest.FromString,
                     response_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.ListCustomersResponse.SerializeToString,
+            ),
+            'UpdateCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCustomer,
+                    request_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.UpdateCustomerRequest.FromString,
+                    response_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.Customer.SerializeToString,
+            ),
+            'SetCustomerStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetCustomerStatus,
+                    request_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.SetCustomerStatusRequest.FromString,
+                    response_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.Customer.SerializeToString,
+            ),
+            'ListProfileHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProfileHistory,
+                    request_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.ListProfileHistoryRequest.FromString,
+                    response_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.ListProfileHistoryResponse.SerializeToString,
+            ),
+            'MergeCustomers': grpc.unary_unary_rpc_method_handler(
+                    servicer.MergeCustomers,
+                    request_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.MergeCustomersRequest.FromString,
+                    response_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.Customer.SerializeToString,
+            ),
+            'SetChannelCost': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetChannelCost,
+                    request_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.SetChannelCostRequest.FromString,
+                    response_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.ChannelCost.SerializeToString,
+            ),
+            'GetChannelAnalytics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChannelAnalytics,
+                    request_deserializer=crm_dot_leads_dot_v1_dot_leads__pb2.GetChannelAnalyticsRequest.FromString,
+                    response_serializer=crm_dot_leads_dot_v1_dot_leads__pb2.GetChannelAnalyticsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -219,6 +323,168 @@ class LeadsService:
             '/crm.leads.v1.LeadsService/ListCustomers',
             crm_dot_leads_dot_v1_dot_leads__pb2.ListCustomersRequest.SerializeToString,
             crm_dot_leads_dot_v1_dot_leads__pb2.ListCustomersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.leads.v1.LeadsService/UpdateCustomer',
+            crm_dot_leads_dot_v1_dot_leads__pb2.UpdateCustomerRequest.SerializeToString,
+            crm_dot_leads_dot_v1_dot_leads__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetCustomerStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.leads.v1.LeadsService/SetCustomerStatus',
+            crm_dot_leads_dot_v1_dot_leads__pb2.SetCustomerStatusRequest.SerializeToString,
+            crm_dot_leads_dot_v1_dot_leads__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListProfileHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.leads.v1.LeadsService/ListProfileHistory',
+            crm_dot_leads_dot_v1_dot_leads__pb2.ListProfileHistoryRequest.SerializeToString,
+            crm_dot_leads_dot_v1_dot_leads__pb2.ListProfileHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MergeCustomers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.leads.v1.LeadsService/MergeCustomers',
+            crm_dot_leads_dot_v1_dot_leads__pb2.MergeCustomersRequest.SerializeToString,
+            crm_dot_leads_dot_v1_dot_leads__pb2.Customer.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetChannelCost(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.leads.v1.LeadsService/SetChannelCost',
+            crm_dot_leads_dot_v1_dot_leads__pb2.SetChannelCostRequest.SerializeToString,
+            crm_dot_leads_dot_v1_dot_leads__pb2.ChannelCost.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChannelAnalytics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.leads.v1.LeadsService/GetChannelAnalytics',
+            crm_dot_leads_dot_v1_dot_leads__pb2.GetChannelAnalyticsRequest.SerializeToString,
+            crm_dot_leads_dot_v1_dot_leads__pb2.GetChannelAnalyticsResponse.FromString,
             options,
             channel_credentials,
             insecure,

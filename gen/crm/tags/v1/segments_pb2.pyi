@@ -298,3 +298,73 @@ class BatchGetCustomerSegmentsResponse(_message.Message):
     CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
     customers: _containers.RepeatedCompositeFieldContainer[CustomerSegments]
     def __init__(self, customers: _Optional[_Iterable[_Union[CustomerSegments, _Mapping]]] = ...) -> None: ...
+
+class CountTagFeaturesRequest(_message.Message):
+    __slots__ = ("within",)
+    WITHIN_FIELD_NUMBER: _ClassVar[int]
+    within: str
+    def __init__(self, within: _Optional[str] = ...) -> None: ...
+
+class TagFeature(_message.Message):
+    __slots__ = ("tag_key", "value")
+    TAG_KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    tag_key: str
+    value: str
+    def __init__(self, tag_key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class TagFeatureCount(_message.Message):
+    __slots__ = ("feature", "tag_name", "customers", "within")
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    TAG_NAME_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    WITHIN_FIELD_NUMBER: _ClassVar[int]
+    feature: TagFeature
+    tag_name: str
+    customers: int
+    within: int
+    def __init__(self, feature: _Optional[_Union[TagFeature, _Mapping]] = ..., tag_name: _Optional[str] = ..., customers: _Optional[int] = ..., within: _Optional[int] = ...) -> None: ...
+
+class CountTagFeaturesResponse(_message.Message):
+    __slots__ = ("within", "customers", "within_count", "features")
+    WITHIN_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    WITHIN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
+    within: str
+    customers: int
+    within_count: int
+    features: _containers.RepeatedCompositeFieldContainer[TagFeatureCount]
+    def __init__(self, within: _Optional[str] = ..., customers: _Optional[int] = ..., within_count: _Optional[int] = ..., features: _Optional[_Iterable[_Union[TagFeatureCount, _Mapping]]] = ...) -> None: ...
+
+class ListExpressionMembersRequest(_message.Message):
+    __slots__ = ("expression", "page_size", "page_token")
+    EXPRESSION_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    expression: str
+    page_size: int
+    page_token: str
+    def __init__(self, expression: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class FeatureMembers(_message.Message):
+    __slots__ = ("feature", "positions")
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    feature: TagFeature
+    positions: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, feature: _Optional[_Union[TagFeature, _Mapping]] = ..., positions: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class ListExpressionMembersResponse(_message.Message):
+    __slots__ = ("expression", "customer_ids", "features", "next_page_token", "count")
+    EXPRESSION_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_IDS_FIELD_NUMBER: _ClassVar[int]
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    expression: str
+    customer_ids: _containers.RepeatedScalarFieldContainer[str]
+    features: _containers.RepeatedCompositeFieldContainer[FeatureMembers]
+    next_page_token: str
+    count: int
+    def __init__(self, expression: _Optional[str] = ..., customer_ids: _Optional[_Iterable[str]] = ..., features: _Optional[_Iterable[_Union[FeatureMembers, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...

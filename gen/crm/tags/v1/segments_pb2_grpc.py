@@ -84,6 +84,16 @@ class SegmentsServiceStub:
                 request_serializer=crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsRequest.SerializeToString,
                 response_deserializer=crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsResponse.FromString,
                 _registered_method=True)
+        self.CountTagFeatures = channel.unary_unary(
+                '/crm.tags.v1.SegmentsService/CountTagFeatures',
+                request_serializer=crm_dot_tags_dot_v1_dot_segments__pb2.CountTagFeaturesRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_segments__pb2.CountTagFeaturesResponse.FromString,
+                _registered_method=True)
+        self.ListExpressionMembers = channel.unary_unary(
+                '/crm.tags.v1.SegmentsService/ListExpressionMembers',
+                request_serializer=crm_dot_tags_dot_v1_dot_segments__pb2.ListExpressionMembersRequest.SerializeToString,
+                response_deserializer=crm_dot_tags_dot_v1_dot_segments__pb2.ListExpressionMembersResponse.FromString,
+                _registered_method=True)
 
 
 class SegmentsServiceServicer:
@@ -160,6 +170,24 @@ class SegmentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountTagFeatures(self, request, context):
+        """Look-alike counts (leads' recovery, docs/lead-recovery.md): for every tag feature (a flag/number/
+        text/date tag: having it; an enum tag: each value), how many customers have it in the tenant and
+        how many of them are in the set an expression selects (e.g. the won customers). From the index.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListExpressionMembers(self, request, context):
+        """The customers an expression selects, in customer-number order, with their tag features (as
+        CountTagFeatures names them, column-wise), a page at a time; a page token stays valid while
+        members change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SegmentsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -212,6 +240,16 @@ def add_SegmentsServiceServicer_to_server(servicer, server):
                     servicer.BatchGetCustomerSegments,
                     request_deserializer=crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsRequest.FromString,
                     response_serializer=crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsResponse.SerializeToString,
+            ),
+            'CountTagFeatures': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountTagFeatures,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_segments__pb2.CountTagFeaturesRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_segments__pb2.CountTagFeaturesResponse.SerializeToString,
+            ),
+            'ListExpressionMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListExpressionMembers,
+                    request_deserializer=crm_dot_tags_dot_v1_dot_segments__pb2.ListExpressionMembersRequest.FromString,
+                    response_serializer=crm_dot_tags_dot_v1_dot_segments__pb2.ListExpressionMembersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -484,6 +522,60 @@ class SegmentsService:
             '/crm.tags.v1.SegmentsService/BatchGetCustomerSegments',
             crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsRequest.SerializeToString,
             crm_dot_tags_dot_v1_dot_segments__pb2.BatchGetCustomerSegmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountTagFeatures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.SegmentsService/CountTagFeatures',
+            crm_dot_tags_dot_v1_dot_segments__pb2.CountTagFeaturesRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_segments__pb2.CountTagFeaturesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListExpressionMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.tags.v1.SegmentsService/ListExpressionMembers',
+            crm_dot_tags_dot_v1_dot_segments__pb2.ListExpressionMembersRequest.SerializeToString,
+            crm_dot_tags_dot_v1_dot_segments__pb2.ListExpressionMembersResponse.FromString,
             options,
             channel_credentials,
             insecure,

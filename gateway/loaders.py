@@ -3,7 +3,7 @@
 A `customers(first: 50)` query asking for profile, tags, intent and journey makes one
 BatchGetCustomers (or none, when the list already carried the profiles), one BatchListCustomerTags,
 one BatchGetScores and one BatchGetProgress (and one BatchGetCustomerSegments for `segments`,
-one BatchListDeals for `deals`, one BatchListTasks for `tasks`),
+one BatchGetJourneyProgress for `journeys`, one BatchListDeals for `deals`, one BatchListTasks for `tasks`),
 whatever the page size; conversations cost one
 BatchListConversations per distinct `first` asked for. Loaders are built per request so their caches
 never outlive it or cross tenants.
@@ -41,6 +41,7 @@ class Loaders:
     # Deals and tasks of a page of customers: one BatchListDeals / BatchListTasks each.
     deals: DataLoader[str, list[journey_pb2.Deal]]
     tasks: DataLoader[str, list[journey_pb2.Task]]
+    journeys: DataLoader[str, list[journey_pb2.Progress]]
 
     async def require_customers(self, ids: Sequence[str]) -> None:
         """NOT_FOUND unless every id is a customer of the caller's tenant (one batch RPC to leads)."""
@@ -134,6 +135,15 @@ def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
         found = {c.customer_id: list(c.tasks) for c in reply.customers}
         return [found.get(i, []) for i in ids]
 
+    async def load_journeys(ids: Sequence[str]) -> list[list[journey_pb2.Progress]]:
+        reply = await caller.call(
+            "journey",
+            "BatchGetJourneyProgress",
+            journey_pb2.BatchGetJourneyProgressRequest(customer_ids=ids),
+        )
+        found = {c.customer_id: list(c.journeys) for c in reply.customers}
+        return [found.get(i, []) for i in ids]
+
     return Loaders(
         profiles=DataLoader(load_fn=load_profiles, max_batch_size=max_batch),
         tags=DataLoader(load_fn=load_tags, max_batch_size=max_batch),
@@ -144,4 +154,5 @@ def build_loaders(caller: BackendCaller, *, max_batch: int) -> Loaders:
         lead_facts=DataLoader(load_fn=load_lead_facts, max_batch_size=max_batch),
         deals=DataLoader(load_fn=load_deals, max_batch_size=max_batch),
         tasks=DataLoader(load_fn=load_tasks, max_batch_size=max_batch),
+        journeys=DataLoader(load_fn=load_journeys, max_batch_size=max_batch),
     )

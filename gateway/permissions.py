@@ -117,6 +117,15 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Mutation.completeTask": WORK_CUSTOMERS,
     "Mutation.cancelTask": WORK_CUSTOMERS,
     "Subscription.taskReminders": READ,
+    # Journey definitions, the funnel and stale deals (issue 10): admins design journeys.
+    "Query.journeys": READ,
+    "Query.journey": READ,
+    "Query.funnel": READ,
+    "Query.funnelOverTime": READ,
+    "Query.staleDeals": READ,
+    "Mutation.defineJourney": ADMIN_ONLY,
+    "Mutation.updateJourney": ADMIN_ONLY,
+    "Mutation.setDefaultJourney": ADMIN_ONLY,
 }
 
 

@@ -27,6 +27,7 @@ from gateway.errors import SERVICE_UNAVAILABLE, GatewayError, not_found
 from gateway.execution import LimitedSchema
 from gateway.intent_call_schema import IntentCallQuery, IntentCallSubscription
 from gateway.intent_model_schema import IntentModelMutation, IntentModelQuery
+from gateway.journey_schema import JourneyMutation, JourneyQuery
 from gateway.journey_work_schema import WorkMutation, WorkQuery, WorkSubscription
 from gateway.leads_schema import LeadsProfileMutation, LeadsProfileQuery
 from gateway.library_schema import LibraryMutation, LibraryQuery, call_tags
@@ -63,6 +64,7 @@ class Query(
     RecoveryQuery,
     PoolQuery,
     WorkQuery,
+    JourneyQuery,
 ):
     @strawberry.field(
         description="One customer of your tenant; null with NOT_FOUND if there is none",
@@ -139,6 +141,7 @@ class Mutation(
     LeadsProfileMutation,
     PoolMutation,
     WorkMutation,
+    JourneyMutation,
 ):
     @strawberry.mutation(
         description="Create a customer; CONFLICT names the existing one for a known email/phone",

@@ -76,6 +76,13 @@ class Customer:
         return JourneySummary.from_proto(await info.context.loaders.progress.load(str(self.id)))
 
     @strawberry.field(
+        description="Progress in each of your tenant's journeys this customer has progress in, the default "
+        "first, each with the journey version it was measured against (journey service; batched)"
+    )
+    async def journeys(self, info: GatewayInfo) -> list[JourneySummary] | None:
+        return [JourneySummary.from_proto(p) for p in await info.context.loaders.journeys.load(str(self.id))]
+
+    @strawberry.field(
         description="The latest conversations, newest first, with what was heard (tags service)"
     )
     async def conversations(

@@ -86,7 +86,15 @@ class TouchpointConnection:
     page_info: PageInfo
 
 
-@strawberry.type(description="Where the customer stands on the tenant's journey (5A by default)")
+@strawberry.type(description="A move of the current stage (forward, or back)")
+class StageMove:
+    at: datetime | None
+    stage: str
+
+
+@strawberry.type(
+    description="Where the customer stands on one of the tenant's journeys (its default: 5A unless set)"
+)
 class JourneySummary:
     customer_id: strawberry.Private[str]
     journey: str
@@ -94,6 +102,12 @@ class JourneySummary:
     furthest_stage: str
     reached: list[StageReached]
     last_touch_at: datetime | None
+    version: int = strawberry.field(description="The journey version this progress was last measured against")
+    entered_at: datetime | None = strawberry.field(description="When the current stage was entered")
+    moves: list[StageMove] = strawberry.field(
+        description="Moves of the current stage, oldest first (the last 50): a move back is kept here, "
+        "while the funnel still counts the furthest stage reached"
+    )
 
     @classmethod
     def from_proto(cls, message: journey_pb2.Progress) -> JourneySummary:
@@ -107,6 +121,9 @@ class JourneySummary:
                 for r in message.reached
             ],
             last_touch_at=from_timestamp(message.last_touch_at),
+            version=message.version or 1,
+            entered_at=from_timestamp(message.entered_at) if message.HasField("entered_at") else None,
+            moves=[StageMove(at=from_timestamp(m.at), stage=m.stage) for m in message.moves],
         )
 
     @strawberry.field(

@@ -6,11 +6,15 @@ from crm.journey.v1 import journey_pb2, journey_pb2_grpc
 
 from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.journey.api import JourneyServicer
+from services.journey.customer_facts import customer_facts_consumer
 from services.journey.deal_service import DealBook
+from services.journey.deal_stale import StaleDeals
 from services.journey.deal_store import DEAL_INDEXES, DEALS, DealStore
+from services.journey.definition_store import DEFINITION_INDEXES, DefinitionStore
 from services.journey.events import JourneyEvents, ingest_consumer
 from services.journey.recording import TouchpointRecorder
 from services.journey.reminders import TaskReminders
+from services.journey.stale import STALE_KIND
 from services.journey.store import INDEXES, OUTBOX_COLLECTIONS, JourneyStore
 from services.journey.task_config import TaskConfig
 from services.journey.task_service import TaskBook
@@ -23,8 +27,13 @@ TASK_CONFIG = TaskConfig.from_env()
 def build(runtime: Runtime) -> ServiceParts:
     """The gRPC servicer and the touchpoint ingest consumer, sharing one store and recorder."""
     store = JourneyStore(runtime.db)
-    recorder = TouchpointRecorder(store=store, events=JourneyEvents(runtime.outbox))
-    servicer = JourneyServicer(store=store, recorder=recorder, customers=runtime.customers)
+    events = JourneyEvents(runtime.outbox)
+    recorder = TouchpointRecorder(store=store, events=events)
+    definitions = DefinitionStore(runtime.db)
+    stale = StaleDeals(store=store, definitions=definitions, events=events)
+    servicer = JourneyServicer(
+        store=store, recorder=recorder, customers=runtime.customers, definitions=definitions, stale=stale
+    )
     # Deals and tasks: their use cases, and the reminder timers' handlers.
     deal_store, task_store = DealStore(runtime.db), TaskStore(runtime.db)
     servicer.attach_work(
@@ -43,17 +52,18 @@ def build(runtime: Runtime) -> ServiceParts:
         registrations=[(journey_pb2_grpc.add_JourneyServiceServicer_to_server, servicer)],
         service_names=[journey_pb2.DESCRIPTOR.services_by_name["JourneyService"].full_name],
         consumers=[
-            ingest_consumer(recorder, customers=runtime.customers),
+            ingest_consumer(recorder, customers=runtime.customers, definitions=definitions),
+            customer_facts_consumer(store),
             # Other services' events on the timeline: intent, tags, leads (services/journey/timeline_feed.py).
             *timeline_consumers(store),
         ],
-        timers=reminders.handlers(),
+        timers={**reminders.handlers(), STALE_KIND: stale.fire},
     )
 
 
 DEFINITION = ServiceDefinition(
     name="journey",
-    indexes=(*INDEXES, *DEAL_INDEXES, *TASK_INDEXES),
+    indexes=(*INDEXES, *DEFINITION_INDEXES, *DEAL_INDEXES, *TASK_INDEXES),
     build=build,
     outbox_collections=(*OUTBOX_COLLECTIONS, DEALS, TASKS),
 )

@@ -5,8 +5,11 @@ customer id):
 - `touchpoint_recorded`: the touchpoint as JSON (id, customer_id, type, channel, occurred_at, actor,
   notes, stage); once per touchpoint, not again for a re-sent id. Its CloudEvent id is derived from
   (tenant, touchpoint id): `touchpoint_recorded_id`.
-- `stage_changed`: {customer_id, journey, stage, previous_stage, furthest_stage, at, touchpoint_id}
-  when the customer's current stage changes; `at` is when the touchpoint that moved it occurred.
+- `stage_changed`: {customer_id, journey, version, stage, previous_stage, furthest_stage, at,
+  touchpoint_id} when the customer's current stage in a journey changes (one per journey a touchpoint
+  moves); `at` is when the touchpoint that moved it occurred; `version` is the journey version.
+- `deal_stale`: {customer_id, journey, version, stage, entered_at, stale_at, days_to_rot} once per
+  stay in a stage that outlives its `days_to_rot` (stale.py, deal_stale.py).
 
 Both are written with the progress change they announce and published through the outbox (see
 `store.py` for what a crash at each point leaves behind); `stage_changed` events of one customer reach
@@ -31,14 +34,16 @@ from common.outbox import Outbox, Pending
 from common.timeutil import iso_utc, utcnow
 from services.journey.progress import StageChange
 from services.journey.store import PROGRESS, TOUCHPOINTS, progress_id, touchpoint_document
-from services.journey.templates import Journey, journey_for_tenant
-from services.journey.touchpoints import Touchpoint, touchpoint_from_json, touchpoint_json
+from services.journey.templates import Journey
+from services.journey.touchpoints import StageMap, Touchpoint, touchpoint_from_json, touchpoint_json
 
 if TYPE_CHECKING:
+    from services.journey.definition_store import DefinitionStore
     from services.journey.recording import TouchpointRecorder
 
 TOUCHPOINT_RECORDED = "touchpoint_recorded"
 STAGE_CHANGED = "stage_changed"
+DEAL_STALE = "deal_stale"
 INGEST_DURABLE = "journey-ingest"
 INGEST_SUBJECT = "in.*.touchpoints"
 # Items of one commit are ordered within version * ORDER_SPAN: room for MAX_GROUP touchpoints' items.
@@ -51,6 +56,7 @@ def stage_changed_data(customer_id: str, journey: Journey, change: StageChange) 
     return {
         "customer_id": customer_id,
         "journey": journey.key,
+        "version": journey.version,
         "stage": change.stage,
         "previous_stage": change.previous_stage,
         "furthest_stage": change.furthest_stage,
@@ -75,13 +81,14 @@ class JourneyEvents:
         *,
         touchpoint: Touchpoint,
         journey: Journey,
-        change: StageChange | None,
+        changes: Sequence[tuple[Journey, StageChange]],
         version: int,
         first: int = 0,
     ) -> list[Pending]:
-        """The touchpoint's insert, `touchpoint_recorded` and (when the stage moved) `stage_changed`,
-        ordered after every item of earlier versions (and after the `first` items this commit already
-        holds), so they are applied and published in commit order.
+        """The touchpoint's insert, `touchpoint_recorded` and a `stage_changed` per journey whose stage
+        it moved, ordered after every item of earlier versions (and after the `first` items this
+        commit already holds), so they are applied and published in commit order. `journey` is the
+        touchpoint's primary journey (the one its `stage` is named in).
         """
         items: list[Pending] = [
             self._outbox.insert(TOUCHPOINTS, touchpoint_document(tenant, touchpoint, journey=journey.key)),
@@ -93,16 +100,24 @@ class JourneyEvents:
                 event_id=touchpoint_recorded_id(tenant, touchpoint.id),
             ),
         ]
-        if change is not None:
+        for moved, change in changes:
             items.append(
                 self._outbox.event(
                     tenant=tenant,
                     event=STAGE_CHANGED,
-                    data=stage_changed_data(touchpoint.customer_id, journey, change),
+                    data=stage_changed_data(touchpoint.customer_id, moved, change),
                     subject_id=touchpoint.customer_id,
                 )
             )
+        return self.ordered(items, version=version, first=first)
+
+    def ordered(self, items: Sequence[Pending], *, version: int, first: int = 0) -> list[Pending]:
+        """`items` ordered after everything of earlier versions and the `first` items before them."""
         return [replace(item, order=version * ORDER_SPAN + first + k) for k, item in enumerate(items)]
+
+    @property
+    def outbox(self) -> Outbox:
+        return self._outbox
 
     async def publish(self, tenant: str, customer_id: str) -> None:
         """Apply and publish everything pending in the customer's progress, in order; never raises."""
@@ -124,7 +139,9 @@ def touchpoint_recorded_id(tenant: str, touchpoint_id: str) -> str:
     return f"evt_tp_{digest}"
 
 
-def ingest_consumer(recorder: TouchpointRecorder, *, customers: KnownCustomers) -> Consumer:
+def ingest_consumer(
+    recorder: TouchpointRecorder, *, customers: KnownCustomers, definitions: DefinitionStore
+) -> Consumer:
     """The durable consumer that records touchpoints partners publish on `<root>.in.<tenant>.touchpoints`.
 
     A touchpoint for a customer leads does not have in the tenant dead-letters the whole message
@@ -132,12 +149,12 @@ def ingest_consumer(recorder: TouchpointRecorder, *, customers: KnownCustomers) 
     batch (common/customers.py)."""
 
     async def handle(tenant: str, event: dict[str, Any]) -> None:
-        journey = journey_for_tenant(tenant)
-        touchpoints = parse_ingest(event, journey=journey)
+        book = await definitions.book(tenant)
+        touchpoints = parse_ingest(event, journey=book)
         where = "items[{index}].customer_id" if "items" in event["data"] else "customer_id"
         await customers.require(tenant, [t.customer_id for t in touchpoints], field=where)
         # Concurrently, so touchpoints of one customer in one message share commits (group commit).
-        await asyncio.gather(*(recorder.record(tenant, touchpoint, journey) for touchpoint in touchpoints))
+        await asyncio.gather(*(recorder.record(tenant, touchpoint, book) for touchpoint in touchpoints))
 
     return Consumer(
         durable=INGEST_DURABLE,
@@ -148,7 +165,7 @@ def ingest_consumer(recorder: TouchpointRecorder, *, customers: KnownCustomers) 
     )
 
 
-def parse_ingest(event: dict[str, Any], *, journey: Journey) -> list[Touchpoint]:
+def parse_ingest(event: dict[str, Any], *, journey: StageMap) -> list[Touchpoint]:
     """Validate every touchpoint of an ingest CloudEvent before any is recorded (all or nothing).
 
     An item without an id gets one derived from the event's source, id and the item's position, so a

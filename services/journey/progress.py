@@ -9,6 +9,14 @@ same whichever order they arrive in and re-applying one changes nothing:
 - `last_touch_at` keeps the most recent touchpoint of any type.
 `apply_touch` applies these rules; `store.py` commits its result under a version guard, so the
 stored state is always the rules applied in some serial order of the touchpoints.
+
+Besides these, each move of the current stage is recorded as it happens (`moves`, newest last, at
+most MAX_MOVES kept) with `entered_at`, when the current stage was entered (stale deals are measured
+from it). These follow arrival order, which is what "the customer moved back" means to a person;
+the funnel never reads them, it reads `reached`, so it stays order-independent and cumulative.
+
+A customer has one ProgressState per journey it has progress in (`CustomerProgress`); each records
+the journey `version` it was last measured against (`remeasure`).
 """
 
 from __future__ import annotations
@@ -30,10 +38,46 @@ class ProgressState:
     furthest_rank: int = 0
     latest: str = ""
     last_touch_at: datetime | None = None
+    version: int = 1
+    entered_at: datetime | None = None
+    moves: tuple[tuple[datetime, str], ...] = ()
+    # `entered_at` (epoch ms) of the stay in the current stage whose deal_stale has fired, 0: none.
+    stale_entered_ms: int = 0
 
     @property
     def current_stage(self) -> str:
         return stage_of_key(self.latest)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerProgress:
+    """Everything kept per (tenant, customer): progress per journey, and the facts projected from
+    leads' events that the funnel filters by."""
+
+    journeys: dict[str, ProgressState] = field(default_factory=dict)
+    owner_id: str = ""
+    source_channel: str = ""
+
+    def of(self, journey: Journey) -> ProgressState:
+        """This customer's progress in `journey`, re-measured against its current version."""
+        state = self.journeys.get(journey.key)
+        if state is None:
+            return ProgressState(journey=journey.key, version=journey.version)
+        return remeasure(state, journey)
+
+
+MAX_MOVES = 50
+
+
+def remeasure(state: ProgressState, journey: Journey) -> ProgressState:
+    """`state` measured against `journey`'s version: the furthest rank among the stages it lists.
+
+    Times reached are kept by stage key, so a new version loses nothing: a stage it drops is no
+    longer counted, a stage it adds counts from the next touchpoint that implies it.
+    """
+    if state.version == journey.version and state.furthest_rank == journey.furthest_rank(state.reached):
+        return state
+    return replace(state, version=journey.version, furthest_rank=journey.furthest_rank(state.reached))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +104,9 @@ class Progress:
     furthest_stage: str
     reached: tuple[tuple[str, datetime], ...]
     last_touch_at: datetime | None
+    version: int = 1
+    entered_at: datetime | None = None
+    moves: tuple[tuple[datetime, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,11 +135,10 @@ def stage_of_key(key: str) -> str:
 
 
 def touch_of(touchpoint: Touchpoint, journey: Journey) -> Touch:
+    """What `touchpoint` means for `journey` (its type may imply a stage here and none elsewhere)."""
+    stage = journey.stage_of(touchpoint.type)
     return Touch(
-        touchpoint_id=touchpoint.id,
-        stage=touchpoint.stage,
-        rank=journey.rank(touchpoint.stage),
-        at=touchpoint.occurred_at,
+        touchpoint_id=touchpoint.id, stage=stage, rank=journey.rank(stage), at=touchpoint.occurred_at
     )
 
 
@@ -104,12 +150,17 @@ def apply_touch(state: ProgressState, touch: Touch) -> ProgressState:
     reached = dict(state.reached)
     earlier = reached.get(touch.stage)
     reached[touch.stage] = touch.at if earlier is None else min(earlier, touch.at)
-    return replace(
+    after = replace(
         state,
         reached=reached,
         furthest_rank=max(state.furthest_rank, touch.rank),
         latest=max(state.latest, touch.key),
         last_touch_at=last,
+    )
+    if after.current_stage == state.current_stage:
+        return after
+    return replace(
+        after, entered_at=touch.at, moves=(*state.moves, (touch.at, after.current_stage))[-MAX_MOVES:]
     )
 
 
@@ -138,4 +189,7 @@ def progress_view(customer_id: str, state: ProgressState, journey: Journey) -> P
         furthest_stage=journey.stage_at(state.furthest_rank),
         reached=reached,
         last_touch_at=state.last_touch_at,
+        version=state.version,
+        entered_at=state.entered_at,
+        moves=state.moves,
     )

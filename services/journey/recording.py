@@ -18,13 +18,23 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from common.errors import Contended
 from common.outbox import Pending
+from services.journey.definitions import JourneyBook
 from services.journey.events import JourneyEvents, touchpoint_recorded_id
 from services.journey.grouping import GroupCommitter
-from services.journey.progress import Progress, apply_touch, progress_view, stage_change, touch_of
+from services.journey.progress import (
+    CustomerProgress,
+    Progress,
+    StageChange,
+    apply_touch,
+    progress_view,
+    stage_change,
+    touch_of,
+)
+from services.journey.stale import rot_plan, timer_items
 from services.journey.store import JourneyStore
 from services.journey.templates import Journey
 from services.journey.touchpoints import Touchpoint
@@ -32,9 +42,11 @@ from services.journey.touchpoints import Touchpoint
 # Commits lost to other replicas before giving up; each retry re-reads, so this is only reached
 # under pathological contention on one customer.
 MAX_ATTEMPTS = 60
-# Touchpoints of one customer committed in one write at most: each adds up to three outbox items,
-# and a commit must stay within store.MAX_SET_FIELDS.
+# Touchpoints of one customer committed in one write at most; fewer when the tenant tracks several
+# journeys, since each adds a stage_changed per journey it moves and a commit must stay within
+# store.MAX_SET_FIELDS (ITEM_BUDGET leaves room for the state fields and a timer).
 MAX_GROUP = 16
+ITEM_BUDGET = 48
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,11 +59,11 @@ class Recorded:
 
 
 _Key = tuple[str, str]  # (tenant, customer id)
-_Request = tuple[Touchpoint, Journey]
+_Request = tuple[Touchpoint, JourneyBook]
 
 
 class TouchpointRecorder:
-    """Records validated touchpoints for a tenant onto that tenant's journey."""
+    """Records validated touchpoints for a tenant onto the journeys of its book that they move."""
 
     def __init__(self, *, store: JourneyStore, events: JourneyEvents) -> None:
         self._store = store
@@ -60,23 +72,28 @@ class TouchpointRecorder:
             self._commit_and_publish, max_group=MAX_GROUP
         )
 
-    async def record(self, tenant: str, touchpoint: Touchpoint, journey: Journey) -> Recorded:
+    async def record(self, tenant: str, touchpoint: Touchpoint, book: JourneyBook) -> Recorded:
         """Record `touchpoint` (idempotent by id): commit it with its events, then publish them."""
-        return await self._groups.submit((tenant, touchpoint.customer_id), (touchpoint, journey))
+        return await self._groups.submit((tenant, touchpoint.customer_id), (touchpoint, book))
 
     async def _commit_and_publish(self, key: _Key, requests: Sequence[_Request]) -> list[Recorded]:
         tenant, customer_id = key
-        outcomes, items, alone = await self._commit(tenant, customer_id, requests)
-        if items and alone:
-            # Nothing was pending before this commit, so every earlier item is already published:
-            # publishing just these keeps the stream in commit order, one read cheaper.
-            await self._events.publish_own(tenant, customer_id, items)
-        else:
-            # Also when all were re-sends: one of them may complete a commit whose writer died.
-            await self._events.publish(tenant, customer_id)
+        chunk = max(1, ITEM_BUDGET // (2 + len(requests[0][1].tracked)))
+        outcomes: list[Recorded | None] = []
+        for start in range(0, len(requests), chunk):
+            part = requests[start : start + chunk]
+            done, items, alone = await self._commit(tenant, customer_id, part)
+            outcomes += done
+            if items and alone:
+                # Nothing was pending before this commit, so every earlier item is already published:
+                # publishing just these keeps the stream in commit order, one read cheaper.
+                await self._events.publish_own(tenant, customer_id, items)
+            else:
+                # Also when all were re-sends: one of them may complete a commit whose writer died.
+                await self._events.publish(tenant, customer_id)
         return [
-            outcome if outcome is not None else await self._unchanged(tenant, touchpoint, journey)
-            for outcome, (touchpoint, journey) in zip(outcomes, requests, strict=True)
+            outcome if outcome is not None else await self._unchanged(tenant, touchpoint, book)
+            for outcome, (touchpoint, book) in zip(outcomes, requests, strict=True)
         ]
 
     async def _commit(
@@ -84,16 +101,16 @@ class TouchpointRecorder:
     ) -> tuple[list[Recorded | None], list[Pending], bool]:
         """Commit the new touchpoints of `requests`, in order: (outcome per request, None for a
         re-sent id; the items stored; whether nothing was pending before)."""
-        journey = requests[0][1]
+        book = requests[-1][1]
         for attempt in range(MAX_ATTEMPTS):
             # Progress first, then the touchpoints: a first recording that completes in between has
             # already inserted its touchpoint; one that commits in between fails our guard.
-            current = await self._store.load(tenant, customer_id, journey=journey.key)
+            current = await self._store.load(tenant, customer_id)
             stored = await self._store.existing_touchpoints(tenant, [tp.id for tp, _ in requests])
-            state, version = current.state, current.version + 1
+            progress, version = current.progress, current.version + 1
             outcomes: list[Recorded | None] = []
             items: list[Pending] = []
-            for touchpoint, journey in requests:
+            for touchpoint, _ in requests:
                 if (
                     touchpoint.id in stored
                     or touchpoint_recorded_id(tenant, touchpoint.id) in current.pending
@@ -101,29 +118,38 @@ class TouchpointRecorder:
                     outcomes.append(None)
                     continue
                 stored.add(touchpoint.id)  # the same id twice in one group: the second is a re-send
-                touch = touch_of(touchpoint, journey)
-                after = apply_touch(state, touch)
-                change = stage_change(state, after, touch, journey)
+                progress, changes = apply_to_journeys(progress, touchpoint, book)
+                primary = book.primary(touchpoint.type)
                 items += self._events.commit_items(
                     tenant,
                     touchpoint=touchpoint,
-                    journey=journey,
-                    change=change,
+                    journey=primary,
+                    changes=changes,
                     version=version,
                     first=len(items),
                 )
                 outcomes.append(
                     Recorded(
                         touchpoint=touchpoint,
-                        progress=progress_view(customer_id, after, journey),
-                        stage_changed=change is not None,
+                        progress=progress_view(customer_id, progress.of(primary), primary),
+                        stage_changed=any(moved.key == primary.key for moved, _ in changes),
                     )
                 )
-                state = after
             if not items:
                 return outcomes, items, False
+            rot_ms, next_ms = rot_plan(progress, book)
+            timers = timer_items(
+                self._events.outbox, tenant, customer_id, next_ms=next_ms, scheduled_ms=current.timer_ms
+            )
+            items += self._events.ordered(timers, version=version, first=len(items))
             if await self._store.commit(
-                tenant, customer_id, expected_version=current.version, state=state, items=items
+                tenant,
+                customer_id,
+                expected_version=current.version,
+                progress=progress,
+                items=items,
+                rot_ms=rot_ms,
+                timer_ms=next_ms if timers else current.timer_ms,
             ):
                 return outcomes, items, not current.pending
             await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
@@ -132,12 +158,31 @@ class TouchpointRecorder:
             metadata={"customer_id": customer_id},
         )
 
-    async def _unchanged(self, tenant: str, touchpoint: Touchpoint, journey: Journey) -> Recorded:
+    async def _unchanged(self, tenant: str, touchpoint: Touchpoint, book: JourneyBook) -> Recorded:
         """What a re-sent id answers: the touchpoint as first stored and its customer's progress."""
         stored = await self._store.touchpoint(tenant, touchpoint.id) or touchpoint
-        current = await self._store.load(tenant, stored.customer_id, journey=journey.key)
+        current = await self._store.load(tenant, stored.customer_id)
+        primary = book.primary(stored.type)
         return Recorded(
             touchpoint=stored,
-            progress=progress_view(stored.customer_id, current.state, journey),
+            progress=progress_view(stored.customer_id, current.progress.of(primary), primary),
             stage_changed=False,
         )
+
+
+def apply_to_journeys(
+    progress: CustomerProgress, touchpoint: Touchpoint, book: JourneyBook
+) -> tuple[CustomerProgress, list[tuple[Journey, StageChange]]]:
+    """`touchpoint` applied to every journey it moves (the default when it moves none, so its time
+    still counts as the last touch); returns the new progress and each journey's stage change."""
+    journeys = dict(progress.journeys)
+    changes: list[tuple[Journey, StageChange]] = []
+    for journey in book.moved_by(touchpoint.type) or (book.default,):
+        before = progress.of(journey)
+        touch = touch_of(touchpoint, journey)
+        after = apply_touch(before, touch)
+        change = stage_change(before, after, touch, journey)
+        if change is not None:
+            changes.append((journey, change))
+        journeys[journey.key] = after
+    return replace(progress, journeys=journeys), changes

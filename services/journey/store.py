@@ -23,6 +23,13 @@ the outbox relay every replica already runs completes whatever a writer left):
 Since one write carries the touch, the insert and both events, the touch is applied once, and the
 events exist once, with or without a caller that retries.
 
+The document keeps progress per journey under `j.<journey key>` (`reached_ms`, `latest`, `version`,
+`entered_ms`, `moves`, `stale_ms`), the leads facts the funnel filters by (`owner_id`,
+`source_channel`, projected from leads' events by `customers.py`, written without the version guard
+because no commit writes them), `rot_ms` (the earliest instant any current stage turns stale, for
+the stale-deals list) and `timer_ms` (the stale timer last scheduled). A document written before
+journeys were per-journey keeps its fields at the top level; it is read as its `journey`'s entry.
+
 Progress times are epoch milliseconds, not dates: the stand-in compares dates at whole seconds and
 mangles them under `$min`/`$max` (see MONGO_STANDIN.md). The document is created with a plain insert
 (version 1), never an upsert: the stand-in drops `$setOnInsert` in upserts.
@@ -30,6 +37,7 @@ mangles them under `$min`/`$max` (see MONGO_STANDIN.md). The document is created
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,7 +49,8 @@ from pymongo.errors import DuplicateKeyError
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
 from common.outbox import FIELD, Pending, pending_document, pending_set
 from common.timeutil import as_utc, utcnow
-from services.journey.progress import ProgressState
+from services.journey.progress import CustomerProgress, ProgressState
+from services.journey.stale import NEVER_MS
 from services.journey.touchpoints import Touchpoint, from_millis, to_millis
 
 TOUCHPOINTS = "touchpoints"
@@ -56,6 +65,10 @@ INDEXES = (
     # The timeline: one customer's touchpoints newest first, paged by (occurred_at, id).
     IndexSpec(TOUCHPOINTS, (("tenant_id", 1), ("customer_id", 1), ("occurred_ms", -1), ("id", -1))),
     IndexSpec(PROGRESS, (("tenant_id", 1), ("customer_id", 1)), {"unique": True}),
+    # The funnel by owner, and the stale-deals list (all, or one owner's) by when deals turned stale.
+    IndexSpec(PROGRESS, (("tenant_id", 1), ("owner_id", 1))),
+    IndexSpec(PROGRESS, (("tenant_id", 1), ("rot_ms", 1), ("customer_id", 1))),
+    IndexSpec(PROGRESS, (("tenant_id", 1), ("owner_id", 1), ("rot_ms", 1), ("customer_id", 1))),
 )
 
 
@@ -63,9 +76,10 @@ INDEXES = (
 class StoredProgress:
     """Progress as read for an update: the state, its version (0: no document yet), pending item ids."""
 
-    state: ProgressState
+    progress: CustomerProgress
     version: int
     pending: frozenset[str]
+    timer_ms: int = 0
 
 
 def progress_id(tenant: str, customer_id: str) -> str:
@@ -98,13 +112,16 @@ class JourneyStore:
         self._touchpoints = db[TOUCHPOINTS]
         self._progress = db[PROGRESS]
 
-    async def load(self, tenant: str, customer_id: str, *, journey: str) -> StoredProgress:
+    async def load(self, tenant: str, customer_id: str) -> StoredProgress:
         """The customer's progress with its version; an empty state at version 0 when there is none."""
         doc = await self._progress.find_one({"_id": progress_id(tenant, customer_id), "tenant_id": tenant})
         if doc is None:
-            return StoredProgress(state=ProgressState(journey=journey), version=0, pending=frozenset())
+            return StoredProgress(progress=CustomerProgress(), version=0, pending=frozenset())
         return StoredProgress(
-            state=_state(doc), version=int(doc.get("version") or 0), pending=frozenset(doc.get(FIELD) or {})
+            progress=customer_progress(doc),
+            version=int(doc.get("version") or 0),
+            pending=frozenset(doc.get(FIELD) or {}),
+            timer_ms=int(doc.get("timer_ms") or 0),
         )
 
     async def commit(
@@ -113,14 +130,22 @@ class JourneyStore:
         customer_id: str,
         *,
         expected_version: int,
-        state: ProgressState,
+        progress: CustomerProgress,
         items: Sequence[Pending],
+        rot_ms: int = NEVER_MS,
+        timer_ms: int = 0,
     ) -> bool:
-        """Store `state` as version `expected_version + 1` with `items`, if nobody wrote since the read.
+        """Store `progress` as version `expected_version + 1` with `items`, if nobody wrote since the read.
 
-        False when another writer got there first (the caller re-reads and recomputes).
+        False when another writer got there first (the caller re-reads and recomputes). Owner and
+        source channel are not written here (their projection owns them).
         """
-        fields = {**_state_fields(customer_id, state), "version": expected_version + 1}
+        fields = {
+            **progress_fields(customer_id, progress),
+            "rot_ms": rot_ms,
+            "timer_ms": timer_ms,
+            "version": expected_version + 1,
+        }
         if expected_version == 0:
             doc_id = progress_id(tenant, customer_id)
             try:
@@ -131,13 +156,85 @@ class JourneyStore:
                 return False
             return True
         changes = {**fields, **pending_set(items)}
+        # A document from before per-journey progress: its top-level fields now live under `j`.
+        unset = {name: "" for name in _LEGACY_FIELDS}
         if len(changes) > MAX_SET_FIELDS:
             raise ValueError(f"a commit of {len(items)} items exceeds {MAX_SET_FIELDS} fields; commit fewer")
         result = await self._progress.update_one(
             {"_id": progress_id(tenant, customer_id), "tenant_id": tenant, "version": expected_version},
-            {"$set": changes},
+            {"$set": changes, "$unset": unset},
         )
         return result.modified_count == 1
+
+    async def project_customer(self, tenant: str, customer_id: str, *, facts: dict[str, str]) -> None:
+        """Record the leads facts the funnel filters by (`owner_id`, `source_channel`); creates the
+        document if there is none yet."""
+        doc_id = progress_id(tenant, customer_id)
+        for _ in range(3):
+            result = await self._progress.update_one({"_id": doc_id, "tenant_id": tenant}, {"$set": facts})
+            if result.matched_count:
+                return
+            try:
+                await self._progress.insert_one(
+                    {
+                        "_id": doc_id,
+                        "tenant_id": tenant,
+                        "customer_id": customer_id,
+                        "fb": funnel_bucket(customer_id),
+                        "version": 1,
+                        "j": {},
+                        "rot_ms": NEVER_MS,
+                        "timer_ms": 0,
+                        **facts,
+                    }
+                )
+                return
+            except DuplicateKeyError:
+                continue  # a first touchpoint created it meanwhile: set the facts on it
+
+    async def funnel_rows(
+        self, tenant: str, journey: str, *, owner_id: str = "", source_channel: str = ""
+    ) -> list[dict[str, int]]:
+        """`reached_ms` of every customer with progress in `journey` (optionally one owner's / one
+        source channel's), read with one aggregation.
+
+        `$group` + `$push` by the stored `fb` bucket rather than a `find`: the stand-in runs the
+        group inside SQLite, about 4.5x faster than decoding the same documents for a find
+        (bench/funnel.py), and FUNNEL_BUCKETS groups keep each result document far below 16 MB
+        even for a million customers. On MongoDB the same pipeline is an indexed `$match` and a
+        streaming `$group`.
+        """
+        query: dict[str, Any] = {"tenant_id": tenant}
+        if owner_id:
+            query["owner_id"] = owner_id
+        if source_channel:
+            query["source_channel"] = source_channel
+        pipeline = [
+            {"$match": query},
+            {"$group": {"_id": "$fb", "r": {"$push": f"$j.{journey}.reached_ms"}}},
+        ]
+        rows: list[dict[str, int]] = []
+        async for group in await self._progress.aggregate(pipeline):
+            rows += [r for r in group.get("r") or () if isinstance(r, dict) and r]
+        return rows
+
+    async def stale_candidates(
+        self, tenant: str, *, now_ms: int, owner_id: str, after: tuple[int, str] | None, limit: int
+    ) -> list[tuple[int, str, CustomerProgress]]:
+        """Customers one of whose current stages turned stale by `now_ms`, by (rot_ms, customer id)."""
+        query: dict[str, Any] = {"tenant_id": tenant, "rot_ms": {"$lte": now_ms}}
+        if owner_id:
+            query["owner_id"] = owner_id
+        if after is not None:
+            at, last_id = after
+            query = {
+                "$and": [
+                    query,
+                    {"$or": [{"rot_ms": {"$gt": at}}, {"rot_ms": at, "customer_id": {"$gt": last_id}}]},
+                ]
+            }
+        cursor = self._progress.find(query).sort([("rot_ms", 1), ("customer_id", 1)]).limit(limit)
+        return [(int(doc["rot_ms"]), doc["customer_id"], customer_progress(doc)) async for doc in cursor]
 
     async def existing_touchpoints(self, tenant: str, touchpoint_ids: Sequence[str]) -> set[str]:
         """Which of `touchpoint_ids` are stored (one query by `_id`)."""
@@ -149,10 +246,10 @@ class JourneyStore:
         doc = await self._touchpoints.find_one({"_id": f"{tenant}|{touchpoint_id}", "tenant_id": tenant})
         return None if doc is None else _touchpoint(doc)
 
-    async def progress_of(self, tenant: str, customer_ids: list[str]) -> dict[str, ProgressState]:
+    async def progress_of(self, tenant: str, customer_ids: list[str]) -> dict[str, CustomerProgress]:
         """The stored progress of each customer that has any, by customer id (one indexed query)."""
         cursor = self._progress.find({"tenant_id": tenant, "customer_id": {"$in": list(set(customer_ids))}})
-        return {doc["customer_id"]: _state(doc) async for doc in cursor}
+        return {doc["customer_id"]: customer_progress(doc) async for doc in cursor}
 
     async def add_timeline_entry(self, document: dict[str, Any]) -> bool:
         """Insert a projected timeline entry (`_id` derived from its event); False if it is there already."""
@@ -183,25 +280,63 @@ class JourneyStore:
         return [_touchpoint(doc) async for doc in cursor]
 
 
-def _state_fields(customer_id: str, state: ProgressState) -> dict[str, Any]:
+_LEGACY_FIELDS = ("journey", "reached_ms", "furthest_rank", "latest")
+FUNNEL_BUCKETS = 64
+
+
+def funnel_bucket(customer_id: str) -> int:
+    """A stable bucket of the customer, so the funnel's `$group` splits a tenant into small groups."""
+    return zlib.crc32(customer_id.encode()) % FUNNEL_BUCKETS
+
+
+def progress_fields(customer_id: str, progress: CustomerProgress) -> dict[str, Any]:
+    """The stored fields of a customer's progress (all journeys), without version or outbox."""
+    last = max((s.last_touch_at for s in progress.journeys.values() if s.last_touch_at), default=None)
     return {
         "customer_id": customer_id,
-        "journey": state.journey,
+        "fb": funnel_bucket(customer_id),
+        "j": {key: state_document(state) for key, state in progress.journeys.items()},
+        "last_touch_ms": to_millis(last) if last else 0,
+    }
+
+
+def state_document(state: ProgressState) -> dict[str, Any]:
+    return {
         "reached_ms": {stage: to_millis(at) for stage, at in state.reached.items()},
         "furthest_rank": state.furthest_rank,
         "latest": state.latest,
         "last_touch_ms": to_millis(state.last_touch_at) if state.last_touch_at else 0,
+        "version": state.version,
+        "entered_ms": to_millis(state.entered_at) if state.entered_at else 0,
+        "moves": [[to_millis(at), stage] for at, stage in state.moves],
+        "stale_ms": state.stale_entered_ms,
     }
 
 
-def _state(doc: dict[str, Any]) -> ProgressState:
+def customer_progress(doc: dict[str, Any]) -> CustomerProgress:
+    journeys = {key: _state(key, fields) for key, fields in (doc.get("j") or {}).items()}
+    if doc.get("journey") and doc["journey"] not in journeys:
+        journeys[doc["journey"]] = _state(doc["journey"], doc)  # a document from before `j`
+    return CustomerProgress(
+        journeys=journeys,
+        owner_id=str(doc.get("owner_id") or ""),
+        source_channel=str(doc.get("source_channel") or ""),
+    )
+
+
+def _state(journey: str, doc: dict[str, Any]) -> ProgressState:
     last = int(doc.get("last_touch_ms") or 0)
+    entered = int(doc.get("entered_ms") or 0)
     return ProgressState(
-        journey=str(doc.get("journey") or ""),
+        journey=journey,
         reached={stage: from_millis(int(ms)) for stage, ms in (doc.get("reached_ms") or {}).items()},
         furthest_rank=int(doc.get("furthest_rank") or 0),
         latest=str(doc.get("latest") or ""),
         last_touch_at=from_millis(last) if last else None,
+        version=int(doc.get("version") or 1) if "entered_ms" in doc else 1,
+        entered_at=from_millis(entered) if entered else None,
+        moves=tuple((from_millis(int(ms)), str(stage)) for ms, stage in doc.get("moves") or ()),
+        stale_entered_ms=int(doc.get("stale_ms") or 0),
     )
 
 

@@ -1,18 +1,28 @@
 """Journey definitions as data: ordered stages, each naming the touchpoint types that imply it.
 
-Three templates ship (5A, AIDA, AARRR); 5A is every tenant's journey until per-tenant custom journeys
-exist, which is why callers ask `journey_for_tenant` rather than naming the template themselves.
-A touchpoint type that no stage lists is still a valid touchpoint: it joins the timeline and moves
-no stage.
+Three templates ship (5A, AIDA, AARRR), each at version 1; tenants define their own journeys too
+(`definitions.py`, stored by `definition_store.py`), and 5A is the default journey of a tenant that
+has chosen none. A touchpoint type that no stage lists is still a valid touchpoint: it joins the
+timeline and moves no stage.
+
+A stage has a kind: an ordinary step, "won by contract" or the further "won by payment", so a
+signed deal and a paid one are separate stages that the funnel counts separately (`contract_signed`
+and `payment` imply different stages in every template). `days_to_rot` (optional) says how long a
+customer may stay in the stage before the deal counts as stale (`stale.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from common.errors import InvalidArgument
 
 DEFAULT_JOURNEY = "5a"
+STAGE = "stage"
+WON_CONTRACT = "won_contract"
+WON_PAYMENT = "won_payment"
+STAGE_KINDS = (STAGE, WON_CONTRACT, WON_PAYMENT)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,6 +32,8 @@ class Stage:
     key: str
     name: str
     touchpoint_types: frozenset[str]
+    kind: str = STAGE
+    days_to_rot: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,6 +43,8 @@ class Journey:
     key: str
     name: str
     stages: tuple[Stage, ...]
+    version: int = 1
+    template: bool = False
     _stage_by_type: dict[str, str] = field(init=False, repr=False, compare=False)
     _rank_by_stage: dict[str, int] = field(init=False, repr=False, compare=False)
 
@@ -63,14 +77,31 @@ class Journey:
         """The stage of a rank, "" for 0 or out of range."""
         return self.stages[rank - 1].key if 1 <= rank <= len(self.stages) else ""
 
+    def stage(self, key: str) -> Stage | None:
+        rank = self.rank(key)
+        return self.stages[rank - 1] if rank else None
 
-def _stage(key: str, name: str, *types: str) -> Stage:
-    return Stage(key=key, name=name, touchpoint_types=frozenset(types))
+    def furthest_rank(self, reached: Iterable[str]) -> int:
+        """The deepest rank among stages reached (stages this version does not know count 0)."""
+        return max((self.rank(stage) for stage in reached), default=0)
+
+
+def _stage(key: str, name: str, *types: str, kind: str = STAGE) -> Stage:
+    return Stage(key=key, name=name, touchpoint_types=frozenset(types), kind=kind)
+
+
+def _won(key: str, name: str, *types: str) -> Stage:
+    return _stage(key, name, *types, kind=WON_CONTRACT)
+
+
+def _paid(key: str = "paid", name: str = "Paid") -> Stage:
+    return _stage(key, name, "payment", kind=WON_PAYMENT)
 
 
 FIVE_A = Journey(
     key="5a",
     name="5A",
+    template=True,
     stages=(
         _stage("aware", "Aware", "ad_impression", "ad_click", "social_view", "content_view", "event_booth"),
         _stage(
@@ -94,7 +125,8 @@ FIVE_A = Journey(
             "test_drive",
             "quote_request",
         ),
-        _stage("act", "Act", "purchase", "contract_signed", "payment", "order"),
+        _won("act", "Act", "purchase", "contract_signed", "order"),
+        _paid(),
         _stage("advocate", "Advocate", "referral", "review", "repurchase", "share"),
     ),
 )
@@ -102,6 +134,7 @@ FIVE_A = Journey(
 AIDA = Journey(
     key="aida",
     name="AIDA",
+    template=True,
     stages=(
         _stage(
             "attention",
@@ -133,13 +166,15 @@ AIDA = Journey(
             "test_drive",
             "quote_request",
         ),
-        _stage("action", "Action", "purchase", "contract_signed", "payment", "order"),
+        _won("action", "Action", "purchase", "contract_signed", "order"),
+        _paid(),
     ),
 )
 
 AARRR = Journey(
     key="aarrr",
     name="AARRR",
+    template=True,
     stages=(
         _stage(
             "acquisition",
@@ -165,7 +200,8 @@ AARRR = Journey(
         ),
         _stage("retention", "Retention", "login", "repeat_visit", "store_visit", "call_inbound"),
         _stage("referral", "Referral", "referral", "share", "review"),
-        _stage("revenue", "Revenue", "purchase", "contract_signed", "payment", "order", "repurchase"),
+        _won("revenue", "Revenue", "purchase", "contract_signed", "order", "repurchase"),
+        _paid(),
     ),
 )
 
@@ -182,6 +218,10 @@ def template(key: str) -> Journey:
 
 
 def journey_for_tenant(tenant: str) -> Journey:
-    """The journey a tenant's touchpoints are mapped onto: 5A until tenants can define their own."""
-    del tenant  # custom per-tenant journeys will be looked up by tenant here
+    """The journey of a tenant that has defined none and chosen no default: 5A.
+
+    Callers that serve a tenant ask `DefinitionStore.book(tenant)`; this is its fallback (and what
+    tests that need no definitions use).
+    """
+    del tenant
     return TEMPLATES[DEFAULT_JOURNEY]

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from common.errors import InvalidArgument
 from common.ids import client_id_or_new, require_customer_id
 from common.timeutil import iso_utc, parse_iso_instant
-from services.journey.templates import Journey
 
 TYPE_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 MAX_CHANNEL = 32
@@ -25,6 +24,12 @@ MAX_NOTES = 2000
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # Progress keeps times as epoch milliseconds with 0 meaning "never"; earlier times are unit bugs anyway.
 EARLIEST = datetime(1970, 1, 1, 0, 0, 0, 1000, tzinfo=UTC)
+
+
+class StageMap(Protocol):
+    """What names a touchpoint's stage: a Journey, or a tenant's JourneyBook (its primary journey)."""
+
+    def stage_of(self, touchpoint_type: str) -> str: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +68,7 @@ def new_touchpoint(
     occurred_at: datetime | None,
     actor: str,
     notes: str,
-    journey: Journey,
+    journey: StageMap,
     now: datetime,
     field_prefix: str = "",
 ) -> Touchpoint:
@@ -105,7 +110,7 @@ def new_touchpoint(
 
 
 def touchpoint_from_json(
-    item: object, *, journey: Journey, now: datetime, default_id: str, field_prefix: str
+    item: object, *, journey: StageMap, now: datetime, default_id: str, field_prefix: str
 ) -> Touchpoint:
     """Validate one touchpoint of an ingest message (JSON object, ISO-8601 occurred_at).
 

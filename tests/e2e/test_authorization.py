@@ -64,6 +64,7 @@ async def build_world(admin: httpx.AsyncClient) -> World:
     await ok(admin, POOL_CLAIM, id=held_lead, pool=pool_id)
     duplicate_id = await create_customer(admin, "Role Rui (2)", "rui.two@example.com")
     await work.prepare_work(admin, customer_id)
+    await ok(admin, 'mutation { defineJourney(input: {key: "roles", stages: [{key: "a"}]}) { key } }')
     return World(
         duplicate_id=duplicate_id,
         customer_id=customer_id,
@@ -99,6 +100,7 @@ TAGS_READ = """query($id: ID!) { customer(id: $id) { tags { key value source con
   tagHistory(first: 50) { entries { tagKey action value source } } } }"""
 SEGMENT_CREATE = "mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id name } }"
 SEGMENTS_READ = "{ segments(first: 50) { edges { node { id name description version } } } }"
+JOURNEYS_READ = "{ journeys { key version isDefault } }"
 LIBRARY_READ = """{ tagLibrary(includeArchived: true) { key displayName status assignRoles category } }"""
 LIBRARY_READ_ALL = (
     """{ tagLibrary(includeArchived: true) { key displayName description status mergedInto } }"""
@@ -276,6 +278,21 @@ CASES = [
          lambda w, n: {"id": work.TASK}, work.TASKS_READ, lambda w: {"id": w.customer_id}, allowed="sales"),
     Case("Mutation.cancelTask", "mutation($id: ID!) { cancelTask(id: $id) { id } }",
          lambda w, n: {"id": work.OTHER_TASK}, work.TASKS_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
+    Case("Query.journeys", "{ journeys { key } }", allowed="viewer"),
+    Case("Query.journey", '{ journey(key: "5a") { key } }', allowed="viewer"),
+    Case("Query.funnel", "{ funnel { customers } }", allowed="viewer"),
+    Case("Query.funnelOverTime",
+         '{ funnelOverTime(interval: WEEK, from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { start } }',
+         allowed="viewer"),
+    Case("Query.staleDeals", "{ staleDeals(first: 5) { edges { node { customerId } } } }", allowed="viewer"),
+    Case("Mutation.defineJourney",
+         'mutation($k: String!) { defineJourney(input: {key: $k, stages: [{key: "a"}]}) { key } }',
+         lambda w, n: {"k": f"j-{n}"}, JOURNEYS_READ, allowed="admin"),
+    Case("Mutation.updateJourney",
+         'mutation { updateJourney(input: {key: "roles", stages: [{key: "b"}]}) { version } }',
+         read_back=JOURNEYS_READ, allowed="admin"),
+    Case("Mutation.setDefaultJourney", 'mutation { setDefaultJourney(key: "roles") { key } }',
+         read_back=JOURNEYS_READ, allowed="admin"),
 ]  # fmt: skip
 BY_OPERATION = {c.operation: c for c in CASES}
 

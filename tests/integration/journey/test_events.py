@@ -80,6 +80,7 @@ async def test_recording_publishes_touchpoint_recorded_and_stage_changed(journey
     assert first["data"] == {
         "customer_id": buyer,
         "journey": "5a",
+        "version": 1,
         "stage": "aware",
         "previous_stage": "",
         "furthest_stage": "aware",

@@ -15,9 +15,9 @@ from pymongo import AsyncMongoClient
 
 from common.config import Settings
 from common.outbox import Outbox
+from services.journey.definitions import JourneyBook
 from services.journey.events import JourneyEvents
-from services.journey.progress import apply_touch, stage_change, touch_of
-from services.journey.recording import TouchpointRecorder
+from services.journey.recording import TouchpointRecorder, apply_to_journeys
 from services.journey.store import OUTBOX_COLLECTIONS, JourneyStore
 from services.journey.templates import journey_for_tenant
 from services.journey.touchpoints import Touchpoint
@@ -26,6 +26,7 @@ from tests.integration.journey.streams import customer_events, stream_count, wai
 from tests.support.events import connect
 
 FIVE_A = journey_for_tenant("acme")
+BOOK = JourneyBook()
 
 
 def touchpoint(buyer: str, tp_id: str, kind: str, stage: str, minutes: int) -> Touchpoint:
@@ -59,22 +60,17 @@ async def test_commits_whose_events_were_never_published_are_published_once_by_t
 
     # 1. Recorded by the service's own code path; its fast path cannot reach NATS.
     first = await TouchpointRecorder(store=store, events=events).record(
-        "acme", touchpoint(buyer, "tp-click", "ad_click", "aware", 0), FIVE_A
+        "acme", touchpoint(buyer, "tp-click", "ad_click", "aware", 0), BOOK
     )
     assert first.stage_changed
     # 2. Committed, then the writer dies before anything else: no insert, no publish.
     late = touchpoint(buyer, "tp-buy", "purchase", "act", 5)
-    current = await store.load("acme", buyer, journey=FIVE_A.key)
-    touch = touch_of(late, FIVE_A)
-    after = apply_touch(current.state, touch)
+    current = await store.load("acme", buyer)
+    after, changes = apply_to_journeys(current.progress, late, BOOK)
     items = events.commit_items(
-        "acme",
-        touchpoint=late,
-        journey=FIVE_A,
-        change=stage_change(current.state, after, touch, FIVE_A),
-        version=current.version + 1,
+        "acme", touchpoint=late, journey=FIVE_A, changes=changes, version=current.version + 1
     )
-    assert await store.commit("acme", buyer, expected_version=current.version, state=after, items=items)
+    assert await store.commit("acme", buyer, expected_version=current.version, progress=after, items=items)
 
     # Progress already shows both; the relay completes the rest without any caller retrying.
     [progress] = await journey.progress(buyer)
@@ -111,13 +107,10 @@ async def test_a_resend_while_the_first_recording_is_unfinished_completes_it_onc
     )
     buyer = await journey.customer()
     tp = touchpoint(buyer, "tp-ask", "inquiry", "ask", 1)
-    touch = touch_of(tp, FIVE_A)
-    empty = (await store.load("acme", buyer, journey=FIVE_A.key)).state
-    after = apply_touch(empty, touch)
-    items = events.commit_items(
-        "acme", touchpoint=tp, journey=FIVE_A, change=stage_change(empty, after, touch, FIVE_A), version=1
-    )
-    assert await store.commit("acme", buyer, expected_version=0, state=after, items=items)
+    empty = (await store.load("acme", buyer)).progress
+    after, changes = apply_to_journeys(empty, tp, BOOK)
+    items = events.commit_items("acme", touchpoint=tp, journey=FIVE_A, changes=changes, version=1)
+    assert await store.commit("acme", buyer, expected_version=0, progress=after, items=items)
 
     # The partner retries at once, before the relay's grace period: it sees the first recording.
     reply = await journey.record(buyer, "inquiry", minutes=1, id="tp-ask", notes="retry")

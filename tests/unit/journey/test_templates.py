@@ -8,6 +8,8 @@ from services.journey.templates import (
     AIDA,
     DEFAULT_JOURNEY,
     FIVE_A,
+    WON_CONTRACT,
+    WON_PAYMENT,
     Journey,
     Stage,
     journey_for_tenant,
@@ -18,7 +20,7 @@ from services.journey.templates import (
 def test_5a_is_the_default_journey_of_every_tenant() -> None:
     assert DEFAULT_JOURNEY == "5a"
     assert journey_for_tenant("acme") is FIVE_A
-    assert FIVE_A.stage_keys == ("aware", "appeal", "ask", "act", "advocate")
+    assert FIVE_A.stage_keys == ("aware", "appeal", "ask", "act", "paid", "advocate")
 
 
 @pytest.mark.parametrize(
@@ -33,7 +35,7 @@ def test_5a_is_the_default_journey_of_every_tenant() -> None:
         ("test_drive", "ask"),
         ("quote_request", "ask"),
         ("contract_signed", "act"),
-        ("payment", "act"),
+        ("payment", "paid"),
         ("referral", "advocate"),
         ("repurchase", "advocate"),
     ],
@@ -48,15 +50,15 @@ def test_unknown_touchpoint_type_implies_no_stage() -> None:
 
 
 def test_stage_ranks_follow_journey_order() -> None:
-    assert [FIVE_A.rank(s) for s in FIVE_A.stage_keys] == [1, 2, 3, 4, 5]
+    assert [FIVE_A.rank(s) for s in FIVE_A.stage_keys] == [1, 2, 3, 4, 5, 6]
     assert FIVE_A.stage_at(4) == "act"
     assert FIVE_A.stage_at(0) == ""
-    assert FIVE_A.stage_at(6) == ""
+    assert FIVE_A.stage_at(7) == ""
 
 
 def test_aida_and_aarrr_templates_have_their_stages_in_order() -> None:
-    assert AIDA.stage_keys == ("attention", "interest", "desire", "action")
-    assert AARRR.stage_keys == ("acquisition", "activation", "retention", "referral", "revenue")
+    assert AIDA.stage_keys == ("attention", "interest", "desire", "action", "paid")
+    assert AARRR.stage_keys == ("acquisition", "activation", "retention", "referral", "revenue", "paid")
     assert AIDA.stage_of("demo_request") == "desire"
     assert AARRR.stage_of("referral") == "referral"
     assert AARRR.stage_of("purchase") == "revenue"
@@ -79,3 +81,14 @@ def test_a_journey_where_one_type_implies_two_stages_is_refused() -> None:
                 Stage(key="b", name="B", touchpoint_types=frozenset({"visit"})),
             ),
         )
+
+
+@pytest.mark.parametrize("journey", [FIVE_A, AIDA, AARRR], ids=lambda j: j.key)
+def test_every_template_tells_signed_from_paid(journey: Journey) -> None:
+    signed, paid = (
+        journey.stage(journey.stage_of("contract_signed")),
+        journey.stage(journey.stage_of("payment")),
+    )
+    assert signed is not None and paid is not None
+    assert (signed.kind, paid.kind) == (WON_CONTRACT, WON_PAYMENT)
+    assert journey.rank(paid.key) == journey.rank(signed.key) + 1

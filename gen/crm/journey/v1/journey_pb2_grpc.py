@@ -109,6 +109,51 @@ class JourneyServiceStub:
                 request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksRequest.SerializeToString,
                 response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksResponse.FromString,
                 _registered_method=True)
+        self.ListJourneys = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/ListJourneys',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListJourneysRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListJourneysResponse.FromString,
+                _registered_method=True)
+        self.GetJourney = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/GetJourney',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.GetJourneyRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.FromString,
+                _registered_method=True)
+        self.DefineJourney = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/DefineJourney',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.DefineJourneyRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.FromString,
+                _registered_method=True)
+        self.UpdateJourney = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/UpdateJourney',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.UpdateJourneyRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.FromString,
+                _registered_method=True)
+        self.SetDefaultJourney = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/SetDefaultJourney',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.SetDefaultJourneyRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.FromString,
+                _registered_method=True)
+        self.GetFunnel = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/GetFunnel',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.GetFunnelRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.Funnel.FromString,
+                _registered_method=True)
+        self.GetFunnelOverTime = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/GetFunnelOverTime',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.GetFunnelOverTimeRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.GetFunnelOverTimeResponse.FromString,
+                _registered_method=True)
+        self.ListStaleDeals = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/ListStaleDeals',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListStaleDealsRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListStaleDealsResponse.FromString,
+                _registered_method=True)
+        self.BatchGetJourneyProgress = channel.unary_unary(
+                '/crm.journey.v1.JourneyService/BatchGetJourneyProgress',
+                request_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetJourneyProgressRequest.SerializeToString,
+                response_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetJourneyProgressResponse.FromString,
+                _registered_method=True)
 
 
 class JourneyServiceServicer:
@@ -217,6 +262,70 @@ class JourneyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListJourneys(self, request, context):
+        """--- Journey definitions, the funnel and stale deals (issue 10, journeydefs) ---
+        The tenant's journeys: the three templates and its own, current versions, and which is the default.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJourney(self, request, context):
+        """One journey at its current version, or at `version`; NOT_FOUND for a key the tenant does not have.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DefineJourney(self, request, context):
+        """A new custom journey (version 1); ALREADY_EXISTS for a key in use.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateJourney(self, request, context):
+        """A new immutable version of a custom journey; earlier versions are kept as they were.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetDefaultJourney(self, request, context):
+        """Makes a journey (custom or template) the tenant's default.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFunnel(self, request, context):
+        """The cumulative funnel of the customers who entered the journey in [from, to).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFunnelOverTime(self, request, context):
+        """The same funnel per week or month of entry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStaleDeals(self, request, context):
+        """Customers who stayed in their current stage longer than its days_to_rot, in the order they turned stale.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchGetJourneyProgress(self, request, context):
+        """Up to 200 customers' progress in every journey they have progress in (the default always included).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_JourneyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -294,6 +403,51 @@ def add_JourneyServiceServicer_to_server(servicer, server):
                     servicer.BatchListTasks,
                     request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksRequest.FromString,
                     response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksResponse.SerializeToString,
+            ),
+            'ListJourneys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJourneys,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListJourneysRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListJourneysResponse.SerializeToString,
+            ),
+            'GetJourney': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJourney,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.GetJourneyRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.SerializeToString,
+            ),
+            'DefineJourney': grpc.unary_unary_rpc_method_handler(
+                    servicer.DefineJourney,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.DefineJourneyRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.SerializeToString,
+            ),
+            'UpdateJourney': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateJourney,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.UpdateJourneyRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.SerializeToString,
+            ),
+            'SetDefaultJourney': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDefaultJourney,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.SetDefaultJourneyRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.SerializeToString,
+            ),
+            'GetFunnel': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFunnel,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.GetFunnelRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.Funnel.SerializeToString,
+            ),
+            'GetFunnelOverTime': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFunnelOverTime,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.GetFunnelOverTimeRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.GetFunnelOverTimeResponse.SerializeToString,
+            ),
+            'ListStaleDeals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStaleDeals,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListStaleDealsRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.ListStaleDealsResponse.SerializeToString,
+            ),
+            'BatchGetJourneyProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetJourneyProgress,
+                    request_deserializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetJourneyProgressRequest.FromString,
+                    response_serializer=crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetJourneyProgressResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -701,6 +855,249 @@ class JourneyService:
             '/crm.journey.v1.JourneyService/BatchListTasks',
             crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksRequest.SerializeToString,
             crm_dot_journey_dot_v1_dot_journey__pb2.BatchListTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListJourneys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/ListJourneys',
+            crm_dot_journey_dot_v1_dot_journey__pb2.ListJourneysRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.ListJourneysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJourney(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/GetJourney',
+            crm_dot_journey_dot_v1_dot_journey__pb2.GetJourneyRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DefineJourney(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/DefineJourney',
+            crm_dot_journey_dot_v1_dot_journey__pb2.DefineJourneyRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateJourney(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/UpdateJourney',
+            crm_dot_journey_dot_v1_dot_journey__pb2.UpdateJourneyRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetDefaultJourney(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/SetDefaultJourney',
+            crm_dot_journey_dot_v1_dot_journey__pb2.SetDefaultJourneyRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.JourneyDefinition.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFunnel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/GetFunnel',
+            crm_dot_journey_dot_v1_dot_journey__pb2.GetFunnelRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.Funnel.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFunnelOverTime(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/GetFunnelOverTime',
+            crm_dot_journey_dot_v1_dot_journey__pb2.GetFunnelOverTimeRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.GetFunnelOverTimeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStaleDeals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/ListStaleDeals',
+            crm_dot_journey_dot_v1_dot_journey__pb2.ListStaleDealsRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.ListStaleDealsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetJourneyProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.journey.v1.JourneyService/BatchGetJourneyProgress',
+            crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetJourneyProgressRequest.SerializeToString,
+            crm_dot_journey_dot_v1_dot_journey__pb2.BatchGetJourneyProgressResponse.FromString,
             options,
             channel_credentials,
             insecure,

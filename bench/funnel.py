@@ -1,26 +1,31 @@
 """Benchmark: the journey funnel over many customers' progress on the MongoDB stand-in.
 
-    python bench/funnel.py [--customers 100000] [--runs 3]
+    python bench/funnel.py [--customers 1000000] [--quick] [--runs 3]
 
-A synthetic tenant: `--customers` progress documents (the stored form `JourneyStore` writes) on an
-11-stage car-dealer journey, furthest stage geometric-ish (each stage keeps ~75 % of the one above),
-an hour or two between stages, 20 owners, 5 source channels, some customers moved back. Then, in the
-same run, medians of `--runs`:
-  service       what GetFunnel runs: `JourneyStore.funnel_rows` (one `$match` + `$group`/`$push` of
-                `reached_ms` over 64 buckets, all of the tenant's progress or one owner's by index)
-                + `cumulative_funnel` in Python: counts, conversions, median / p90 between stages;
-  service/owner the same filtered by one owner (indexed);
-  baseline      the fastest direct aggregation we could write against the same collection for the
-                counts alone: `$match` tenant + `$group` by the stored furthest rank (cumulative sums
-                of 11 numbers in Python cost nothing). It gives no timings and no period filter.
-  find          a projected `find` of `reached_ms` (what the service did first), for comparison.
-The issue asks for 1 M customers: pass `--customers 1000000` (inserting takes ~2 min here).
+Starts nats-server and nx-27017 (unless NATS_URL / MONGODB_URI are set), leads and the journey
+service; defines an 11-stage car-dealer journey through DefineJourney, then loads `--customers`
+progress documents straight into the service's collection with `insert_many` in batches of 5,000
+(the stored form the service writes, funnel facts derived by the same function,
+`progress.facts_from_ms`): furthest stage geometric-ish (each stage keeps ~75 % of the one above),
+an hour or two between stages, one stage in ten skipped, 20 owners, 5 source channels. `--quick` is
+20,000 customers, a smoke run. Then, in the same run, the median (p50) of `--runs` of:
+  service/gRPC   GetFunnel through gRPC (definition lookup, reads, maths, encoding);
+  service        in process: `JourneyStore.funnel_facts` (a `$match` + `$group`/`$push` of the stored
+                 fact rows `[rank, entered_ms, *gaps]`) + `funnel_of_facts`: counts, conversions,
+                 exact median / p90 between stages;
+  service/owner  the same for one owner of 20 (indexed `owner_id`), and with a period filter;
+  baseline       the fastest direct aggregation we could write on the same collection for the counts
+                 alone: `$match` tenant + `$group` by the stored furthest rank ($sum), cumulated in Python;
+  before         what the service did before the facts were stored: `$push` of every `reached_ms`
+                 map + the maths derived from them.
+The service's counts are checked against the baseline's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -29,28 +34,29 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from crm.journey.v1 import journey_pb2, journey_pb2_grpc
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
 
-from bench.servers import bench_servers
-from common.mongo import ensure_indexes, open_client
+from bench.servers import bench_servers, service_beside_leads
+from common.context import CallContext
+from common.grpc_client import open_channel
+from common.roles import ADMIN
+from services.journey.app import DEFINITION
 from services.journey.definitions import StageInput, build_journey
-from services.journey.funnel import cumulative_funnel
-from services.journey.store import INDEXES, PROGRESS, JourneyStore, funnel_bucket
+from services.journey.funnel import cumulative_funnel, funnel_of_facts
+from services.journey.progress import facts_from_ms
+from services.journey.store import PROGRESS, JourneyStore, funnel_bucket
 
 TENANT = "bench"
 HOUR = 3_600_000
 START = 1_767_225_600_000  # 2026-01-01
 KEYS = ["call", "appointment", "visit", "needs", "recommend", "test_drive", "quote", "follow_up"]
 KEYS += ["revisit", "signed", "paid"]
-CARS = build_journey(
-    key="cars",
-    name="Cars",
-    version=1,
-    stages=[StageInput(key=k, name=k, touchpoint_types=[k]) for k in KEYS],
-)
+BATCH = 5000
 
 
-def progress_doc(i: int, rng: random.Random) -> dict[str, Any]:
+def progress_doc(i: int, rng: random.Random, version: int) -> dict[str, Any]:
     furthest = 1
     while furthest < len(KEYS) and rng.random() < 0.75:
         furthest += 1
@@ -59,9 +65,10 @@ def progress_doc(i: int, rng: random.Random) -> dict[str, Any]:
     for k in KEYS[:furthest]:
         if rng.random() < 0.9 or k == KEYS[furthest - 1]:
             reached[k] = at
-        at += rng.randrange(1, 48) * HOUR
+        at += rng.randrange(1, 48) * HOUR + rng.randrange(0, HOUR)
     current = KEYS[0] if rng.random() < 0.05 else KEYS[furthest - 1]
     customer_id = f"cus_{i:08d}"
+    facts = facts_from_ms(KEYS, reached, version=version)
     return {
         "_id": f"{TENANT}|{customer_id}",
         "tenant_id": TENANT,
@@ -70,6 +77,7 @@ def progress_doc(i: int, rng: random.Random) -> dict[str, Any]:
         "owner_id": f"rep-{i % 20}",
         "source_channel": f"src-{i % 5}",
         "version": 1,
+        "fx": 1,
         "rot_ms": 2**53,
         "timer_ms": 0,
         "j": {
@@ -77,13 +85,20 @@ def progress_doc(i: int, rng: random.Random) -> dict[str, Any]:
                 "reached_ms": reached,
                 "furthest_rank": furthest,
                 "latest": f"x {current}",
-                "version": 1,
+                "version": version,
                 "entered_ms": at,
                 "moves": [],
                 "stale_ms": 0,
+                "stages": KEYS,
+                "fv": version,
+                "f": facts.packed(),
             }
         },
     }
+
+
+def load() -> str:
+    return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 async def timed(runs: int, fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
@@ -96,72 +111,120 @@ async def timed(runs: int, fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any
 
 
 async def main(customers: int, runs: int) -> None:
+    print("load before:", load())
     with bench_servers() as servers:
-        settings = servers.settings("journey")
-        client = open_client(settings.mongodb_uri)
-        db = client[settings.database_name]
-        await ensure_indexes(db, INDEXES)
-        collection = db[PROGRESS]
-        rng = random.Random(10)
-        started = time.perf_counter()
-        batch: list[dict[str, Any]] = []
-        for i in range(customers):
-            batch.append(progress_doc(i, rng))
-            if len(batch) == 1000:
-                await collection.insert_many(batch, ordered=False)
-                batch = []
-        if batch:
-            await collection.insert_many(batch, ordered=False)
-        print(f"inserted {customers:,} progress documents in {time.perf_counter() - started:.1f} s")
+        async with service_beside_leads(servers, DEFINITION) as svc:
+            settings = svc.running.runtime.settings
+            admin = CallContext(tenant=TENANT, caller="bench", roles=frozenset({ADMIN}))
+            async with open_channel(f"127.0.0.1:{svc.running.port}") as channel:
+                stub = journey_pb2_grpc.JourneyServiceStub(channel)
+                stages = [journey_pb2.JourneyStage(key=k, name=k, touchpoint_types=[k]) for k in KEYS]
+                defined = await stub.DefineJourney(
+                    journey_pb2.DefineJourneyRequest(
+                        journey=journey_pb2.JourneyDefinition(key="cars", name="Cars", stages=stages)
+                    ),
+                    metadata=admin.outgoing_metadata(settings.internal_token),
+                )
+                cars = build_journey(
+                    key="cars",
+                    name="Cars",
+                    version=defined.version,
+                    stages=[StageInput(key=k, name=k, touchpoint_types=[k]) for k in KEYS],
+                )
+                db = svc.running.runtime.db
+                collection = db[PROGRESS]
+                rng = random.Random(10)
+                started = time.perf_counter()
+                for first in range(0, customers, BATCH):
+                    batch = [
+                        progress_doc(i, rng, cars.version)
+                        for i in range(first, min(customers, first + BATCH))
+                    ]
+                    await collection.insert_many(batch, ordered=False)
+                loaded = time.perf_counter() - started
+                print(
+                    f"loaded {customers:,} progress documents in {loaded:.1f} s ({customers / loaded:,.0f}/s)"
+                )
+                store = JourneyStore(db)
 
-        store = JourneyStore(db)
+                async def service(
+                    owner: str = "", from_ms: int | None = None, to_ms: int | None = None
+                ) -> Any:
+                    facts, others = await store.funnel_facts(
+                        TENANT, "cars", version=cars.version, owner_id=owner
+                    )
+                    assert not others, "every document carries facts of the current version"
+                    return funnel_of_facts(cars, facts, from_ms=from_ms, to_ms=to_ms)
 
-        async def service(owner: str = "") -> Any:
-            rows = await store.funnel_rows(TENANT, "cars", owner_id=owner)
-            return cumulative_funnel(CARS, rows)
+                async def grpc_funnel() -> Any:
+                    return await stub.GetFunnel(
+                        journey_pb2.GetFunnelRequest(journey="cars"), metadata=svc.metadata, timeout=600
+                    )
 
-        async def baseline() -> list[int]:
-            pipeline: list[dict[str, Any]] = [
-                {"$match": {"tenant_id": TENANT}},
-                {"$group": {"_id": "$j.cars.furthest_rank", "n": {"$sum": 1}}},
-            ]
-            by_rank = {int(d["_id"]): int(d["n"]) async for d in await collection.aggregate(pipeline)}
-            return [sum(n for r, n in by_rank.items() if r >= rank) for rank in range(1, len(KEYS) + 1)]
+                async def baseline() -> list[int]:
+                    pipeline: list[dict[str, Any]] = [
+                        {"$match": {"tenant_id": TENANT}},
+                        {"$group": {"_id": "$j.cars.furthest_rank", "n": {"$sum": 1}}},
+                    ]
+                    by_rank = {int(d["_id"]): int(d["n"]) async for d in await collection.aggregate(pipeline)}
+                    return [
+                        sum(n for r, n in by_rank.items() if r >= rank) for rank in range(1, len(KEYS) + 1)
+                    ]
 
-        async def find_only() -> int:
-            cursor = collection.find(
-                {"tenant_id": TENANT}, {"j.cars.reached_ms": 1, "_id": 0}, batch_size=5000
-            )
-            return len([d async for d in cursor])
+                async def before() -> Any:
+                    pipeline: list[dict[str, Any]] = [
+                        {"$match": {"tenant_id": TENANT}},
+                        {"$group": {"_id": "$fb", "r": {"$push": "$j.cars.reached_ms"}}},
+                    ]
+                    rows = [r async for g in await collection.aggregate(pipeline) for r in g["r"] if r]
+                    return cumulative_funnel(cars, rows)
 
-        t_service, funnel = await timed(runs, service)
-        t_owner, by_owner = await timed(runs, lambda: service("rep-3"))
-        t_base, counts = await timed(runs, baseline)
-        t_find, _ = await timed(runs, find_only)
-        t_rows, rows = await timed(runs, lambda: store.funnel_rows(TENANT, "cars"))
-        started = time.perf_counter()
-        cumulative_funnel(CARS, rows)
-        t_maths = time.perf_counter() - started
-        assert [s.count for s in funnel.stages] == counts, "the service and the aggregation disagree"
-        print(f"funnel over {customers:,} customers, median of {runs} runs:")
-        print(f"  service (read + Python maths, counts+conversions+timings): {t_service:7.2f} s")
-        print(f"    of which the $group/$push read {t_rows:.2f} s, the maths {t_maths:.2f} s")
-        print(
-            f"  service, one owner of 20 (indexed):                        {t_owner:7.2f} s "
-            f"({by_owner.customers:,} customers)"
-        )
-        print(f"  baseline $group by furthest rank (counts only):            {t_base:7.2f} s")
-        print(f"  a projected find of reached_ms alone (no maths):           {t_find:7.2f} s")
-        print(f"  service / baseline: {t_service / t_base:.2f}x")
-        print("  counts:", ", ".join(f"{s.key} {s.count:,}" for s in funnel.stages))
-        await client.close()
+                march = (START + 59 * 24 * HOUR, START + 90 * 24 * HOUR)
+                t_grpc, reply = await timed(runs, grpc_funnel)
+                t_service, funnel = await timed(runs, service)
+                t_owner, by_owner = await timed(runs, lambda: service("rep-3"))
+                t_period, in_march = await timed(runs, lambda: service("", *march))
+                t_base, counts = await timed(runs, baseline)
+                t_before, old = await timed(runs, before)
+                started = time.perf_counter()
+                facts, _ = await store.funnel_facts(TENANT, "cars", version=cars.version)
+                t_read = time.perf_counter() - started
+                started = time.perf_counter()
+                funnel_of_facts(cars, facts)
+                t_maths = time.perf_counter() - started
+    assert [s.count for s in funnel.stages] == counts, "the service and the aggregation disagree"
+    assert [s.count for s in reply.stages] == counts, "gRPC and the aggregation disagree"
+    assert old == funnel, "the stored facts and the reached maps give different funnels"
+    print(f"funnel over {customers:,} customers, p50 of {runs} runs each:")
+    print(f"  service through gRPC (GetFunnel, counts+conversions+timings): {t_grpc:7.2f} s")
+    print(f"  service in process:                                        {t_service:7.2f} s")
+    print(f"    of which the $group/$push read {t_read:.2f} s, the maths {t_maths:.2f} s (one run)")
+    print(
+        f"  service, one owner of 20 (indexed):                        {t_owner:7.2f} s ({by_owner.customers:,})"
+    )
+    print(
+        f"  service, entered in March:                                 {t_period:7.2f} s ({in_march.customers:,})"
+    )
+    print(f"  baseline $group by furthest rank (counts only):            {t_base:7.2f} s")
+    print(f"  before: $push of every reached_ms map + maths:             {t_before:7.2f} s")
+    print(
+        f"  service / baseline: in process {t_service / t_base:.2f}x, gRPC {t_grpc / t_base:.2f}x; "
+        f"before / baseline {t_before / t_base:.2f}x"
+    )
+    print("  counts:", ", ".join(f"{s.key} {s.count:,}" for s in funnel.stages))
+    print(
+        "  median h from previous:",
+        ", ".join(f"{(s.median_ms_from_previous or 0) / HOUR:.1f}" for s in funnel.stages),
+    )
+    print("load after:", load())
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="20,000 customers, a smoke run")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    asyncio.run(main(args.customers, args.runs))
+    asyncio.run(main(20_000 if args.quick else args.customers, args.runs))

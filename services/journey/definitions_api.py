@@ -20,7 +20,14 @@ from services.journey import convert
 from services.journey.deal_stale import StaleDeals
 from services.journey.definition_store import DefinitionStore
 from services.journey.definitions import build_journey
-from services.journey.funnel import MONTH, WEEK, cumulative_funnel, funnel_over_time
+from services.journey.funnel import (
+    MONTH,
+    WEEK,
+    FactRow,
+    fact_rows,
+    funnel_of_facts,
+    funnel_over_time_of_facts,
+)
 from services.journey.progress import CustomerProgress, progress_view
 from services.journey.store import JourneyStore
 from services.journey.templates import TEMPLATES, Journey
@@ -95,10 +102,8 @@ class JourneyDefinitionsApi:
         from_ms = _ms(getattr(request, "from")) if request.HasField("from") else None
         to_ms = _ms(request.to) if request.HasField("to") else None
         _require_order(from_ms, to_ms)
-        rows = await self._store.funnel_rows(
-            tenant, journey.key, owner_id=request.owner_id, source_channel=request.source_channel
-        )
-        return convert.funnel_to_proto(cumulative_funnel(journey, rows, from_ms=from_ms, to_ms=to_ms))
+        rows = await self._funnel_rows(tenant, journey, request.owner_id, request.source_channel)
+        return convert.funnel_to_proto(funnel_of_facts(journey, rows, from_ms=from_ms, to_ms=to_ms))
 
     async def GetFunnelOverTime(
         self, request: journey_pb2.GetFunnelOverTimeRequest, context: grpc.aio.ServicerContext
@@ -115,11 +120,11 @@ class JourneyDefinitionsApi:
         to_ms = _ms(request.to)
         _require_order(from_ms, to_ms)
         journey = await self._journey_or_default(tenant, request.journey)
-        rows = await self._store.funnel_rows(
-            tenant, journey.key, owner_id=request.owner_id, source_channel=request.source_channel
-        )
+        rows = await self._funnel_rows(tenant, journey, request.owner_id, request.source_channel)
         try:
-            buckets = funnel_over_time(journey, rows, interval=interval, from_ms=from_ms, to_ms=to_ms)
+            buckets = funnel_over_time_of_facts(
+                journey, rows, interval=interval, from_ms=from_ms, to_ms=to_ms
+            )
         except ValueError as err:
             raise InvalidArgument(f"{err}; narrow from/to or use MONTH", field="from") from None
         return journey_pb2.GetFunnelOverTimeResponse(buckets=[convert.bucket_to_proto(b) for b in buckets])
@@ -164,6 +169,13 @@ class JourneyDefinitionsApi:
                 views.append(convert.progress_to_proto(progress_view(customer_id, state, journey)))
             replies.append(journey_pb2.CustomerJourneys(customer_id=customer_id, journeys=views))
         return journey_pb2.BatchGetJourneyProgressResponse(customers=replies)
+
+    async def _funnel_rows(self, tenant: str, journey: Journey, owner_id: str, source: str) -> list[FactRow]:
+        """The fact rows of the journey's customers: stored ones, and derived ones for the others."""
+        facts, others = await self._store.funnel_facts(
+            tenant, journey.key, version=journey.version, owner_id=owner_id, source_channel=source
+        )
+        return [*facts, *fact_rows(journey, others)]
 
     async def _journey_or_default(self, tenant: str, key: str) -> Journey:
         if not key:

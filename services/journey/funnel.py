@@ -16,16 +16,23 @@ from the progress documents. With the stages of the journey's current version in
   90th percentile by nearest rank.
 Funnel over time: the cohort funnel per calendar week (ISO, Monday 00:00 UTC) or month (UTC) of
 `entered`, buckets between from and to, empty buckets included so a chart has no gaps.
+
+The maths runs over **fact rows** `[version, rank, entered_ms, *gaps_ms]` (`progress.FunnelFacts.packed`):
+what every progress write stores per journey, so the service reads small lists and never
+re-derives them. `cumulative_funnel` / `funnel_over_time` take `reached` maps and derive the same
+rows with the same function (`progress.facts_from_ms`); `funnel_of_facts` / `funnel_over_time_of_facts`
+take stored rows.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from services.journey.progress import facts_from_ms
 from services.journey.templates import Journey
 from services.journey.touchpoints import from_millis, to_millis
 
@@ -61,6 +68,15 @@ class FunnelBucket:
     funnel: Funnel
 
 
+FactRow = Sequence[int | None]  # [version, rank, entered_ms, *gaps_ms]; the version is not read
+
+
+def fact_rows(journey: Journey, rows: Iterable[Mapping[str, int]]) -> list[FactRow]:
+    """`reached` maps (stage key -> epoch ms) as fact rows against `journey`'s stages."""
+    keys = journey.stage_keys
+    return [facts_from_ms(keys, reached, version=journey.version).packed() for reached in rows]
+
+
 def cumulative_funnel(
     journey: Journey,
     rows: Iterable[Mapping[str, int]],
@@ -69,26 +85,31 @@ def cumulative_funnel(
     to_ms: int | None = None,
 ) -> Funnel:
     """The cumulative funnel of the customers (rows of `reached_ms`) who entered in [from_ms, to_ms)."""
-    keys = journey.stage_keys
-    counts = [0] * len(keys)
-    gaps: list[list[int]] = [[] for _ in keys]
-    customers = 0
-    for reached in rows:
-        ranked = [reached.get(k) for k in keys]
-        times = [t for t in ranked if t is not None]
-        if not times:
+    return funnel_of_facts(journey, fact_rows(journey, rows), from_ms=from_ms, to_ms=to_ms)
+
+
+def funnel_of_facts(
+    journey: Journey, rows: Iterable[FactRow], *, from_ms: int | None = None, to_ms: int | None = None
+) -> Funnel:
+    """The cumulative funnel of the customers (fact rows) who entered in [from_ms, to_ms)."""
+    size = len(journey.stages)
+    by_rank = [0] * (size + 1)
+    gaps: list[list[int]] = [[] for _ in range(size)]
+    low = -(2**63) if from_ms is None else from_ms
+    high = 2**63 if to_ms is None else to_ms
+    for row in rows:
+        rank = row[1] or 0
+        if not rank or not low <= (row[2] or 0) < high:
             continue
-        entered = min(times)
-        if (from_ms is not None and entered < from_ms) or (to_ms is not None and entered >= to_ms):
-            continue
-        customers += 1
-        furthest = max(i for i, t in enumerate(ranked) if t is not None)
-        for i in range(furthest + 1):
-            counts[i] += 1
-        for i in range(1, furthest + 1):
-            before, after = ranked[i - 1], ranked[i]
-            if before is not None and after is not None and after >= before:
-                gaps[i].append(after - before)
+        by_rank[min(rank, size)] += 1
+        for i, gap in enumerate(row[3 : size + 2], start=1):
+            if gap is not None:
+                gaps[i].append(gap)
+    counts = [0] * size
+    running = 0
+    for rank in range(size, 0, -1):  # cumulative: a customer counts in every stage up to its furthest
+        running += by_rank[rank]
+        counts[rank - 1] = running
     stages = []
     for i, stage in enumerate(journey.stages):
         ordered = sorted(gaps[i])
@@ -106,28 +127,34 @@ def cumulative_funnel(
                 p90_ms_from_previous=_nearest_rank(ordered, 0.9),
             )
         )
-    return Funnel(journey=journey.key, version=journey.version, customers=customers, stages=tuple(stages))
+    return Funnel(journey=journey.key, version=journey.version, customers=sum(by_rank), stages=tuple(stages))
 
 
 def funnel_over_time(
     journey: Journey, rows: Iterable[Mapping[str, int]], *, interval: str, from_ms: int, to_ms: int
 ) -> list[FunnelBucket]:
     """The cohort funnel per week or month of entry, for the buckets that overlap [from_ms, to_ms)."""
+    return funnel_over_time_of_facts(
+        journey, fact_rows(journey, rows), interval=interval, from_ms=from_ms, to_ms=to_ms
+    )
+
+
+def funnel_over_time_of_facts(
+    journey: Journey, rows: Iterable[FactRow], *, interval: str, from_ms: int, to_ms: int
+) -> list[FunnelBucket]:
+    """`funnel_over_time` over fact rows."""
     starts = bucket_starts(interval, from_millis(from_ms), from_millis(to_ms))
     edges = [to_millis(s) for s in starts]
-    by_bucket: list[list[Mapping[str, int]]] = [[] for _ in starts[:-1]]
-    for reached in rows:
-        times = [t for k in journey.stage_keys if (t := reached.get(k)) is not None]
-        if not times:
-            continue
-        entered = min(times)
-        if not from_ms <= entered < to_ms:
+    by_bucket: list[list[FactRow]] = [[] for _ in starts[:-1]]
+    for row in rows:
+        entered = row[2] or 0
+        if not row[1] or not from_ms <= entered < to_ms:
             continue
         index = _bucket_index(edges, entered)
         if index is not None:
-            by_bucket[index].append(reached)
+            by_bucket[index].append(row)
     return [
-        FunnelBucket(start=starts[i], end=starts[i + 1], funnel=cumulative_funnel(journey, bucket))
+        FunnelBucket(start=starts[i], end=starts[i + 1], funnel=funnel_of_facts(journey, bucket))
         for i, bucket in enumerate(by_bucket)
     ]
 

@@ -16,17 +16,25 @@ from it). These follow arrival order, which is what "the customer moved back" me
 the funnel never reads them, it reads `reached`, so it stays order-independent and cumulative.
 
 A customer has one ProgressState per journey it has progress in (`CustomerProgress`); each records
-the journey `version` it was last measured against (`remeasure`).
+the journey `version` it was last measured against and that version's stage order (`remeasure`).
+
+`funnel_facts` derives from a state what the funnel reads across customers (furthest rank, entry
+time, time between consecutive stages) so the funnel is a scan of small stored values, not a
+re-derivation from every customer's `reached` map. It is the one place these facts are computed:
+every writer stores them through `store.state_document`, whatever produced the state (a touchpoint,
+a stale-deal mark, a merge of two customers' progress).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import pairwise
 
 from common.timeutil import iso_utc
 from services.journey.templates import Journey
-from services.journey.touchpoints import Touchpoint
+from services.journey.touchpoints import Touchpoint, to_millis
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +51,9 @@ class ProgressState:
     moves: tuple[tuple[datetime, str], ...] = ()
     # `entered_at` (epoch ms) of the stay in the current stage whose deal_stale has fired, 0: none.
     stale_entered_ms: int = 0
+    # The stage keys, in order, of the journey version this state was measured against ((): unknown,
+    # a document stored before they were kept; the next `remeasure` sets them).
+    stage_keys: tuple[str, ...] = ()
 
     @property
     def current_stage(self) -> str:
@@ -62,7 +73,7 @@ class CustomerProgress:
         """This customer's progress in `journey`, re-measured against its current version."""
         state = self.journeys.get(journey.key)
         if state is None:
-            return ProgressState(journey=journey.key, version=journey.version)
+            return ProgressState(journey=journey.key, version=journey.version, stage_keys=journey.stage_keys)
         return remeasure(state, journey)
 
 
@@ -75,9 +86,54 @@ def remeasure(state: ProgressState, journey: Journey) -> ProgressState:
     Times reached are kept by stage key, so a new version loses nothing: a stage it drops is no
     longer counted, a stage it adds counts from the next touchpoint that implies it.
     """
-    if state.version == journey.version and state.furthest_rank == journey.furthest_rank(state.reached):
+    rank = journey.furthest_rank(state.reached)
+    keys = journey.stage_keys
+    if state.version == journey.version and state.furthest_rank == rank and state.stage_keys == keys:
         return state
-    return replace(state, version=journey.version, furthest_rank=journey.furthest_rank(state.reached))
+    return replace(state, version=journey.version, furthest_rank=rank, stage_keys=keys)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunnelFacts:
+    """What the funnel needs of one customer in one journey version, derived from its `reached`.
+
+    `rank`: the furthest rank reached among the version's stages (0: none, the customer is not in
+    the funnel); `entered_ms`: the earliest time it reached any of them (the period filter's
+    instant, 0 when rank is 0); `gaps_ms[i]`: the time from stage i+1 to stage i+2 (ranks) when it
+    reached both and the later one was not reached earlier, else None; one per rank 2..`rank`.
+    """
+
+    version: int
+    rank: int
+    entered_ms: int
+    gaps_ms: tuple[int | None, ...]
+
+    def packed(self) -> list[int | None]:
+        """The stored form, `[version, rank, entered_ms, *gaps_ms]` (the funnel reads these lists)."""
+        return [self.version, self.rank, self.entered_ms, *self.gaps_ms]
+
+
+def funnel_facts(state: ProgressState) -> FunnelFacts | None:
+    """The funnel facts of `state` against the version it was measured against; None when that
+    version's stage order is unknown (an old document not re-measured since)."""
+    if not state.stage_keys:
+        return None
+    reached = {key: to_millis(at) for key, at in state.reached.items()}
+    return facts_from_ms(state.stage_keys, reached, version=state.version)
+
+
+def facts_from_ms(stage_keys: Sequence[str], reached_ms: Mapping[str, int], *, version: int) -> FunnelFacts:
+    """The funnel facts of a `reached` map (stage key -> epoch ms) against a version's stage order."""
+    ranked = [reached_ms.get(key) for key in stage_keys]
+    times = [(i, t) for i, t in enumerate(ranked) if t is not None]
+    if not times:
+        return FunnelFacts(version=version, rank=0, entered_ms=0, gaps_ms=())
+    furthest = times[-1][0]
+    gaps = tuple(
+        after - before if before is not None and after is not None and after >= before else None
+        for before, after in pairwise(ranked[: furthest + 1])
+    )
+    return FunnelFacts(version=version, rank=furthest + 1, entered_ms=min(t for _, t in times), gaps_ms=gaps)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -49,7 +49,7 @@ from pymongo.errors import DuplicateKeyError
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
 from common.outbox import FIELD, Pending, pending_document, pending_set
 from common.timeutil import as_utc, utcnow
-from services.journey.progress import CustomerProgress, ProgressState
+from services.journey.progress import CustomerProgress, ProgressState, funnel_facts
 from services.journey.stale import NEVER_MS
 from services.journey.touchpoints import Touchpoint, from_millis, to_millis
 
@@ -67,6 +67,8 @@ INDEXES = (
     IndexSpec(PROGRESS, (("tenant_id", 1), ("customer_id", 1)), {"unique": True}),
     # The funnel by owner, and the stale-deals list (all, or one owner's) by when deals turned stale.
     IndexSpec(PROGRESS, (("tenant_id", 1), ("owner_id", 1))),
+    # The funnel's documents without stored funnel facts (written before they were kept).
+    IndexSpec(PROGRESS, (("tenant_id", 1), ("fx", 1))),
     IndexSpec(PROGRESS, (("tenant_id", 1), ("rot_ms", 1), ("customer_id", 1))),
     IndexSpec(PROGRESS, (("tenant_id", 1), ("owner_id", 1), ("rot_ms", 1), ("customer_id", 1))),
 )
@@ -183,6 +185,7 @@ class JourneyStore:
                         "fb": funnel_bucket(customer_id),
                         "version": 1,
                         "j": {},
+                        "fx": FACTS_KEPT,
                         "rot_ms": NEVER_MS,
                         "timer_ms": 0,
                         **facts,
@@ -192,31 +195,52 @@ class JourneyStore:
             except DuplicateKeyError:
                 continue  # a first touchpoint created it meanwhile: set the facts on it
 
-    async def funnel_rows(
-        self, tenant: str, journey: str, *, owner_id: str = "", source_channel: str = ""
-    ) -> list[dict[str, int]]:
-        """`reached_ms` of every customer with progress in `journey` (optionally one owner's / one
-        source channel's), read with one aggregation.
+    async def funnel_facts(
+        self, tenant: str, journey: str, *, version: int, owner_id: str = "", source_channel: str = ""
+    ) -> tuple[list[list[int | None]], list[dict[str, int]]]:
+        """What the funnel of `journey` at `version` reads, over the tenant's customers (optionally one
+        owner's / one source channel's): the stored fact rows (`j.<journey>.f`, progress.FunnelFacts)
+        of those measured against `version`, and the `reached_ms` maps of the others, from which
+        the caller derives their rows with the same function (so they are never wrong, only slower).
 
-        `$group` + `$push` by the stored `fb` bucket rather than a `find`: the stand-in runs the
-        group inside SQLite, about 4.5x faster than decoding the same documents for a find
-        (bench/funnel.py), and FUNNEL_BUCKETS groups keep each result document far below 16 MB
-        even for a million customers. On MongoDB the same pipeline is an indexed `$match` and a
-        streaming `$group`.
+        One scan: a `$match` + `$group`/`$push` of the fact rows by the stored `fb` bucket (the
+        stand-in runs the group inside SQLite, several times faster than decoding the documents for
+        a `find`; FUNNEL_BUCKETS groups keep each result far below 16 MB for a million customers).
+        "The others" are read only when they exist: documents written before the facts were kept
+        (no `fx`, found by the `(tenant_id, fx)` index), and rows of another version (seen in the
+        scan; they occur after a journey changes, until each customer's next write re-measures it).
         """
         query: dict[str, Any] = {"tenant_id": tenant}
         if owner_id:
             query["owner_id"] = owner_id
         if source_channel:
             query["source_channel"] = source_channel
-        pipeline = [
-            {"$match": query},
-            {"$group": {"_id": "$fb", "r": {"$push": f"$j.{journey}.reached_ms"}}},
-        ]
-        rows: list[dict[str, int]] = []
+        state = f"j.{journey}"
+        scan = [{"$match": query}, {"$group": {"_id": "$fb", "f": {"$push": f"${state}.f"}}}]
+        facts: list[list[int | None]] = []
+        stale_versions = False
+        async for group in await self._progress.aggregate(scan):
+            for row in group.get("f") or ():
+                if not isinstance(row, list) or not row:
+                    continue
+                if row[0] == version:
+                    facts.append(row)
+                else:
+                    stale_versions = True
+        others = {f"{state}.latest": {"$exists": True}}
+        reached = await self._reached({**query, "fx": None, **others}, state)
+        if stale_versions:
+            reached += await self._reached(
+                {**query, "fx": FACTS_KEPT, **others, f"{state}.fv": {"$ne": version}}, state
+            )
+        return facts, reached
+
+    async def _reached(self, query: dict[str, Any], state: str) -> list[dict[str, int]]:
+        pipeline = [{"$match": query}, {"$group": {"_id": "$fb", "r": {"$push": f"${state}.reached_ms"}}}]
+        reached: list[dict[str, int]] = []
         async for group in await self._progress.aggregate(pipeline):
-            rows += [r for r in group.get("r") or () if isinstance(r, dict) and r]
-        return rows
+            reached += [r for r in group.get("r") or () if isinstance(r, dict) and r]
+        return reached
 
     async def stale_candidates(
         self, tenant: str, *, now_ms: int, owner_id: str, after: tuple[int, str] | None, limit: int
@@ -282,6 +306,9 @@ class JourneyStore:
 
 _LEGACY_FIELDS = ("journey", "reached_ms", "furthest_rank", "latest")
 FUNNEL_BUCKETS = 64
+# `fx` of a document all of whose journeys carry their funnel facts; 0 while one does not (a state
+# loaded from an old document and not re-measured since); absent on documents written before.
+FACTS_KEPT = 1
 
 
 def funnel_bucket(customer_id: str) -> int:
@@ -292,15 +319,23 @@ def funnel_bucket(customer_id: str) -> int:
 def progress_fields(customer_id: str, progress: CustomerProgress) -> dict[str, Any]:
     """The stored fields of a customer's progress (all journeys), without version or outbox."""
     last = max((s.last_touch_at for s in progress.journeys.values() if s.last_touch_at), default=None)
+    journeys = {key: state_document(state) for key, state in progress.journeys.items()}
     return {
         "customer_id": customer_id,
         "fb": funnel_bucket(customer_id),
-        "j": {key: state_document(state) for key, state in progress.journeys.items()},
+        "j": journeys,
+        "fx": FACTS_KEPT if all("f" in state for state in journeys.values()) else 0,
         "last_touch_ms": to_millis(last) if last else 0,
     }
 
 
 def state_document(state: ProgressState) -> dict[str, Any]:
+    """The stored form of one journey's progress, with its funnel facts (`fv`, `f`) when the stage
+    order of its version is known (progress.funnel_facts, the one place they are derived)."""
+    facts = funnel_facts(state)
+    funnel = (
+        {} if facts is None else {"stages": list(state.stage_keys), "fv": facts.version, "f": facts.packed()}
+    )
     return {
         "reached_ms": {stage: to_millis(at) for stage, at in state.reached.items()},
         "furthest_rank": state.furthest_rank,
@@ -310,6 +345,7 @@ def state_document(state: ProgressState) -> dict[str, Any]:
         "entered_ms": to_millis(state.entered_at) if state.entered_at else 0,
         "moves": [[to_millis(at), stage] for at, stage in state.moves],
         "stale_ms": state.stale_entered_ms,
+        **funnel,
     }
 
 
@@ -337,6 +373,7 @@ def _state(journey: str, doc: dict[str, Any]) -> ProgressState:
         entered_at=from_millis(entered) if entered else None,
         moves=tuple((from_millis(int(ms)), str(stage)) for ms, stage in doc.get("moves") or ()),
         stale_entered_ms=int(doc.get("stale_ms") or 0),
+        stage_keys=tuple(str(key) for key in doc.get("stages") or ()),
     )
 
 

@@ -17,7 +17,7 @@ from the progress documents. With the stages of the journey's current version in
 Funnel over time: the cohort funnel per calendar week (ISO, Monday 00:00 UTC) or month (UTC) of
 `entered`, buckets between from and to, empty buckets included so a chart has no gaps.
 
-The maths runs over **fact rows** `[version, rank, entered_ms, *gaps_ms]` (`progress.FunnelFacts.packed`):
+The maths runs over **fact rows** `[version, rank, entered_ms, *gaps_ms]` (`progress.FunnelFacts.row`, stored packed):
 what every progress write stores per journey, so the service reads small lists and never
 re-derives them. `cumulative_funnel` / `funnel_over_time` take `reached` maps and derive the same
 rows with the same function (`progress.facts_from_ms`); `funnel_of_facts` / `funnel_over_time_of_facts`
@@ -74,7 +74,7 @@ FactRow = Sequence[int | None]  # [version, rank, entered_ms, *gaps_ms]; the ver
 def fact_rows(journey: Journey, rows: Iterable[Mapping[str, int]]) -> list[FactRow]:
     """`reached` maps (stage key -> epoch ms) as fact rows against `journey`'s stages."""
     keys = journey.stage_keys
-    return [facts_from_ms(keys, reached, version=journey.version).packed() for reached in rows]
+    return [facts_from_ms(keys, reached, version=journey.version).row() for reached in rows]
 
 
 def cumulative_funnel(

@@ -108,9 +108,23 @@ class FunnelFacts:
     entered_ms: int
     gaps_ms: tuple[int | None, ...]
 
-    def packed(self) -> list[int | None]:
-        """The stored form, `[version, rank, entered_ms, *gaps_ms]` (the funnel reads these lists)."""
+    def row(self) -> list[int | None]:
+        """`[version, rank, entered_ms, *gaps_ms]`, the fact row the funnel's maths reads."""
         return [self.version, self.rank, self.entered_ms, *self.gaps_ms]
+
+    def packed(self) -> str:
+        """The stored form: the row as decimal numbers joined by commas, "" for None.
+
+        A string rather than an array because the funnel's one hot read is a `$push` of this
+        field over every customer, and the stand-in pushes a string about 1.4x faster than an
+        array of numbers (bench/funnel.py; parsing it back costs ~1.5 us a row).
+        """
+        return ",".join("" if value is None else str(value) for value in self.row())
+
+
+def unpack_facts(text: str) -> list[int | None]:
+    """The fact row of a stored `packed()` string."""
+    return [int(part) if part else None for part in text.split(",")]
 
 
 def funnel_facts(state: ProgressState) -> FunnelFacts | None:

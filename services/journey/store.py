@@ -49,7 +49,7 @@ from pymongo.errors import DuplicateKeyError
 from common.mongo import IndexSpec, epoch_ms, newest_first_after
 from common.outbox import FIELD, Pending, pending_document, pending_set
 from common.timeutil import as_utc, utcnow
-from services.journey.progress import CustomerProgress, ProgressState, funnel_facts
+from services.journey.progress import CustomerProgress, ProgressState, funnel_facts, unpack_facts
 from services.journey.stale import NEVER_MS
 from services.journey.touchpoints import Touchpoint, from_millis, to_millis
 
@@ -199,7 +199,8 @@ class JourneyStore:
         self, tenant: str, journey: str, *, version: int, owner_id: str = "", source_channel: str = ""
     ) -> tuple[list[list[int | None]], list[dict[str, int]]]:
         """What the funnel of `journey` at `version` reads, over the tenant's customers (optionally one
-        owner's / one source channel's): the stored fact rows (`j.<journey>.f`, progress.FunnelFacts)
+        owner's / one source channel's): the stored fact rows (`j.<journey>.f`, progress.FunnelFacts
+        packed as a string)
         of those measured against `version`, and the `reached_ms` maps of the others, from which
         the caller derives their rows with the same function (so they are never wrong, only slower).
 
@@ -219,12 +220,13 @@ class JourneyStore:
         scan = [{"$match": query}, {"$group": {"_id": "$fb", "f": {"$push": f"${state}.f"}}}]
         facts: list[list[int | None]] = []
         stale_versions = False
+        prefix = f"{version},"
         async for group in await self._progress.aggregate(scan):
-            for row in group.get("f") or ():
-                if not isinstance(row, list) or not row:
-                    continue
-                if row[0] == version:
-                    facts.append(row)
+            for packed in group.get("f") or ():
+                if not isinstance(packed, str) or not packed:
+                    continue  # no progress in this journey
+                if packed.startswith(prefix):
+                    facts.append(unpack_facts(packed))
                 else:
                     stale_versions = True
         others = {f"{state}.latest": {"$exists": True}}

@@ -1,17 +1,22 @@
-"""Benchmark: task reminders due 2 s after creation — how late `journey.task_due` reaches a subscriber.
+"""Benchmark: many task reminders due within a window — how late `journey.task_due` reaches a subscriber.
+
+    python bench/task_reminders.py [--tasks 10000] [--window 60] [--concurrency 16]
 
 Starts nats-server and nx-27017 (unless NATS_URL / MONGODB_URI are set), leads, and two replicas of
-the journey service (one database, one NATS). Creates `--tasks` tasks through CreateTask, each due
-2 s after it is created, and listens on core NATS to `<root>.evt.bench.journey.task_due` as the
-gateway's subscription does. Lateness = event arrival − the task's due time; the handler's share
-(`reminded_at` − due) is printed beside it, and duplicates and missing reminders are counted.
+the journey service (one database, one NATS). Creates `--tasks` tasks through CreateTask, due spread
+evenly over `--window` seconds. Creating 10,000 takes minutes, longer than the window, so the due
+times are set after creation: a pilot of 2 % (tasks due tomorrow, not counted) measures the creation
+rate, and the window starts when the creation will have finished with a 30 % margin (tasks created
+after their due time anyway are counted and reported). A subscriber on core NATS listens to
+`<root>.evt.bench.journey.task_due` as the gateway's subscription does. Lateness = event arrival −
+the task's due time; the handler's share (`reminded_at` − due) is printed beside it, and duplicates
+and missing reminders are counted (the count must be exactly `--tasks`, none twice).
 
-Baseline, in the same run, on the same servers and at the same time: the bare scheduler (`common.scheduler`, as
-bench/scheduler.py measures it) firing the same number of timers, each due 2 s after it is
-scheduled, with a handler that only records its start. The difference is what the task path adds:
-reading the task, the guarded write with its outbox event, the publish and the NATS delivery.
-
-    python bench/task_reminders.py [--tasks 200] [--concurrency 8]
+Baseline, in the same run, on the same servers and at the same time: the bare scheduler
+(`common.scheduler`, as bench/scheduler.py measures it) in a third process role, firing the same
+number of timers due at the same instants, with a handler that only records its start. The
+difference is what the task path adds: reading the task, the guarded write with its outbox event,
+the publish and the NATS delivery.
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ import argparse
 import asyncio
 import collections
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +42,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench
 
 from bench.servers import bench_servers, service_beside_leads
 from common.grpc_client import open_channel
-from common.scheduler import Scheduler
+from common.scheduler import Scheduler, Timer
 from common.service import start_service
 from common.timeutil import to_timestamp
 from services.journey.app import DEFINITION
 
-LEAD = 2.0
 KIND = "bench.remind"
+PILOT_SHARE = 0.02
+MARGIN = 1.3
 
 
 def pct(values: list[float], p: int) -> float:
@@ -81,30 +88,33 @@ async def bounded(count: int, concurrency: int, one: Any) -> None:
     await asyncio.gather(*(run(i) for i in range(count)))
 
 
-async def baseline(db: Any, count: int, concurrency: int) -> list[float]:
-    """The bare scheduler on the same database: timers due 2 s after scheduling, handler start − due."""
+async def baseline(db: Any, dues: list[float], concurrency: int) -> tuple[list[float], dict[str, Any]]:
+    """The bare scheduler on the same database: timers due at `dues`, handler start − due (ms)."""
     late: list[float] = []
-    scheduler = Scheduler(db, service="bench-baseline")
+    scheduler = Scheduler(db, service="bench-baseline", concurrency=concurrency)
 
     async def tick(tenant: str, key: str, payload: dict[str, Any]) -> None:
         late.append((time.time() - payload["due"]) * 1000)
 
     scheduler.register(KIND, tick)
+    timers = [
+        Timer(
+            tenant="bench",
+            kind=KIND,
+            key=f"t{i}",
+            due_at=datetime.fromtimestamp(due, UTC),
+            payload={"due": due},
+        )
+        for i, due in enumerate(dues)
+    ]
+    for first in range(0, len(timers), 1000):
+        await scheduler.schedule_many(timers[first : first + 1000])
     scheduler.start()
     try:
-
-        async def one(i: int) -> None:
-            due = time.time() + LEAD
-            when = datetime.fromtimestamp(due, UTC)
-            await scheduler.schedule(
-                tenant="bench", kind=KIND, key=f"t{i}", due_at=when, payload={"due": due}
-            )
-
-        await bounded(count, concurrency, one)
-        await until(lambda: len(late) >= count, within=LEAD + 30)
+        await until(lambda: len(late) >= len(dues), within=max(dues) - time.time() + 120)
     finally:
         await scheduler.stop()
-    return late
+    return late, scheduler.settings()
 
 
 async def main(opts: argparse.Namespace) -> None:
@@ -121,31 +131,50 @@ async def main(opts: argparse.Namespace) -> None:
             await nc.subscribe(f"{settings.subject_root}.evt.bench.journey.task_due", cb=on_message)
             await nc.flush()
             try:
-                customers = [await svc.create_customer() for _ in range(10)]
+                customers = [await svc.create_customer() for _ in range(opts.customers)]
                 async with open_channel(f"127.0.0.1:{svc.running.port}") as channel:
                     stub = journey_pb2_grpc.JourneyServiceStub(channel)
 
-                    async def create(i: int) -> None:
-                        due = datetime.now(UTC) + timedelta(seconds=LEAD)
+                    async def create(task_id: str, i: int, due: float) -> None:
                         request = journey_pb2.CreateTaskRequest(
                             customer_id=customers[i % len(customers)],
                             kind=journey_pb2.TASK_KIND_CALL,
-                            due_at=to_timestamp(due),
-                            task_id=f"bench-{i}",
+                            due_at=to_timestamp(datetime.fromtimestamp(due, UTC)),
+                            task_id=task_id,
                         )
                         await stub.CreateTask(request, metadata=svc.metadata)
+                        if time.time() >= due:
+                            overrun.append(task_id)
+
+                    overrun: list[str] = []
+                    pilot = max(20, int(opts.tasks * PILOT_SHARE))
+                    tomorrow = time.time() + 86_400
+                    started = time.perf_counter()
+                    await bounded(pilot, opts.concurrency, lambda i: create(f"pilot-{i}", i, tomorrow))
+                    rate = pilot / (time.perf_counter() - started)
+                    window_start = time.time() + MARGIN * opts.tasks / rate + 10
+                    dues = [window_start + opts.window * i / opts.tasks for i in range(opts.tasks)]
+                    print(
+                        f"pilot: {pilot} tasks at {rate:.0f}/s; the window opens in "
+                        f"{window_start - time.time():.0f} s and lasts {opts.window:.0f} s",
+                        flush=True,
+                    )
 
                     async def create_all() -> float:
-                        started = time.perf_counter()
-                        await bounded(opts.tasks, opts.concurrency, create)
-                        return time.perf_counter() - started
+                        began = time.perf_counter()
+                        await bounded(
+                            opts.tasks, opts.concurrency, lambda i: create(f"bench-{i}", i, dues[i])
+                        )
+                        return time.perf_counter() - began
 
-                    # The baseline runs at the same time, so both see the same load on the servers.
-                    created_in, base = await asyncio.gather(
-                        create_all(), baseline(svc.running.runtime.db, opts.tasks, opts.concurrency)
+                    # The baseline's timers come due at the same instants, so both see the same load.
+                    created_in, (base, scheduler_settings) = await asyncio.gather(
+                        create_all(), baseline(svc.running.runtime.db, dues, opts.concurrency_baseline)
                     )
-                    await until(lambda: len(arrivals) >= opts.tasks, within=LEAD + 30)
-                    await asyncio.sleep(1.5)  # room for duplicates to show
+                    print(f"created {opts.tasks} tasks in {created_in:.1f} s", flush=True)
+                    await until(lambda: len(arrivals) >= opts.tasks, within=dues[-1] - time.time() + 120)
+                    await asyncio.sleep(3)  # room for duplicates to show
+                    service_settings = svc.running.runtime.scheduler.settings()
             finally:
                 await second.stop()
                 await nc.close()
@@ -154,17 +183,34 @@ async def main(opts: argparse.Namespace) -> None:
     doubled = sum(n - 1 for n in ids.values() if n > 1)
     arrival = [(at - parse_time(d["due_at"])) * 1000 for at, d in arrivals]
     handler = [(parse_time(d["reminded_at"]) - parse_time(d["due_at"])) * 1000 for _, d in arrivals]
-    print(f"task reminders: {opts.tasks} tasks due {LEAD:.0f} s after creation, two journey replicas")
-    print(f"  created {opts.tasks} tasks in {created_in:.2f} s ({opts.concurrency} at a time)")
+    print(
+        f"task reminders: {opts.tasks} tasks due within {opts.window:.0f} s "
+        f"({opts.tasks / opts.window:.0f}/s), two journey replicas"
+    )
+    print(
+        f"  created {opts.tasks} tasks in {created_in:.1f} s ({opts.concurrency} at a time); "
+        f"created after their due time: {len(overrun)}"
+    )
+    print(f"  scheduler settings (each replica): {service_settings}; baseline: {scheduler_settings}")
     print(f"  task_due events: {len(ids)} distinct, {doubled} duplicate(s), missing {opts.tasks - len(ids)}")
     print("lateness (against the due time):")
     print(line("baseline: bare scheduler handler", base))
     print(line("task handler ran (reminded_at)", handler))
     print(line("task_due arrived on NATS", arrival))
+    print(load())
+
+
+def load() -> str:
+    return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--window", type=float, default=60.0, help="seconds over which the tasks come due")
+    parser.add_argument("--concurrency", type=int, default=16, help="CreateTask calls in flight")
+    parser.add_argument("--customers", type=int, default=50)
+    parser.add_argument(
+        "--concurrency-baseline", type=int, default=16, help="the baseline scheduler's handlers"
+    )
     asyncio.run(main(parser.parse_args()))

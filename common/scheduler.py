@@ -175,6 +175,16 @@ class Scheduler:
     def kinds(self) -> list[str]:
         return sorted(self._handlers)
 
+    def settings(self) -> dict[str, float]:
+        """The loop's settings, for benchmarks and operators (bench/task_reminders.py prints them)."""
+        return {
+            "poll_seconds": self._poll,
+            "batch": self._batch,
+            "concurrency": self._concurrency,
+            "lease_seconds": self._lease_ms / 1000,
+            "handler_timeout_seconds": self._timeout,
+        }
+
     async def schedule(
         self,
         *,

@@ -174,7 +174,7 @@ async def main(opts: argparse.Namespace) -> None:
                     await asyncio.sleep(3)  # room for duplicates to show
                     received = list(arrivals)
                     service_settings = svc.running.runtime.scheduler.settings()
-                    later = time.time() + 5
+                    later = time.time() + 10 + len(dues) / 1000  # due after scheduling them (~1k/s)
                     base, scheduler_settings = await baseline(
                         svc.running.runtime.db,
                         [due - dues[0] + later for due in dues],

@@ -145,9 +145,8 @@ class Scheduler:
         max_backoff_seconds: float = 300.0,
         concurrency: int = 16,
     ) -> None:
-        # Only as many timers are claimed as there are free handler slots, so each starts at once and
-        # ends (bounded by the handler timeout) well inside its lease: a slow handler never lets
-        # another replica take a timer over. Four timeouts leave room for a loaded event loop.
+        # A batch is run `concurrency` at a time, each bounded by the handler timeout, so the whole
+        # batch ends well inside the lease: a slow batch never lets another replica take a timer over.
         if handler_timeout_seconds * 4 >= lease_seconds:
             raise ValueError("the lease must exceed four handler timeouts (one claimed batch)")
         self._timers = db[TIMERS]
@@ -160,11 +159,7 @@ class Scheduler:
         self._backoff = backoff_seconds
         self._max_backoff = max_backoff_seconds
         self._concurrency = concurrency
-        # Claim again once this many slots are free: claiming one timer per round trip would cost
-        # three queries per timer under a backlog.
-        self._refill = max(1, concurrency // 4)
-        self._running: set[asyncio.Task[bool]] = set()
-        self._completing: set[asyncio.Task[None]] = set()
+        self._batch = concurrency * 4
         self._handlers: dict[str, TimerHandler] = {}
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -184,7 +179,7 @@ class Scheduler:
         """The loop's settings, for benchmarks and operators (bench/task_reminders.py prints them)."""
         return {
             "poll_seconds": self._poll,
-            "claim_when_free": self._refill,
+            "batch": self._batch,
             "concurrency": self._concurrency,
             "lease_seconds": self._lease_ms / 1000,
             "handler_timeout_seconds": self._timeout,
@@ -241,40 +236,28 @@ class Scheduler:
         return [doc async for doc in cursor]
 
     async def run_once(self) -> int:
-        """Claim and fire the due timers that fit the free handler slots; returns how many ran."""
+        """Claim and fire one batch of due timers; returns how many handlers ran."""
         ran, _ = await self._pass()
-        if self._running or self._completing:
-            await asyncio.wait({*self._running, *self._completing})
         return ran
 
     async def _pass(self) -> tuple[int, float]:
-        """One poll: start the handlers of what is due, up to the free slots; returns (handlers
-        started, seconds until the next poll).
-
-        Handlers run in their own tasks, `concurrency` at most: the loop claims more as soon as a
-        quarter of the slots are free rather than after the slowest handler of a whole batch (which
-        left slots idle and timers waiting behind a straggler; bench/task_reminders.py).
-        """
+        """One poll: fire what is due; returns (handlers run, seconds until the next poll)."""
         if not self._handlers:
             return 0, self._poll
-        free = self._concurrency - len(self._running)
-        if free < self._refill:
-            await asyncio.wait(set(self._running), timeout=self._poll, return_when=asyncio.FIRST_COMPLETED)
-            return 0, 0.0
         now = _now_ms()
         # Looking one poll interval ahead lets the loop sleep until the next due time, not a whole poll.
         query = {"due_ms": {"$lte": now + int(self._poll * 1000)}, "kind": {"$in": self.kinds}}
-        cursor = self._timers.find(query, {"_id": 1, "due_ms": 1}).sort("due_ms", 1).limit(free)
+        cursor = self._timers.find(query, {"_id": 1, "due_ms": 1}).sort("due_ms", 1).limit(self._batch)
         found = [doc async for doc in cursor]
         ids = [doc["_id"] for doc in found if doc["due_ms"] <= now]
         upcoming = [doc["due_ms"] for doc in found if doc["due_ms"] > now]
         wait = self._poll if not upcoming else max(0.0, min(self._poll, (upcoming[0] - _now_ms()) / 1000))
         if not ids:
             return 0, wait
-        started = await self._claim_and_start(ids, now)
-        return started, 0.0 if len(ids) >= free else wait
+        ran = await self._claim_and_fire(ids, now)
+        return ran, 0.0 if len(ids) >= self._batch else wait
 
-    async def _claim_and_start(self, ids: list[Any], now: int) -> int:
+    async def _claim_and_fire(self, ids: list[Any], now: int) -> int:
         token = new_id("lease")
         # The claim: only documents still due are taken (another replica's claim moved due_ms ahead).
         await self._timers.update_many(
@@ -282,53 +265,20 @@ class Scheduler:
             {"$set": {"due_ms": now + self._lease_ms, "owner": token}, "$inc": {"attempts": 1}},
         )
         claimed = [doc async for doc in self._timers.find({"_id": {"$in": ids}, "owner": token})]
+        gate = asyncio.Semaphore(self._concurrency)
 
         async def fire(doc: dict[str, Any]) -> bool:
-            try:
+            async with gate:
                 if self._stopping.is_set():
                     await self._release(doc, token)
                     return False
-                return await self._fire(doc, token)
-            except asyncio.CancelledError:
-                raise
-            except Exception as err:  # MongoDB away while recording a failure: the lease brings it back
-                log.warning("timer %s could not be completed: %s", doc["_id"], err)
-                return False
+                await self._fire(doc, token)
+                return True
 
-        fires = []
-        for doc in claimed:
-            task = asyncio.create_task(fire(doc), name=f"timer:{doc['_id']}")
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
-            fires.append(task)
-        if fires:
-            completing = asyncio.create_task(self._complete(claimed, fires, token), name=f"complete:{token}")
-            self._completing.add(completing)
-            completing.add_done_callback(self._completing.discard)
-        return len(claimed)
+        ran = await asyncio.gather(*(fire(doc) for doc in claimed))
+        return sum(ran)
 
-    async def _complete(
-        self, claimed: list[dict[str, Any]], fires: list[asyncio.Task[bool]], token: str
-    ) -> None:
-        """Delete the timers of one claim whose handlers succeeded, in one write once all have ended.
-
-        Guarded by the claim's `owner` token: a timer re-scheduled while its handler ran had its
-        owner reset by `schedule` (a new version), so it keeps its new due time; a cancelled one is
-        gone already. One `delete_many` per claim instead of a `delete_one` per timer halves the
-        scheduler's writes under load (bench/task_reminders.py); the cost is that a process dying
-        before it runs the handlers of the whole claim again (at least once, as documented).
-        """
-        results = await asyncio.gather(*fires, return_exceptions=True)
-        done = [doc["_id"] for doc, ok in zip(claimed, results, strict=True) if ok is True]
-        if not done:
-            return
-        try:
-            await self._timers.delete_many({"_id": {"$in": done}, "owner": token})
-        except Exception as err:  # the lease brings them back: handlers are idempotent
-            log.warning("completing %d timers failed: %s", len(done), err)
-
-    async def _fire(self, doc: dict[str, Any], token: str) -> bool:
-        """Run the handler of `doc`; True when it succeeded (its claim's `_complete` deletes it)."""
+    async def _fire(self, doc: dict[str, Any], token: str) -> None:
         guard = {"_id": doc["_id"], "owner": token, "version": doc["version"]}
         started = _now_ms()
         lateness = started - int(doc["at_ms"])
@@ -342,9 +292,9 @@ class Scheduler:
             raise
         except Exception as err:
             await self._failed(doc, guard, err)
-            return False
+            return
         self.stats.fired += 1
-        return True
+        await self._timers.delete_one(guard)
 
     async def _failed(self, doc: dict[str, Any], guard: dict[str, Any], err: Exception) -> None:
         attempts = int(doc.get("attempts", 1))
@@ -413,28 +363,16 @@ class Scheduler:
         self._task = asyncio.create_task(self._run(), name=f"scheduler:{self._service}")
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Finish the handlers already running (up to `grace` seconds), hand back the rest, then stop.
-
-        A handler still running after `grace` is cancelled: its timer is not completed, and fires
-        again when its lease runs out (as after a crash)."""
+        """Finish the handlers already running (up to `grace` seconds), hand back the rest, then stop."""
         self._stopping.set()
         if self._task is None:
             return
-        deadline = time.monotonic() + grace
         with contextlib.suppress(TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
-        for tasks in (set(self._running), set(self._completing)):
-            if tasks:
-                await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
 
     async def _run(self) -> None:
         while not self._stopping.is_set():

@@ -15,7 +15,8 @@ redelivery after it) completes a half-done merge and a replay of a finished one 
    lists the duplicate in `merged_ids`. The fold keeps extremes, so folding twice is folding once;
 3. empty the duplicate's progress (no journeys: the funnel counts the customer once) and mark it
    `merged_into`, guarded by the version read in step 2; a touchpoint that slipped in between fails
-   the guard and steps 1-3 run again with it;
+   the guard and steps 1-3 run again with it. From then on the recorder records a touchpoint sent
+   for the duplicate's id for the survivor (recording.py), so nothing lands under the dead id;
 4. re-key the duplicate's touchpoints and timeline entries, deals and tasks (open and closed) to the
    survivor, one `update_many` each (`merged_from` recorded). Deals keep their owner, amounts and
    qualification, tasks their owner and due time; no deal or task event is re-fired. Task reminder
@@ -118,12 +119,12 @@ class JourneyMerges:
                 await self._events.publish(tenant, merged_id)  # step 1
                 await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                 continue
-            if duplicate.version == 0 or (
-                duplicate.merged_into == survivor_id and not duplicate.progress.journeys
-            ):
-                break  # no progress of its own, or folded and emptied already
+            if duplicate.merged_into == survivor_id and not duplicate.progress.journeys:
+                break  # folded and emptied already
             await self._absorb(tenant, survivor_id, merged_id, duplicate.progress, book)  # step 2
-            if await self._store.commit(  # step 3
+            # Step 3; a duplicate without progress gets the empty, marked document all the same, so a
+            # touchpoint sent for it later is recorded for the survivor (recording.py).
+            if await self._store.commit(
                 tenant,
                 merged_id,
                 expected_version=duplicate.version,

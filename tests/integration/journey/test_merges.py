@@ -113,3 +113,11 @@ async def test_another_tenants_merge_touches_nothing_and_a_malformed_event_is_de
 
     await eventually(moved)
     assert (await state(journey, dup)) == [("", "", [], [])]
+
+    # A touchpoint sent for the dead id later is recorded for the survivor.
+    late = await journey.record(dup, "purchase", minutes=20, id="tp-late")
+    assert late.touchpoint.customer_id == kept and late.progress.current_stage == "act"
+    assert (await state(journey, kept, dup)) == [
+        ("act", "act", ["aware", "ask", "act"], sorted([*before[0][3], *before[1][3], "tp-late"])),
+        ("", "", [], []),
+    ]

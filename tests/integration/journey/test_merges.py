@@ -4,6 +4,7 @@ event is dead-lettered."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -121,3 +122,31 @@ async def test_another_tenants_merge_touches_nothing_and_a_malformed_event_is_de
         ("act", "act", ["aware", "ask", "act"], sorted([*before[0][3], *before[1][3], "tp-late"])),
         ("", "", [], []),
     ]
+
+
+async def test_touchpoints_sent_for_the_duplicate_during_its_merge_all_end_on_the_survivor(
+    journey: Journey,
+) -> None:
+    kept, dup = await journey.customer(), await journey.customer()
+    await journey.record(kept, "ad_click", minutes=0, id="tp-k")
+    await journey.record(dup, "website_visit", minutes=1, id="tp-d")
+    types = ["inquiry", "ad_click", "content_read", "purchase", "review", "store_visit"]
+
+    async def send(i: int, kind: str) -> None:
+        await journey.record(dup, kind, minutes=10 + i, id=f"tp-during-{i}")
+
+    await asyncio.gather(
+        publish(journey, "leads", "customers_merged", merged(kept, dup)),
+        *(send(i, kind) for i, kind in enumerate(types)),
+    )
+    await consumed(journey, DURABLE)
+    ids = sorted(["tp-k", "tp-d", *(f"tp-during-{i}" for i in range(len(types)))])
+
+    async def all_moved() -> bool:
+        return (await state(journey, kept))[0][3] == ids
+
+    await eventually(all_moved)
+    [survivor, duplicate] = await state(journey, kept, dup)
+    # Whatever the interleaving: every stage either reached; the latest touch (store_visit) is current.
+    assert survivor == ("ask", "advocate", ["aware", "appeal", "ask", "act", "advocate"], ids)
+    assert duplicate == ("", "", [], [])

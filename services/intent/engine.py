@@ -11,9 +11,11 @@ is read.
 
 **Exactly once.** A stored signal id is a duplicate and never added again. A signal is stored only
 after the aggregate write that added it; a crash in between leaves it unstored, so its redelivery finds
-it new, but the aggregate's `recent_ids` (the last 200 ids it added) shows it is already in: it is stored
-without being added twice. Two replicas adding the same new id at once: the compare-and-set loser
-re-reads the aggregate, sees the id in `recent_ids` and skips it.
+it new, but the aggregate's `recent_ids` (the ids it added and has not yet seen stored) shows it is
+already in: it is stored without being added twice. Each write drops from `recent_ids` the ids found
+stored by then (one `_id` read per batch), so the list holds about one batch, not a history. Two
+replicas adding the same new id at once: the compare-and-set loser re-reads the aggregate, sees the id
+in `recent_ids` and skips it.
 
 **Races.** Two replicas writing one customer: the compare-and-set on `v` lets one win; the other
 re-reads and re-applies its signals, up to `MAX_ATTEMPTS` times, then fails (the message is retried).
@@ -43,11 +45,12 @@ from services.intent.model import IntentModel
 from services.intent.models import ModelSource
 from services.intent.planning import LEVEL_CHANGED, Plan, plan
 from services.intent.scoring import LOW, ScoreResult, score_state
-from services.intent.signals import RawSignal, Signal, raws_from_event_data, validate_batch
+from services.intent.signals import RawSignal, Signal, raws_from_event_data, validate_batch, with_event_ids
 from services.intent.store import HISTORY, SCORES, AggregateWrite, IntentStore, score_doc_id
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+RESCORE_AT = "rescore_ms"  # when the customer's pending `intent.rescore` timer is due (`_rescore_timer`)
 # (state as read, document as read, current model) -> (new state, terms added) or None to skip. A step
 # may return a third element: document fields it sets (profile, owner_id, last_contact_ms; the facts
 # other services own), which `plan` sees in place of the stored ones and the same write stores.
@@ -129,7 +132,12 @@ class IntentEngine:
         for i, event in enumerate(events):
             try:
                 raws, field = raws_from_event_data(event["data"])
-                signals = validate_batch(raws, now=now, config=self._config, field=field)
+                signals = validate_batch(
+                    with_event_ids(raws, str(event.get("id") or ""), items=field == "items"),
+                    now=now,
+                    config=self._config,
+                    field=field,
+                )
                 where = "data.customer_id" if field == "data" else f"{field}[{{index}}].customer_id"
                 await self._customers.require(tenant, [s.customer_id for s in signals], field=where)
             except Exception as err:
@@ -229,14 +237,19 @@ class IntentEngine:
         self, tenant: str, todo: list[str], step: Step, *, cause: str, now_ms: int | None
     ) -> dict[str, Plan]:
         done: dict[str, Plan] = {}
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             if not todo:
                 return done
             at = now_ms if now_ms is not None else to_ms(self._clock())
             model = await self.models.current(tenant)
             docs = await self._store.aggregates(tenant, todo)
+            # Which ids the documents still hold as maybe-unstored are stored by now (one read).
+            stored = await self._store.stored_ids(
+                tenant, [i for d in docs.values() for i in d.get("recent_ids") or []]
+            )
             writes: list[AggregateWrite] = []
             plans: dict[str, Plan] = {}
+            timers: list[Timer] = []
             for cid in todo:
                 doc = docs.get(cid)
                 changed = await step(state_from_document(cid, doc), doc, model)
@@ -247,9 +260,20 @@ class IntentEngine:
                 state.model_version = model.version
                 prune(state, model=model, now_ms=at)
                 seen = {**(doc or {}), **facts} if facts else doc
-                plans[cid] = plan(state, seen, model=model, now_ms=at, cause=cause, added=added)
+                plans[cid] = plan(
+                    state, seen, model=model, now_ms=at, cause=cause, added=added, stored=stored
+                )
+                # After a lost compare-and-set this call's earlier timer may have replaced the winner's:
+                # schedule again, whatever the document says.
+                timer = _rescore_timer(tenant, cid, doc, plans[cid], now_ms=at, keep=attempt == 0)
+                if timer is not None:
+                    timers.append(timer)
+                if timer is not None or plans[cid].next_change_ms is None:
+                    facts = {**facts, RESCORE_AT: plans[cid].next_change_ms or 0}
                 writes.append(self._write(tenant, cid, doc, plans[cid], facts=facts))
-            await self._schedule(tenant, plans)
+            # Timers go in before the write: a crash in between leaves a harmless early rescore, never a
+            # stored HIGH with no timer to bring it down.
+            await self._scheduler.schedule_many(timers)
             won = await self._store.write_aggregates(tenant, writes)
             await self._outbox.publish_many(
                 SCORES,
@@ -298,17 +322,6 @@ class IntentEngine:
             token=new_id("rev"),
         )
 
-    async def _schedule(self, tenant: str, plans: dict[str, Plan]) -> None:
-        # Timers go in before the write: a crash in between leaves a harmless early rescore, never a
-        # stored HIGH with no timer to bring it down.
-        await self._scheduler.schedule_many(
-            [
-                Timer(tenant=tenant, kind=RESCORE_KIND, key=cid, due_at=_at(p.next_change_ms))
-                for cid, p in plans.items()
-                if p.next_change_ms is not None
-            ]
-        )
-
     def _log_level(self, tenant: str, p: Plan) -> None:
         for name, data in p.events:
             if name == LEVEL_CHANGED:
@@ -321,9 +334,23 @@ class IntentEngine:
                 )
 
 
-def _at(ms: int | None) -> datetime:
-    assert ms is not None
-    return from_ms(ms)
+def _rescore_timer(
+    tenant: str, customer_id: str, doc: dict[str, Any] | None, p: Plan, *, now_ms: int, keep: bool
+) -> Timer | None:
+    """The decay timer this write must (re)schedule, or None when the pending one already fires in time.
+
+    A timer that fires *earlier* than the level can drop is harmless (`rescore_due` re-plans and sets
+    the next one), so a pending timer due after now and no later than the new change time is kept: a
+    busy customer's signals then cost no timer write at all. `rescore_ms` on the document records the
+    pending timer's due time (0: none known); it is written with the same compare-and-set write as the
+    plan. `keep` False schedules whatever the document says.
+    """
+    if p.next_change_ms is None:
+        return None
+    pending = int((doc or {}).get(RESCORE_AT) or 0)
+    if keep and now_ms < pending <= p.next_change_ms:
+        return None
+    return Timer(tenant=tenant, kind=RESCORE_KIND, key=customer_id, due_at=from_ms(p.next_change_ms))
 
 
 def _signal(doc: dict[str, Any]) -> Signal:

@@ -31,7 +31,7 @@ SIGNALS = "signals"
 SCORES = "scores"
 HISTORY = "score_history"  # written by the outbox as pending inserts of the aggregate's write
 DUPLICATE_KEY = 11000
-RECENT_IDS = 200  # signal ids kept per customer to recognise a re-applied batch after a crash
+RECENT_IDS = 200  # at most this many added-but-maybe-unstored signal ids per customer (engine.py)
 
 
 def key(tenant: str, item_id: str) -> str:

@@ -41,8 +41,10 @@ class IntentApi(IntentModelApi, intent_pb2_grpc.IntentServiceServicer):
     ) -> intent_pb2.IntentScore:
         customer_id = require_customer_id(request.customer_id)
         tenant = current_call().tenant
-        [result] = await self._engine.scores(tenant, [customer_id])
-        surges = await self._calls.surges(tenant, [customer_id]) if self._calls else {}
+        [(result, doc)] = await self._engine.scored(tenant, [customer_id])
+        surges = (
+            await self._calls.surges(tenant, [customer_id], docs={customer_id: doc}) if self._calls else {}
+        )
         return call_convert.with_surge(convert.intent_score(result), surges.get(customer_id))
 
     async def BatchGetScores(
@@ -50,11 +52,12 @@ class IntentApi(IntentModelApi, intent_pb2_grpc.IntentServiceServicer):
     ) -> intent_pb2.BatchGetScoresResponse:
         ids = require_customer_ids(list(request.customer_ids), maximum=MAX_BATCH_GET)
         tenant = current_call().tenant
-        results = await self._engine.scores(tenant, ids)
-        surges = await self._calls.surges(tenant, ids) if self._calls else {}
+        scored = await self._engine.scored(tenant, ids)
+        docs = {r.customer_id: doc for r, doc in scored}
+        surges = await self._calls.surges(tenant, ids, docs=docs) if self._calls else {}
         return intent_pb2.BatchGetScoresResponse(
             scores=[
-                call_convert.with_surge(convert.intent_score(r), surges.get(r.customer_id)) for r in results
+                call_convert.with_surge(convert.intent_score(r), surges.get(r.customer_id)) for r, _ in scored
             ]
         )
 

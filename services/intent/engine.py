@@ -166,15 +166,22 @@ class IntentEngine:
         self, tenant: str, customer_ids: Sequence[str], *, now: datetime | None = None
     ) -> list[ScoreResult]:
         """One score per requested id, in request order: the stored aggregates decayed to `now`."""
+        return [result for result, _ in await self.scored(tenant, customer_ids, now=now)]
+
+    async def scored(
+        self, tenant: str, customer_ids: Sequence[str], *, now: datetime | None = None
+    ) -> list[tuple[ScoreResult, dict[str, Any]]]:
+        """`scores` with each customer's stored document (empty if none), so a read that also shows the
+        surge or last contact needs no second query."""
         now_ms = to_ms(now or self._clock())
         docs = await self._store.aggregates(tenant, customer_ids, for_read=True)
         out = []
         for cid in customer_ids:
-            doc = docs.get(cid)
+            doc = docs.get(cid) or {}
             state = state_from_document(cid, doc)
             model = await self.models.version(tenant, state.model_version)
             out.append(
-                score_state(state, model=model, now_ms=now_ms, profile=(doc or {}).get("profile") or {})
+                (score_state(state, model=model, now_ms=now_ms, profile=doc.get("profile") or {}), doc)
             )
         return out
 

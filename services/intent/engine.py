@@ -24,6 +24,7 @@ re-reads and re-applies its signals, up to `MAX_ATTEMPTS` times, then fails (the
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -90,6 +91,8 @@ class IntentEngine:
         self._clock = clock
         self._customers = customers
         self._locks = KeyedLocks()
+        # Signal keys (`<tenant>|<id>`) this process stored: dropping them from `recent_ids` needs no read.
+        self._stored_here = StoredIds()
 
     async def ingest_raw(self, tenant: str, raws: Sequence[RawSignal], field: str) -> IngestOutcome:
         """Validate the whole batch (bad input stores nothing), then store it and update its customers."""
@@ -112,6 +115,7 @@ class IntentEngine:
             received = {s.id: to_ms(now) for s in new}
             await self._add(tenant, pending, received, now_ms=to_ms(now))
             await self._store.insert_signals(tenant, new, received_at=now)
+            self._stored_here.add(tenant, [s.id for s in new])
             if self._on_stored is not None:
                 await self._on_stored(tenant, new)
         return IngestOutcome(
@@ -250,10 +254,11 @@ class IntentEngine:
             at = now_ms if now_ms is not None else to_ms(self._clock())
             model = await self.models.current(tenant)
             docs = await self._store.aggregates(tenant, todo)
-            # Which ids the documents still hold as maybe-unstored are stored by now (one read).
-            stored = await self._store.stored_ids(
-                tenant, [i for d in docs.values() for i in d.get("recent_ids") or []]
-            )
+            # Which ids the documents still hold as maybe-unstored are stored by now: those this process
+            # stored are known; the rest (another replica's, or from before a crash) take one read.
+            held = [i for d in docs.values() for i in d.get("recent_ids") or []]
+            stored = self._stored_here.known(tenant, held)
+            stored |= await self._store.stored_ids(tenant, [i for i in held if i not in stored])
             writes: list[AggregateWrite] = []
             plans: dict[str, Plan] = {}
             timers: list[Timer] = []
@@ -339,6 +344,25 @@ class IntentEngine:
                     data["level"],
                     extra={"fields": {"tenant_id": tenant, "crm.customer.id": data["customer_id"]}},
                 )
+
+
+class StoredIds:
+    """The signal ids this process stored lately (bounded; the oldest are forgotten first)."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self._capacity = capacity
+        self._keys: dict[str, None] = {}  # insertion-ordered: a bounded FIFO set
+
+    def add(self, tenant: str, ids: Sequence[str]) -> None:
+        for i in ids:
+            self._keys[f"{tenant}|{i}"] = None
+        excess = len(self._keys) - self._capacity
+        if excess > 0:
+            for key in list(itertools.islice(self._keys, excess)):
+                del self._keys[key]
+
+    def known(self, tenant: str, ids: Sequence[str]) -> set[str]:
+        return {i for i in ids if f"{tenant}|{i}" in self._keys}
 
 
 def _rescore_timer(

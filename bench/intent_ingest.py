@@ -63,10 +63,12 @@ METADATA = CallContext(tenant=TENANT, caller="bench", roles=frozenset({"admin"})
 
 @dataclass
 class Phase:
-    """One timed phase: items per second and the CPU seconds each process spent in it."""
+    """One timed phase: items per second, the CPU seconds each process spent in it, and how many
+    aggregate documents the service wrote (each write bumps the document's version `v`)."""
 
     rate: float
     cpu: dict[str, float]
+    writes: int = 0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -138,17 +140,27 @@ async def drained(js: Any) -> None:
         info = await js.consumer_info(stream, INGEST_DURABLE)
         if info.num_pending == 0 and info.num_ack_pending == 0:
             return
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
 
 
-async def end_to_end(stack: ChaosStack, partner: Any, admin: Any, events: list[dict[str, Any]]) -> Phase:
+async def writes_so_far(db: Any) -> int:
+    total = 0
+    async for doc in db[SCORES].find({"tenant_id": TENANT}, {"v": 1}):
+        total += int(doc.get("v", 0))
+    return total
+
+
+async def end_to_end(
+    stack: ChaosStack, partner: Any, admin: Any, db: Any, events: list[dict[str, Any]]
+) -> Phase:
     cpu: dict[str, float] = {}
+    before = await writes_so_far(db)
     with Meter(stack).phase(cpu):
         start = time.perf_counter()
         await publish_all(partner.jetstream(), f"{ROOT}.in.{TENANT}.signals", events)
         await drained(admin.jetstream())
         elapsed = time.perf_counter() - start
-    return Phase(rate=len(events) / elapsed, cpu=cpu)
+    return Phase(rate=len(events) / elapsed, cpu=cpu, writes=await writes_so_far(db) - before)
 
 
 async def check(db: Any, customers: list[str], expected: int) -> str:
@@ -223,10 +235,10 @@ async def run(stack: ChaosStack, opts: argparse.Namespace) -> list[str]:
         customers = await create_customers(stack, opts.customers)
         # Warm-up: the consumer, the customers cache, indexes (not timed, not counted below).
         warm = events_for(customers, opts.customers, seed=0)
-        await end_to_end(stack, partner, admin, warm)
+        await end_to_end(stack, partner, admin, db, warm)
         already = len(warm)
         fresh_events = events_for(customers, opts.signals, seed=1)
-        fresh = await end_to_end(stack, partner, admin, fresh_events)
+        fresh = await end_to_end(stack, partner, admin, db, fresh_events)
         fresh_check = await check(db, customers, already + opts.signals)
         docs = [d async for d in db[SIGNALS].find({"tenant_id": TENANT}).limit(opts.signals)]
         inserted = await insert_baseline(stack, client, docs)
@@ -235,9 +247,11 @@ async def run(stack: ChaosStack, opts: argparse.Namespace) -> list[str]:
         have = (already + opts.signals) // opts.customers
         top_up = max(0, opts.history - have) * opts.customers
         filler = (
-            await end_to_end(stack, partner, admin, events_for(customers, top_up, seed=2)) if top_up else None
+            await end_to_end(stack, partner, admin, db, events_for(customers, top_up, seed=2))
+            if top_up
+            else None
         )
-        deep = await end_to_end(stack, partner, admin, events_for(customers, opts.signals, seed=3))
+        deep = await end_to_end(stack, partner, admin, db, events_for(customers, opts.signals, seed=3))
         total = already + opts.signals + top_up + opts.signals
         deep_check = await check(db, customers, total)
     finally:
@@ -255,14 +269,14 @@ async def run(stack: ChaosStack, opts: argparse.Namespace) -> list[str]:
         "end to end (publish_async → stored and scored → acknowledged):",
         f"  no history                                    {fresh.rate:8.0f} signals/s  "
         f"{fresh.rate / inserted.rate:.2f}x insert_many   {cpu_line(fresh)}",
-        f"    check: {fresh_check}",
+        f"    check: {fresh_check}; {fresh.writes} aggregate writes ({fresh.writes / opts.signals:.2f} per signal)",
     ]
     if filler is not None:
         lines.append(f"  (top-up to {history} signals each              {filler.rate:8.0f} signals/s)")
     lines += [
         f"  with {history} signals of history each          {deep.rate:8.0f} signals/s  "
         f"{deep.rate / inserted.rate:.2f}x insert_many   {cpu_line(deep)}",
-        f"    check: {deep_check}",
+        f"    check: {deep_check}; {deep.writes} aggregate writes ({deep.writes / opts.signals:.2f} per signal)",
         f"  history costs {100 * (1 - deep.rate / fresh.rate):+.0f}% of the no-history rate "
         f"(intent CPU {fresh.cpu.get('intent', 0):.1f}s → {deep.cpu.get('intent', 0):.1f}s, "
         f"MongoDB CPU {fresh.cpu.get('mongodb', 0):.1f}s → {deep.cpu.get('mongodb', 0):.1f}s)",

@@ -41,6 +41,7 @@ from common.timeutil import as_utc, from_ms, to_ms, utcnow
 from services.intent.aggregate import IntentState, Term, add, prune, state_from_document, term_of
 from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
+from services.intent.doc_cache import AggregateCache
 from services.intent.locks import KeyedLocks
 from services.intent.model import IntentModel
 from services.intent.models import ModelSource
@@ -93,6 +94,7 @@ class IntentEngine:
         self._locks = KeyedLocks()
         # Signal keys (`<tenant>|<id>`) this process stored: dropping them from `recent_ids` needs no read.
         self._stored_here = StoredIds()
+        self._cache = AggregateCache(config.aggregate_cache)
 
     async def ingest_raw(self, tenant: str, raws: Sequence[RawSignal], field: str) -> IngestOutcome:
         """Validate the whole batch (bad input stores nothing), then store it and update its customers."""
@@ -253,7 +255,12 @@ class IntentEngine:
                 return done
             at = now_ms if now_ms is not None else to_ms(self._clock())
             model = await self.models.current(tenant)
-            docs = await self._store.aggregates(tenant, todo)
+            # First attempt: the documents this process wrote last need no read (doc_cache.py); a stale
+            # one loses the compare-and-set below and is read on the next attempt.
+            docs = self._cache.get_many(tenant, todo) if attempt == 0 else {}
+            missing = [cid for cid in todo if cid not in docs]
+            if missing:
+                docs.update(await self._store.aggregates(tenant, missing))
             # Which ids the documents still hold as maybe-unstored are stored by now: those this process
             # stored are known; the rest (another replica's, or from before a crash) take one read.
             held = [i for d in docs.values() for i in d.get("recent_ids") or []]
@@ -295,6 +302,11 @@ class IntentEngine:
                 if w.customer_id in won:
                     done[w.customer_id] = plans[w.customer_id]
                     self._log_level(tenant, plans[w.customer_id])
+                    self._cache.written(
+                        tenant, w.customer_id, docs.get(w.customer_id), w.stored_fields(tenant)
+                    )
+                else:
+                    self._cache.forget(tenant, [w.customer_id])
             settled_low = [
                 cid
                 for cid, p in plans.items()

@@ -16,7 +16,7 @@ from services.intent.engine import IntentEngine
 from services.intent.merges import merge_consumer
 from services.intent.model_admin import ModelAdmin
 from services.intent.model_store import MODEL_INDEXES, ModelStore
-from services.intent.projections import contact_consumer, profile_consumer
+from services.intent.projections import contact_consumer, followup_consumer, profile_consumer
 from services.intent.rescoring import RESCORE_MODEL_KIND, RescoreRunner
 from services.intent.store import HISTORY, SCORES, SIGNALS, IntentStore
 
@@ -71,6 +71,7 @@ def build(runtime: Runtime) -> ServiceParts:
             # Leads' profile/owner facts and journey's contacts (services/intent/projections.py).
             profile_consumer(engine),
             contact_consumer(engine),
+            followup_consumer(engine),  # a lead follow-up is a contact whatever the model's types
             # Leads merged a duplicate: its intent is summed into the survivor's (merges.py).
             merge_consumer(engine, store),
         ],

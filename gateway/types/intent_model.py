@@ -14,6 +14,8 @@ from typing import Any
 
 import strawberry
 from crm.intent.v1 import intent_pb2
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
 from strawberry import UNSET
 
 from common.timeutil import from_timestamp
@@ -157,22 +159,20 @@ class IntentModelEdge:
     cursor: str
 
 
-_SCALARS = (
-    "default_weight",
-    "half_life_days",
-    "window_days",
-    "saturation",
-    "type_cap",
-    "third_party_factor",
-    "engaged_dwell_seconds",
-    "dwell_factor",
-    "engaged_depth",
-    "depth_factor",
-    "medium_threshold",
-    "high_threshold",
-)
-_SURGE = ("window_days", "baseline_days", "min_signals", "ratio", "cooldown_hours", "min_weight")
-_CALL_LIST = ("surge_boost", "surge_half_life_hours", "surge_open_days")
+# The model's scalar fields, as the proto lists them (services/intent/model_convert.py derives the same
+# way): a new knob is a proto field plus its line in `IntentModel` and `IntentModelInput` below, and
+# tests/unit/intent/test_model_fields.py fails while either is missing.
+def _scalar_fields(message: type[Message]) -> tuple[str, ...]:
+    return tuple(
+        f.name
+        for f in message.DESCRIPTOR.fields
+        if f.type != FieldDescriptor.TYPE_MESSAGE and not f.is_repeated
+    )
+
+
+_SCALARS = tuple(n for n in _scalar_fields(intent_pb2.IntentModel) if n != "version")
+_SURGE = _scalar_fields(intent_pb2.SurgeRule)
+_CALL_LIST = _scalar_fields(intent_pb2.CallListRule)
 
 
 def _present(obj: Any, name: str, path: str) -> Any:

@@ -58,7 +58,12 @@ def test_a_touchpoint_is_a_contact_fact_dated_when_it_happened() -> None:
 def test_a_lead_follow_up_is_a_contact_whatever_the_models_touchpoint_types() -> None:
     event = {
         "type": "crm.leads.followup_recorded.v1",
-        "data": {"customer_id": "cus_1", "kind": "message", "outcome": "回复了", "at": "2026-11-27T02:00:00Z"},
+        "data": {
+            "customer_id": "cus_1",
+            "kind": "message",
+            "outcome": "回复了",
+            "at": "2026-11-27T02:00:00Z",
+        },
     }
     fact = followup_contact(event)
     assert fact is not None and fact.always and fact.kind == "follow_up.message"

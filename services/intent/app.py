@@ -14,6 +14,7 @@ from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
 from services.intent.engine import IntentEngine
 from services.intent.merges import merge_consumer
+from services.intent.migrations import MIGRATE_KIND, Migration
 from services.intent.model_admin import ModelAdmin
 from services.intent.model_store import MODEL_INDEXES, ModelStore
 from services.intent.projections import contact_consumer, followup_consumer, profile_consumer
@@ -57,6 +58,8 @@ def build(runtime: Runtime) -> ServiceParts:
     )
     rescores = RescoreRunner(engine=engine, store=store, models=models, scheduler=runtime.scheduler)
     admin = ModelAdmin(models=models, rescores=rescores)
+    # Data stored before the aggregates is upgraded once, in the background (services/intent/migrations.py).
+    migration = Migration(engine=engine, db=runtime.db, scheduler=runtime.scheduler)
     calls = CallLists(store=store, models=engine.models, max_candidates=CONFIG.call_list_max_candidates)
     return ServiceParts(
         registrations=[
@@ -76,7 +79,12 @@ def build(runtime: Runtime) -> ServiceParts:
             merge_consumer(engine, store),
         ],
         # Levels that would fall with time alone are rescored when they do (services/intent/decay.py).
-        timers={RESCORE_KIND: engine.rescore_due, RESCORE_MODEL_KIND: rescores.step},
+        timers={
+            RESCORE_KIND: engine.rescore_due,
+            RESCORE_MODEL_KIND: rescores.step,
+            MIGRATE_KIND: migration.step,
+        },
+        on_start=[migration.schedule],
     )
 
 

@@ -25,6 +25,7 @@ from common.ids import new_id
 from common.timeutil import parse_iso_instant, to_ms
 from services.intent.aggregate import IntentState
 from services.intent.engine import IntentEngine, StepResult
+from services.intent.migrations import migrate_customer, predates_engine
 from services.intent.model import IntentModel
 from services.intent.planning import Plan
 
@@ -99,11 +100,8 @@ async def record_contacts(
         closing.pop(state.customer_id, None)
         if doc.get("call_open"):
             closing[state.customer_id] = fact
-        return (
-            await current_state(engine, tenant, state, model, now_ms=now_ms),
-            [],
-            {"last_contact_ms": latest},
-        )
+        current, upgraded = await current_state(engine, tenant, state, doc, model, now_ms=now_ms)
+        return current, [], {**upgraded, "last_contact_ms": latest}
 
     plans = await engine.update(tenant, list(by_customer), step, cause=CONTACT, now_ms=now_ms)
     entries = [
@@ -144,9 +142,19 @@ def contact_history(
 
 
 async def current_state(
-    engine: IntentEngine, tenant: str, state: IntentState, model: IntentModel, *, now_ms: int
-) -> IntentState:
-    """The state under the current model: rebuilt from stored signals if built with an older version."""
+    engine: IntentEngine,
+    tenant: str,
+    state: IntentState,
+    doc: dict[str, Any] | None,
+    model: IntentModel,
+    *,
+    now_ms: int,
+) -> tuple[IntentState, dict[str, Any]]:
+    """The state under the current model, and document fields to set with it: rebuilt from stored
+    signals if built with an older version, or upgraded first if it predates the aggregates
+    (services/intent/migrations.py)."""
+    if predates_engine(doc):
+        return await migrate_customer(engine, tenant, state.customer_id, doc, model=model, now_ms=now_ms)
     if state.model_version == model.version or not state.buckets:
-        return state
-    return await engine.rebuild(tenant, state.customer_id, model=model, now_ms=now_ms)
+        return state, {}
+    return await engine.rebuild(tenant, state.customer_id, model=model, now_ms=now_ms), {}

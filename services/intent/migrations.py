@@ -74,6 +74,47 @@ def migrated_fields(doc: dict[str, Any]) -> dict[str, int] | None:
     return {"occurred_ms": occurred_ms, "received_ms": received_ms, "at_ms": min(occurred_ms, received_ms)}
 
 
+def predates_engine(doc: dict[str, Any] | None) -> bool:
+    """A `scores` document written before the aggregates and not migrated yet (its buckets hold nothing)."""
+    return (
+        doc is not None and "computed_at" in doc and "migrated_ms" not in doc and not doc.get("merged_into")
+    )
+
+
+async def date_signals(signals: AsyncCollection[dict[str, Any]], query: dict[str, Any], *, limit: int) -> int:
+    """Give up to `limit` old signals matching `query` their time fields; how many were changed."""
+    cursor = signals.find({**query, "at_ms": {"$exists": False}})
+    if limit:
+        cursor = cursor.limit(limit)
+    ops = []
+    async for doc in cursor:
+        fields = migrated_fields(doc)
+        if fields is not None:
+            ops.append(UpdateOne({"_id": doc["_id"], "at_ms": {"$exists": False}}, {"$set": fields}))
+    if not ops:
+        return 0
+    result = await signals.bulk_write(ops, ordered=False)
+    return max(result.modified_count, 1)  # another writer may have dated them: still progress
+
+
+async def migrate_customer(
+    engine: IntentEngine,
+    tenant: str,
+    customer_id: str,
+    doc: dict[str, Any] | None,
+    *,
+    model: IntentModel,
+    now_ms: int,
+) -> tuple[IntentState, dict[str, Any]]:
+    """One old customer upgraded on the spot, for a write that reaches it before the migration does
+    (a profile or contact fact): its signals dated, its aggregates rebuilt, and the field saying so.
+    Without it that write would plan from empty aggregates and announce a level drop to LOW."""
+    await _require_stored(engine, tenant, customer_id, doc)
+    await date_signals(engine.store.signals, {"tenant_id": tenant, "customer_id": customer_id}, limit=0)
+    state = await engine.rebuild(tenant, customer_id, model=model, now_ms=now_ms)
+    return state, {"migrated_ms": now_ms}
+
+
 def needs_rebuild(doc: dict[str, Any] | None) -> bool:
     """Whether a customer with stored signals has an aggregate that does not hold them (module doc)."""
     if doc is None:
@@ -174,15 +215,9 @@ class Migration:
 
     async def _signal_batch(self, tenant: str, record: dict[str, Any]) -> dict[str, Any]:
         """Date one batch of old signals; the next phase once none is left."""
-        cursor = self._signals.find({"tenant_id": tenant, "at_ms": {"$exists": False}}).limit(SIGNAL_BATCH)
-        ops = []
-        async for doc in cursor:
-            fields = migrated_fields(doc)
-            if fields is not None:
-                ops.append(UpdateOne({"_id": doc["_id"], "at_ms": {"$exists": False}}, {"$set": fields}))
-        if ops:
-            result = await self._signals.bulk_write(ops, ordered=False)
-            return await self._advance(record, {"$inc": {"signals_done": result.modified_count}})
+        dated = await date_signals(self._signals, {"tenant_id": tenant}, limit=SIGNAL_BATCH)
+        if dated:
+            return await self._advance(record, {"$inc": {"signals_done": dated}})
         return await self._advance(record, {"$set": {"state": AGGREGATES_PHASE, "cursor": ""}})
 
     async def _aggregate_batch(
@@ -217,13 +252,7 @@ class Migration:
                 return None  # another replica, or a re-run after a crash, did it
             now_ms = to_ms(clock())
             docs = signals.pop(state.customer_id, None)
-            recent = list((doc or {}).get("recent_ids") or [])
-            if recent:
-                # The new engine added signals to it since the upgrade: they must be stored before a
-                # rebuild from the stored signals can hold them (they are, right after their write).
-                stored = await engine.store.stored_ids(tenant, recent)
-                if len(stored) < len(set(recent)):
-                    raise Unavailable(f"signals of {state.customer_id} are still being stored; retry")
+            if await _require_stored(engine, tenant, state.customer_id, doc):
                 docs = None  # read afresh: the batch's read may predate them
             rebuilt = await engine.rebuild(tenant, state.customer_id, model=model, now_ms=now_ms, docs=docs)
             return rebuilt, [], {"migrated_ms": now_ms}
@@ -242,6 +271,20 @@ class Migration:
             assert fresh is not None
             return fresh
         return doc
+
+
+async def _require_stored(
+    engine: IntentEngine, tenant: str, customer_id: str, doc: dict[str, Any] | None
+) -> bool:
+    """If the new engine added signals to this document since the upgrade (`recent_ids`), they must be
+    stored before a rebuild from the stored signals can hold them — they are, right after their write:
+    until then Unavailable (the timer or the message is retried). True if it had such signals."""
+    recent = set((doc or {}).get("recent_ids") or [])
+    if not recent:
+        return False
+    if len(await engine.store.stored_ids(tenant, list(recent))) < len(recent):
+        raise Unavailable(f"signals of {customer_id} are still being stored; retry")
+    return True
 
 
 def _record_id(tenant: str) -> str:

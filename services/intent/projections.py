@@ -89,7 +89,8 @@ async def record_profiles(
             return None  # an older fact arriving late
         if stored.get("profile") == fact.profile and stored.get("owner_id") == fact.owner_id:
             return None
-        return await current_state(engine, tenant, state, model, now_ms=now_ms), [], fact.fields()
+        current, upgraded = await current_state(engine, tenant, state, doc, model, now_ms=now_ms)
+        return current, [], {**upgraded, **fact.fields()}
 
     await engine.update(tenant, list(latest), step, cause=PROFILE)
 

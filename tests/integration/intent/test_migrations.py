@@ -9,6 +9,7 @@ on top of the migrated history."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,13 +17,15 @@ from typing import Any
 from crm.intent.v1 import intent_pb2, intent_pb2_grpc
 from pymongo import AsyncMongoClient
 
+from common import bus, cloudevents
 from common.config import Settings
-from common.timeutil import to_ms
+from common.timeutil import iso_utc, to_ms
 from services.intent.aggregate import term_of
 from services.intent.app import DEFINITION
 from services.intent.migrations import DONE, MARKER, MIGRATIONS
 from services.intent.scoring import score_signals
 from tests.integration.intent.helpers import MODEL, domain, eventually, signal, whole_ms
+from tests.support.events import subscribe
 from tests.support.leads import Leads
 from tests.support.rpc import metadata
 from tests.support.service import service_under_test
@@ -129,3 +132,46 @@ async def test_signals_and_scores_from_before_the_aggregates_score_by_the_formul
         got = await stub.GetScore(intent_pb2.GetScoreRequest(customer_id=scored), metadata=metadata("acme"))
         assert got.signal_count == 5
         assert abs(got.raw_points - expected(scored, datetime.now(UTC)) - 3.0) < 0.05
+
+
+async def test_a_profile_fact_reaching_an_old_customer_before_the_migration_upgrades_it_first(
+    settings_for: Callable[..., Settings],
+    nats_url: str,
+    namespace: str,
+    mongo_client: AsyncMongoClient[dict[str, Any]],
+    leads: Leads,
+) -> None:
+    settings = settings_for("intent")
+    db = mongo_client[settings.database_name]
+    (cid,) = await leads.customers(1)
+    now = whole_ms(datetime.now(UTC))
+    await db["signals"].insert_many(
+        [old_signal("acme", cid, kind, whole_ms(now - age), n) for n, (kind, age) in enumerate(HISTORY)]
+    )
+    old = {"_id": f"acme|{cid}", "tenant_id": "acme", "customer_id": cid, "score": 71.2, "level": "high"}
+    await db["scores"].insert_one({**old, "computed_at": now - timedelta(hours=1)})
+    # The migration has not reached this customer yet (here: it is not scheduled at all).
+    await db[MIGRATIONS].insert_one({"_id": MARKER, "tenants": 0})
+
+    async with service_under_test(DEFINITION, settings, nats_url=nats_url) as svc:
+        stub = intent_pb2_grpc.IntentServiceStub(svc.channel)
+        levels = await subscribe(svc.nc, f"{namespace}.evt.acme.intent.level_changed")
+        data = {"id": cid, "region": "上海", "owner_id": "rep-li", "updated_at": iso_utc(datetime.now(UTC))}
+        event = cloudevents.make_event(
+            type="crm.leads.customer_updated.v1", source="crm/leads", tenant="acme", data=data
+        )
+        await bus.publish_event(svc.nc.jetstream(), f"{namespace}.evt.acme.leads.customer_updated", event)
+
+        async def profiled() -> bool:
+            doc = await db["scores"].find_one({"_id": f"acme|{cid}"})
+            return bool(doc and doc.get("owner_id") == "rep-li")
+
+        await eventually(profiled, within=15)
+        doc = await db["scores"].find_one({"_id": f"acme|{cid}"})
+        assert doc is not None and "migrated_ms" in doc
+        got = await stub.GetScore(intent_pb2.GetScoreRequest(customer_id=cid), metadata=metadata("acme"))
+        assert got.signal_count == 4
+        assert abs(got.raw_points - expected(cid, datetime.now(UTC))) < 0.05
+        await asyncio.sleep(0.5)
+        # Never a drop to LOW from empty aggregates: at most the honest move from the old stored level.
+        assert all(e["data"]["level"] != "low" for e in levels.events), levels.events

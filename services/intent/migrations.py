@@ -35,7 +35,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -47,9 +47,11 @@ from common.ids import is_valid_tenant
 from common.scheduler import Scheduler, Timer
 from common.timeutil import as_utc, to_ms, utcnow
 from services.intent.aggregate import IntentState
-from services.intent.engine import IntentEngine, StepResult
 from services.intent.model import IntentModel
 from services.intent.rescoring import window_signals
+
+if TYPE_CHECKING:  # the engine may import this module (an upgrade of old documents on ingest)
+    from services.intent.engine import IntentEngine, StepResult
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -35,10 +35,12 @@ from pymongo.errors import DuplicateKeyError
 from common.scheduler import Scheduler
 from common.timeutil import to_ms, utcnow
 from services.intent.aggregate import IntentState
-from services.intent.engine import IntentEngine
 from services.intent.model import DAY_MS, IntentModel
 from services.intent.model_store import ModelStore, version_id
 from services.intent.store import IntentStore
+
+if TYPE_CHECKING:  # the engine may import migrations.py, which imports this module: no cycle
+    from services.intent.engine import IntentEngine
 
 RESCORE_MODEL_KIND = "intent.model_rescore"
 TIMER_KEY = "model"

@@ -153,6 +153,48 @@ class IntentModel:
         )
 
 
+@strawberry.enum(description="How far the upgrade of data stored before the aggregates is")
+class IntentDataMigrationState(Enum):
+    NONE = strawberry.enum_value("none", description="Nothing of your tenant predated the aggregates")
+    PENDING = strawberry.enum_value("pending", description="Scheduled, not started yet")
+    SIGNALS = strawberry.enum_value("signals", description="Dating old signals")
+    AGGREGATES = strawberry.enum_value("aggregates", description="Rebuilding old customers' scores")
+    DONE = "done"
+
+
+_MIGRATION_STATE = {
+    intent_pb2.DATA_MIGRATION_STATE_NONE: IntentDataMigrationState.NONE,
+    intent_pb2.DATA_MIGRATION_STATE_PENDING: IntentDataMigrationState.PENDING,
+    intent_pb2.DATA_MIGRATION_STATE_SIGNALS: IntentDataMigrationState.SIGNALS,
+    intent_pb2.DATA_MIGRATION_STATE_AGGREGATES: IntentDataMigrationState.AGGREGATES,
+    intent_pb2.DATA_MIGRATION_STATE_DONE: IntentDataMigrationState.DONE,
+}
+
+
+@strawberry.type(
+    description="The one-off upgrade of intent data stored before the incremental scores: old signals "
+    "get their scoring time, then old customers' scores are rebuilt from them"
+)
+class IntentDataMigration:
+    version: str
+    state: IntentDataMigrationState
+    signals_done: int = strawberry.field(description="Old signals given their scoring time")
+    customers_done: int = strawberry.field(description="Customers whose score was rebuilt")
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, m: intent_pb2.DataMigration) -> IntentDataMigration:
+        return cls(
+            version=m.version,
+            state=_MIGRATION_STATE.get(m.state, IntentDataMigrationState.NONE),
+            signals_done=m.signals_done,
+            customers_done=m.customers_done,
+            started_at=from_timestamp(m.started_at) if m.HasField("started_at") else None,
+            finished_at=from_timestamp(m.finished_at) if m.HasField("finished_at") else None,
+        )
+
+
 @strawberry.type
 class IntentModelEdge:
     node: IntentModel

@@ -65,7 +65,7 @@ def build(runtime: Runtime) -> ServiceParts:
         registrations=[
             (
                 intent_pb2_grpc.add_IntentServiceServicer_to_server,
-                IntentApi(engine, models=admin, calls=calls),
+                IntentApi(engine, models=admin, calls=calls, migration=migration),
             )
         ],
         service_names=[intent_pb2.DESCRIPTOR.services_by_name["IntentService"].full_name],

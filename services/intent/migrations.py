@@ -24,8 +24,9 @@ changes nothing (phase 1 only touches signals still without `at_ms`; phase 2 ski
 customer whose document the new engine already changed (its `recent_ids`) is rebuilt only once those
 signals are stored (they are stored right after their write), from a fresh read of its signals.
 
-**Visible** as that progress document (`state` running/done, `signals_done`, `customers_done`) and as
-log lines at each step and at the end (there is no metrics library in this code base).
+**Visible** as that progress document (`state` signals/aggregates/done, `signals_done`,
+`customers_done`), to admins through GraphQL `intentDataMigration` (gRPC GetDataMigration), and as log
+lines at each step and at the end (there is no metrics library in this code base).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ MIGRATE_KIND = "intent.migrate"
 VERSION = "aggregates-v1"  # a later migration takes another version (and its own marker)
 MIGRATIONS = "intent_migrations"
 MARKER = f"scheduled|{VERSION}"
-SIGNALS_PHASE, AGGREGATES_PHASE, DONE = "signals", "aggregates", "done"
+PENDING, SIGNALS_PHASE, AGGREGATES_PHASE, DONE = "pending", "signals", "aggregates", "done"
 SIGNAL_BATCH = 500
 BATCH = 100  # customers per rebuild write, as the model re-score
 STEP_SECONDS = 3.0  # well inside the scheduler's handler timeout
@@ -163,6 +164,15 @@ class Migration:
 
     async def progress(self, tenant: str) -> dict[str, Any] | None:
         return await self._records.find_one({"_id": _record_id(tenant)})
+
+    async def state(self, tenant: str) -> dict[str, Any] | None:
+        """The tenant's progress record; `pending` while its timer waits; None: nothing to migrate."""
+        record = await self.progress(tenant)
+        if record is not None:
+            return record
+        if await self._scheduler.pending(tenant=tenant, kind=MIGRATE_KIND, key=VERSION) is not None:
+            return {"state": PENDING}
+        return None
 
     async def step(self, tenant: str, key: str, payload: dict[str, Any]) -> None:
         """The timer's handler: batches for up to `STEP_SECONDS`, then the timer is due again."""

@@ -107,9 +107,22 @@ async def test_signals_and_scores_from_before_the_aggregates_score_by_the_formul
             got = await stub.GetScore(intent_pb2.GetScoreRequest(customer_id=cid), metadata=metadata(tenant))
             assert got.signal_count == 4, (cid, got)  # the 100-day-old click is outside the window
             assert abs(got.raw_points - expected(cid, datetime.now(UTC))) < 0.05, (cid, got)
-        records = {d["tenant_id"]: d async for d in db[MIGRATIONS].find({"state": DONE})}
-        assert records["acme"]["signals_done"] == 10 and records["acme"]["customers_done"] == 2
-        assert records["globex"]["signals_done"] == 5 and records["globex"]["customers_done"] == 1
+        # Progress, as an admin sees it (GraphQL intentDataMigration).
+        acme = await stub.GetDataMigration(intent_pb2.GetDataMigrationRequest(), metadata=metadata("acme"))
+        assert (acme.state, acme.signals_done, acme.customers_done) == (
+            intent_pb2.DATA_MIGRATION_STATE_DONE,
+            10,
+            2,
+        )
+        assert acme.HasField("finished_at") and acme.finished_at.ToDatetime() >= acme.started_at.ToDatetime()
+        globex = await stub.GetDataMigration(
+            intent_pb2.GetDataMigrationRequest(), metadata=metadata("globex")
+        )
+        assert (globex.signals_done, globex.customers_done) == (5, 1)
+        untouched = await stub.GetDataMigration(
+            intent_pb2.GetDataMigrationRequest(), metadata=metadata("initech")
+        )
+        assert untouched.state == intent_pb2.DATA_MIGRATION_STATE_NONE
         # The old document's score is the history's "before"; the rebuild is the "after".
         history = await stub.ListScoreHistory(
             intent_pb2.ListScoreHistoryRequest(customer_id=scored), metadata=metadata("acme")

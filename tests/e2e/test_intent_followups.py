@@ -58,7 +58,13 @@ async def test_a_follow_up_on_the_lead_takes_the_surging_customer_off_the_call_l
             return ids if hot not in ids else None
 
         assert await eventually(dropped, within=10) == [also]
-        view: dict[str, Any] = (await ok(rep, HISTORY, id=hot))["customer"]
+
+        async def said() -> dict[str, Any] | None:  # the entry is written right after the customer's write
+            got: dict[str, Any] = (await ok(rep, HISTORY, id=hot))["customer"]
+            entries = got["intentHistory"]["entries"]
+            return got if entries and entries[0]["cause"] == "CONTACT" else None
+
+        view: dict[str, Any] = await eventually(said, within=10)
         assert view["intent"]["surge"]["open"] is False
         latest = view["intentHistory"]["entries"][0]
         assert latest["cause"] == "CONTACT"

@@ -36,10 +36,20 @@ async def view(admin: httpx.AsyncClient, customer_id: str) -> dict[str, Any]:
     return customer
 
 
-async def fit_becomes(admin: httpx.AsyncClient, customer_id: str, fit: float) -> dict[str, Any]:
+async def fit_becomes(
+    admin: httpx.AsyncClient, customer_id: str, fit: float, *, history: str = ""
+) -> dict[str, Any]:
+    """The customer's view once the fit is `fit` (and, given `history`, once the newest history entry's
+    reason starts with it: the entry is inserted by the outbox right after the score's write)."""
+
     async def moved() -> dict[str, Any] | None:
         got = await view(admin, customer_id)
-        return got if abs(got["intent"]["fitMultiplier"] - fit) < 1e-9 else None
+        if abs(got["intent"]["fitMultiplier"] - fit) >= 1e-9:
+            return None
+        entries = got["intentHistory"]["entries"]
+        if history and not (entries and entries[0]["reason"].startswith(history)):
+            return None
+        return got
 
     found: dict[str, Any] = await eventually(moved, within=15)
     return found
@@ -75,7 +85,7 @@ async def test_a_profile_change_through_leads_re_plans_the_fit_and_the_history_s
 
         # Region 北京 → 上海: × 1.5, a large move.
         await ok(admin, UPDATE, id=cid, input={"region": "上海"})
-        got = await fit_becomes(admin, cid, 1.5)
+        got = await fit_becomes(admin, cid, 1.5, history="profile fit ×1.5;")
         assert_fit(got, 1.5)
         entry = got["intentHistory"]["entries"][0]
         assert entry["cause"] == "PROFILE" and entry["reason"].startswith("profile fit ×1.5")
@@ -94,7 +104,7 @@ async def test_a_profile_change_through_leads_re_plans_the_fit_and_the_history_s
 
         # Industry 金融: × 0.5 — the fit lowers the score, and the history says the profile did it.
         await ok(admin, UPDATE, id=cid, input={"industry": "金融"})
-        got = await fit_becomes(admin, cid, 1.5 * 1.1 * 0.5)
+        got = await fit_becomes(admin, cid, 1.5 * 1.1 * 0.5, history="profile fit ×0.825;")
         assert_fit(got, 1.5 * 1.1 * 0.5)
         assert len(got["intentHistory"]["entries"]) == entries + 1
         entry = got["intentHistory"]["entries"][0]

@@ -13,19 +13,29 @@ from common.timeutil import from_ms, to_timestamp
 from services.intent import call_convert, calllist, convert
 from services.intent.call_reads import CallLists, owners_for
 from services.intent.engine import IntentEngine
+from services.intent.migration_api import DataMigrationApi
+from services.intent.migrations import Migration
 from services.intent.model_admin import ModelAdmin
 from services.intent.model_api import IntentModelApi
 
 MAX_BATCH_GET = 200
 
 
-class IntentApi(IntentModelApi, intent_pb2_grpc.IntentServiceServicer):
+class IntentApi(IntentModelApi, DataMigrationApi, intent_pb2_grpc.IntentServiceServicer):
     """Serves IngestSignals, GetScore and BatchGetScores (and the model RPCs) for the caller's tenant."""
 
-    def __init__(self, engine: IntentEngine, *, models: ModelAdmin, calls: CallLists | None = None) -> None:
+    def __init__(
+        self,
+        engine: IntentEngine,
+        *,
+        models: ModelAdmin,
+        calls: CallLists | None = None,
+        migration: Migration | None = None,
+    ) -> None:
         self._engine = engine
         self._models = models
         self._calls = calls
+        self._migration = migration
 
     async def IngestSignals(
         self, request: intent_pb2.IngestSignalsRequest, context: grpc.aio.ServicerContext

@@ -16,9 +16,10 @@ from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
 from services.intent.engine import IntentEngine
 from services.intent.merges import merge_consumer
+from services.intent.migrations import MIGRATE_KIND, Migration
 from services.intent.model_admin import ModelAdmin
 from services.intent.model_store import MODEL_INDEXES, ModelStore
-from services.intent.projections import contact_consumer, profile_consumer
+from services.intent.projections import contact_consumer, followup_consumer, profile_consumer
 from services.intent.rescoring import RESCORE_MODEL_KIND, RescoreRunner
 from services.intent.retention import RETENTION_KIND, Retention
 from services.intent.signals import Signal
@@ -69,12 +70,14 @@ def build(runtime: Runtime) -> ServiceParts:
     )
     rescores = RescoreRunner(engine=engine, store=store, models=models, scheduler=runtime.scheduler)
     admin = ModelAdmin(models=models, rescores=rescores)
+    # Data stored before the aggregates is upgraded once, in the background (services/intent/migrations.py).
+    migration = Migration(engine=engine, db=runtime.db, scheduler=runtime.scheduler)
     calls = CallLists(store=store, models=engine.models, max_candidates=CONFIG.call_list_max_candidates)
     return ServiceParts(
         registrations=[
             (
                 intent_pb2_grpc.add_IntentServiceServicer_to_server,
-                IntentApi(engine, models=admin, calls=calls),
+                IntentApi(engine, models=admin, calls=calls, migration=migration),
             )
         ],
         service_names=[intent_pb2.DESCRIPTOR.services_by_name["IntentService"].full_name],
@@ -83,6 +86,7 @@ def build(runtime: Runtime) -> ServiceParts:
             # Leads' profile/owner facts and journey's contacts (services/intent/projections.py).
             profile_consumer(engine),
             contact_consumer(engine),
+            followup_consumer(engine),  # a lead follow-up is a contact whatever the model's types
             # Leads merged a duplicate: its intent is summed into the survivor's (merges.py).
             merge_consumer(engine, store),
         ],
@@ -91,8 +95,9 @@ def build(runtime: Runtime) -> ServiceParts:
             RESCORE_KIND: engine.rescore_due,
             RESCORE_MODEL_KIND: rescores.step,
             RETENTION_KIND: retention.due,
+            MIGRATE_KIND: migration.step,
         },
-        on_start=[retention.drop_old_ttl_index],
+        on_start=[retention.drop_old_ttl_index, migration.schedule],
     )
 
 

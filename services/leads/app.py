@@ -20,6 +20,7 @@ from services.leads.pool.followups import FollowUps
 from services.leads.pool.heard import callback_promised_consumer
 from services.leads.pool.intake import intake_consumer
 from services.leads.pool.loads import LoadStore
+from services.leads.pool.owner import OwnerSync, owner_consumers
 from services.leads.pool.store import INDEXES as POOL_INDEXES
 from services.leads.pool.store import POOL_LEADS, PoolStore
 from services.leads.recovery import Recovery
@@ -57,6 +58,9 @@ def build(runtime: Runtime) -> ServiceParts:
     pool_store = PoolStore(runtime.db)
     callbacks = CallbackStore(runtime.db, runtime.outbox)
     claims = Claims(pool_store, LoadStore(runtime.db), runtime.outbox, runtime.scheduler)
+    # The profile's owner follows the pool's claims and releases (pool/owner.py).
+    owners = OwnerSync(pool_store, store, events, changes)
+    claims.on_owner_change, claims.on_follow_up = owners.sync_owner, owners.followed_up
     follow_ups = FollowUps(claims, callbacks, runtime.outbox, runtime.scheduler)
     pool = LeadPoolServicer(claims=claims, follow_ups=follow_ups, callbacks=callbacks, customers=store)
     return ServiceParts(
@@ -73,6 +77,7 @@ def build(runtime: Runtime) -> ServiceParts:
             # The lead pool: call-backs heard in conversations, new customers into their pool.
             callback_promised_consumer(pool_store, callbacks),
             intake_consumer(claims),
+            *owner_consumers(owners),
         ],
         timers={
             AUTO_RELEASE: claims.auto_release,

@@ -134,6 +134,7 @@ class PoolStore:
                     "cooldowns": [],
                     "added_ms": now_ms,
                     "rev": new_id("rev"),
+                    "seq": 0,
                 }
             )
         except DuplicateKeyError:
@@ -145,7 +146,10 @@ class PoolStore:
     ) -> bool:
         """Set `fields` on a lead if it is still at the revision read, with its pending items; True if so."""
         query = {"_id": current["_id"], "tenant_id": current["tenant_id"], "rev": current["rev"], **guard}
-        update = {"$set": {**fields, "rev": new_id("rev"), **pending_set(items)}}
+        # `seq` orders the lead's states (the revision is random): the profile's owner follows only a
+        # later state than the one it shows (services/leads/pool/owner.py).
+        seq = int(current.get("seq") or 0) + 1
+        update = {"$set": {**fields, "rev": new_id("rev"), "seq": seq, **pending_set(items)}}
         result = await self.leads.update_one(query, update)
         return result.modified_count == 1
 

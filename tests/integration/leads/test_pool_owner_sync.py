@@ -60,4 +60,5 @@ def test_the_profile_follows_only_a_later_state_of_the_lead() -> None:
     )
     assert owner_plan({"owner_id": "wang", "owner_seq": 4}, lead) is None  # a stale read loses
     assert owner_plan({"owner_id": "li", "owner_seq": 1}, lead) == ({"owner_seq": 3}, None)  # silent catch-up
-    assert owner_plan({"owner_id": "li"}, {"owner_id": None, "seq": 5})[1].new == ""  # type: ignore[index]
+    cleared = owner_plan({"owner_id": "li"}, {"owner_id": None, "seq": 5})
+    assert cleared is not None and cleared[1] is not None and cleared[1].new == ""

@@ -15,10 +15,8 @@ CUSTOMER = "cus_01M84R6SX5331R493MH73V3ETP"
 
 
 def test_a_profile_event_gives_the_status_and_when_it_was_true() -> None:
-    event = {
-        "id": "evt_1",
-        "data": {"id": CUSTOMER, "status": "won", "updated_at": "2026-11-27T12:00:00.250Z"},
-    }
+    data = {"id": CUSTOMER, "status": "won", "updated_at": "2026-11-27T12:00:00.250Z"}
+    event = {"id": "evt_1", "data": data}
     fact = parse_profile_event(event)
     assert (fact.customer_id, fact.status) == (CUSTOMER, "won")
     assert fact.at == datetime(2026, 11, 27, 12, 0, 0, 250_000, tzinfo=UTC)

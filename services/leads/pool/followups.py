@@ -97,5 +97,6 @@ class FollowUps:
                     payload={"customer_id": customer_id},
                 )
                 await self.callbacks.close(tenant, customer_id, by=rep, now_ms=now_ms)
+                await self.claims.followed_up(tenant, customer_id, rep)
                 return entry
         raise Contended(f"lead {customer_id} kept changing; try again", field="customer_id")

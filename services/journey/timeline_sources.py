@@ -55,7 +55,7 @@ CUSTOMER_CREATED = "crm.leads.customer_created.v1"
 
 SHOWN_TAG_SOURCES = frozenset({"manual", "import", "channel", "system"})
 # System tags that mirror another service's fact the timeline shows from that service directly.
-MIRRORED_TAGS = frozenset({"intent.level"})
+MIRRORED_TAGS = frozenset({"intent.level", "lead.status"})  # leads shows its own status
 # The touchpoint type a heard conversation is, by its channel (tags' heard/conversations.CHANNELS).
 HEARD_TYPES = {
     "call": "call",

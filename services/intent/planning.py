@@ -43,8 +43,13 @@ def plan(
     now_ms: int,
     cause: str,
     added: Sequence[Term] = (),
+    stored: frozenset[str] | set[str] = frozenset(),
 ) -> Plan:
-    """The write that brings `doc` (as read; None if new) to `state` at `now_ms`."""
+    """The write that brings `doc` (as read; None if new) to `state` at `now_ms`.
+
+    `stored`: which of the document's `recent_ids` are known to be stored as signals now; they are
+    dropped from it (services/intent/engine.py, "Exactly once").
+    """
     doc = doc or {}
     profile = dict(doc.get("profile") or {})
     fit = model.fit_multiplier(profile)
@@ -58,7 +63,8 @@ def plan(
     )
     fields: dict[str, Any] = {
         **state_to_document(state),
-        "recent_ids": _recent_ids(doc, added),
+        "fit": fit,
+        "recent_ids": _recent_ids(doc, added, stored),
         "score": result.score,
         "level": result.level,
         "computed_ms": now_ms,
@@ -101,8 +107,11 @@ def plan(
         now_ms=now_ms,
     )
     history = None
-    moved = abs(result.score - previous_score) >= HISTORY_STEP or (
-        cause == "model" and result.score != previous_score
+    moved = (
+        abs(result.score - previous_score) >= HISTORY_STEP
+        or (cause == "model" and result.score != previous_score)
+        # A profile change that moves the fit is worth an entry however small its effect.
+        or (cause == "profile" and fit != float(doc.get("fit", 1.0)))
     )
     if "level" in fields and (
         level_moved or surge is not None or moved or (previous_level is None and added)
@@ -175,9 +184,12 @@ def surged_data(customer_id: str, surge: Surge, result: ScoreResult, *, owner_id
     }
 
 
-def _recent_ids(doc: Mapping[str, Any], added: Sequence[Term]) -> list[str]:
-    kept = [*(t.signal_id for t in added), *(doc.get("recent_ids") or [])]
-    return list(dict.fromkeys(kept))[:RECENT_IDS]
+def _recent_ids(
+    doc: Mapping[str, Any], added: Sequence[Term], stored: frozenset[str] | set[str]
+) -> list[str]:
+    """The ids this write adds, then the earlier ones whose signals are not known to be stored yet."""
+    earlier = [i for i in doc.get("recent_ids") or [] if i not in stored]
+    return list(dict.fromkeys([*(t.signal_id for t in added), *earlier]))[:RECENT_IDS]
 
 
 def _history_reason(cause: str, added: Sequence[Term], reason: str, *, model: IntentModel, fit: float) -> str:

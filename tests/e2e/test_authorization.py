@@ -212,6 +212,7 @@ CASES = [
     Case("Mutation.updateIntentModel",
          "mutation($n: String!) { updateIntentModel(input: {halfLifeDays: 5}, note: $n) { version } }",
          lambda w, n: {"n": n}, "{ intentModel { version note } }", allowed="admin"),
+    Case("Query.intentDataMigration", "{ intentDataMigration { state signalsDone } }", allowed="admin"),
     # The lead pool (docs/lead-pool.md): reps act on the leads they hold, admins define pools.
     Case("Query.pools", "{ pools { id name } }", allowed="viewer"),
     Case("Query.pool", POOL_READ, lambda w, n: {"pool": w.pool_id}, allowed="viewer"),
@@ -238,7 +239,7 @@ CASES = [
          lambda w, n: {"id": w.customer_id, "n": f"Co {n}"}, PROFILE_READ, lambda w: {"id": w.customer_id},
          allowed="sdr"),
     Case("Mutation.setCustomerStatus",
-         "mutation($id: ID!) { setCustomerStatus(id: $id, status: CONTACTED) { id } }",
+         "mutation($id: ID!) { setCustomerStatus(id: $id, status: QUALIFIED) { id } }",
          lambda w, n: {"id": w.customer_id}, PROFILE_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
     Case("Mutation.mergeCustomers",
          "mutation($s: ID!, $d: ID!) { mergeCustomers(survivorId: $s, duplicateId: $d) { id } }",

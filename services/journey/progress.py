@@ -52,8 +52,9 @@ class ProgressState:
     # `entered_at` (epoch ms) of the stay in the current stage whose deal_stale has fired, 0: none.
     stale_entered_ms: int = 0
     # The stage keys, in order, of the journey version this state was measured against ((): unknown,
-    # a document stored before they were kept; the next `remeasure` sets them).
-    stage_keys: tuple[str, ...] = ()
+    # a document stored before they were kept; the next `remeasure` sets them). Not compared: they
+    # follow from (journey, version), so knowing them or not makes no two states different.
+    stage_keys: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def current_stage(self) -> str:

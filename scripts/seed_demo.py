@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Awaitable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,10 +26,12 @@ from crm.intent.v1 import intent_pb2, intent_pb2_grpc
 from crm.journey.v1 import journey_pb2, journey_pb2_grpc
 from crm.leads.v1 import leads_pb2, leads_pb2_grpc, pool_pb2_grpc
 from crm.tags.v1 import segments_pb2, segments_pb2_grpc, tags_pb2, tags_pb2_grpc
+from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
 from common.config import Settings
 from common.context import CallContext
-from common.grpc_client import error_metadata, open_channel
+from common.grpc_client import error_metadata
+from common.grpc_server import MAX_MESSAGE_BYTES
 from common.roles import PLATFORM
 from common.timeutil import to_timestamp, utcnow
 from scripts.demo_conversations import CONVERSATION_TIME_ZONE, CONVERSATIONS, HEARD_TAGS
@@ -109,11 +112,54 @@ class SeedSummary:
         return f"{self.line()}\n{DEMO_GUIDE}"
 
 
+# A service that answers UNAVAILABLE did nothing (e.g. tags "cannot check customers" when its own call
+# to leads timed out on a loaded laptop); the seed's calls are idempotent, so gRPC retries them, with
+# backoff. Not the pool's claims and releases: a retry after a lost answer would be refused as a repeat.
+RETRY_CONFIG = json.dumps(
+    {
+        "methodConfig": [
+            {
+                "name": [
+                    {"service": name}
+                    for name in (
+                        "crm.tags.v1.TagsService",
+                        "crm.tags.v1.SegmentsService",
+                        "crm.journey.v1.JourneyService",
+                        "crm.intent.v1.IntentService",
+                        "crm.leads.v1.LeadsService",
+                    )
+                ],
+                "retryPolicy": {
+                    "maxAttempts": 4,
+                    "initialBackoff": "0.5s",
+                    "maxBackoff": "4s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ]
+    }
+)
+
+
+def _channel(address: str) -> grpc.aio.Channel:
+    """common.grpc_client.open_channel plus the retry policy above."""
+    return grpc.aio.insecure_channel(
+        address,
+        interceptors=aio_client_interceptors(),
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.service_config", RETRY_CONFIG),
+        ],
+    )
+
+
 class SeedClients:
     """One channel per service, the tenant, and a bound on concurrent calls (2 cores: keep it modest)."""
 
     def __init__(self, addresses: Mapping[str, str], *, token: str, tenant: str, concurrency: int) -> None:
-        self.channels = {svc: open_channel(addresses[svc]) for svc in ("tags", "journey", "intent", "leads")}
+        self.channels = {svc: _channel(addresses[svc]) for svc in ("tags", "journey", "intent", "leads")}
         self.tags = tags_pb2_grpc.TagsServiceStub(self.channels["tags"])
         self.segments = segments_pb2_grpc.SegmentsServiceStub(self.channels["tags"])
         self.journey = journey_pb2_grpc.JourneyServiceStub(self.channels["journey"])

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 DEAD_LETTER_RETRY_SECONDS = 5.0
 DATABASE_RETRY_SECONDS = 1.0
 ACK_WAIT_SECONDS = 30.0
+MAX_ACK_PENDING = 1000  # nats-server's default per consumer
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ class ConsumerRunner:
                 max_deliver=-1,
                 ack_wait=ACK_WAIT_SECONDS,
                 filter_subject=subject,
+                # Room for two full batches: a consumer pulling more than the server's default (1,000)
+                # unacknowledged messages would otherwise get short batches.
+                max_ack_pending=max(MAX_ACK_PENDING, 2 * consumer.batch),
             ),
         )
         sub = await self._js.pull_subscribe_bind(durable=consumer.durable, stream=stream)

@@ -132,6 +132,7 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     _INTENT + "GetIntentModel": _with_platform(READ),
     _INTENT + "ListIntentModelVersions": _with_platform(READ),
     _INTENT + "UpdateIntentModel": ADMIN_ONLY,
+    _INTENT + "GetDataMigration": ADMIN_ONLY,
     _INTENT + "ListCallList": _with_platform(READ),
     _LEADS + "CreateCustomer": _with_platform(WORK_CUSTOMERS),
     _LEADS + "GetCustomer": _with_platform(READ),

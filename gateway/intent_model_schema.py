@@ -16,7 +16,13 @@ from gateway.context import GatewayInfo
 from gateway.errors import GatewayError
 from gateway.paging import page_after
 from gateway.permissions import requires
-from gateway.types.intent_model import IntentModel, IntentModelConnection, IntentModelEdge, IntentModelInput
+from gateway.types.intent_model import (
+    IntentDataMigration,
+    IntentModel,
+    IntentModelConnection,
+    IntentModelEdge,
+    IntentModelInput,
+)
 from gateway.types.pagination import PageInfo
 from gateway.validation import require_page_size
 
@@ -67,6 +73,15 @@ class IntentModelQuery:
             edges=[IntentModelEdge(node=n, cursor=c) for n, c in page.edges],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
+
+    @strawberry.field(
+        description="How far the one-off upgrade of your tenant's intent data stored before the "
+        "incremental scores is (admin; docs/intent-scoring.md)",
+        extensions=requires("Query.intentDataMigration"),
+    )
+    async def intent_data_migration(self, info: GatewayInfo) -> IntentDataMigration:
+        reply = await call_intent(info, "GetDataMigration", intent_pb2.GetDataMigrationRequest())
+        return IntentDataMigration.from_proto(reply)
 
 
 @strawberry.type

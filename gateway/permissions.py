@@ -82,6 +82,7 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "Query.intentModel": READ,
     "Query.intentModelVersions": READ,
     "Mutation.updateIntentModel": ADMIN_ONLY,
+    "Query.intentDataMigration": ADMIN_ONLY,
     "Query.callList": READ,
     "Subscription.intentSurges": READ,
     "Query.pools": READ,

@@ -14,6 +14,8 @@ from typing import Any
 
 import strawberry
 from crm.intent.v1 import intent_pb2
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
 from strawberry import UNSET
 
 from common.timeutil import from_timestamp
@@ -151,28 +153,68 @@ class IntentModel:
         )
 
 
+@strawberry.enum(description="How far the upgrade of data stored before the aggregates is")
+class IntentDataMigrationState(Enum):
+    NONE = strawberry.enum_value("none", description="Nothing of your tenant predated the aggregates")
+    PENDING = strawberry.enum_value("pending", description="Scheduled, not started yet")
+    SIGNALS = strawberry.enum_value("signals", description="Dating old signals")
+    AGGREGATES = strawberry.enum_value("aggregates", description="Rebuilding old customers' scores")
+    DONE = "done"
+
+
+_MIGRATION_STATE = {
+    intent_pb2.DATA_MIGRATION_STATE_NONE: IntentDataMigrationState.NONE,
+    intent_pb2.DATA_MIGRATION_STATE_PENDING: IntentDataMigrationState.PENDING,
+    intent_pb2.DATA_MIGRATION_STATE_SIGNALS: IntentDataMigrationState.SIGNALS,
+    intent_pb2.DATA_MIGRATION_STATE_AGGREGATES: IntentDataMigrationState.AGGREGATES,
+    intent_pb2.DATA_MIGRATION_STATE_DONE: IntentDataMigrationState.DONE,
+}
+
+
+@strawberry.type(
+    description="The one-off upgrade of intent data stored before the incremental scores: old signals "
+    "get their scoring time, then old customers' scores are rebuilt from them"
+)
+class IntentDataMigration:
+    version: str
+    state: IntentDataMigrationState
+    signals_done: int = strawberry.field(description="Old signals given their scoring time")
+    customers_done: int = strawberry.field(description="Customers whose score was rebuilt")
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, m: intent_pb2.DataMigration) -> IntentDataMigration:
+        return cls(
+            version=m.version,
+            state=_MIGRATION_STATE.get(m.state, IntentDataMigrationState.NONE),
+            signals_done=m.signals_done,
+            customers_done=m.customers_done,
+            started_at=from_timestamp(m.started_at) if m.HasField("started_at") else None,
+            finished_at=from_timestamp(m.finished_at) if m.HasField("finished_at") else None,
+        )
+
+
 @strawberry.type
 class IntentModelEdge:
     node: IntentModel
     cursor: str
 
 
-_SCALARS = (
-    "default_weight",
-    "half_life_days",
-    "window_days",
-    "saturation",
-    "type_cap",
-    "third_party_factor",
-    "engaged_dwell_seconds",
-    "dwell_factor",
-    "engaged_depth",
-    "depth_factor",
-    "medium_threshold",
-    "high_threshold",
-)
-_SURGE = ("window_days", "baseline_days", "min_signals", "ratio", "cooldown_hours", "min_weight")
-_CALL_LIST = ("surge_boost", "surge_half_life_hours", "surge_open_days")
+# The model's scalar fields, as the proto lists them (services/intent/model_convert.py derives the same
+# way): a new knob is a proto field plus its line in `IntentModel` and `IntentModelInput` below, and
+# tests/unit/intent/test_model_fields.py fails while either is missing.
+def _scalar_fields(message: type[Message]) -> tuple[str, ...]:
+    return tuple(
+        f.name
+        for f in message.DESCRIPTOR.fields
+        if f.type != FieldDescriptor.TYPE_MESSAGE and not f.is_repeated
+    )
+
+
+_SCALARS = tuple(n for n in _scalar_fields(intent_pb2.IntentModel) if n != "version")
+_SURGE = _scalar_fields(intent_pb2.SurgeRule)
+_CALL_LIST = _scalar_fields(intent_pb2.CallListRule)
 
 
 def _present(obj: Any, name: str, path: str) -> Any:

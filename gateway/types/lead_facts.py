@@ -36,6 +36,9 @@ class OwnerSpan:
     reason: str
     note: str
     automatic: bool = strawberry.field(description="Released by the pool for want of a follow-up")
+    merged_from: strawberry.ID | None = strawberry.field(
+        default=None, description="Held on this merged duplicate (its history, kept); null for the lead's own"
+    )
 
     @classmethod
     def from_proto(cls, message: pool_pb2.OwnerSpan) -> OwnerSpan:
@@ -46,6 +49,7 @@ class OwnerSpan:
             reason=message.reason,
             note=message.note,
             automatic=message.automatic,
+            merged_from=strawberry.ID(message.merged_from) if message.merged_from else None,
         )
 
 
@@ -57,6 +61,9 @@ class FollowUp:
     outcome: str
     notes: str
     at: datetime | None
+    merged_from: strawberry.ID | None = strawberry.field(
+        default=None, description="Recorded on this merged duplicate; null for the lead's own"
+    )
 
     @classmethod
     def from_proto(cls, message: pool_pb2.FollowUp) -> FollowUp:
@@ -67,6 +74,7 @@ class FollowUp:
             outcome=message.outcome,
             notes=message.notes,
             at=at_field(message, "at"),
+            merged_from=strawberry.ID(message.merged_from) if message.merged_from else None,
         )
 
 

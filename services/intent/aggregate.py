@@ -180,24 +180,29 @@ def state_to_document(state: IntentState) -> dict[str, Any]:
             {"t": k[0], "k": k[1], "d": k[2], "n": b.count, "b": b.base, "p": b.points, "r": b.ref}
             for k, b in sorted(state.buckets.items(), key=lambda kb: (kb[0][2], kb[0][0], kb[0][1]))
         ],
-        "top": [
-            {
-                "id": t.signal_id,
-                "t": t.type,
-                "k": t.topic,
-                "y": t.party,
-                "at": t.at_ms,
-                "b": t.base,
-                "p": t.points,
-                "s": t.source,
-                "mo": t.matched_on,
-                "mv": t.matched_value,
-            }
-            for t in state.top
-        ],
+        "top": [_top_entry(t) for t in state.top],
         "last_signal_ms": state.last_signal_ms,
         "applied": state.applied,
     }
+
+
+def _top_entry(t: Term) -> dict[str, Any]:
+    """One remembered contribution; a first-party signal leaves out the third-party fields (every
+    write rewrites the whole document, so its size is paid on each signal batch)."""
+    entry: dict[str, Any] = {
+        "id": t.signal_id,
+        "t": t.type,
+        "k": t.topic,
+        "at": t.at_ms,
+        "b": t.base,
+        "p": t.points,
+    }
+    if t.party != "first":
+        entry["y"] = t.party
+    for name, value in (("s", t.source), ("mo", t.matched_on), ("mv", t.matched_value)):
+        if value:
+            entry[name] = value
+    return entry
 
 
 def state_from_document(customer_id: str, doc: Mapping[str, Any] | None) -> IntentState:
@@ -218,7 +223,7 @@ def state_from_document(customer_id: str, doc: Mapping[str, Any] | None) -> Inte
                 signal_id=t["id"],
                 type=t["t"],
                 topic=t["k"],
-                party=t["y"],
+                party=t.get("y", "first"),
                 at_ms=int(t["at"]),
                 base=float(t["b"]),
                 points=float(t["p"]),

@@ -13,19 +13,29 @@ from common.timeutil import from_ms, to_timestamp
 from services.intent import call_convert, calllist, convert
 from services.intent.call_reads import CallLists, owners_for
 from services.intent.engine import IntentEngine
+from services.intent.migration_api import DataMigrationApi
+from services.intent.migrations import Migration
 from services.intent.model_admin import ModelAdmin
 from services.intent.model_api import IntentModelApi
 
 MAX_BATCH_GET = 200
 
 
-class IntentApi(IntentModelApi, intent_pb2_grpc.IntentServiceServicer):
+class IntentApi(IntentModelApi, DataMigrationApi, intent_pb2_grpc.IntentServiceServicer):
     """Serves IngestSignals, GetScore and BatchGetScores (and the model RPCs) for the caller's tenant."""
 
-    def __init__(self, engine: IntentEngine, *, models: ModelAdmin, calls: CallLists | None = None) -> None:
+    def __init__(
+        self,
+        engine: IntentEngine,
+        *,
+        models: ModelAdmin,
+        calls: CallLists | None = None,
+        migration: Migration | None = None,
+    ) -> None:
         self._engine = engine
         self._models = models
         self._calls = calls
+        self._migration = migration
 
     async def IngestSignals(
         self, request: intent_pb2.IngestSignalsRequest, context: grpc.aio.ServicerContext
@@ -41,8 +51,10 @@ class IntentApi(IntentModelApi, intent_pb2_grpc.IntentServiceServicer):
     ) -> intent_pb2.IntentScore:
         customer_id = require_customer_id(request.customer_id)
         tenant = current_call().tenant
-        [result] = await self._engine.scores(tenant, [customer_id])
-        surges = await self._calls.surges(tenant, [customer_id]) if self._calls else {}
+        [(result, doc)] = await self._engine.scored(tenant, [customer_id])
+        surges = (
+            await self._calls.surges(tenant, [customer_id], docs={customer_id: doc}) if self._calls else {}
+        )
         return call_convert.with_surge(convert.intent_score(result), surges.get(customer_id))
 
     async def BatchGetScores(
@@ -50,11 +62,12 @@ class IntentApi(IntentModelApi, intent_pb2_grpc.IntentServiceServicer):
     ) -> intent_pb2.BatchGetScoresResponse:
         ids = require_customer_ids(list(request.customer_ids), maximum=MAX_BATCH_GET)
         tenant = current_call().tenant
-        results = await self._engine.scores(tenant, ids)
-        surges = await self._calls.surges(tenant, ids) if self._calls else {}
+        scored = await self._engine.scored(tenant, ids)
+        docs = {r.customer_id: doc for r, doc in scored}
+        surges = await self._calls.surges(tenant, ids, docs=docs) if self._calls else {}
         return intent_pb2.BatchGetScoresResponse(
             scores=[
-                call_convert.with_surge(convert.intent_score(r), surges.get(r.customer_id)) for r in results
+                call_convert.with_surge(convert.intent_score(r), surges.get(r.customer_id)) for r, _ in scored
             ]
         )
 

@@ -15,7 +15,7 @@ than a couple of thousand open customers should narrow the owners instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,9 +98,12 @@ class CallLists:
         result = score_state(state, model=built_with, now_ms=at.as_of_ms, profile=doc.get("profile") or {})
         return calllist.entry(doc, result, model=current, now_ms=at.as_of_ms)
 
-    async def surges(self, tenant: str, customer_ids: Sequence[str]) -> dict[str, calllist.SurgeView | None]:
-        """Each customer's last surge (None: never surged), as `Customer.intent.surge` shows it."""
-        facts = await call_facts(self._store.scores, tenant, customer_ids)
+    async def surges(
+        self, tenant: str, customer_ids: Sequence[str], *, docs: Mapping[str, dict[str, Any]] | None = None
+    ) -> dict[str, calllist.SurgeView | None]:
+        """Each customer's last surge (None: never surged), as `Customer.intent.surge` shows it; from
+        `docs` (their stored documents, already read) when given, else one read."""
+        facts = docs if docs is not None else await call_facts(self._store.scores, tenant, customer_ids)
         model = await self._models.current(tenant)
         now_ms = to_ms(self._clock())
         return {

@@ -23,6 +23,9 @@ class IntentConfig:
     max_future_seconds: int = var("INTENT_MAX_FUTURE_SECONDS", 300, gt=0)  # tolerated clock skew of senders
     # Open customers one call list reads and ranks at most (services/intent/call_reads.py).
     call_list_max_candidates: int = var("INTENT_CALL_LIST_MAX_CANDIDATES", 2000, gt=0, le=20_000)
+    # Aggregate documents kept in memory after this process wrote them (services/intent/doc_cache.py);
+    # 0 turns the cache off. About 10 KB of memory each.
+    aggregate_cache: int = var("INTENT_AGGREGATE_CACHE", 10_000, ge=0, le=1_000_000)
 
     @property
     def retention(self) -> timedelta:

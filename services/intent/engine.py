@@ -11,9 +11,11 @@ is read.
 
 **Exactly once.** A stored signal id is a duplicate and never added again. A signal is stored only
 after the aggregate write that added it; a crash in between leaves it unstored, so its redelivery finds
-it new, but the aggregate's `recent_ids` (the last 200 ids it added) shows it is already in: it is stored
-without being added twice. Two replicas adding the same new id at once: the compare-and-set loser
-re-reads the aggregate, sees the id in `recent_ids` and skips it.
+it new, but the aggregate's `recent_ids` (the ids it added and has not yet seen stored) shows it is
+already in: it is stored without being added twice. Each write drops from `recent_ids` the ids found
+stored by then (one `_id` read per batch), so the list holds about one batch, not a history. Two
+replicas adding the same new id at once: the compare-and-set loser re-reads the aggregate, sees the id
+in `recent_ids` and skips it.
 
 **Races.** Two replicas writing one customer: the compare-and-set on `v` lets one win; the other
 re-reads and re-applies its signals, up to `MAX_ATTEMPTS` times, then fails (the message is retried).
@@ -22,6 +24,7 @@ re-reads and re-applies its signals, up to `MAX_ATTEMPTS` times, then fails (the
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -38,16 +41,18 @@ from common.timeutil import as_utc, from_ms, to_ms, utcnow
 from services.intent.aggregate import IntentState, Term, add, prune, state_from_document, term_of
 from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
+from services.intent.doc_cache import AggregateCache
 from services.intent.locks import KeyedLocks
 from services.intent.model import IntentModel
 from services.intent.models import ModelSource
 from services.intent.planning import LEVEL_CHANGED, Plan, plan
 from services.intent.scoring import LOW, ScoreResult, score_state
-from services.intent.signals import RawSignal, Signal, raws_from_event_data, validate_batch
+from services.intent.signals import RawSignal, Signal, raws_from_event_data, validate_batch, with_event_ids
 from services.intent.store import HISTORY, SCORES, AggregateWrite, IntentStore, score_doc_id
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+RESCORE_AT = "rescore_ms"  # when the customer's pending `intent.rescore` timer is due (`_rescore_timer`)
 # (state as read, document as read, current model) -> (new state, terms added) or None to skip. A step
 # may return a third element: document fields it sets (profile, owner_id, last_contact_ms; the facts
 # other services own), which `plan` sees in place of the stored ones and the same write stores.
@@ -87,6 +92,9 @@ class IntentEngine:
         self._clock = clock
         self._customers = customers
         self._locks = KeyedLocks()
+        # Signal keys (`<tenant>|<id>`) this process stored: dropping them from `recent_ids` needs no read.
+        self._stored_here = StoredIds()
+        self._cache = AggregateCache(config.aggregate_cache)
 
     async def ingest_raw(self, tenant: str, raws: Sequence[RawSignal], field: str) -> IngestOutcome:
         """Validate the whole batch (bad input stores nothing), then store it and update its customers."""
@@ -109,6 +117,7 @@ class IntentEngine:
             received = {s.id: to_ms(now) for s in new}
             await self._add(tenant, pending, received, now_ms=to_ms(now))
             await self._store.insert_signals(tenant, new, received_at=now)
+            self._stored_here.add(tenant, [s.id for s in new])
             if self._on_stored is not None:
                 await self._on_stored(tenant, new)
         return IngestOutcome(
@@ -129,7 +138,12 @@ class IntentEngine:
         for i, event in enumerate(events):
             try:
                 raws, field = raws_from_event_data(event["data"])
-                signals = validate_batch(raws, now=now, config=self._config, field=field)
+                signals = validate_batch(
+                    with_event_ids(raws, str(event.get("id") or ""), items=field == "items"),
+                    now=now,
+                    config=self._config,
+                    field=field,
+                )
                 where = "data.customer_id" if field == "data" else f"{field}[{{index}}].customer_id"
                 await self._customers.require(tenant, [s.customer_id for s in signals], field=where)
             except Exception as err:
@@ -158,15 +172,22 @@ class IntentEngine:
         self, tenant: str, customer_ids: Sequence[str], *, now: datetime | None = None
     ) -> list[ScoreResult]:
         """One score per requested id, in request order: the stored aggregates decayed to `now`."""
+        return [result for result, _ in await self.scored(tenant, customer_ids, now=now)]
+
+    async def scored(
+        self, tenant: str, customer_ids: Sequence[str], *, now: datetime | None = None
+    ) -> list[tuple[ScoreResult, dict[str, Any]]]:
+        """`scores` with each customer's stored document (empty if none), so a read that also shows the
+        surge or last contact needs no second query."""
         now_ms = to_ms(now or self._clock())
         docs = await self._store.aggregates(tenant, customer_ids, for_read=True)
         out = []
         for cid in customer_ids:
-            doc = docs.get(cid)
+            doc = docs.get(cid) or {}
             state = state_from_document(cid, doc)
             model = await self.models.version(tenant, state.model_version)
             out.append(
-                score_state(state, model=model, now_ms=now_ms, profile=(doc or {}).get("profile") or {})
+                (score_state(state, model=model, now_ms=now_ms, profile=doc.get("profile") or {}), doc)
             )
         return out
 
@@ -229,14 +250,25 @@ class IntentEngine:
         self, tenant: str, todo: list[str], step: Step, *, cause: str, now_ms: int | None
     ) -> dict[str, Plan]:
         done: dict[str, Plan] = {}
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             if not todo:
                 return done
             at = now_ms if now_ms is not None else to_ms(self._clock())
             model = await self.models.current(tenant)
-            docs = await self._store.aggregates(tenant, todo)
+            # First attempt: the documents this process wrote last need no read (doc_cache.py); a stale
+            # one loses the compare-and-set below and is read on the next attempt.
+            docs = self._cache.get_many(tenant, todo) if attempt == 0 else {}
+            missing = [cid for cid in todo if cid not in docs]
+            if missing:
+                docs.update(await self._store.aggregates(tenant, missing))
+            # Which ids the documents still hold as maybe-unstored are stored by now: those this process
+            # stored are known; the rest (another replica's, or from before a crash) take one read.
+            held = [i for d in docs.values() for i in d.get("recent_ids") or []]
+            stored = self._stored_here.known(tenant, held)
+            stored |= await self._store.stored_ids(tenant, [i for i in held if i not in stored])
             writes: list[AggregateWrite] = []
             plans: dict[str, Plan] = {}
+            timers: list[Timer] = []
             for cid in todo:
                 doc = docs.get(cid)
                 changed = await step(state_from_document(cid, doc), doc, model)
@@ -247,9 +279,20 @@ class IntentEngine:
                 state.model_version = model.version
                 prune(state, model=model, now_ms=at)
                 seen = {**(doc or {}), **facts} if facts else doc
-                plans[cid] = plan(state, seen, model=model, now_ms=at, cause=cause, added=added)
+                plans[cid] = plan(
+                    state, seen, model=model, now_ms=at, cause=cause, added=added, stored=stored
+                )
+                # After a lost compare-and-set this call's earlier timer may have replaced the winner's:
+                # schedule again, whatever the document says.
+                timer = _rescore_timer(tenant, cid, doc, plans[cid], now_ms=at, keep=attempt == 0)
+                if timer is not None:
+                    timers.append(timer)
+                if timer is not None or plans[cid].next_change_ms is None:
+                    facts = {**facts, RESCORE_AT: plans[cid].next_change_ms or 0}
                 writes.append(self._write(tenant, cid, doc, plans[cid], facts=facts))
-            await self._schedule(tenant, plans)
+            # Timers go in before the write: a crash in between leaves a harmless early rescore, never a
+            # stored HIGH with no timer to bring it down.
+            await self._scheduler.schedule_many(timers)
             won = await self._store.write_aggregates(tenant, writes)
             await self._outbox.publish_many(
                 SCORES,
@@ -259,6 +302,11 @@ class IntentEngine:
                 if w.customer_id in won:
                     done[w.customer_id] = plans[w.customer_id]
                     self._log_level(tenant, plans[w.customer_id])
+                    self._cache.written(
+                        tenant, w.customer_id, docs.get(w.customer_id), w.stored_fields(tenant)
+                    )
+                else:
+                    self._cache.forget(tenant, [w.customer_id])
             settled_low = [
                 cid
                 for cid, p in plans.items()
@@ -298,17 +346,6 @@ class IntentEngine:
             token=new_id("rev"),
         )
 
-    async def _schedule(self, tenant: str, plans: dict[str, Plan]) -> None:
-        # Timers go in before the write: a crash in between leaves a harmless early rescore, never a
-        # stored HIGH with no timer to bring it down.
-        await self._scheduler.schedule_many(
-            [
-                Timer(tenant=tenant, kind=RESCORE_KIND, key=cid, due_at=_at(p.next_change_ms))
-                for cid, p in plans.items()
-                if p.next_change_ms is not None
-            ]
-        )
-
     def _log_level(self, tenant: str, p: Plan) -> None:
         for name, data in p.events:
             if name == LEVEL_CHANGED:
@@ -321,9 +358,42 @@ class IntentEngine:
                 )
 
 
-def _at(ms: int | None) -> datetime:
-    assert ms is not None
-    return from_ms(ms)
+class StoredIds:
+    """The signal ids this process stored lately (bounded; the oldest are forgotten first)."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self._capacity = capacity
+        self._keys: dict[str, None] = {}  # insertion-ordered: a bounded FIFO set
+
+    def add(self, tenant: str, ids: Sequence[str]) -> None:
+        for i in ids:
+            self._keys[f"{tenant}|{i}"] = None
+        excess = len(self._keys) - self._capacity
+        if excess > 0:
+            for key in list(itertools.islice(self._keys, excess)):
+                del self._keys[key]
+
+    def known(self, tenant: str, ids: Sequence[str]) -> set[str]:
+        return {i for i in ids if f"{tenant}|{i}" in self._keys}
+
+
+def _rescore_timer(
+    tenant: str, customer_id: str, doc: dict[str, Any] | None, p: Plan, *, now_ms: int, keep: bool
+) -> Timer | None:
+    """The decay timer this write must (re)schedule, or None when the pending one already fires in time.
+
+    A timer that fires *earlier* than the level can drop is harmless (`rescore_due` re-plans and sets
+    the next one), so a pending timer due after now and no later than the new change time is kept: a
+    busy customer's signals then cost no timer write at all. `rescore_ms` on the document records the
+    pending timer's due time (0: none known); it is written with the same compare-and-set write as the
+    plan. `keep` False schedules whatever the document says.
+    """
+    if p.next_change_ms is None:
+        return None
+    pending = int((doc or {}).get(RESCORE_AT) or 0)
+    if keep and now_ms < pending <= p.next_change_ms:
+        return None
+    return Timer(tenant=tenant, kind=RESCORE_KIND, key=customer_id, due_at=from_ms(p.next_change_ms))
 
 
 def _signal(doc: dict[str, Any]) -> Signal:

@@ -19,26 +19,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from crm.intent.v1 import intent_pb2
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
 
 from common.errors import InvalidArgument
 from services.intent.model import CallListRule, FitRule, IntentModel, SignalTypeRule, SurgeRule
 
-_SCALARS = (
-    "default_weight",
-    "half_life_days",
-    "window_days",
-    "saturation",
-    "type_cap",
-    "third_party_factor",
-    "engaged_dwell_seconds",
-    "dwell_factor",
-    "engaged_depth",
-    "depth_factor",
-    "medium_threshold",
-    "high_threshold",
-)
-_SURGE = ("window_days", "baseline_days", "min_signals", "ratio", "cooldown_hours", "min_weight")
-_CALL_LIST = ("surge_boost", "surge_half_life_hours", "surge_open_days")
+
+def scalar_fields(message: type[Message]) -> tuple[str, ...]:
+    """The message's single-valued number fields, in field-number order: the one list of a model's
+    scalars (the proto says them once; this module, the patch and the GraphQL types follow it)."""
+    return tuple(
+        f.name
+        for f in message.DESCRIPTOR.fields
+        if f.type != FieldDescriptor.TYPE_MESSAGE and not f.is_repeated
+    )
+
+
+_SCALARS = tuple(n for n in scalar_fields(intent_pb2.IntentModel) if n != "version")
+_SURGE = scalar_fields(intent_pb2.SurgeRule)
+_CALL_LIST = scalar_fields(intent_pb2.CallListRule)
 MAX_RULES = 200  # signal type rules (and fit rules) per model: a model is read on every score
 
 

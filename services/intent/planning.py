@@ -43,8 +43,13 @@ def plan(
     now_ms: int,
     cause: str,
     added: Sequence[Term] = (),
+    stored: frozenset[str] | set[str] = frozenset(),
 ) -> Plan:
-    """The write that brings `doc` (as read; None if new) to `state` at `now_ms`."""
+    """The write that brings `doc` (as read; None if new) to `state` at `now_ms`.
+
+    `stored`: which of the document's `recent_ids` are known to be stored as signals now; they are
+    dropped from it (services/intent/engine.py, "Exactly once").
+    """
     doc = doc or {}
     profile = dict(doc.get("profile") or {})
     fit = model.fit_multiplier(profile)
@@ -58,7 +63,7 @@ def plan(
     )
     fields: dict[str, Any] = {
         **state_to_document(state),
-        "recent_ids": _recent_ids(doc, added),
+        "recent_ids": _recent_ids(doc, added, stored),
         "score": result.score,
         "level": result.level,
         "computed_ms": now_ms,
@@ -175,9 +180,12 @@ def surged_data(customer_id: str, surge: Surge, result: ScoreResult, *, owner_id
     }
 
 
-def _recent_ids(doc: Mapping[str, Any], added: Sequence[Term]) -> list[str]:
-    kept = [*(t.signal_id for t in added), *(doc.get("recent_ids") or [])]
-    return list(dict.fromkeys(kept))[:RECENT_IDS]
+def _recent_ids(
+    doc: Mapping[str, Any], added: Sequence[Term], stored: frozenset[str] | set[str]
+) -> list[str]:
+    """The ids this write adds, then the earlier ones whose signals are not known to be stored yet."""
+    earlier = [i for i in doc.get("recent_ids") or [] if i not in stored]
+    return list(dict.fromkeys([*(t.signal_id for t in added), *earlier]))[:RECENT_IDS]
 
 
 def _history_reason(cause: str, added: Sequence[Term], reason: str, *, model: IntentModel, fit: float) -> str:

@@ -22,7 +22,13 @@ from common.bus import Consumer
 from common.errors import InvalidArgument
 from common.timeutil import parse_iso_instant, to_ms, utcnow
 from services.intent.aggregate import IntentState
-from services.intent.contacts import current_state, record_contacts, touchpoint_contact
+from services.intent.contacts import (
+    ContactFact,
+    current_state,
+    followup_contact,
+    record_contacts,
+    touchpoint_contact,
+)
 from services.intent.engine import IntentEngine, StepResult
 from services.intent.model import FIT_ATTRIBUTES, IntentModel
 
@@ -31,6 +37,8 @@ PROFILE_DURABLE = "intent-profiles"
 PROFILE_SUBJECT = "evt.*.leads.*"
 CONTACT_DURABLE = "intent-contacts"
 CONTACT_SUBJECT = "evt.*.journey.touchpoint_recorded"
+FOLLOWUP_DURABLE = "intent-followups"
+FOLLOWUP_SUBJECT = "evt.*.leads.followup_recorded"
 PROFILE_EVENTS = ("crm.leads.customer_created.v1", "crm.leads.customer_updated.v1")
 F = TypeVar("F")
 
@@ -81,7 +89,8 @@ async def record_profiles(
             return None  # an older fact arriving late
         if stored.get("profile") == fact.profile and stored.get("owner_id") == fact.owner_id:
             return None
-        return await current_state(engine, tenant, state, model, now_ms=now_ms), [], fact.fields()
+        current, upgraded = await current_state(engine, tenant, state, doc, model, now_ms=now_ms)
+        return current, [], {**upgraded, **fact.fields()}
 
     await engine.update(tenant, list(latest), step, cause=PROFILE)
 
@@ -106,19 +115,30 @@ def profile_consumer(engine: IntentEngine, *, clock: Callable[[], datetime] = ut
 
 def contact_consumer(engine: IntentEngine, *, clock: Callable[[], datetime] = utcnow) -> Consumer:
     """The durable consumer of journey's `touchpoint_recorded` (services/intent/contacts.py)."""
+    return _contacts(engine, touchpoint_contact, CONTACT_DURABLE, CONTACT_SUBJECT, clock=clock)
 
+
+def followup_consumer(engine: IntentEngine, *, clock: Callable[[], datetime] = utcnow) -> Consumer:
+    """The durable consumer of the leads pool's `followup_recorded`: a follow-up is a contact."""
+    return _contacts(engine, followup_contact, FOLLOWUP_DURABLE, FOLLOWUP_SUBJECT, clock=clock)
+
+
+def _contacts(
+    engine: IntentEngine,
+    parse: Callable[[dict[str, Any]], ContactFact | None],
+    durable: str,
+    subject: str,
+    *,
+    clock: Callable[[], datetime],
+) -> Consumer:
     async def handle(tenant: str, events: list[dict[str, Any]]) -> list[Exception | None]:
-        facts, outcomes, good = _parse(events, touchpoint_contact)
+        facts, outcomes, good = _parse(events, parse)
         if facts:
             await _apply(record_contacts(engine, tenant, facts, now_ms=to_ms(clock())), outcomes, good)
         return outcomes
 
     return Consumer(
-        durable=CONTACT_DURABLE,
-        stream_kind="evt",
-        filter_subject=CONTACT_SUBJECT,
-        handler=None,
-        batch_handler=handle,
+        durable=durable, stream_kind="evt", filter_subject=subject, handler=None, batch_handler=handle
     )
 
 

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -35,10 +35,12 @@ from pymongo.errors import DuplicateKeyError
 from common.scheduler import Scheduler
 from common.timeutil import to_ms, utcnow
 from services.intent.aggregate import IntentState
-from services.intent.engine import IntentEngine
 from services.intent.model import DAY_MS, IntentModel
 from services.intent.model_store import ModelStore, version_id
 from services.intent.store import IntentStore
+
+if TYPE_CHECKING:  # the engine may import migrations.py, which imports this module: no cycle
+    from services.intent.engine import IntentEngine
 
 RESCORE_MODEL_KIND = "intent.model_rescore"
 TIMER_KEY = "model"
@@ -170,18 +172,9 @@ class RescoreRunner:
     async def _signals_of(
         self, tenant: str, customers: list[str], *, window_days: int
     ) -> dict[str, list[dict[str, Any]]]:
-        """The batch's stored signals in the window, newest first per customer, in ONE query: on the
-        stand-in a per-customer read costs a scan of the tenant's signals (bench/intent_rescore.py)."""
-        since = (to_ms(self._clock()) // DAY_MS - window_days + 1) * DAY_MS
-        cursor = self._signals.find(
-            {"tenant_id": tenant, "customer_id": {"$in": customers}, "at_ms": {"$gte": since}}
+        return await window_signals(
+            self._signals, tenant, customers, window_days=window_days, now_ms=to_ms(self._clock())
         )
-        out: dict[str, list[dict[str, Any]]] = {c: [] for c in customers}
-        async for doc in cursor:
-            out[doc["customer_id"]].append(doc)
-        for docs in out.values():
-            docs.sort(key=lambda d: int(d["at_ms"]), reverse=True)
-        return out
 
     def _rebuild(self, tenant: str, signals: dict[str, list[dict[str, Any]]]) -> Any:
         engine, clock = self._engine, self._clock
@@ -197,6 +190,27 @@ class RescoreRunner:
             return await engine.rebuild(tenant, state.customer_id, model=model, now_ms=now_ms, docs=docs), []
 
         return rebuild
+
+
+async def window_signals(
+    signals: AsyncCollection[dict[str, Any]],
+    tenant: str,
+    customers: list[str],
+    *,
+    window_days: int,
+    now_ms: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """A batch of customers' stored signals in the window, newest first per customer, in ONE query: on
+    the stand-in a per-customer read costs a scan of the tenant's signals (bench/intent_rescore.py).
+    Shared by the model re-score and the upgrade migration (services/intent/migrations.py)."""
+    since = (now_ms // DAY_MS - window_days + 1) * DAY_MS
+    cursor = signals.find({"tenant_id": tenant, "customer_id": {"$in": customers}, "at_ms": {"$gte": since}})
+    out: dict[str, list[dict[str, Any]]] = {c: [] for c in customers}
+    async for doc in cursor:
+        out[doc["customer_id"]].append(doc)
+    for docs in out.values():
+        docs.sort(key=lambda d: int(d["at_ms"]), reverse=True)
+    return out
 
 
 def _progress(doc: dict[str, Any]) -> Progress:

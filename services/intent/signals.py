@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from common.cloudevents import data_items
 from common.errors import InvalidArgument
-from common.ids import client_id_or_new, require_customer_id
+from common.ids import CLIENT_ID_RE, client_id_or_new, require_customer_id
 from common.timeutil import as_utc, parse_iso_instant
 from services.intent.config import IntentConfig
 
@@ -197,6 +197,22 @@ def raws_from_event_data(data: dict[str, Any]) -> tuple[list[RawSignal], str]:
     if batch:
         return [raw_from_json(item, field=f"items[{i}]") for i, item in enumerate(items)], "items"
     return [raw_from_json(data, field="data")], "data"
+
+
+def with_event_ids(raws: list[RawSignal], event_id: str, *, items: bool) -> list[RawSignal]:
+    """Signals without an id of their own take one from the CloudEvent that carried them: `ce:<event id>`
+    (`ce:<event id>:<index>` for {"items": [...]}), so a partner re-sending the same event after the
+    JetStream de-duplication window still adds its signals once. An event id that would not make a
+    valid signal id (common/ids.CLIENT_ID_RE) leaves the signal to get a fresh id, as before."""
+    if not event_id:
+        return raws
+    out = []
+    for i, raw in enumerate(raws):
+        candidate = f"ce:{event_id}:{i}" if items else f"ce:{event_id}"
+        if not raw.id and CLIENT_ID_RE.match(candidate):
+            raw = replace(raw, id=candidate)
+        out.append(raw)
+    return out
 
 
 def _json_text(value: dict[str, Any], key: str, *, field: str) -> str:

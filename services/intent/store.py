@@ -31,7 +31,7 @@ SIGNALS = "signals"
 SCORES = "scores"
 HISTORY = "score_history"  # written by the outbox as pending inserts of the aggregate's write
 DUPLICATE_KEY = 11000
-RECENT_IDS = 200  # signal ids kept per customer to recognise a re-applied batch after a crash
+RECENT_IDS = 200  # at most this many added-but-maybe-unstored signal ids per customer (engine.py)
 
 
 def key(tenant: str, item_id: str) -> str:
@@ -140,15 +140,7 @@ class IntentStore:
         ops = [
             UpdateOne(
                 {"_id": score_doc_id(tenant, w.customer_id), "v": w.version},
-                {
-                    "$set": {
-                        "tenant_id": tenant,
-                        "customer_id": w.customer_id,
-                        "v": (w.version or 0) + 1,
-                        **w.fields,
-                        **pending_set(w.pending),
-                    }
-                },
+                {"$set": {**w.stored_fields(tenant), **pending_set(w.pending)}},
                 upsert=w.version is None,
             )
             for w in writes
@@ -167,7 +159,11 @@ class IntentStore:
             matched_all = False
         if not matched_all:
             # Which updates matched nothing is not reported per operation: re-read the versions.
-            fresh = await self.aggregates(tenant, [w.customer_id for w in writes])
+            cursor = self.scores.find(
+                {"_id": {"$in": [score_doc_id(tenant, w.customer_id) for w in writes]}},
+                {"customer_id": 1, "v": 1, "rev_token": 1},
+            )
+            fresh = {doc["customer_id"]: doc async for doc in cursor}
             for i, w in enumerate(writes):
                 doc = fresh.get(w.customer_id)
                 if doc is None or doc.get("v") != (w.version or 0) + 1 or doc.get("rev_token") != w.token:
@@ -194,6 +190,15 @@ class AggregateWrite:
         self.fields = {**fields, "rev_token": token}
         self.pending = list(pending)
         self.token = token
+
+    def stored_fields(self, tenant: str) -> dict[str, Any]:
+        """What the write sets besides its pending events (and what the document then holds)."""
+        return {
+            "tenant_id": tenant,
+            "customer_id": self.customer_id,
+            "v": (self.version or 0) + 1,
+            **self.fields,
+        }
 
 
 # --- issue 9 (intentcall): the call list's read, and the facts reads attach to a score ---

@@ -40,7 +40,7 @@ CUSTOMER_CREATED = "crm.leads.customer_created.v1"
 
 SHOWN_TAG_SOURCES = frozenset({"manual", "import", "channel", "system"})
 # System tags that mirror another service's fact the timeline shows from that service directly.
-MIRRORED_TAGS = frozenset({"intent.level"})
+MIRRORED_TAGS = frozenset({"intent.level", "lead.status"})  # leads shows its own status
 
 
 def conversation_ingested(data: dict[str, Any], event: dict[str, Any]) -> Entry:

@@ -31,12 +31,13 @@ class LeadsServicer(ProfileRpcs, leads_pb2_grpc.LeadsServiceServicer):
         events: LeadsEvents,
         changes: ProfileChanges | None = None,
         channels: ChannelStore | None = None,
+        merges: CustomerMerges | None = None,
     ) -> None:
         self._store = store
         self._events = events
         # Issue 11: changing profiles, merges, channel analytics (services/leads/profile_api.py).
         self._changes = changes or ProfileChanges(store, events)
-        self._merges = CustomerMerges(store, events, self._changes)
+        self._merges = merges or CustomerMerges(store, events, self._changes)
         self._channels = channels or ChannelStore(store.database)
 
     async def CreateCustomer(

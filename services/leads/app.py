@@ -12,6 +12,7 @@ from services.leads.channel_store import INDEXES as CHANNEL_INDEXES
 from services.leads.channel_store import ChannelStore
 from services.leads.events import OUTBOX_COLLECTIONS, LeadsEvents
 from services.leads.journey_facts import journey_consumer
+from services.leads.merging import CustomerMerges
 from services.leads.pool.api import LeadPoolServicer
 from services.leads.pool.callbacks import CALLBACK_DUE, CALLBACK_MISSED, CALLBACKS, CallbackStore
 from services.leads.pool.callbacks import INDEXES as CALLBACK_INDEXES
@@ -20,6 +21,8 @@ from services.leads.pool.followups import FollowUps
 from services.leads.pool.heard import callback_promised_consumer
 from services.leads.pool.intake import intake_consumer
 from services.leads.pool.loads import LoadStore
+from services.leads.pool.merge import PoolMerges, pool_merges_consumer
+from services.leads.pool.owner import OwnerSync, owner_consumers
 from services.leads.pool.store import INDEXES as POOL_INDEXES
 from services.leads.pool.store import POOL_LEADS, PoolStore
 from services.leads.recovery import Recovery
@@ -46,7 +49,6 @@ def build(runtime: Runtime) -> ServiceParts:
     """
     store, events = CustomerStore(runtime.db), LeadsEvents(runtime.outbox)
     changes, channels = ProfileChanges(store, events), ChannelStore(runtime.db)
-    servicer = LeadsServicer(store=store, events=events, changes=changes, channels=channels)
     # Recovery search asks the tags service's segment index (services/leads/tags_client.py).
     tags = TagsClient(
         address=runtime.settings.peers.get("tags"),
@@ -57,7 +59,14 @@ def build(runtime: Runtime) -> ServiceParts:
     pool_store = PoolStore(runtime.db)
     callbacks = CallbackStore(runtime.db, runtime.outbox)
     claims = Claims(pool_store, LoadStore(runtime.db), runtime.outbox, runtime.scheduler)
+    # The profile's owner follows the pool's claims and releases (pool/owner.py).
+    owners = OwnerSync(pool_store, store, events, changes)
+    claims.on_owner_change, claims.on_follow_up = owners.sync_owner, owners.followed_up
     follow_ups = FollowUps(claims, callbacks, runtime.outbox, runtime.scheduler)
+    # A merge of duplicates moves the pool's side too (pool/merge.py).
+    pool_merges = PoolMerges(claims, runtime.db, runtime.scheduler)
+    merges = CustomerMerges(store, events, changes, after=pool_merges.rekey)
+    servicer = LeadsServicer(store=store, events=events, changes=changes, channels=channels, merges=merges)
     pool = LeadPoolServicer(claims=claims, follow_ups=follow_ups, callbacks=callbacks, customers=store)
     return ServiceParts(
         registrations=[
@@ -73,6 +82,8 @@ def build(runtime: Runtime) -> ServiceParts:
             # The lead pool: call-backs heard in conversations, new customers into their pool.
             callback_promised_consumer(pool_store, callbacks),
             intake_consumer(claims),
+            *owner_consumers(owners),
+            pool_merges_consumer(pool_merges),
         ],
         timers={
             AUTO_RELEASE: claims.auto_release,

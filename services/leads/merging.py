@@ -10,12 +10,17 @@ and `customer_updated`.
 Three single-document steps, each idempotent, so a retry after a crash completes a half-done merge:
 1. mark the duplicate `merged_into` (guarded: not merged elsewhere); 2. move its keys; 3. fold it
 into the survivor (guarded by version; skipped when the survivor already lists it in `merged_ids`).
+Then the pool's side moves (`after`: services/leads/pool/merge.py — lead, claim history, follow-ups,
+call-backs), also on a retry that finds the fold done; it is idempotent, and leads' own consumer of
+`customers_merged` runs it too, so a crash before it is completed without a retry.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from common.errors import Contended, FailedPrecondition, InvalidArgument, NotFound
@@ -28,6 +33,9 @@ from services.leads.store import CustomerStore
 from services.leads.updates import UPDATABLE, FieldChange, history_entry
 
 Document = dict[str, Any]
+# (tenant, survivor_id, duplicate_id): what else moves with a merge (the pool's side).
+MergeHook = Callable[[str, str, str], Awaitable[None]]
+log = logging.getLogger(__name__)
 
 
 def fill_from(survivor: Document, duplicate: Document) -> list[FieldChange]:
@@ -47,10 +55,26 @@ def merged_status(survivor: Document, duplicate: Document) -> str:
 
 
 class CustomerMerges:
-    def __init__(self, store: CustomerStore, events: LeadsEvents, changes: ProfileChanges) -> None:
+    def __init__(
+        self,
+        store: CustomerStore,
+        events: LeadsEvents,
+        changes: ProfileChanges,
+        *,
+        after: MergeHook | None = None,
+    ) -> None:
         self._store = store
         self._events = events
         self._changes = changes
+        self._after = after
+
+    async def _then(self, tenant: str, survivor_id: str, duplicate_id: str) -> None:
+        if self._after is None:
+            return
+        try:
+            await self._after(tenant, survivor_id, duplicate_id)
+        except Exception:  # the customers_merged consumer completes it
+            log.warning("pool side of merging %s not moved yet", duplicate_id, exc_info=True)
 
     async def merge(self, tenant: str, survivor_id: str, duplicate_id: str, *, actor: str) -> Document:
         """Merge `duplicate_id` into `survivor_id`; returns the survivor as stored after the merge."""
@@ -61,6 +85,7 @@ class CustomerMerges:
         if duplicate is None:
             raise NotFound(f"customer {duplicate_id} does not exist", metadata={"customer_id": duplicate_id})
         if duplicate_id in (survivor.get("merged_ids") or []):
+            await self._then(tenant, survivor_id, duplicate_id)
             return survivor  # done already: a retry answers the same
         elsewhere = duplicate.get("merged_into")
         if elsewhere and elsewhere != survivor_id:
@@ -72,7 +97,9 @@ class CustomerMerges:
         if not elsewhere:
             await self._mark_duplicate(tenant, duplicate, survivor_id, actor=actor)
         await self._store.move_keys(tenant, from_id=duplicate_id, to_id=survivor_id)
-        return await self._fold(tenant, survivor_id, duplicate_id, actor=actor)
+        folded = await self._fold(tenant, survivor_id, duplicate_id, actor=actor)
+        await self._then(tenant, survivor_id, duplicate_id)
+        return folded
 
     async def _mark_duplicate(
         self, tenant: str, duplicate: Document, survivor_id: str, *, actor: str

@@ -7,18 +7,19 @@ score then id, and the asked page cut after the cursor; (4) their profiles in on
 is recomputed per page (nothing is cached), so a page token is a position in the order — (score,
 id) — not an offset: a lead whose tags changed meanwhile moves, the rest neither skip nor repeat.
 
-Two choices are each one function so they can switch when the pool and statuses land (issue 11):
-- **who is won** (`WON_TAG_KEYS`, `won_expression`, `is_won`): today a customer with the tag
-  `deal.won_product` (DESIGN §3: the tags service turns a won deal into that system tag); then the
-  leads status `won`, as a system tag the tags service keeps from leads' events.
-- **who is a candidate** (`is_candidate`): today every customer who is not won; then the pool's
-  unclaimed, released and lost leads.
+Two choices are each one function:
+- **who is won** (`WON_CONDITIONS`, `won_expression`, `is_won_feature`): a customer whose leads status
+  is `won` — the system tag `lead.status` the tags service keeps from leads' `customer_updated`
+  (services/tags/lead_status.py) — OR who holds `deal.won_product` (the tags service turns journey's
+  signed/paid deals into it: services/tags/deal_won.py). A tenant whose library lacks one of the two
+  tags yet (nothing moved to won, no deal signed) is judged by the other alone.
+- **who is a candidate** (`is_candidate`): every customer who is not won.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,17 +29,21 @@ from services.leads.lookalike import FeatureKey, Fit, Lift, feature_lifts, featu
 from services.leads.store import CustomerStore
 from services.leads.tags_client import MemberPage, TagsClient
 
-WON_TAG_KEYS = frozenset({"deal.won_product"})
+# The conditions that make a customer won, as segment text, by the tag each needs in the library.
+WON_CONDITIONS = {"lead.status": "lead.status = won", "deal.won_product": "deal.won_product"}
+# Left out of the lifts: they say who is won, so they cannot explain why a lead looks like the won.
+WON_TAG_KEYS = frozenset(WON_CONDITIONS)
 
 
-def won_expression() -> str:
-    """The tag expression of the won customers, as the tags service evaluates it."""
-    return " OR ".join(sorted(WON_TAG_KEYS))
+def won_expression(keys: Iterable[str] = WON_CONDITIONS) -> str:
+    """The tag expression of the won customers (of the conditions whose tag `keys` names)."""
+    return " OR ".join(WON_CONDITIONS[k] for k in WON_CONDITIONS if k in set(keys))
 
 
 def is_won_feature(feature: FeatureKey) -> bool:
     """Whether holding `feature` makes a customer won (the same set as `won_expression`)."""
-    return feature[0] in WON_TAG_KEYS
+    key, value = feature
+    return key == "deal.won_product" or (key == "lead.status" and value == "won")
 
 
 def candidate_positions(page: MemberPage) -> list[int]:
@@ -113,13 +118,21 @@ class Recovery:
         self._store = store
 
     async def search(self, tenant: str, expression: str, *, size: int, token: str) -> RecoveryPage:
-        won_text = won_expression()
-        try:
-            counts = await self._tags.count_features(tenant, won_text)
-            customers, won, features = counts.customers, counts.won, counts.features
-        except InvalidArgument:
-            # The won tag is not in this tenant's library yet: nobody is won, every lift is 1.
-            customers, won, features = 0, 0, []
+        won_text, customers, won, features = won_expression(), 0, 0, []
+        # The whole expression, else each condition alone (its tag may not be in the library yet);
+        # with neither, nobody is won and every lift is 1.
+        for keys in ([*WON_CONDITIONS], *([k] for k in WON_CONDITIONS)):
+            try:
+                counts = await self._tags.count_features(tenant, won_expression(keys))
+            except InvalidArgument:
+                continue
+            won_text, customers, won, features = (
+                won_expression(keys),
+                counts.customers,
+                counts.won,
+                counts.features,
+            )
+            break
         lifts = feature_lifts(features, customers=customers, won=won, exclude_keys=WON_TAG_KEYS)
         canonical, pages = expression.strip(), []
         async for text, page in self._tags.members(tenant, expression.strip()):

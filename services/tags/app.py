@@ -11,11 +11,13 @@ from common.service import Runtime, ServiceDefinition, ServiceParts
 from services.tags.api import TagsServicer
 from services.tags.config import TagsConfig
 from services.tags.customer_merges import customer_merges_consumer
+from services.tags.deal_won import deal_won_consumers
 from services.tags.events import conversations_consumer, intent_level_consumer
 from services.tags.expiry.timers import ExpiryTimers
 from services.tags.heard.listening import ConversationOperations
 from services.tags.heard.store import CONVERSATIONS, SUGGESTIONS, ConversationStore
 from services.tags.lead_released import lead_released_consumer
+from services.tags.lead_status import lead_status_consumer
 from services.tags.library.merging import MERGE_TIMER, MergeRunner
 from services.tags.library.operations import LibraryOperations
 from services.tags.library.store import LIBRARY_INDEXES, MERGES, MergeStore
@@ -102,6 +104,9 @@ def build(runtime: Runtime, *, config: TagsConfig | None = None) -> ServiceParts
             conversations_consumer(conversations, prepare=batch_warmer(runtime.customers)),
             # lead.lost_reason mirrors the leads pool's releases (services/tags/lead_released.py).
             lead_released_consumer(ops),
+            # lead.status mirrors leads' profile events; deal.won_product journey's won deals.
+            lead_status_consumer(ops),
+            *deal_won_consumers(ops),
             # Leads merged a duplicate: its tags move onto the survivor (customer_merges.py).
             customer_merges_consumer(ops),
         ],

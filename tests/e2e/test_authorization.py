@@ -212,6 +212,7 @@ CASES = [
     Case("Mutation.updateIntentModel",
          "mutation($n: String!) { updateIntentModel(input: {halfLifeDays: 5}, note: $n) { version } }",
          lambda w, n: {"n": n}, "{ intentModel { version note } }", allowed="admin"),
+    Case("Query.intentDataMigration", "{ intentDataMigration { state signalsDone } }", allowed="admin"),
     # The lead pool (docs/lead-pool.md): reps act on the leads they hold, admins define pools.
     Case("Query.pools", "{ pools { id name } }", allowed="viewer"),
     Case("Query.pool", POOL_READ, lambda w, n: {"pool": w.pool_id}, allowed="viewer"),

@@ -6,6 +6,7 @@ leads they hold and see their own lists; an admin (or the platform) acts on anyo
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -24,6 +25,7 @@ from services.leads.pool.claims import Claims
 from services.leads.pool.followups import FollowUps
 from services.leads.pool.intake import add_lead
 from services.leads.pool.rules import validate_pool
+from services.leads.pool.store import Position
 from services.leads.store import CustomerStore
 
 MAX_BATCH = 200
@@ -39,18 +41,37 @@ def _is_admin() -> bool:
     return not {ADMIN, PLATFORM}.isdisjoint(current_call().roles)
 
 
-def _offset(token: str) -> int:
+def _after(token: str, *, listing: str) -> Position | None:
+    """The keyset position a page token names: (integer ms, _id) of the previous page's last row.
+
+    Positions, not offsets: a lead claimed or released between two pages neither skips nor repeats
+    another. A token of another list (or an old offset token) is refused rather than misread."""
     cursor = decode_cursor(token)
     if cursor is None:
-        return 0
-    value = cursor.get("o")
-    if not isinstance(value, int) or value < 0:
-        raise InvalidArgument("page_token is malformed", field="page_token")
-    return value
+        return None
+    at, last = cursor.get("a"), cursor.get("id")
+    if (
+        cursor.get("l") != _digest(listing)
+        or not isinstance(at, int)
+        or isinstance(at, bool)
+        or not isinstance(last, str)
+    ):
+        raise InvalidArgument(
+            "page_token does not belong to this list; start again without it", field="page_token"
+        )
+    return at, last
 
 
-def _token(offset: int, size: int, got: int) -> str:
-    return encode_cursor({"o": offset + size}) if got > size else ""
+def _token(rows: list[dict[str, Any]], size: int, *, listing: str, field: str) -> str:
+    if len(rows) <= size:
+        return ""
+    last = rows[size - 1]
+    return encode_cursor({"l": _digest(listing), "a": int(last[field]), "id": str(last["_id"])})
+
+
+def _digest(listing: str) -> str:
+    """Which list a token belongs to, short (a team's owner list can be long)."""
+    return hashlib.sha256(listing.encode()).hexdigest()[:12]
 
 
 class LeadPoolServicer(pool_pb2_grpc.LeadPoolServiceServicer):
@@ -185,14 +206,17 @@ class LeadPoolServicer(pool_pb2_grpc.LeadPoolServiceServicer):
         if await self._store.pool(tenant, request.pool_id) is None:
             raise NotFound(f"pool {request.pool_id} does not exist", field="pool_id")
         size = page_size(request.page_size, default=50, maximum=200)
-        offset = _offset(request.page_token)
+        listing = f"pool:{request.pool_id}:{int(request.unclaimed_only)}"
+        after = _after(request.page_token, listing=listing)
         query: dict[str, Any] = {"tenant_id": tenant, "pool_id": request.pool_id}
         if request.unclaimed_only:
-            query["owner_id"] = None
-        rows = await self._store.page(query, skip=offset, limit=size + 1)
+            # `$eq`, not a bare None: inside the keyset's `$and` the stand-in matches nothing for a bare
+            # null (docs/mongo-standin.md); both forms mean the same on MongoDB.
+            query["owner_id"] = {"$eq": None}
+        rows = await self._store.page(query, after=after, limit=size + 1)
         return pool_pb2.ListPoolLeadsResponse(
             leads=[convert.lead_to_proto(d) for d in rows[:size]],
-            next_page_token=_token(offset, size, len(rows)),
+            next_page_token=_token(rows, size, listing=listing, field="added_ms"),
         )
 
     async def ListMyLeads(
@@ -203,13 +227,14 @@ class LeadPoolServicer(pool_pb2_grpc.LeadPoolServiceServicer):
         if set(owners) - {call.caller} and not _is_admin():
             raise PermissionDenied("only an admin may list another rep's leads")
         size = page_size(request.page_size, default=50, maximum=200)
-        offset = _offset(request.page_token)
+        listing = "mine:" + ",".join(sorted(owners))
+        after = _after(request.page_token, listing=listing)
         rows = await self._store.page(
-            {"tenant_id": call.tenant, "owner_id": {"$in": owners}}, skip=offset, limit=size + 1, newest=True
+            {"tenant_id": call.tenant, "owner_id": {"$in": owners}}, after=after, limit=size + 1, newest=True
         )
         return pool_pb2.ListPoolLeadsResponse(
             leads=[convert.lead_to_proto(d) for d in rows[:size]],
-            next_page_token=_token(offset, size, len(rows)),
+            next_page_token=_token(rows, size, listing=listing, field="added_ms"),
         )
 
     async def BatchGetLeadFacts(
@@ -246,11 +271,12 @@ class LeadPoolServicer(pool_pb2_grpc.LeadPoolServiceServicer):
         if (owners is None or set(owners) - {call.caller}) and not _is_admin():
             raise PermissionDenied("only an admin may see another rep's missed call-backs")
         size = page_size(request.page_size, default=50, maximum=200)
-        offset = _offset(request.page_token)
-        rows = await self._callbacks.missed(call.tenant, owners, skip=offset, limit=size + 1)
+        listing = "missed:" + ("*" if owners is None else ",".join(sorted(owners)))
+        after = _after(request.page_token, listing=listing)
+        rows = await self._callbacks.missed(call.tenant, owners, after=after, limit=size + 1)
         return pool_pb2.ListMissedCallbacksResponse(
             callbacks=[convert.callback_to_proto(d) for d in rows[:size]],
-            next_page_token=_token(offset, size, len(rows)),
+            next_page_token=_token(rows, size, listing=listing, field="due_ms"),
         )
 
 

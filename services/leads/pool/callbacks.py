@@ -22,7 +22,7 @@ from common.outbox import Outbox, pending_document, pending_set
 from common.scheduler import TIMERS, Timer, timer_document
 from common.timeutil import from_ms
 from services.leads.pool import events
-from services.leads.pool.store import POOL_LEADS, lead_key
+from services.leads.pool.store import POOL_LEADS, Position, keyset_after, lead_key
 
 CALLBACKS = "callbacks"
 CALLBACK_DUE, CALLBACK_MISSED = "leads.callback_due", "leads.callback_missed"
@@ -134,17 +134,17 @@ class CallbackStore:
         )
         return int(result.modified_count)
 
-    async def missed(self, tenant: str, owners: list[str] | None, *, skip: int, limit: int) -> list[Document]:
-        """Missed call-backs, oldest promise first; of `owners` only, or everyone's when None."""
+    async def missed(
+        self, tenant: str, owners: list[str] | None, *, after: Position | None, limit: int
+    ) -> list[Document]:
+        """Missed call-backs, oldest promise first, after `after` (due_ms, _id): keyset pages, so one
+        followed up between two pages shifts nothing; of `owners` only, or everyone's when None."""
         query: Document = {"tenant_id": tenant, "state": MISSED}
         if owners is not None:
             query["owner_id"] = {"$in": owners}
-        cursor = (
-            self.callbacks.find(query)
-            .sort([("due_ms", ASCENDING), ("_id", ASCENDING)])
-            .skip(skip)
-            .limit(limit)
-        )
+        if after is not None:
+            query = keyset_after(query, field="due_ms", position=after, ascending=True)
+        cursor = self.callbacks.find(query).sort([("due_ms", ASCENDING), ("_id", ASCENDING)]).limit(limit)
         return [d async for d in cursor]
 
 

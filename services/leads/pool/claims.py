@@ -12,6 +12,8 @@ with its reason and the releasing rep's cooldown, and publishes `released`, agai
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from common.errors import Contended, InvalidArgument, NotFound, PermissionDenied
@@ -34,12 +36,19 @@ from services.leads.pool.rules import (
 from services.leads.pool.store import OWNER_SPANS, POOL_LEADS, PoolStore
 
 AUTO_RELEASE = "leads.auto_release"
+# Who the profile's history names for a change no person made (rule assignment, auto-release).
+POOL_ACTOR = "svc:leads-pool"
 MAX_ATTEMPTS = 6
 # How often, and how long, a claim at the limit waits for the rep's own claims still deciding.
 IN_FLIGHT_WAITS = 5
 IN_FLIGHT_PAUSE = 0.02
 
 Document = dict[str, Any]
+# Called with (tenant, customer_id) after a claim or release landed: the profile follows (owner.py).
+OwnerHook = Callable[[str, str], Awaitable[None]]
+# Called with (tenant, customer_id, rep) after a follow-up landed: a new lead becomes contacted.
+FollowUpHook = Callable[[str, str, str], Awaitable[None]]
+log = logging.getLogger(__name__)
 
 
 class Claims:
@@ -48,6 +57,28 @@ class Claims:
         self.loads = loads
         self.outbox = outbox
         self.scheduler = scheduler
+        self.on_owner_change: OwnerHook | None = None
+        self.on_follow_up: FollowUpHook | None = None
+
+    async def owner_changed(self, tenant: str, customer_id: str) -> None:
+        """The fast path of the profile's owner; a failure is left to the claimed/released consumer."""
+        if self.on_owner_change is None:
+            return
+        try:
+            await self.on_owner_change(tenant, customer_id)
+        except Exception:  # the event's consumer converges the profile (docs/lead-pool.md)
+            log.warning(
+                "profile owner of %s not updated yet; the event consumer will", customer_id, exc_info=True
+            )
+
+    async def followed_up(self, tenant: str, customer_id: str, rep: str) -> None:
+        """The profile's status after a follow-up (owner.py); a failure leaves the follow-up stored."""
+        if self.on_follow_up is None:
+            return
+        try:
+            await self.on_follow_up(tenant, customer_id, rep)
+        except Exception:
+            log.warning("status of %s not moved after its follow-up", customer_id, exc_info=True)
 
     async def lead_and_pool(self, tenant: str, customer_id: str) -> tuple[Document, PoolRules]:
         lead = await self.store.lead(tenant, customer_id)
@@ -98,9 +129,13 @@ class Claims:
                 "last_follow_up_ms": None,
                 "release_due_ms": due_ms,
                 "cooldowns": [c for c in lead.get("cooldowns", []) if c["until_ms"] > now_ms],
+                # What the profile's history says about this owner change (owner.py).
+                "owner_actor": POOL_ACTOR if assigned else rep,
+                "owner_reason": f"assigned by the rules of pool {rules.name}" if assigned else "claimed",
             }
             if await self.store.change(lead, fields, items, owner_id=None):
                 await self.outbox.publish(POOL_LEADS, lead["_id"], items)
+                await self.owner_changed(tenant, customer_id)
                 return {**lead, **fields}
             await self.loads.give_back(tenant, rules.id, rep, customer_id)
             fresh = await self.store.lead(tenant, customer_id)
@@ -166,7 +201,9 @@ class Claims:
                 raise PermissionDenied(
                     f"lead {customer_id} belongs to {owner}; only they or an admin may release it"
                 )
-            done = await self._release(lead, rules, reason=reason, note=note, automatic=False, now_ms=now_ms)
+            done = await self._release(
+                lead, rules, reason=reason, note=note, automatic=False, now_ms=now_ms, by=by
+            )
             if done is not None:
                 return done
             lead, rules = await self.lead_and_pool(tenant, customer_id)
@@ -194,13 +231,23 @@ class Claims:
             )
             return
         if (
-            await self._release(lead, rules, reason=NO_FOLLOW_UP, note="", automatic=True, now_ms=now_ms)
+            await self._release(
+                lead, rules, reason=NO_FOLLOW_UP, note="", automatic=True, now_ms=now_ms, by=POOL_ACTOR
+            )
             is None
         ):
             raise Contended(f"lead {customer_id} changed during its automatic release")  # the timer retries
 
     async def _release(
-        self, lead: Document, rules: PoolRules, *, reason: str, note: str, automatic: bool, now_ms: int
+        self,
+        lead: Document,
+        rules: PoolRules,
+        *,
+        reason: str,
+        note: str,
+        automatic: bool,
+        now_ms: int,
+        by: str,
     ) -> Document | None:
         owner = str(lead["owner_id"])
         span = {
@@ -230,12 +277,15 @@ class Claims:
             "last_reason": reason,
             "release_count": int(lead.get("release_count", 0)) + 1,
             "cooldowns": cooldowns,
+            "owner_actor": by,
+            "owner_reason": f"released: {reason}",
         }
         if not await self.store.change(lead, fields, items, owner_id=owner):
             return None
         await self.outbox.publish(POOL_LEADS, lead["_id"], items)
         await self.loads.give_back(lead["tenant_id"], lead["pool_id"], owner, lead["customer_id"])
         await self.scheduler.cancel(tenant=lead["tenant_id"], kind=AUTO_RELEASE, key=str(lead["claim_id"]))
+        await self.owner_changed(lead["tenant_id"], lead["customer_id"])
         return {**lead, **fields}
 
 

@@ -81,6 +81,7 @@ def span_to_proto(doc: dict[str, Any]) -> pool_pb2.OwnerSpan:
         reason=doc.get("reason", ""),
         note=doc.get("note", ""),
         automatic=bool(doc.get("automatic")),
+        merged_from=str(doc.get("merged_from") or ""),
     )
 
 
@@ -93,6 +94,7 @@ def follow_up_to_proto(doc: dict[str, Any]) -> pool_pb2.FollowUp:
         outcome=doc.get("outcome", ""),
         notes=doc.get("notes", ""),
         at=_ts(doc.get("at_ms")),
+        merged_from=str(doc.get("merged_from") or ""),
     )
 
 

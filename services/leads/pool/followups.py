@@ -1,7 +1,7 @@
 """Follow-ups (CALL, VISIT, MESSAGE, MEETING) of a claimed lead, and what each one moves.
 
 A follow-up is stored with the lead's `last_follow_up_ms` in one write (a pending insert into
-`follow_ups`), guarded by the claim it belongs to; then the claim's auto-release timer is moved to
+`follow_ups`, and the `followup_recorded` event other services count as a contact), guarded by the claim it belongs to; then the claim's auto-release timer is moved to
 `follow_up_days` after it, and the lead's due and missed call-backs are closed (docs/lead-pool.md).
 """
 
@@ -11,9 +11,10 @@ from typing import Any
 
 from common.errors import Contended, FailedPrecondition, InvalidArgument, PermissionDenied
 from common.ids import new_id
-from common.outbox import Outbox
+from common.outbox import Outbox, Pending
 from common.scheduler import Scheduler
 from common.timeutil import from_ms
+from services.leads.pool import events
 from services.leads.pool.callbacks import CallbackStore
 from services.leads.pool.claims import AUTO_RELEASE, Claims
 from services.leads.pool.store import FOLLOW_UPS, POOL_LEADS
@@ -81,7 +82,10 @@ class FollowUps:
                 "at_ms": now_ms,
             }
             due_ms = now_ms + rules.follow_up_ms
-            items = [self.outbox.insert(FOLLOW_UPS, entry)]
+            items: list[Pending] = [
+                self.outbox.insert(FOLLOW_UPS, entry),
+                events.followup_recorded(self.outbox, lead, entry),
+            ]
             fields = {"last_follow_up_ms": now_ms, "release_due_ms": due_ms}
             if await self.claims.store.change(lead, fields, items, claim_id=lead["claim_id"]):
                 await self.outbox.publish(POOL_LEADS, lead["_id"], items)
@@ -93,5 +97,6 @@ class FollowUps:
                     payload={"customer_id": customer_id},
                 )
                 await self.callbacks.close(tenant, customer_id, by=rep, now_ms=now_ms)
+                await self.claims.followed_up(tenant, customer_id, rep)
                 return entry
         raise Contended(f"lead {customer_id} kept changing; try again", field="customer_id")

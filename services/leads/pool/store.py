@@ -31,12 +31,28 @@ INDEXES = [
     IndexSpec(POOLS, [("tenant_id", 1), ("name", 1)]),
     # A pool's leads, oldest first (equality prefix, then the sort field).
     IndexSpec(POOL_LEADS, [("tenant_id", 1), ("pool_id", 1), ("added_ms", 1)]),
-    IndexSpec(POOL_LEADS, [("tenant_id", 1), ("owner_id", 1)]),
+    # A rep's leads, newest first (equality prefix, then the sort field of the keyset pages).
+    IndexSpec(POOL_LEADS, [("tenant_id", 1), ("owner_id", 1), ("added_ms", 1)]),
     IndexSpec(OWNER_SPANS, [("tenant_id", 1), ("customer_id", 1)]),
     IndexSpec(FOLLOW_UPS, [("tenant_id", 1), ("customer_id", 1)]),
 ]
 
 Document = dict[str, Any]
+
+
+# A keyset position: (the integer ms sort field, the _id tie-breaker) of the last row of a page.
+Position = tuple[int, str]
+
+
+def keyset_after(query: Document, *, field: str, position: Position, ascending: bool) -> Document:
+    """`query` narrowed to the rows after `position` in (field, _id) order.
+
+    The `$or` goes inside an `$and` (the stand-in drops fields beside a top-level `$or`), and the
+    field is integer ms (the stand-in compares datetimes at whole seconds): docs/mongo-standin.md.
+    """
+    op = "$gt" if ascending else "$lt"
+    ms, tie = position
+    return {"$and": [query, {"$or": [{field: {op: ms}}, {field: ms, "_id": {op: tie}}]}]}
 
 
 def lead_key(tenant: str, customer_id: str) -> str:
@@ -134,6 +150,7 @@ class PoolStore:
                     "cooldowns": [],
                     "added_ms": now_ms,
                     "rev": new_id("rev"),
+                    "seq": 0,
                 }
             )
         except DuplicateKeyError:
@@ -145,13 +162,22 @@ class PoolStore:
     ) -> bool:
         """Set `fields` on a lead if it is still at the revision read, with its pending items; True if so."""
         query = {"_id": current["_id"], "tenant_id": current["tenant_id"], "rev": current["rev"], **guard}
-        update = {"$set": {**fields, "rev": new_id("rev"), **pending_set(items)}}
+        # `seq` orders the lead's states (the revision is random): the profile's owner follows only a
+        # later state than the one it shows (services/leads/pool/owner.py).
+        seq = int(current.get("seq") or 0) + 1
+        update = {"$set": {**fields, "rev": new_id("rev"), "seq": seq, **pending_set(items)}}
         result = await self.leads.update_one(query, update)
         return result.modified_count == 1
 
-    async def page(self, query: Document, *, skip: int, limit: int, newest: bool = False) -> list[Document]:
+    async def page(
+        self, query: Document, *, after: Position | None, limit: int, newest: bool = False
+    ) -> list[Document]:
+        """Up to `limit` leads after `after` in (added_ms, _id) order: a keyset page, so a lead claimed
+        or released between two pages shifts nothing (`added_ms` never changes)."""
         order = DESCENDING if newest else ASCENDING
-        cursor = self.leads.find(query).sort([("added_ms", order), ("_id", order)]).skip(skip).limit(limit)
+        if after is not None:
+            query = keyset_after(query, field="added_ms", position=after, ascending=not newest)
+        cursor = self.leads.find(query).sort([("added_ms", order), ("_id", order)]).limit(limit)
         return [d async for d in cursor]
 
     async def history(

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from crm.intent.v1 import intent_pb2
 
-from common import bus
+from common import bus, cloudevents
+from common.ids import new_id
 from tests.integration.intent.helpers import Intent, eventually, signal
 from tests.support.events import subscribe
 
@@ -50,6 +51,41 @@ async def test_a_batch_of_items_is_ingested_and_redelivery_is_harmless(intent: I
     await eventually(scored)
     await asyncio.sleep(0.3)  # room for the second event to be processed
     assert (await intent.score(buyer)).signal_count == 3
+
+
+async def test_an_event_re_sent_after_the_de_duplication_window_still_counts_once(intent: Intent) -> None:
+    """Signals without ids of their own take the CloudEvent's: a partner re-sending the very same event
+    later (JetStream only drops a repeated Nats-Msg-Id within its window) adds nothing twice."""
+    buyer = await intent.customer()
+    one = cloudevents.make_event(
+        type="com.partner.signal.v1",
+        source="partner/web",
+        tenant="acme",
+        data={"customer_id": buyer, "type": "pricing_page_view"},
+    )
+    many = cloudevents.make_event(
+        type="com.partner.signal.v1",
+        source="partner/web",
+        tenant="acme",
+        data={"items": [{"customer_id": buyer, "type": "content_read"} for _ in range(2)]},
+    )
+    subject = f"{intent.namespace}.in.acme.signals"
+    for envelope in (one, many, one, many):
+        # A fresh Nats-Msg-Id each time: what a re-send after the window looks like to the stream.
+        await intent.js.publish(subject, cloudevents.encode(envelope), headers={"Nats-Msg-Id": new_id("msg")})
+
+    async def scored() -> bool:
+        return (await intent.score(buyer)).signal_count == 3
+
+    await eventually(scored)
+    await asyncio.sleep(0.5)  # room for the re-sent events to be processed
+    score = await intent.score(buyer)
+    assert score.signal_count == 3
+    assert {s.signal_id for s in score.top_signals} == {
+        f"ce:{one['id']}",
+        f"ce:{many['id']}:0",
+        f"ce:{many['id']}:1",
+    }
 
 
 async def test_level_changed_is_published_once_when_the_level_rises(intent: Intent) -> None:

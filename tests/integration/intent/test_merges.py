@@ -30,7 +30,10 @@ async def test_merged_duplicates_signals_count_for_the_survivor_once(intent: Int
     await publish_merge(intent, survivor, duplicate)
 
     async def merged() -> bool:
-        return (await intent.score(survivor)).signal_count == 3
+        # Two writes, survivor first: wait for both (the duplicate is emptied right after).
+        return (await intent.score(survivor)).signal_count == 3 and (
+            await intent.score(duplicate)
+        ).signal_count == 0
 
     await eventually(merged, within=15)
     after = await intent.score(survivor)

@@ -68,6 +68,12 @@ CASES: list[RpcCase[World]] = [
     RpcCase(
         "ListCallList", lambda w, n: intent_pb2.ListCallListRequest(), allowed="viewer", changes_state=False
     ),
+    RpcCase(
+        "GetDataMigration",
+        lambda w, n: intent_pb2.GetDataMigrationRequest(),
+        allowed="admin",
+        changes_state=False,
+    ),
 ]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from common.errors import InvalidArgument
 from common.timeutil import to_ms
-from services.intent.contacts import touchpoint_contact
+from services.intent.contacts import followup_contact, touchpoint_contact
 from services.intent.projections import profile_fact
 
 
@@ -53,3 +53,22 @@ def test_a_touchpoint_is_a_contact_fact_dated_when_it_happened() -> None:
     )
     with pytest.raises(InvalidArgument):
         touchpoint_contact({"type": "crm.journey.touchpoint_recorded.v1", "data": {"customer_id": "cus_1"}})
+
+
+def test_a_lead_follow_up_is_a_contact_whatever_the_models_touchpoint_types() -> None:
+    event = {
+        "type": "crm.leads.followup_recorded.v1",
+        "data": {
+            "customer_id": "cus_1",
+            "kind": "message",
+            "outcome": "回复了",
+            "at": "2026-11-27T02:00:00Z",
+        },
+    }
+    fact = followup_contact(event)
+    assert fact is not None and fact.always and fact.kind == "follow_up.message"
+    assert fact.at_ms == to_ms(datetime(2026, 11, 27, 2, tzinfo=UTC))
+    assert followup_contact({"type": "crm.leads.claimed.v1", "data": {}}) is None
+    for data in ({"kind": "call", "at": "2026-11-27T02:00:00Z"}, {"customer_id": "cus_1", "kind": "call"}):
+        with pytest.raises(InvalidArgument):
+            followup_contact({"type": "crm.leads.followup_recorded.v1", "data": data})

@@ -9,7 +9,7 @@ import pytest
 
 from common.errors import InvalidArgument
 from services.intent.config import IntentConfig
-from services.intent.signals import RawSignal, Signal, raws_from_event_data, validate_batch
+from services.intent.signals import RawSignal, Signal, raws_from_event_data, validate_batch, with_event_ids
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CONFIG = IntentConfig()
@@ -122,3 +122,13 @@ def test_malformed_event_data_is_refused(data: dict[str, Any], field: str) -> No
     with pytest.raises(InvalidArgument) as caught:
         raws_from_event_data(data)
     assert caught.value.field == field
+
+
+def test_signals_without_an_id_take_the_carrying_events_id() -> None:
+    given = RawSignal(id="web-1", customer_id=CUSTOMER, type="content_read")
+    bare = RawSignal(customer_id=CUSTOMER, type="content_read")
+    assert [r.id for r in with_event_ids([bare], "evt-9", items=False)] == ["ce:evt-9"]
+    assert [r.id for r in with_event_ids([bare, given], "evt-9", items=True)] == ["ce:evt-9:0", "web-1"]
+    # An event id that cannot make a valid signal id leaves the signal to get a fresh one.
+    [kept] = with_event_ids([bare], "has space", items=False)
+    assert kept.id == "" and check(kept)[0].id.startswith("sig_")

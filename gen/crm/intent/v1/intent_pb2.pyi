@@ -44,6 +44,15 @@ class ModelRescoreState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MODEL_RESCORE_STATE_RUNNING: _ClassVar[ModelRescoreState]
     MODEL_RESCORE_STATE_DONE: _ClassVar[ModelRescoreState]
     MODEL_RESCORE_STATE_SUPERSEDED: _ClassVar[ModelRescoreState]
+
+class DataMigrationState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DATA_MIGRATION_STATE_UNSPECIFIED: _ClassVar[DataMigrationState]
+    DATA_MIGRATION_STATE_NONE: _ClassVar[DataMigrationState]
+    DATA_MIGRATION_STATE_PENDING: _ClassVar[DataMigrationState]
+    DATA_MIGRATION_STATE_SIGNALS: _ClassVar[DataMigrationState]
+    DATA_MIGRATION_STATE_AGGREGATES: _ClassVar[DataMigrationState]
+    DATA_MIGRATION_STATE_DONE: _ClassVar[DataMigrationState]
 SIGNAL_PARTY_UNSPECIFIED: SignalParty
 SIGNAL_PARTY_FIRST: SignalParty
 SIGNAL_PARTY_THIRD: SignalParty
@@ -64,6 +73,12 @@ MODEL_RESCORE_STATE_UNSPECIFIED: ModelRescoreState
 MODEL_RESCORE_STATE_RUNNING: ModelRescoreState
 MODEL_RESCORE_STATE_DONE: ModelRescoreState
 MODEL_RESCORE_STATE_SUPERSEDED: ModelRescoreState
+DATA_MIGRATION_STATE_UNSPECIFIED: DataMigrationState
+DATA_MIGRATION_STATE_NONE: DataMigrationState
+DATA_MIGRATION_STATE_PENDING: DataMigrationState
+DATA_MIGRATION_STATE_SIGNALS: DataMigrationState
+DATA_MIGRATION_STATE_AGGREGATES: DataMigrationState
+DATA_MIGRATION_STATE_DONE: DataMigrationState
 
 class Signal(_message.Message):
     __slots__ = ("id", "customer_id", "type", "party", "topic", "occurred_at", "properties", "source", "matched_on", "matched_value")
@@ -577,3 +592,23 @@ class ListCallListResponse(_message.Message):
     as_of: _timestamp_pb2.Timestamp
     candidates_truncated: bool
     def __init__(self, entries: _Optional[_Iterable[_Union[CallListEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., candidates_truncated: _Optional[bool] = ...) -> None: ...
+
+class GetDataMigrationRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DataMigration(_message.Message):
+    __slots__ = ("version", "state", "signals_done", "customers_done", "started_at", "finished_at")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SIGNALS_DONE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMERS_DONE_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    state: DataMigrationState
+    signals_done: int
+    customers_done: int
+    started_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    def __init__(self, version: _Optional[str] = ..., state: _Optional[_Union[DataMigrationState, str]] = ..., signals_done: _Optional[int] = ..., customers_done: _Optional[int] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

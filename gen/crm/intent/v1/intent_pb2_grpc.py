@@ -74,6 +74,11 @@ class IntentServiceStub:
                 request_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListRequest.SerializeToString,
                 response_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListResponse.FromString,
                 _registered_method=True)
+        self.GetDataMigration = channel.unary_unary(
+                '/crm.intent.v1.IntentService/GetDataMigration',
+                request_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.GetDataMigrationRequest.SerializeToString,
+                response_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.DataMigration.FromString,
+                _registered_method=True)
 
 
 class IntentServiceServicer:
@@ -138,6 +143,14 @@ class IntentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDataMigration(self, request, context):
+        """--- issue 9 (intentgaps): the one-off upgrade of data stored before the aggregates ---
+        How far the upgrade of the tenant's old signals and scores is (docs/intent-scoring.md). Admin only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -180,6 +193,11 @@ def add_IntentServiceServicer_to_server(servicer, server):
                     servicer.ListCallList,
                     request_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListRequest.FromString,
                     response_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListResponse.SerializeToString,
+            ),
+            'GetDataMigration': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDataMigration,
+                    request_deserializer=crm_dot_intent_dot_v1_dot_intent__pb2.GetDataMigrationRequest.FromString,
+                    response_serializer=crm_dot_intent_dot_v1_dot_intent__pb2.DataMigration.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -398,6 +416,33 @@ class IntentService:
             '/crm.intent.v1.IntentService/ListCallList',
             crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListRequest.SerializeToString,
             crm_dot_intent_dot_v1_dot_intent__pb2.ListCallListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDataMigration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/crm.intent.v1.IntentService/GetDataMigration',
+            crm_dot_intent_dot_v1_dot_intent__pb2.GetDataMigrationRequest.SerializeToString,
+            crm_dot_intent_dot_v1_dot_intent__pb2.DataMigration.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,17 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x63rm/leads/v1/pool.proto\x12\x0c\x63rm.leads.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaa\x02\n\x04Pool\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04team\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x13\n\x0b\x63laim_limit\x18\x05 \x01(\x05\x12\x16\n\x0e\x63ooldown_hours\x18\x06 \x01(\x05\x12\x16\n\x0e\x66ollow_up_days\x18\x07 \x01(\x05\x12\x1c\n\x14\x63\x61llback_grace_hours\x18\x08 \x01(\x05\x12\x14\n\x0clost_reasons\x18\t \x03(\t\x12\x30\n\nassignment\x18\n \x01(\x0e\x32\x1c.crm.leads.v1.AssignmentRule\x12\x0f\n\x07members\x18\x0b \x03(\t\x12.\n\nupdated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"5\n\x11\x44\x65\x66inePoolRequest\x12 \n\x04pool\x18\x01 \x01(\x0b\x32\x12.crm.leads.v1.Pool\"\x12\n\x10ListPoolsRequest\"6\n\x11ListPoolsResponse\x12!\n\x05pools\x18\x01 \x03(\x0b\x32\x12.crm.leads.v1.Pool\"8\n\x0f\x41\x64\x64LeadsRequest\x12\x0f\n\x07pool_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ustomer_ids\x18\x02 \x03(\t\"9\n\x10\x41\x64\x64LeadsResponse\x12%\n\x05leads\x18\x01 \x03(\x0b\x32\x16.crm.leads.v1.PoolLead\"\xaf\x01\n\tOwnerSpan\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12.\n\nclaimed_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0breleased_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12\x11\n\tautomatic\x18\x06 \x01(\x08\"\x89\x02\n\x08PoolLead\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12.\n\nclaimed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11last_follow_up_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0erelease_due_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0blast_reason\x18\x07 \x01(\t\x12\x15\n\rrelease_count\x18\x08 \x01(\x05\"8\n\x10\x43laimLeadRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\"G\n\x12ReleaseLeadRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\"\xad\x01\n\x08\x46ollowUp\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x0e\n\x06rep_id\x18\x03 \x01(\t\x12(\n\x04kind\x18\x04 \x01(\x0e\x32\x1a.crm.leads.v1.FollowUpKind\x12\x0f\n\x07outcome\x18\x05 \x01(\t\x12\r\n\x05notes\x18\x06 \x01(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"v\n\x15RecordFollowUpRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.crm.leads.v1.FollowUpKind\x12\x0f\n\x07outcome\x18\x03 \x01(\t\x12\r\n\x05notes\x18\x04 \x01(\t\"\xd3\x01\n\x08\x43\x61llback\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x13\n\x0bpromised_by\x18\x04 \x01(\t\x12*\n\x06\x64ue_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\r\n\x05quote\x18\x07 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x08 \x01(\t\x12\r\n\x05state\x18\t \x01(\t\x12\x0e\n\x06source\x18\n \x01(\t\"g\n\x16PromiseCallbackRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12*\n\x06\x64ue_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04text\x18\x03 \x01(\t\"f\n\x14ListPoolLeadsRequest\x12\x0f\n\x07pool_id\x18\x01 \x01(\t\x12\x16\n\x0eunclaimed_only\x18\x02 \x01(\x08\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"W\n\x15ListPoolLeadsResponse\x12%\n\x05leads\x18\x01 \x03(\x0b\x32\x16.crm.leads.v1.PoolLead\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"N\n\x12ListMyLeadsRequest\x12\x11\n\towner_ids\x18\x01 \x03(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\x9b\x01\n\tLeadFacts\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12$\n\x04lead\x18\x02 \x01(\x0b\x32\x16.crm.leads.v1.PoolLead\x12\'\n\x06owners\x18\x03 \x03(\x0b\x32\x17.crm.leads.v1.OwnerSpan\x12*\n\nfollow_ups\x18\x04 \x03(\x0b\x32\x16.crm.leads.v1.FollowUp\"0\n\x18\x42\x61tchGetLeadFactsRequest\x12\x14\n\x0c\x63ustomer_ids\x18\x01 \x03(\t\"C\n\x19\x42\x61tchGetLeadFactsResponse\x12&\n\x05\x66\x61\x63ts\x18\x01 \x03(\x0b\x32\x17.crm.leads.v1.LeadFacts\"j\n\x1aListMissedCallbacksRequest\x12\x11\n\towner_ids\x18\x01 \x03(\t\x12\x12\n\nall_owners\x18\x02 \x01(\x08\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"a\n\x1bListMissedCallbacksResponse\x12)\n\tcallbacks\x18\x01 \x03(\x0b\x32\x16.crm.leads.v1.Callback\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*p\n\x0e\x41ssignmentRule\x12\x1f\n\x1b\x41SSIGNMENT_RULE_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x41SSIGNMENT_RULE_ROUND_ROBIN\x10\x01\x12\x1c\n\x18\x41SSIGNMENT_RULE_CAPACITY\x10\x02*\x99\x01\n\x0c\x46ollowUpKind\x12\x1e\n\x1a\x46OLLOW_UP_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x46OLLOW_UP_KIND_CALL\x10\x01\x12\x18\n\x14\x46OLLOW_UP_KIND_VISIT\x10\x02\x12\x1a\n\x16\x46OLLOW_UP_KIND_MESSAGE\x10\x03\x12\x1a\n\x16\x46OLLOW_UP_KIND_MEETING\x10\x04\x32\x9d\x07\n\x0fLeadPoolService\x12\x41\n\nDefinePool\x12\x1f.crm.leads.v1.DefinePoolRequest\x1a\x12.crm.leads.v1.Pool\x12L\n\tListPools\x12\x1e.crm.leads.v1.ListPoolsRequest\x1a\x1f.crm.leads.v1.ListPoolsResponse\x12I\n\x08\x41\x64\x64Leads\x12\x1d.crm.leads.v1.AddLeadsRequest\x1a\x1e.crm.leads.v1.AddLeadsResponse\x12\x43\n\tClaimLead\x12\x1e.crm.leads.v1.ClaimLeadRequest\x1a\x16.crm.leads.v1.PoolLead\x12G\n\x0bReleaseLead\x12 .crm.leads.v1.ReleaseLeadRequest\x1a\x16.crm.leads.v1.PoolLead\x12M\n\x0eRecordFollowUp\x12#.crm.leads.v1.RecordFollowUpRequest\x1a\x16.crm.leads.v1.FollowUp\x12O\n\x0fPromiseCallback\x12$.crm.leads.v1.PromiseCallbackRequest\x1a\x16.crm.leads.v1.Callback\x12X\n\rListPoolLeads\x12\".crm.leads.v1.ListPoolLeadsRequest\x1a#.crm.leads.v1.ListPoolLeadsResponse\x12T\n\x0bListMyLeads\x12 .crm.leads.v1.ListMyLeadsRequest\x1a#.crm.leads.v1.ListPoolLeadsResponse\x12\x64\n\x11\x42\x61tchGetLeadFacts\x12&.crm.leads.v1.BatchGetLeadFactsRequest\x1a\'.crm.leads.v1.BatchGetLeadFactsResponse\x12j\n\x13ListMissedCallbacks\x12(.crm.leads.v1.ListMissedCallbacksRequest\x1a).crm.leads.v1.ListMissedCallbacksResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x63rm/leads/v1/pool.proto\x12\x0c\x63rm.leads.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaa\x02\n\x04Pool\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04team\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x13\n\x0b\x63laim_limit\x18\x05 \x01(\x05\x12\x16\n\x0e\x63ooldown_hours\x18\x06 \x01(\x05\x12\x16\n\x0e\x66ollow_up_days\x18\x07 \x01(\x05\x12\x1c\n\x14\x63\x61llback_grace_hours\x18\x08 \x01(\x05\x12\x14\n\x0clost_reasons\x18\t \x03(\t\x12\x30\n\nassignment\x18\n \x01(\x0e\x32\x1c.crm.leads.v1.AssignmentRule\x12\x0f\n\x07members\x18\x0b \x03(\t\x12.\n\nupdated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"5\n\x11\x44\x65\x66inePoolRequest\x12 \n\x04pool\x18\x01 \x01(\x0b\x32\x12.crm.leads.v1.Pool\"\x12\n\x10ListPoolsRequest\"6\n\x11ListPoolsResponse\x12!\n\x05pools\x18\x01 \x03(\x0b\x32\x12.crm.leads.v1.Pool\"8\n\x0f\x41\x64\x64LeadsRequest\x12\x0f\n\x07pool_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ustomer_ids\x18\x02 \x03(\t\"9\n\x10\x41\x64\x64LeadsResponse\x12%\n\x05leads\x18\x01 \x03(\x0b\x32\x16.crm.leads.v1.PoolLead\"\xc4\x01\n\tOwnerSpan\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12.\n\nclaimed_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0breleased_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12\x11\n\tautomatic\x18\x06 \x01(\x08\x12\x13\n\x0bmerged_from\x18\x07 \x01(\t\"\x89\x02\n\x08PoolLead\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12.\n\nclaimed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11last_follow_up_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0erelease_due_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0blast_reason\x18\x07 \x01(\t\x12\x15\n\rrelease_count\x18\x08 \x01(\x05\"8\n\x10\x43laimLeadRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\"G\n\x12ReleaseLeadRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\"\xc2\x01\n\x08\x46ollowUp\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x0e\n\x06rep_id\x18\x03 \x01(\t\x12(\n\x04kind\x18\x04 \x01(\x0e\x32\x1a.crm.leads.v1.FollowUpKind\x12\x0f\n\x07outcome\x18\x05 \x01(\t\x12\r\n\x05notes\x18\x06 \x01(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bmerged_from\x18\x08 \x01(\t\"v\n\x15RecordFollowUpRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.crm.leads.v1.FollowUpKind\x12\x0f\n\x07outcome\x18\x03 \x01(\t\x12\r\n\x05notes\x18\x04 \x01(\t\"\xd3\x01\n\x08\x43\x61llback\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\x13\n\x0bpromised_by\x18\x04 \x01(\t\x12*\n\x06\x64ue_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\r\n\x05quote\x18\x07 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x08 \x01(\t\x12\r\n\x05state\x18\t \x01(\t\x12\x0e\n\x06source\x18\n \x01(\t\"g\n\x16PromiseCallbackRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12*\n\x06\x64ue_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04text\x18\x03 \x01(\t\"f\n\x14ListPoolLeadsRequest\x12\x0f\n\x07pool_id\x18\x01 \x01(\t\x12\x16\n\x0eunclaimed_only\x18\x02 \x01(\x08\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"W\n\x15ListPoolLeadsResponse\x12%\n\x05leads\x18\x01 \x03(\x0b\x32\x16.crm.leads.v1.PoolLead\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"N\n\x12ListMyLeadsRequest\x12\x11\n\towner_ids\x18\x01 \x03(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\x9b\x01\n\tLeadFacts\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12$\n\x04lead\x18\x02 \x01(\x0b\x32\x16.crm.leads.v1.PoolLead\x12\'\n\x06owners\x18\x03 \x03(\x0b\x32\x17.crm.leads.v1.OwnerSpan\x12*\n\nfollow_ups\x18\x04 \x03(\x0b\x32\x16.crm.leads.v1.FollowUp\"0\n\x18\x42\x61tchGetLeadFactsRequest\x12\x14\n\x0c\x63ustomer_ids\x18\x01 \x03(\t\"C\n\x19\x42\x61tchGetLeadFactsResponse\x12&\n\x05\x66\x61\x63ts\x18\x01 \x03(\x0b\x32\x17.crm.leads.v1.LeadFacts\"j\n\x1aListMissedCallbacksRequest\x12\x11\n\towner_ids\x18\x01 \x03(\t\x12\x12\n\nall_owners\x18\x02 \x01(\x08\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"a\n\x1bListMissedCallbacksResponse\x12)\n\tcallbacks\x18\x01 \x03(\x0b\x32\x16.crm.leads.v1.Callback\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*p\n\x0e\x41ssignmentRule\x12\x1f\n\x1b\x41SSIGNMENT_RULE_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x41SSIGNMENT_RULE_ROUND_ROBIN\x10\x01\x12\x1c\n\x18\x41SSIGNMENT_RULE_CAPACITY\x10\x02*\x99\x01\n\x0c\x46ollowUpKind\x12\x1e\n\x1a\x46OLLOW_UP_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x46OLLOW_UP_KIND_CALL\x10\x01\x12\x18\n\x14\x46OLLOW_UP_KIND_VISIT\x10\x02\x12\x1a\n\x16\x46OLLOW_UP_KIND_MESSAGE\x10\x03\x12\x1a\n\x16\x46OLLOW_UP_KIND_MEETING\x10\x04\x32\x9d\x07\n\x0fLeadPoolService\x12\x41\n\nDefinePool\x12\x1f.crm.leads.v1.DefinePoolRequest\x1a\x12.crm.leads.v1.Pool\x12L\n\tListPools\x12\x1e.crm.leads.v1.ListPoolsRequest\x1a\x1f.crm.leads.v1.ListPoolsResponse\x12I\n\x08\x41\x64\x64Leads\x12\x1d.crm.leads.v1.AddLeadsRequest\x1a\x1e.crm.leads.v1.AddLeadsResponse\x12\x43\n\tClaimLead\x12\x1e.crm.leads.v1.ClaimLeadRequest\x1a\x16.crm.leads.v1.PoolLead\x12G\n\x0bReleaseLead\x12 .crm.leads.v1.ReleaseLeadRequest\x1a\x16.crm.leads.v1.PoolLead\x12M\n\x0eRecordFollowUp\x12#.crm.leads.v1.RecordFollowUpRequest\x1a\x16.crm.leads.v1.FollowUp\x12O\n\x0fPromiseCallback\x12$.crm.leads.v1.PromiseCallbackRequest\x1a\x16.crm.leads.v1.Callback\x12X\n\rListPoolLeads\x12\".crm.leads.v1.ListPoolLeadsRequest\x1a#.crm.leads.v1.ListPoolLeadsResponse\x12T\n\x0bListMyLeads\x12 .crm.leads.v1.ListMyLeadsRequest\x1a#.crm.leads.v1.ListPoolLeadsResponse\x12\x64\n\x11\x42\x61tchGetLeadFacts\x12&.crm.leads.v1.BatchGetLeadFactsRequest\x1a\'.crm.leads.v1.BatchGetLeadFactsResponse\x12j\n\x13ListMissedCallbacks\x12(.crm.leads.v1.ListMissedCallbacksRequest\x1a).crm.leads.v1.ListMissedCallbacksResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crm.leads.v1.pool_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ASSIGNMENTRULE']._serialized_start=2572
-  _globals['_ASSIGNMENTRULE']._serialized_end=2684
-  _globals['_FOLLOWUPKIND']._serialized_start=2687
-  _globals['_FOLLOWUPKIND']._serialized_end=2840
+  _globals['_ASSIGNMENTRULE']._serialized_start=2614
+  _globals['_ASSIGNMENTRULE']._serialized_end=2726
+  _globals['_FOLLOWUPKIND']._serialized_start=2729
+  _globals['_FOLLOWUPKIND']._serialized_end=2882
   _globals['_POOL']._serialized_start=75
   _globals['_POOL']._serialized_end=373
   _globals['_DEFINEPOOLREQUEST']._serialized_start=375
@@ -49,37 +49,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ADDLEADSRESPONSE']._serialized_start=564
   _globals['_ADDLEADSRESPONSE']._serialized_end=621
   _globals['_OWNERSPAN']._serialized_start=624
-  _globals['_OWNERSPAN']._serialized_end=799
-  _globals['_POOLLEAD']._serialized_start=802
-  _globals['_POOLLEAD']._serialized_end=1067
-  _globals['_CLAIMLEADREQUEST']._serialized_start=1069
-  _globals['_CLAIMLEADREQUEST']._serialized_end=1125
-  _globals['_RELEASELEADREQUEST']._serialized_start=1127
-  _globals['_RELEASELEADREQUEST']._serialized_end=1198
-  _globals['_FOLLOWUP']._serialized_start=1201
-  _globals['_FOLLOWUP']._serialized_end=1374
-  _globals['_RECORDFOLLOWUPREQUEST']._serialized_start=1376
-  _globals['_RECORDFOLLOWUPREQUEST']._serialized_end=1494
-  _globals['_CALLBACK']._serialized_start=1497
-  _globals['_CALLBACK']._serialized_end=1708
-  _globals['_PROMISECALLBACKREQUEST']._serialized_start=1710
-  _globals['_PROMISECALLBACKREQUEST']._serialized_end=1813
-  _globals['_LISTPOOLLEADSREQUEST']._serialized_start=1815
-  _globals['_LISTPOOLLEADSREQUEST']._serialized_end=1917
-  _globals['_LISTPOOLLEADSRESPONSE']._serialized_start=1919
-  _globals['_LISTPOOLLEADSRESPONSE']._serialized_end=2006
-  _globals['_LISTMYLEADSREQUEST']._serialized_start=2008
-  _globals['_LISTMYLEADSREQUEST']._serialized_end=2086
-  _globals['_LEADFACTS']._serialized_start=2089
-  _globals['_LEADFACTS']._serialized_end=2244
-  _globals['_BATCHGETLEADFACTSREQUEST']._serialized_start=2246
-  _globals['_BATCHGETLEADFACTSREQUEST']._serialized_end=2294
-  _globals['_BATCHGETLEADFACTSRESPONSE']._serialized_start=2296
-  _globals['_BATCHGETLEADFACTSRESPONSE']._serialized_end=2363
-  _globals['_LISTMISSEDCALLBACKSREQUEST']._serialized_start=2365
-  _globals['_LISTMISSEDCALLBACKSREQUEST']._serialized_end=2471
-  _globals['_LISTMISSEDCALLBACKSRESPONSE']._serialized_start=2473
-  _globals['_LISTMISSEDCALLBACKSRESPONSE']._serialized_end=2570
-  _globals['_LEADPOOLSERVICE']._serialized_start=2843
-  _globals['_LEADPOOLSERVICE']._serialized_end=3768
+  _globals['_OWNERSPAN']._serialized_end=820
+  _globals['_POOLLEAD']._serialized_start=823
+  _globals['_POOLLEAD']._serialized_end=1088
+  _globals['_CLAIMLEADREQUEST']._serialized_start=1090
+  _globals['_CLAIMLEADREQUEST']._serialized_end=1146
+  _globals['_RELEASELEADREQUEST']._serialized_start=1148
+  _globals['_RELEASELEADREQUEST']._serialized_end=1219
+  _globals['_FOLLOWUP']._serialized_start=1222
+  _globals['_FOLLOWUP']._serialized_end=1416
+  _globals['_RECORDFOLLOWUPREQUEST']._serialized_start=1418
+  _globals['_RECORDFOLLOWUPREQUEST']._serialized_end=1536
+  _globals['_CALLBACK']._serialized_start=1539
+  _globals['_CALLBACK']._serialized_end=1750
+  _globals['_PROMISECALLBACKREQUEST']._serialized_start=1752
+  _globals['_PROMISECALLBACKREQUEST']._serialized_end=1855
+  _globals['_LISTPOOLLEADSREQUEST']._serialized_start=1857
+  _globals['_LISTPOOLLEADSREQUEST']._serialized_end=1959
+  _globals['_LISTPOOLLEADSRESPONSE']._serialized_start=1961
+  _globals['_LISTPOOLLEADSRESPONSE']._serialized_end=2048
+  _globals['_LISTMYLEADSREQUEST']._serialized_start=2050
+  _globals['_LISTMYLEADSREQUEST']._serialized_end=2128
+  _globals['_LEADFACTS']._serialized_start=2131
+  _globals['_LEADFACTS']._serialized_end=2286
+  _globals['_BATCHGETLEADFACTSREQUEST']._serialized_start=2288
+  _globals['_BATCHGETLEADFACTSREQUEST']._serialized_end=2336
+  _globals['_BATCHGETLEADFACTSRESPONSE']._serialized_start=2338
+  _globals['_BATCHGETLEADFACTSRESPONSE']._serialized_end=2405
+  _globals['_LISTMISSEDCALLBACKSREQUEST']._serialized_start=2407
+  _globals['_LISTMISSEDCALLBACKSREQUEST']._serialized_end=2513
+  _globals['_LISTMISSEDCALLBACKSRESPONSE']._serialized_start=2515
+  _globals['_LISTMISSEDCALLBACKSRESPONSE']._serialized_end=2612
+  _globals['_LEADPOOLSERVICE']._serialized_start=2885
+  _globals['_LEADPOOLSERVICE']._serialized_end=3810
 # @@protoc_insertion_point(module_scope)

@@ -91,20 +91,22 @@ class AddLeadsResponse(_message.Message):
     def __init__(self, leads: _Optional[_Iterable[_Union[PoolLead, _Mapping]]] = ...) -> None: ...
 
 class OwnerSpan(_message.Message):
-    __slots__ = ("owner_id", "claimed_at", "released_at", "reason", "note", "automatic")
+    __slots__ = ("owner_id", "claimed_at", "released_at", "reason", "note", "automatic", "merged_from")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     CLAIMED_AT_FIELD_NUMBER: _ClassVar[int]
     RELEASED_AT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     AUTOMATIC_FIELD_NUMBER: _ClassVar[int]
+    MERGED_FROM_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     claimed_at: _timestamp_pb2.Timestamp
     released_at: _timestamp_pb2.Timestamp
     reason: str
     note: str
     automatic: bool
-    def __init__(self, owner_id: _Optional[str] = ..., claimed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., note: _Optional[str] = ..., automatic: _Optional[bool] = ...) -> None: ...
+    merged_from: str
+    def __init__(self, owner_id: _Optional[str] = ..., claimed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., note: _Optional[str] = ..., automatic: _Optional[bool] = ..., merged_from: _Optional[str] = ...) -> None: ...
 
 class PoolLead(_message.Message):
     __slots__ = ("customer_id", "pool_id", "owner_id", "claimed_at", "last_follow_up_at", "release_due_at", "last_reason", "release_count")
@@ -145,7 +147,7 @@ class ReleaseLeadRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., reason: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
 
 class FollowUp(_message.Message):
-    __slots__ = ("id", "customer_id", "rep_id", "kind", "outcome", "notes", "at")
+    __slots__ = ("id", "customer_id", "rep_id", "kind", "outcome", "notes", "at", "merged_from")
     ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     REP_ID_FIELD_NUMBER: _ClassVar[int]
@@ -153,6 +155,7 @@ class FollowUp(_message.Message):
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    MERGED_FROM_FIELD_NUMBER: _ClassVar[int]
     id: str
     customer_id: str
     rep_id: str
@@ -160,7 +163,8 @@ class FollowUp(_message.Message):
     outcome: str
     notes: str
     at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., rep_id: _Optional[str] = ..., kind: _Optional[_Union[FollowUpKind, str]] = ..., outcome: _Optional[str] = ..., notes: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    merged_from: str
+    def __init__(self, id: _Optional[str] = ..., customer_id: _Optional[str] = ..., rep_id: _Optional[str] = ..., kind: _Optional[_Union[FollowUpKind, str]] = ..., outcome: _Optional[str] = ..., notes: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., merged_from: _Optional[str] = ...) -> None: ...
 
 class RecordFollowUpRequest(_message.Message):
     __slots__ = ("customer_id", "kind", "outcome", "notes")

@@ -24,7 +24,7 @@ from common.service import RunningService
 from scripts.demo_conversations import CONVERSATIONS
 from scripts.demo_data import CUSTOMER_COUNT, build_customers
 from scripts.demo_journeys import build_dealer, expected_funnel
-from scripts.demo_pool import COSTS, periods
+from scripts.demo_pool import COSTS, periods, pool_script
 from scripts.seed_demo import SeedSummary, seed_demo
 from services.journey import app as journey_app
 from services.journey.task_config import TaskConfig
@@ -367,7 +367,23 @@ async def test_seeding_twice_doubles_nothing(stack: Stack) -> None:
             return bool(edges) and edges[0]["node"]["score"] > 0 and bool(edges[0]["node"]["reasons"])
 
         await eventually(ranked, within=30)
-        seen = await _what_a_user_sees(client, first)
+
+        # Every customer lands in its region's pool (the leads service's intake, asynchronous: wait for
+        # it); those with an owner or in a pool that assigns are claimed, the rest wait but for the
+        # scripted claims (six held, the re-claimed release, the call-back's).
+        plans = build_customers()
+        waiting = sum(
+            1 for p in plans if not p.profile["owner_id"] and p.profile["region"] in ("华东", "华南")
+        )
+        claimed = EVERYONE - waiting + len(pool_script(plans).held) + 2
+
+        async def settled() -> dict[str, Any] | None:
+            view = await _what_a_user_sees(client, first)
+            return (
+                view if (sum(view["pool_leads"].values()), view["claimed"]) == (EVERYONE, claimed) else None
+            )
+
+        seen = await eventually(settled, within=180, every=2)
 
         second = await stack.seed()
 

@@ -43,6 +43,7 @@ from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
 from services.intent.doc_cache import AggregateCache
 from services.intent.locks import KeyedLocks
+from services.intent.migrations import migrate_customer, predates_engine
 from services.intent.model import IntentModel
 from services.intent.models import ModelSource
 from services.intent.planning import LEVEL_CHANGED, Plan, plan
@@ -194,17 +195,22 @@ class IntentEngine:
     async def _add(
         self, tenant: str, pending: dict[str, list[Signal]], received: dict[str, int], *, now_ms: int
     ) -> None:
-        async def step(
-            state: IntentState, doc: dict[str, Any] | None, model: IntentModel
-        ) -> tuple[IntentState, list[Term]]:
+        async def step(state: IntentState, doc: dict[str, Any] | None, model: IntentModel) -> StepResult:
             seen = set((doc or {}).get("recent_ids") or [])
             new = [s for s in pending[state.customer_id] if s.id not in seen]
-            if doc is not None and state.model_version != model.version:
+            extra: dict[str, Any] = {}
+            if predates_engine(doc):
+                # Scored before the aggregates existed and not migrated yet: upgrade it first, or its new
+                # signals would land on empty aggregates and announce a false drop (migrations.py).
+                state, extra = await migrate_customer(
+                    self, tenant, state.customer_id, doc, model=model, now_ms=now_ms
+                )
+            elif doc is not None and state.model_version != model.version:
                 # Built with an older model: rebuild from the stored signals first (`new` are not stored yet).
                 state = await self.rebuild(tenant, state.customer_id, model=model, now_ms=now_ms)
             terms = [term_of(s, model=model, received_ms=received[s.id]) for s in new]
             add(state, terms, model=model)
-            return state, terms
+            return (state, terms, extra) if extra else (state, terms)
 
         await self.update(tenant, list(pending), step, cause="signals", now_ms=now_ms)
 

@@ -63,6 +63,7 @@ def plan(
     )
     fields: dict[str, Any] = {
         **state_to_document(state),
+        "fit": fit,
         "recent_ids": _recent_ids(doc, added, stored),
         "score": result.score,
         "level": result.level,
@@ -106,8 +107,11 @@ def plan(
         now_ms=now_ms,
     )
     history = None
-    moved = abs(result.score - previous_score) >= HISTORY_STEP or (
-        cause == "model" and result.score != previous_score
+    moved = (
+        abs(result.score - previous_score) >= HISTORY_STEP
+        or (cause == "model" and result.score != previous_score)
+        # A profile change that moves the fit is worth an entry however small its effect.
+        or (cause == "profile" and fit != float(doc.get("fit", 1.0)))
     )
     if "level" in fields and (
         level_moved or surge is not None or moved or (previous_level is None and added)

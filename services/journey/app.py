@@ -12,6 +12,7 @@ from services.journey.deal_stale import StaleDeals
 from services.journey.deal_store import DEAL_INDEXES, DEALS, DealStore
 from services.journey.definition_store import DEFINITION_INDEXES, DefinitionStore
 from services.journey.events import JourneyEvents, ingest_consumer
+from services.journey.merges import JourneyMerges, merges_consumer
 from services.journey.recording import TouchpointRecorder
 from services.journey.reminders import TaskReminders
 from services.journey.stale import STALE_KIND
@@ -48,14 +49,19 @@ def build(runtime: Runtime) -> ServiceParts:
         ),
     )
     reminders = TaskReminders(store=task_store, outbox=runtime.outbox)
+    merges = JourneyMerges(
+        store=store, deals=deal_store, tasks=task_store, events=events, definitions=definitions
+    )
     return ServiceParts(
         registrations=[(journey_pb2_grpc.add_JourneyServiceServicer_to_server, servicer)],
         service_names=[journey_pb2.DESCRIPTOR.services_by_name["JourneyService"].full_name],
         consumers=[
             ingest_consumer(recorder, customers=runtime.customers, definitions=definitions),
             customer_facts_consumer(store),
+            # Leads merged two customers: the duplicate's journey, deals and tasks move to the survivor.
+            merges_consumer(merges),
             # Other services' events on the timeline: intent, tags, leads (services/journey/timeline_feed.py).
-            *timeline_consumers(store),
+            *timeline_consumers(store, recorder, definitions),
         ],
         timers={**reminders.handlers(), STALE_KIND: stale.fire},
     )

@@ -67,6 +67,16 @@ class DealStore:
                 deals.append(doc)
         return found
 
+    async def move_customer(self, tenant: str, from_customer: str, to_customer: str) -> int:
+        """Give every deal of `from_customer` to `to_customer` (a merge): owner, amounts, qualification
+        and history unchanged, `merged_from` recorded, `version` bumped so a writer that read the deal
+        before re-reads it. No event: nothing about the deal changed. A repeat moves nothing."""
+        result = await self._deals.update_many(
+            {"tenant_id": tenant, "customer_id": from_customer},
+            {"$set": {"customer_id": to_customer, "merged_from": from_customer}, "$inc": {"version": 1}},
+        )
+        return result.modified_count
+
     async def won_between(
         self, tenant: str, *, won: str, from_ms: int, to_ms: int, owner_id: str = ""
     ) -> list[dict[str, Any]]:

@@ -8,6 +8,9 @@ loses the race to another replica re-reads and recomputes, so the result is alwa
 serial order. Within one process, touchpoints of one customer that arrive together are committed
 together (`grouping.py`): 50 at once cost a few commits, not 50 turns or ~1,275 lost races.
 
+A touchpoint for a customer leads merged into another (its progress document says `merged_into`,
+services/journey/merges.py) is recorded for the survivor instead, so nothing lands under a dead id.
+
 A re-sent touchpoint id changes nothing and publishes nothing: it is found either as a stored
 touchpoint or, in the moment between a commit and its completion, as its `touchpoint_recorded`
 still pending in the progress document, which the re-send then helps complete.
@@ -62,6 +65,14 @@ _Key = tuple[str, str]  # (tenant, customer id)
 _Request = tuple[Touchpoint, JourneyBook]
 
 
+class _MergedAway(Exception):
+    """The customer was merged into `survivor_id`: its touchpoints go there."""
+
+    def __init__(self, survivor_id: str) -> None:
+        super().__init__(survivor_id)
+        self.survivor_id = survivor_id
+
+
 class TouchpointRecorder:
     """Records validated touchpoints for a tenant onto the journeys of its book that they move."""
 
@@ -82,7 +93,12 @@ class TouchpointRecorder:
         outcomes: list[Recorded | None] = []
         for start in range(0, len(requests), chunk):
             part = requests[start : start + chunk]
-            done, items, alone = await self._commit(tenant, customer_id, part)
+            try:
+                done, items, alone = await self._commit(tenant, customer_id, part)
+            except _MergedAway as merged:
+                moved = [(replace(tp, customer_id=merged.survivor_id), b) for tp, b in requests[start:]]
+                outcomes += await asyncio.gather(*(self.record(tenant, tp, b) for tp, b in moved))
+                break
             outcomes += done
             if items and alone:
                 # Nothing was pending before this commit, so every earlier item is already published:
@@ -106,6 +122,8 @@ class TouchpointRecorder:
             # Progress first, then the touchpoints: a first recording that completes in between has
             # already inserted its touchpoint; one that commits in between fails our guard.
             current = await self._store.load(tenant, customer_id)
+            if current.merged_into and current.merged_into != customer_id:
+                raise _MergedAway(current.merged_into)
             stored = await self._store.existing_touchpoints(tenant, [tp.id for tp, _ in requests])
             progress, version = current.progress, current.version + 1
             outcomes: list[Recorded | None] = []

@@ -80,6 +80,10 @@ class StoredProgress:
     version: int
     pending: frozenset[str]
     timer_ms: int = 0
+    # Leads merged customers (services/journey/merges.py): the survivor this one was merged into, and
+    # the duplicates a survivor absorbed.
+    merged_into: str = ""
+    merged_ids: tuple[str, ...] = ()
 
 
 def progress_id(tenant: str, customer_id: str) -> str:
@@ -87,8 +91,20 @@ def progress_id(tenant: str, customer_id: str) -> str:
 
 
 def touchpoint_document(tenant: str, touchpoint: Touchpoint, *, journey: str) -> dict[str, Any]:
-    """The stored form of a touchpoint (inserted by the outbox once its progress commit is made)."""
+    """The stored form of a touchpoint (inserted by the outbox once its progress commit is made).
+
+    A touchpoint that is also another service's fact (a heard call: timeline_sources.py) keeps that
+    fact's kind, summary, source event and refs, so the timeline shows it once, as that kind."""
+    shown = {}
+    if touchpoint.kind != "touchpoint":
+        shown = {
+            "kind": touchpoint.kind,
+            "summary": touchpoint.summary,
+            "source_event_id": touchpoint.source_event_id,
+            "refs": [{"name": name, "id": value} for name, value in touchpoint.refs if value],
+        }
     return {
+        **shown,
         "_id": f"{tenant}|{touchpoint.id}",
         "tenant_id": tenant,
         "id": touchpoint.id,
@@ -122,6 +138,8 @@ class JourneyStore:
             version=int(doc.get("version") or 0),
             pending=frozenset(doc.get(FIELD) or {}),
             timer_ms=int(doc.get("timer_ms") or 0),
+            merged_into=str(doc.get("merged_into") or ""),
+            merged_ids=tuple(str(i) for i in doc.get("merged_ids") or ()),
         )
 
     async def commit(
@@ -134,16 +152,19 @@ class JourneyStore:
         items: Sequence[Pending],
         rot_ms: int = NEVER_MS,
         timer_ms: int = 0,
+        marks: dict[str, Any] | None = None,
     ) -> bool:
         """Store `progress` as version `expected_version + 1` with `items`, if nobody wrote since the read.
 
         False when another writer got there first (the caller re-reads and recomputes). Owner and
-        source channel are not written here (their projection owns them).
+        source channel are not written here (their projection owns them). `marks`: further top-level
+        fields of the same write (a merge's `merged_ids` / `merged_into`).
         """
         fields = {
             **progress_fields(customer_id, progress),
             "rot_ms": rot_ms,
             "timer_ms": timer_ms,
+            **(marks or {}),
             "version": expected_version + 1,
         }
         if expected_version == 0:
@@ -241,6 +262,17 @@ class JourneyStore:
         ids = [f"{tenant}|{i}" for i in dict.fromkeys(touchpoint_ids)]
         cursor = self._touchpoints.find({"_id": {"$in": ids}, "tenant_id": tenant}, {"id": 1})
         return {doc["id"] async for doc in cursor}
+
+    async def move_timeline(self, tenant: str, from_customer: str, to_customer: str) -> int:
+        """Re-key every touchpoint and timeline entry of `from_customer` onto `to_customer` (a merge).
+
+        One `update_many`: the `_id`s hold the tenant and the entry's own id, not the customer, so
+        nothing else changes and a repeat finds nothing to move. Returns how many moved."""
+        result = await self._touchpoints.update_many(
+            {"tenant_id": tenant, "customer_id": from_customer},
+            {"$set": {"customer_id": to_customer, "merged_from": from_customer}},
+        )
+        return result.modified_count
 
     async def touchpoint(self, tenant: str, touchpoint_id: str) -> Touchpoint | None:
         doc = await self._touchpoints.find_one({"_id": f"{tenant}|{touchpoint_id}", "tenant_id": tenant})

@@ -53,6 +53,17 @@ class TaskStore:
         )
         return result.modified_count == 1
 
+    async def move_customer(self, tenant: str, from_customer: str, to_customer: str) -> int:
+        """Give every task of `from_customer` to `to_customer` (a merge), open and closed alike: owner,
+        due time and status unchanged, `version` bumped. The reminder timers name the task, not the
+        customer (`tasks.timer_key`), so they fire once, as before, and their events name the
+        survivor (read from the task when they fire). A repeat moves nothing."""
+        result = await self._tasks.update_many(
+            {"tenant_id": tenant, "customer_id": from_customer},
+            {"$set": {"customer_id": to_customer, "merged_from": from_customer}, "$inc": {"version": 1}},
+        )
+        return result.modified_count
+
     async def page(
         self,
         tenant: str,

@@ -4,7 +4,8 @@ DESIGN §3: journey never reads another service's database. What the timeline sh
 touchpoints arrives as events, and each shown event becomes one entry in journey's own `touchpoints`
 collection, next to the touchpoints, so `ListTimeline` returns the whole story in time order with one
 indexed query. An entry is not a touchpoint: it never moves a journey or counts in a funnel (it
-bypasses progress entirely); its `kind` says what it is.
+bypasses progress entirely); its `kind` says what it is. The one exception is a fact that IS a
+touchpoint (a heard call, see below and timeline_sources.py).
 
 The pieces:
 - a `Feed` maps one CloudEvent type to an `Entry` (or None: "not worth showing") — a pure function
@@ -13,6 +14,10 @@ The pieces:
   (the tenant is the subject's); events of types no feed names are acknowledged and ignored;
 - the registry (`timeline_sources.SOURCES`) lists them. Adding, say, leads' `lead_claimed` is a
   projection function and one line there.
+- an entry that is also a touchpoint (`Entry.touchpoint_type`, e.g. a heard call) is not inserted
+  as an entry: it is recorded as a touchpoint of that type (`Record`, the TouchpointRecorder), which
+  moves the journey and stores ONE document that keeps the entry's kind, summary and refs, so the
+  timeline shows it once. Its id is the feed's own (`entry_id`), idempotent by the recorder.
 
 Idempotent by event id: an entry's id is `<kind>/<CloudEvent id>` (or a feed's own stable id, as
 surges keep theirs), its `_id` is `<tenant>|<id>`, and the insert ignores a duplicate key, so a
@@ -26,7 +31,7 @@ dead-lettered with the field named, and nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,7 +41,13 @@ from common.errors import InvalidArgument
 from common.mongo import epoch_ms
 from common.timeutil import parse_iso_instant, utcnow
 from services.journey.store import JourneyStore
-from services.journey.touchpoints import MAX_ACTOR, MAX_CHANNEL, MAX_NOTES, truncate_to_millis
+from services.journey.touchpoints import (
+    MAX_ACTOR,
+    MAX_CHANNEL,
+    MAX_NOTES,
+    Touchpoint,
+    truncate_to_millis,
+)
 
 MAX_SUMMARY = 300
 MAX_CUSTOMER_ID = 64
@@ -55,10 +66,14 @@ class Entry:
     notes: str = ""
     refs: tuple[tuple[str, str], ...] = ()  # ids the event names, e.g. ("conversation_id", "call-42")
     entry_id: str = ""  # default: "<kind>/<event id>"
+    # Set when the fact is also a touchpoint of this type (module docstring); needs `entry_id`.
+    touchpoint_type: str = ""
 
 
 # (event data, whole CloudEvent) -> the entry, or None when this event is not worth showing.
 Project = Callable[[dict[str, Any], dict[str, Any]], Entry | None]
+# Records a touchpoint for a tenant (its stage is named by the recorder from the tenant's journeys).
+Record = Callable[[str, Touchpoint], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -108,8 +123,27 @@ def entry_document(tenant: str, kind: str, event: dict[str, Any], entry: Entry) 
     }
 
 
-def source_consumer(source: Source, store: JourneyStore) -> Consumer:
-    """The durable consumer that puts `source`'s shown events on timelines (module docstring)."""
+def entry_touchpoint(kind: str, event: dict[str, Any], entry: Entry) -> Touchpoint:
+    """The touchpoint an entry with a `touchpoint_type` is: the entry's fields, its kind kept (pure)."""
+    return Touchpoint(
+        id=entry.entry_id,
+        customer_id=entry.customer_id,
+        type=entry.touchpoint_type,
+        channel=entry.channel[:MAX_CHANNEL],
+        occurred_at=truncate_to_millis(entry.at),
+        actor=entry.actor[:MAX_ACTOR],
+        notes=entry.notes[:MAX_NOTES],
+        stage="",
+        kind=kind,
+        summary=clip(entry.summary, MAX_SUMMARY),
+        source_event_id=str(event.get("id") or ""),
+        refs=tuple((name, value) for name, value in entry.refs if value),
+    )
+
+
+def source_consumer(source: Source, store: JourneyStore, record: Record | None = None) -> Consumer:
+    """The durable consumer that puts `source`'s shown events on timelines (module docstring); entries
+    that are touchpoints go to `record` (without it they are plain entries)."""
     by_type = {feed.event_type: feed for feed in source.feeds}
 
     async def handle(tenant: str, event: dict[str, Any]) -> None:
@@ -120,7 +154,9 @@ def source_consumer(source: Source, store: JourneyStore) -> Consumer:
         if not isinstance(data, dict):
             raise InvalidArgument(f"{feed.event_type} data must be an object", field="data")
         entry = feed.project(data, event)
-        if entry is not None:
+        if entry is not None and entry.touchpoint_type and entry.entry_id and record is not None:
+            await record(tenant, entry_touchpoint(feed.kind, event, entry))
+        elif entry is not None:
             await store.add_timeline_entry(entry_document(tenant, feed.kind, event, entry))
 
     return Consumer(

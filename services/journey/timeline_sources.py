@@ -3,7 +3,16 @@
 **Tags** (durable `journey-timeline-tags`, `<root>.evt.*.tags.>`):
 - `tags.conversation_ingested` → kind `conversation`, dated when the conversation started, channel
   the conversation's (call, wechat, …), summary "听到: <what was heard>" (the event's summary, else the
-  tags it applied). A call is a touchpoint for people: this is how it reaches the timeline.
+  tags it applied). **A heard conversation is a touchpoint**: it is recorded through the
+  TouchpointRecorder as type `HEARD_TYPES[channel]` — `call` for a call, `meeting` for a meeting,
+  `message` for wechat / wecom, `email` for an email — with id `heard/<conversation id>` (idempotent
+  per conversation, whatever the event id), dated when it started, actor `tags`, so progress, the
+  funnel, intent's call list (`call`, `meeting` are contact types) and leads' status move as for any
+  touchpoint. It is stored ONCE: the touchpoint document keeps kind `conversation`, the summary and
+  refs, so the timeline shows the call once, as a conversation (a TOUCHPOINT filter does not list it).
+  Which stage a `call` implies is the tenant's journey's say: list `call` in a stage (e.g. 来电); the
+  shipped templates list `call_inbound`, not `call`, so there a heard call only moves the last touch.
+  A channel not in HEARD_TYPES, or an event without conversation_id, is a plain entry as before.
 - `tags.assigned` / `tags.removed` → kind `tag_change`, only when worth showing (`tag_change_shown`):
   a change a person or an explicit channel made (source `manual`, `import`, `channel`) and changes
   of system tags (source `system`, e.g. `deal.won_product`), except `intent.level`, which the timeline
@@ -18,7 +27,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from common.bus import Consumer
 from services.journey.store import JourneyStore
@@ -32,6 +42,11 @@ from services.journey.timeline_feed import (
     source_consumer,
     text,
 )
+from services.journey.touchpoints import Touchpoint
+
+if TYPE_CHECKING:
+    from services.journey.definition_store import DefinitionStore
+    from services.journey.recording import TouchpointRecorder
 
 CONVERSATION_INGESTED = "crm.tags.conversation_ingested.v1"
 TAG_ASSIGNED = "crm.tags.assigned.v1"
@@ -41,6 +56,14 @@ CUSTOMER_CREATED = "crm.leads.customer_created.v1"
 SHOWN_TAG_SOURCES = frozenset({"manual", "import", "channel", "system"})
 # System tags that mirror another service's fact the timeline shows from that service directly.
 MIRRORED_TAGS = frozenset({"intent.level", "lead.status"})  # leads shows its own status
+# The touchpoint type a heard conversation is, by its channel (tags' heard/conversations.CHANNELS).
+HEARD_TYPES = {
+    "call": "call",
+    "meeting": "meeting",
+    "wechat": "message",
+    "wecom": "message",
+    "email": "email",
+}
 
 
 def conversation_ingested(data: dict[str, Any], event: dict[str, Any]) -> Entry:
@@ -50,16 +73,19 @@ def conversation_ingested(data: dict[str, Any], event: dict[str, Any]) -> Entry:
         applied = data.get("applied")
         applied = applied if isinstance(applied, list) else []
         heard = ", ".join(_tag_text(a) for a in applied if isinstance(a, dict)) or "—"
-    channel = text(data, "channel")
+    channel, conversation_id = text(data, "channel"), text(data, "conversation_id")
+    touchpoint_type = HEARD_TYPES.get(channel, "") if conversation_id else ""
     return Entry(
         customer_id=customer_of(data),
         at=instant(data, "started_at"),
-        type="tags.conversation_ingested",
+        type=touchpoint_type or "tags.conversation_ingested",
         summary=f"听到: {heard}",
         actor="tags",
         channel=channel,
         notes=text(data, "summary"),
-        refs=(("conversation_id", text(data, "conversation_id")),),
+        refs=(("conversation_id", conversation_id),),
+        entry_id=f"heard/{conversation_id}" if touchpoint_type else "",
+        touchpoint_type=touchpoint_type,
     )
 
 
@@ -131,6 +157,14 @@ SOURCES = (
 )
 
 
-def timeline_consumers(store: JourneyStore) -> list[Consumer]:
-    """One durable consumer per source service, each putting its shown events on timelines."""
-    return [source_consumer(source, store) for source in SOURCES]
+def timeline_consumers(
+    store: JourneyStore, recorder: TouchpointRecorder, definitions: DefinitionStore
+) -> list[Consumer]:
+    """One durable consumer per source service, each putting its shown events on timelines; facts
+    that are touchpoints (a heard call) are recorded through `recorder` on the tenant's journeys."""
+
+    async def record(tenant: str, touchpoint: Touchpoint) -> None:
+        book = await definitions.book(tenant)
+        await recorder.record(tenant, replace(touchpoint, stage=book.stage_of(touchpoint.type)), book)
+
+    return [source_consumer(source, store, record) for source in SOURCES]

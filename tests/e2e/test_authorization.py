@@ -239,7 +239,7 @@ CASES = [
          lambda w, n: {"id": w.customer_id, "n": f"Co {n}"}, PROFILE_READ, lambda w: {"id": w.customer_id},
          allowed="sdr"),
     Case("Mutation.setCustomerStatus",
-         "mutation($id: ID!) { setCustomerStatus(id: $id, status: CONTACTED) { id } }",
+         "mutation($id: ID!) { setCustomerStatus(id: $id, status: QUALIFIED) { id } }",
          lambda w, n: {"id": w.customer_id}, PROFILE_READ, lambda w: {"id": w.customer_id}, allowed="cs"),
     Case("Mutation.mergeCustomers",
          "mutation($s: ID!, $d: ID!) { mergeCustomers(survivorId: $s, duplicateId: $d) { id } }",

@@ -92,10 +92,11 @@ async def test_a_profile_change_through_leads_re_plans_the_fit_and_the_history_s
         assert abs(entry["score"] - score_of(RAW * 1.5)) <= 0.15
         assert abs(entry["previousScore"] - score_of(RAW)) <= 0.15
 
-        # Company size 51-200人: × 1.1 more — a small move (< 5 points): fit and score follow at once.
+        # Company size 51-200人: × 1.1 more — a small move (< 5 points), still an entry: the fit moved.
         await ok(admin, UPDATE, id=cid, input={"companySize": "51-200人"})
-        got = await fit_becomes(admin, cid, 1.5 * 1.1)
+        got = await fit_becomes(admin, cid, 1.5 * 1.1, history="profile fit ×1.65;")
         assert_fit(got, 1.5 * 1.1)
+        assert got["intentHistory"]["entries"][0]["cause"] == "PROFILE"
 
         # A title change is no fit change: nothing happens in intent (the next fit change shows it, as
         # the profile consumer takes leads' events in order).

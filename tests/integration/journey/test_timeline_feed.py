@@ -38,9 +38,9 @@ async def redeliver(journey: Journey, event: dict[str, Any], service: str, name:
     await journey.js.publish(subject, cloudevents.encode(event))
 
 
-def conversation(cid: str, minutes: int) -> dict[str, Any]:
+def conversation(cid: str, minutes: int, *, conversation_id: str = "") -> dict[str, Any]:
     return {
-        "conversation_id": f"call-{cid[-6:]}",
+        "conversation_id": conversation_id or f"call-{cid[-6:]}",
         "customer_id": cid,
         "channel": "call",
         "started_at": iso_at(minutes),
@@ -138,7 +138,7 @@ async def test_conversations_tag_changes_intent_and_lead_events_join_the_timelin
         (K.TIMELINE_ENTRY_KIND_INTENT_SURGE, "intent_surge"),
         (K.TIMELINE_ENTRY_KIND_TOUCHPOINT, "inquiry"),
         (K.TIMELINE_ENTRY_KIND_TAG_CHANGE, "tags.assigned"),
-        (K.TIMELINE_ENTRY_KIND_CONVERSATION, "tags.conversation_ingested"),
+        (K.TIMELINE_ENTRY_KIND_CONVERSATION, "call"),  # a heard call is a `call` touchpoint, shown once
         (K.TIMELINE_ENTRY_KIND_TOUCHPOINT, "ad_click"),
         (K.TIMELINE_ENTRY_KIND_LEAD, "leads.customer_created"),
     ]
@@ -157,7 +157,8 @@ async def test_conversations_tag_changes_intent_and_lead_events_join_the_timelin
     assert [(r.name, r.id) for r in call.refs] == [("conversation_id", f"call-{cid[-6:]}")]
     assert [(r.name, r.id) for r in timeline[3].refs] == [("tag_key", "vip"), ("history_id", "th_manual_15")]
     assert timeline[3].actor == "rep_wang" and timeline[2].source_event_id == ""
-    # None of them is a touchpoint: the journey stands where the two touchpoints put it.
+    # Only the call is a touchpoint, and in 5A a `call` implies no stage (its templates list
+    # `call_inbound`), and it is older than the inquiry: the journey stands where it stood.
     assert (await journey.progress(cid))[0] == before
 
 
@@ -182,7 +183,8 @@ async def test_the_timeline_filters_by_kind_across_pages(journey: Journey) -> No
     cid = await journey.customer()
     for minute in range(0, 50, 10):
         await journey.record(cid, "content_read", minutes=minute)
-        await publish(journey, "tags", "conversation_ingested", conversation(cid, minute + 1))
+        heard = conversation(cid, minute + 1, conversation_id=f"call-{minute}-{cid[-6:]}")
+        await publish(journey, "tags", "conversation_ingested", heard)
     await entries(journey, cid, 10)
     calls = [K.TIMELINE_ENTRY_KIND_CONVERSATION]
     first = await journey.timeline(cid, page_size=3, kinds=calls)

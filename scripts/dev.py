@@ -256,7 +256,7 @@ async def seed(plan: Plan, base_env: dict[str, str]) -> str:
         raise LaunchError(
             f"seeding tenant {TENANT!r} failed: {err.code().name}: {err.details()} (see {LOG_DIR}/)"
         ) from None
-    return summary.line()
+    return summary.report()  # what was seeded, and queries to paste
 
 
 async def watch(

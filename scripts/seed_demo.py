@@ -3,7 +3,8 @@
 Idempotent: a customer that already exists is found through identity resolution (CreateCustomer
 answers ALREADY_EXISTS with `existing_customer_id`), tag definitions are create-or-update, assigning
 the same tag value again changes nothing, and touchpoint and signal ids are deterministic, so a
-second run leaves every count where it was. `make run` calls `seed_demo` in-process; on its own,
+second run leaves every count where it was; the journey, deals, tasks, pools and pool stories are
+found or skipped the same way (scripts/demo_journeys.py, scripts/demo_pool.py). `make run` calls `seed_demo` in-process; on its own,
 `python -m scripts.seed_demo [--tenant demo]` reads the service addresses from the environment
 (`TAGS_ADDR`, `JOURNEY_ADDR`, `INTENT_ADDR`, `LEADS_ADDR`, `INTERNAL_TOKEN`) as the services do.
 """
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -21,16 +24,20 @@ from typing import TypeVar
 import grpc
 from crm.intent.v1 import intent_pb2, intent_pb2_grpc
 from crm.journey.v1 import journey_pb2, journey_pb2_grpc
-from crm.leads.v1 import leads_pb2, leads_pb2_grpc
+from crm.leads.v1 import leads_pb2, leads_pb2_grpc, pool_pb2_grpc
 from crm.tags.v1 import segments_pb2, segments_pb2_grpc, tags_pb2, tags_pb2_grpc
+from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
 from common.config import Settings
 from common.context import CallContext
-from common.grpc_client import error_metadata, open_channel
+from common.grpc_client import error_metadata
+from common.grpc_server import MAX_MESSAGE_BYTES
 from common.roles import PLATFORM
 from common.timeutil import to_timestamp, utcnow
 from scripts.demo_conversations import CONVERSATION_TIME_ZONE, CONVERSATIONS, HEARD_TAGS
 from scripts.demo_data import CustomerPlan, TagPlan, TagSpec, build_customers, saved_segments, tag_library
+from scripts.demo_journeys import build_dealer, ensure_journey, seed_deals, seed_tasks, won_tag_spec
+from scripts.demo_pool import ensure_pools, seed_channel_costs, seed_pool_stories
 
 T = TypeVar("T")
 RPC_TIMEOUT = 30.0
@@ -57,8 +64,23 @@ class SeedSummary:
     conversations_duplicate: int = 0
     segments_saved: int = 0
     segments_found: int = 0
+    journey_defined: int = 0
+    journey_found: int = 0
+    deals_created: int = 0
+    deals_found: int = 0
+    deals_signed: int = 0
+    deals_paid: int = 0
+    tasks_created: int = 0
+    tasks_found: int = 0
+    pools_defined: int = 0
+    pools_found: int = 0
+    leads_claimed: int = 0
+    leads_released: int = 0
+    callbacks_promised: int = 0
+    channel_costs: int = 0
     seconds: float = 0.0
     customer_ids: dict[str, str] = field(default_factory=dict)  # plan key (c000…) -> customer id
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step, where the time goes
 
     def line(self) -> str:
         return (
@@ -68,20 +90,83 @@ class SeedSummary:
             f"{self.touchpoints} touchpoints sent, signals {self.signals_accepted} new / "
             f"{self.signals_duplicate} duplicate, conversations {self.conversations_new} new / "
             f"{self.conversations_duplicate} duplicate, saved segments {self.segments_saved} new / "
-            f"{self.segments_found} existing"
+            f"{self.segments_found} existing; car_dealer journey {self.journey_defined} new / "
+            f"{self.journey_found} existing, deals {self.deals_created} new / {self.deals_found} existing "
+            f"({self.deals_signed} signed, {self.deals_paid} paid), tasks {self.tasks_created} new / "
+            f"{self.tasks_found} existing, pools {self.pools_defined} new / {self.pools_found} existing, "
+            f"{self.leads_claimed} leads claimed and {self.leads_released} released now, "
+            f"{self.callbacks_promised} call-backs promised, {self.channel_costs} channel costs set"
         )
 
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time one step of the seed into `phases` (the time goes mostly to the customers)."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = round(time.perf_counter() - began, 2)
 
-class _Clients:
+    def report(self) -> str:
+        """The line above, what the demo holds, and queries a newcomer can paste into GraphiQL."""
+        return f"{self.line()}\n{DEMO_GUIDE}"
+
+
+# A service that answers UNAVAILABLE did nothing (e.g. tags "cannot check customers" when its own call
+# to leads timed out on a loaded laptop); the seed's calls are idempotent, so gRPC retries them, with
+# backoff. Not the pool's claims and releases: a retry after a lost answer would be refused as a repeat.
+RETRY_CONFIG = json.dumps(
+    {
+        "methodConfig": [
+            {
+                "name": [
+                    {"service": name}
+                    for name in (
+                        "crm.tags.v1.TagsService",
+                        "crm.tags.v1.SegmentsService",
+                        "crm.journey.v1.JourneyService",
+                        "crm.intent.v1.IntentService",
+                        "crm.leads.v1.LeadsService",
+                    )
+                ],
+                "retryPolicy": {
+                    "maxAttempts": 4,
+                    "initialBackoff": "0.5s",
+                    "maxBackoff": "4s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ]
+    }
+)
+
+
+def _channel(address: str) -> grpc.aio.Channel:
+    """common.grpc_client.open_channel plus the retry policy above."""
+    return grpc.aio.insecure_channel(
+        address,
+        interceptors=aio_client_interceptors(),
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.service_config", RETRY_CONFIG),
+        ],
+    )
+
+
+class SeedClients:
     """One channel per service, the tenant, and a bound on concurrent calls (2 cores: keep it modest)."""
 
     def __init__(self, addresses: Mapping[str, str], *, token: str, tenant: str, concurrency: int) -> None:
-        self.channels = {svc: open_channel(addresses[svc]) for svc in ("tags", "journey", "intent", "leads")}
+        self.channels = {svc: _channel(addresses[svc]) for svc in ("tags", "journey", "intent", "leads")}
         self.tags = tags_pb2_grpc.TagsServiceStub(self.channels["tags"])
         self.segments = segments_pb2_grpc.SegmentsServiceStub(self.channels["tags"])
         self.journey = journey_pb2_grpc.JourneyServiceStub(self.channels["journey"])
         self.intent = intent_pb2_grpc.IntentServiceStub(self.channels["intent"])
         self.leads = leads_pb2_grpc.LeadsServiceStub(self.channels["leads"])
+        self.pool = pool_pb2_grpc.LeadPoolServiceStub(self.channels["leads"])
+        self.timeout = RPC_TIMEOUT
         self.token = token
         self.tenant = tenant
         self.limit = asyncio.Semaphore(concurrency)
@@ -96,6 +181,18 @@ class _Clients:
 
     async def close(self) -> None:
         await asyncio.gather(*(channel.close() for channel in self.channels.values()))
+
+
+DEMO_GUIDE = """
+  Demo data: 3 stories × 200 customers on the 5A journey; a car dealer's journey `car_dealer`
+  (来电 → … → 签约 → 付款) with 36 showroom customers, one who moved back, qualified deals (signed ≠ paid),
+  open tasks and two that turn OVERDUE after JOURNEY_TASK_GRACE_SECONDS (900 s by default); pools per
+  region with claimed and released leads (lost reasons as tags), a missed call-back, channel costs.
+  Paste into GraphiQL (admin token):
+    { funnel(journey: "car_dealer") { customers stages { name kind count conversionFromPrevious } } }
+    { pools { name region leads(first: 5) { edges { node { ownerId lastReason releaseCount customer {
+        profile { name } tags { key value } } } } } } }
+    { missedCallbacks(allOwners: true) { edges { node { promisedBy text dueAt state customer { profile { name } } } } } }"""
 
 
 def _definition(spec: TagSpec) -> tags_pb2.TagDefinition:
@@ -123,7 +220,7 @@ _CHANNELS = {
 
 
 async def _ingest_conversations(
-    clients: _Clients, plans: list[CustomerPlan], summary: SeedSummary, now: datetime
+    clients: SeedClients, plans: list[CustomerPlan], summary: SeedSummary, now: datetime
 ) -> None:
     """A few scripted calls and chats, so the demo shows heard tags, pending suggestions and call-backs."""
     for conversation in CONVERSATIONS:
@@ -172,8 +269,8 @@ def _heard_specs() -> list[TagSpec]:
     ]
 
 
-async def _define_library(clients: _Clients) -> int:
-    specs = [*tag_library(), *_heard_specs()]
+async def _define_library(clients: SeedClients) -> int:
+    specs = [*tag_library(), *_heard_specs(), won_tag_spec()]
     md = clients.metadata("seed-admin")
     await asyncio.gather(
         *(
@@ -188,7 +285,7 @@ async def _define_library(clients: _Clients) -> int:
     return len(specs)
 
 
-async def _ensure_customer(clients: _Clients, plan: CustomerPlan, summary: SeedSummary) -> str:
+async def _ensure_customer(clients: SeedClients, plan: CustomerPlan, summary: SeedSummary) -> str:
     """Create the customer, or find it by its phone/email/WeChat id when it already exists."""
     profile = leads_pb2.CustomerInput(**{k: v for k, v in plan.profile.items() if k in PROFILE_FIELDS})
     try:
@@ -208,7 +305,7 @@ async def _ensure_customer(clients: _Clients, plan: CustomerPlan, summary: SeedS
 
 
 async def _assign_tags(
-    clients: _Clients, customer_id: str, plans: tuple[TagPlan, ...], summary: SeedSummary
+    clients: SeedClients, customer_id: str, plans: tuple[TagPlan, ...], summary: SeedSummary
 ) -> None:
     by_actor: dict[tuple[str, str], list[TagPlan]] = {}
     for plan in plans:  # one call per provenance: the actor is the caller, as when a rep tags by hand
@@ -235,7 +332,9 @@ async def _assign_tags(
         summary.tags_unchanged += len(response.skipped)
 
 
-async def _record_touchpoints(clients: _Clients, customer_id: str, plan: CustomerPlan, now: datetime) -> int:
+async def _record_touchpoints(
+    clients: SeedClients, customer_id: str, plan: CustomerPlan, now: datetime
+) -> int:
     # In time order, one at a time: the customer's progress is built as it happened.
     for tp in plan.touchpoints:
         touchpoint = journey_pb2.Touchpoint(
@@ -255,7 +354,9 @@ async def _record_touchpoints(clients: _Clients, customer_id: str, plan: Custome
     return len(plan.touchpoints)
 
 
-async def _seed_customer(clients: _Clients, plan: CustomerPlan, summary: SeedSummary, now: datetime) -> None:
+async def _seed_customer(
+    clients: SeedClients, plan: CustomerPlan, summary: SeedSummary, now: datetime
+) -> None:
     async with clients.limit:
         customer_id = await _ensure_customer(clients, plan, summary)
         summary.customer_ids[plan.key] = customer_id
@@ -265,7 +366,7 @@ async def _seed_customer(clients: _Clients, plan: CustomerPlan, summary: SeedSum
 
 
 async def _ingest_signals(
-    clients: _Clients, plans: list[CustomerPlan], summary: SeedSummary, now: datetime
+    clients: SeedClients, plans: list[CustomerPlan], summary: SeedSummary, now: datetime
 ) -> None:
     signals = [
         intent_pb2.Signal(
@@ -297,7 +398,7 @@ async def _ingest_signals(
     summary.signals_duplicate = sum(r.duplicates for r in responses)
 
 
-async def _save_segments(clients: _Clients, summary: SeedSummary) -> None:
+async def _save_segments(clients: SeedClients, summary: SeedSummary) -> None:
     """The demo stories as saved segments, owned by a marketer; an existing name is left as it is."""
     for spec in saved_segments():
         request = segments_pb2.CreateSegmentRequest(
@@ -325,22 +426,39 @@ async def seed_demo(
 ) -> SeedSummary:
     """Seed `tenant` through the four services at `addresses` (service name -> host:port).
 
-    Defines the tag library, then creates (or finds) every customer and gives it its tags and
-    touchpoints, `concurrency` customers at a time, ingests all intent signals in batches and the
-    demo conversations, and saves the demo stories' segments. Times are placed relative to `now`
-    (default: the current time).
+    Defines the tag library, the car dealer's journey and the lead pools, then creates (or finds)
+    every customer and gives it its tags and touchpoints, `concurrency` customers at a time, ingests
+    all intent signals in batches and the demo conversations, saves the demo stories' segments, and
+    adds the dealer's deals and tasks (scripts/demo_journeys.py), the pool stories and channel costs
+    (scripts/demo_pool.py). Times are placed relative to `now` (default: the current time).
     """
     started = time.perf_counter()
     now = now or utcnow()
     plans = build_customers()
+    dealer = build_dealer()
     summary = SeedSummary(tenant=tenant)
-    clients = _Clients(addresses, token=token, tenant=tenant, concurrency=concurrency)
+    everyone = [*plans, *dealer.customers]
+    clients = SeedClients(addresses, token=token, tenant=tenant, concurrency=concurrency)
     try:
-        summary.tags_defined = await _define_library(clients)
-        await asyncio.gather(*(_seed_customer(clients, plan, summary, now) for plan in plans))
-        await _ingest_signals(clients, plans, summary, now)
-        await _ingest_conversations(clients, plans, summary, now)
-        await _save_segments(clients, summary)
+        with summary.phase("library"):
+            summary.tags_defined = await _define_library(clients)
+        # Before any customer: touchpoints move only journeys that exist, and the leads service's
+        # intake puts each new customer into the pool of its region only when the pools exist.
+        with summary.phase("journey and pools"):
+            await ensure_journey(clients, summary)
+            pools = await ensure_pools(clients, summary)
+        with summary.phase("customers"):
+            await asyncio.gather(*(_seed_customer(clients, plan, summary, now) for plan in everyone))
+        with summary.phase("signals, conversations, segments"):
+            await _ingest_signals(clients, plans, summary, now)
+            await _ingest_conversations(clients, plans, summary, now)
+            await _save_segments(clients, summary)
+        with summary.phase("deals and tasks"):
+            await seed_deals(clients, dealer, summary, now)
+            await seed_tasks(clients, dealer, summary, now)
+        with summary.phase("pool stories and costs"):
+            await seed_pool_stories(clients, plans, pools, summary, now)
+            await seed_channel_costs(clients, summary, now)
     finally:
         await clients.close()
     summary.seconds = time.perf_counter() - started
@@ -355,7 +473,7 @@ def main() -> None:
     summary = asyncio.run(
         seed_demo(addresses=settings.peers, token=settings.internal_token, tenant=args.tenant)
     )
-    print(summary.line())
+    print(summary.report())
 
 
 if __name__ == "__main__":

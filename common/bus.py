@@ -227,6 +227,10 @@ class Consumer:
     # whose effects are idempotent by a key of their own (e.g. signal ids) can save those two round
     # trips per batch by saying False.
     remember_applied: bool = True
+    # Batches processed at once: more than 1 pulls and decodes the next batch while earlier ones wait on
+    # the database. Only for handlers that stay correct when batches overlap (intent's ingest: per-
+    # customer locks and compare-and-set writes); acks and dead-lettering stay per message.
+    in_flight: int = 1
 
 
 def unknown_ingest_consumer(*, durable: str) -> Consumer:

@@ -68,6 +68,7 @@ class _Loop:
     heartbeat: float = field(default_factory=time.monotonic)  # last fetch attempt or message finished
     problem: str = ""  # set when restarted; cleared by a completed fetch once `report_for` has passed
     problem_at: float = 0.0
+    batches: set[asyncio.Task[None]] = field(default_factory=set)  # in flight (Consumer.in_flight > 1)
 
 
 class ConsumerRunner:
@@ -126,9 +127,9 @@ class ConsumerRunner:
                 max_deliver=-1,
                 ack_wait=ACK_WAIT_SECONDS,
                 filter_subject=subject,
-                # Room for two full batches: a consumer pulling more than the server's default (1,000)
-                # unacknowledged messages would otherwise get short batches.
-                max_ack_pending=max(MAX_ACK_PENDING, 2 * consumer.batch),
+                # Room for the batches in flight and the next one: a consumer pulling more than the
+                # server's default (1,000) unacknowledged messages would otherwise get short batches.
+                max_ack_pending=max(MAX_ACK_PENDING, (consumer.in_flight + 1) * consumer.batch),
             ),
         )
         sub = await self._js.pull_subscribe_bind(durable=consumer.durable, stream=stream)
@@ -152,6 +153,7 @@ class ConsumerRunner:
     async def stop(self) -> None:
         self._stopping.set()
         tasks = [t for t in [self._supervisor, *(lp.task for lp in self._loops.values())] if t is not None]
+        tasks += [t for lp in self._loops.values() for t in lp.batches]
         for task in tasks:
             task.cancel()
         if tasks:
@@ -204,12 +206,31 @@ class ConsumerRunner:
                 await asyncio.sleep(1)
                 continue
             self._pulled(loop)
-            try:
-                await self._process(loop, msgs)
-            except Exception:  # a bug here must not end the loop; unacked messages come back
-                log.exception(
-                    "batch of %s failed; its unacknowledged messages will be redelivered", consumer.durable
-                )
+            if consumer.in_flight > 1:
+                await self._start_batch(loop, msgs)
+                continue
+            await self._process_logged(loop, msgs)
+
+    async def _process_logged(self, loop: _Loop, msgs: list[Msg]) -> None:
+        try:
+            await self._process(loop, msgs)
+        except Exception:  # a bug here must not end the loop; unacked messages come back
+            log.exception(
+                "batch of %s failed; its unacknowledged messages will be redelivered", loop.consumer.durable
+            )
+
+    async def _start_batch(self, loop: _Loop, msgs: list[Msg]) -> None:
+        """Process `msgs` beside the batches already in flight, waiting while `in_flight` are.
+
+        The next batch is then pulled and decoded while the earlier ones wait on the database, so the
+        service's CPU and the database's overlap (Consumer.in_flight). The tasks belong to the loop:
+        they are cancelled with it on stop.
+        """
+        task = asyncio.create_task(self._process_logged(loop, msgs))
+        loop.batches.add(task)
+        task.add_done_callback(loop.batches.discard)
+        while len(loop.batches) >= loop.consumer.in_flight:
+            await asyncio.wait(set(loop.batches), return_when=asyncio.FIRST_COMPLETED)
 
     async def _await_database(self, loop: _Loop) -> None:
         """Ping until the database answers (backing off to 5 s), keeping the loop's heartbeat fresh."""

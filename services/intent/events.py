@@ -43,6 +43,7 @@ def ingest_consumer(ingest: BatchHandler, *, prepare: BatchPrepare | None = None
         handler=None,
         batch_handler=ingest,
         batch=INGEST_BATCH,
+        in_flight=2,  # the next batch is decoded and checked while this one is written
         remember_applied=False,  # signal ids are the idempotency key (services/intent/engine.py)
         prepare=prepare,
     )

@@ -20,18 +20,20 @@ class KeyedLocks:
     @asynccontextmanager
     async def hold(self, keys: Iterable[str]) -> AsyncIterator[None]:
         ordered = sorted(set(keys))
-        taken: list[str] = []
+        taken: list[str] = []  # counted as users
+        acquired: set[str] = set()  # actually held: a wait cancelled half-way holds nothing to release
         try:
             for key in ordered:
                 lock, users = self._locks.get(key, (asyncio.Lock(), 0))
                 self._locks[key] = (lock, users + 1)
                 taken.append(key)
                 await lock.acquire()
+                acquired.add(key)
             yield
         finally:
             for key in reversed(taken):
                 lock, users = self._locks[key]
-                if lock.locked():
+                if key in acquired:
                     lock.release()
                 if users <= 1:
                     del self._locks[key]

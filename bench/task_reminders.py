@@ -27,6 +27,7 @@ import asyncio
 import collections
 import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -170,16 +171,21 @@ async def main(opts: argparse.Namespace) -> None:
 
                     created_in = await create_all()
                     print(f"created {opts.tasks} tasks in {created_in:.1f} s", flush=True)
+                    await asyncio.sleep(max(0.0, dues[0] - time.time()))
+                    window_cpu, window_began, window_load = process_cpu(), time.time(), load()
                     await until(lambda: len(arrivals) >= opts.tasks, within=dues[-1] - time.time() + 120)
+                    window_cpu_line = cpu_line(window_cpu, process_cpu(), time.time() - window_began)
                     await asyncio.sleep(3)  # room for duplicates to show
                     received = list(arrivals)
                     service_settings = svc.running.runtime.scheduler.settings()
                     later = time.time() + 10 + len(dues) / 1000  # due after scheduling them (~1k/s)
+                    base_cpu = process_cpu()
                     base, scheduler_settings = await baseline(
                         svc.running.runtime.db,
                         [due - dues[0] + later for due in dues],
                         opts.concurrency_baseline,
                     )
+                    base_cpu_line = cpu_line(base_cpu, process_cpu(), time.time() - later + 10)
             finally:
                 await second.stop()
                 await nc.close()
@@ -200,13 +206,39 @@ async def main(opts: argparse.Namespace) -> None:
     print(f"  task_due events: {len(ids)} distinct, {doubled} duplicate(s), missing {opts.tasks - len(ids)}")
     print("lateness (against the due time):")
     print(line(f"baseline: bare scheduler ({len(base)} fired)", base))
+    print(base_cpu_line.replace("CPU over", "baseline CPU over"))
     print(line("task handler ran (reminded_at)", handler))
     print(line("task_due arrived on NATS", arrival))
-    print(load())
+    print(window_cpu_line.replace("CPU over", "tasks' window CPU over"))
+    print(f"  at the window's start: {window_load}; at the end: {load()}")
 
 
 def load() -> str:
     return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def process_cpu() -> dict[str, float]:
+    """CPU seconds used so far by this process (the bench client, leads and both journey replicas: they
+    share one event loop) and by each child server it started (nx-27017, nats-server), by name."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    found = {"bench+services": usage.ru_utime + usage.ru_stime}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        if int(fields[1]) == os.getpid():  # fields: state ppid … utime(11) stime(12)
+            found[name] = found.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def cpu_line(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
+    """CPU seconds per process between two `process_cpu()` readings, and the share of one core."""
+    used = {name: after[name] - before.get(name, 0.0) for name in after}
+    parts = [f"{name} {cpu:.1f} s ({100 * cpu / seconds:.0f} % of a core)" for name, cpu in used.items()]
+    return f"  CPU over {seconds:.0f} s: " + ", ".join(parts)
 
 
 if __name__ == "__main__":

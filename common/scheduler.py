@@ -5,6 +5,7 @@ task reminders, call-backs and lead auto-release next) configures this one mecha
 
     await runtime.scheduler.schedule(tenant=t, kind="intent.rescore", key=customer_id, due_at=when)
     ServiceParts(..., timers={"intent.rescore": handler})   # handler(tenant, key, payload)
+    ServiceParts(..., batch_timers={"journey.task_due": fire})  # fire(items) -> per item None | error
 
 A timer is one document per (tenant, kind, key) in the service's own database (collection `timers`),
 so scheduling the same key again *moves* it and `cancel` deletes it. Every replica polls the
@@ -14,12 +15,23 @@ guarded by the claim and by the timer's `version` (a timer re-scheduled while it
 its new due time). docs/scheduler.md argues this engine against JetStream message schedules with
 measurements.
 
-Guarantees. A due timer's handler is called by one replica at a time, at least once, and its
-completion is recorded once. A handler is called twice only if its process dies after the handler's
-effect and before the completion write (then the lease runs out and another replica runs it again),
-so handlers must be idempotent in that sense — the intent rescore is (its stored-level guard lets one
-write win). A failing handler is retried with exponential back-off; after `max_attempts` the timer
-is moved to `timers_dead` (with its error) and logged, never lost and never looping forever.
+Batch kinds. A kind whose work is cheaper done many at a time (task reminders: one read, one bulk
+write and one outbox mark for the lot, not several round trips each) registers a batch handler
+(`register_batch`): it gets every claimed timer of its kind at once and answers, per timer, done
+(None) or the exception that item failed with. The done ones are completed in one `delete_many`
+guarded by the claim (`owner`): re-scheduling, a retry and a release all reset `owner`, so a timer
+moved while its handler ran is not matched and keeps its new due time. A failed item is retried and
+dead-lettered exactly as a failed per-timer handler; a batch handler that raises fails every item of
+its batch. While a backlog exists a pass claims up to `batch_limit` timers of batch kinds (per-timer
+kinds stay at four rounds of `concurrency`, which is what the lease is sized for).
+
+Guarantees (per-timer and batch kinds alike). A due timer's handler is called by one replica at a
+time, at least once, and its completion is recorded once. A handler is called twice only if its
+process dies after the handler's effect and before the completion write (then the lease runs out and
+another replica runs it again), so handlers must be idempotent in that sense — the intent rescore is
+(its stored-level guard lets one write win). A failing handler is retried with exponential back-off;
+after `max_attempts` the timer is moved to `timers_dead` (with its error) and logged, never lost and
+never looping forever.
 """
 
 from __future__ import annotations
@@ -27,10 +39,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,81 +49,44 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from common.ids import is_valid_tenant, new_id
-from common.mongo import IndexSpec, epoch_ms
+from common.ids import new_id
+from common.timers import (
+    DEAD,
+    KIND_RE,
+    MAX_KEY_LENGTH,
+    TIMERS,
+    Timer,
+    TimerBatchHandler,
+    TimerHandler,
+    TimerItem,
+    check_timer,
+    scheduler_indexes,
+    timer_document,
+    timer_id,
+)
+
+# What a timer is lives in common/timers.py; importing it from here keeps working.
+__all__ = [
+    "DEAD",
+    "KIND_RE",
+    "MAX_KEY_LENGTH",
+    "TIMERS",
+    "Scheduler",
+    "SchedulerStats",
+    "Timer",
+    "TimerBatchHandler",
+    "TimerHandler",
+    "TimerItem",
+    "scheduler_indexes",
+    "timer_document",
+    "timer_id",
+]
 
 log = logging.getLogger(__name__)
 
-TIMERS = "timers"
-DEAD = "timers_dead"
-KIND_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
-MAX_KEY_LENGTH = 256
 
-TimerHandler = Callable[[str, str, dict[str, Any]], Awaitable[None]]
-
-
-def scheduler_indexes() -> list[IndexSpec]:
-    """The due-time index every replica polls (all tenants at once), and the dead letters per tenant."""
-    return [
-        IndexSpec(TIMERS, [("due_ms", 1)], cross_tenant=True),
-        IndexSpec(DEAD, [("tenant_id", 1), ("dead_ms", 1)]),
-    ]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Timer:
-    """One timer to (re)schedule: `handler(tenant, key, payload)` of `kind` runs at `due_at`."""
-
-    tenant: str
-    kind: str
-    key: str
-    due_at: datetime
-    payload: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return timer_id(self.tenant, self.kind, self.key)
-
-
-def timer_id(tenant: str, kind: str, key: str) -> str:
-    return f"{tenant}|{kind}|{key}"
-
-
-def timer_document(timer: Timer, *, now_ms: int | None = None) -> dict[str, Any]:
-    """The stored form of `timer` (with its `_id`), as `schedule_many` writes it.
-
-    A service that must not record a change without its timer stores this document as a pending
-    insert of its outbox (`Outbox.insert(TIMERS, ...)`) in the same single-document write as the
-    change, so the two cannot be separated by a crash (tag expiry does, docs/tag-expiry.md). Such a
-    timer is inserted, never moved: its key must name the due time it stands for.
-    """
-    _check(timer)
-    return {
-        "_id": timer.id,
-        "tenant_id": timer.tenant,
-        "kind": timer.kind,
-        "key": timer.key,
-        "at_ms": epoch_ms(timer.due_at),
-        "due_ms": epoch_ms(timer.due_at),
-        "payload": timer.payload,
-        # A new version makes a handler already running for the old one leave it alone.
-        "version": new_id("tv"),
-        "attempts": 0,
-        "owner": None,
-        "scheduled_ms": _now_ms() if now_ms is None else now_ms,
-    }
-
-
-def _check(timer: Timer) -> None:
-    # Programming errors of the calling service, not user input: fail loudly before writing anything.
-    if not is_valid_tenant(timer.tenant):
-        raise ValueError(f"timer tenant {timer.tenant!r} is not a valid tenant id")
-    if not KIND_RE.match(timer.kind):
-        raise ValueError(f"timer kind {timer.kind!r} must match {KIND_RE.pattern}")
-    if not timer.key or len(timer.key) > MAX_KEY_LENGTH:
-        raise ValueError(f"timer key must have 1 to {MAX_KEY_LENGTH} characters, got {len(timer.key)}")
-    if timer.due_at.tzinfo is None:
-        raise ValueError("timer due_at must be timezone-aware (UTC)")
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 @dataclass
@@ -123,10 +97,6 @@ class SchedulerStats:
     failed: int = 0
     dead: int = 0
     max_lateness_ms: int = 0
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class Scheduler:
@@ -144,6 +114,7 @@ class Scheduler:
         backoff_seconds: float = 1.0,
         max_backoff_seconds: float = 300.0,
         concurrency: int = 16,
+        batch_limit: int = 256,
     ) -> None:
         # A batch is run `concurrency` at a time, each bounded by the handler timeout, so the whole
         # batch ends well inside the lease: a slow batch never lets another replica take a timer over.
@@ -160,26 +131,41 @@ class Scheduler:
         self._max_backoff = max_backoff_seconds
         self._concurrency = concurrency
         self._batch = concurrency * 4
+        # A batch handler runs as one call bounded by one timeout, so its batch may be larger.
+        self._batch_limit = max(batch_limit, self._batch)
         self._handlers: dict[str, TimerHandler] = {}
+        self._batch_handlers: dict[str, TimerBatchHandler] = {}
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.stats = SchedulerStats()
 
     def register(self, kind: str, handler: TimerHandler) -> None:
         """Let this process fire timers of `kind`; only registered kinds are claimed."""
+        self._check_new_kind(kind, self._batch_handlers)
+        self._handlers[kind] = handler
+
+    def register_batch(self, kind: str, handler: TimerBatchHandler) -> None:
+        """Let this process fire timers of `kind` a whole claimed batch at a time (module docstring)."""
+        self._check_new_kind(kind, self._handlers)
+        self._batch_handlers[kind] = handler
+
+    @staticmethod
+    def _check_new_kind(kind: str, other: Mapping[str, Any]) -> None:
         if not KIND_RE.match(kind):
             raise ValueError(f"timer kind {kind!r} must match {KIND_RE.pattern}")
-        self._handlers[kind] = handler
+        if kind in other:
+            raise ValueError(f"timer kind {kind!r} has a per-timer and a batch handler; give it one")
 
     @property
     def kinds(self) -> list[str]:
-        return sorted(self._handlers)
+        return sorted([*self._handlers, *self._batch_handlers])
 
     def settings(self) -> dict[str, float]:
         """The loop's settings, for benchmarks and operators (bench/task_reminders.py prints them)."""
         return {
             "poll_seconds": self._poll,
             "batch": self._batch,
+            "batch_limit": self._batch_limit,
             "concurrency": self._concurrency,
             "lease_seconds": self._lease_ms / 1000,
             "handler_timeout_seconds": self._timeout,
@@ -202,7 +188,7 @@ class Scheduler:
     async def schedule_many(self, timers: Sequence[Timer]) -> None:
         """Schedule (or move) several timers in one round trip; all are checked before any is written."""
         for timer in timers:
-            _check(timer)
+            check_timer(timer)
         if not timers:
             return
         now = _now_ms()
@@ -242,20 +228,24 @@ class Scheduler:
 
     async def _pass(self) -> tuple[int, float]:
         """One poll: fire what is due; returns (handlers run, seconds until the next poll)."""
-        if not self._handlers:
+        if not self.kinds:
             return 0, self._poll
         now = _now_ms()
+        limit = self._batch_limit if self._batch_handlers else self._batch
         # Looking one poll interval ahead lets the loop sleep until the next due time, not a whole poll.
         query = {"due_ms": {"$lte": now + int(self._poll * 1000)}, "kind": {"$in": self.kinds}}
-        cursor = self._timers.find(query, {"_id": 1, "due_ms": 1}).sort("due_ms", 1).limit(self._batch)
-        found = [doc async for doc in cursor]
-        ids = [doc["_id"] for doc in found if doc["due_ms"] <= now]
+        fields = {"_id": 1, "due_ms": 1, "kind": 1}
+        found = [doc async for doc in self._timers.find(query, fields).sort("due_ms", 1).limit(limit)]
+        due = [doc for doc in found if doc["due_ms"] <= now]
+        single = [doc["_id"] for doc in due if doc["kind"] in self._handlers][: self._batch]
+        ids = [*single, *(doc["_id"] for doc in due if doc["kind"] in self._batch_handlers)]
         upcoming = [doc["due_ms"] for doc in found if doc["due_ms"] > now]
         wait = self._poll if not upcoming else max(0.0, min(self._poll, (upcoming[0] - _now_ms()) / 1000))
         if not ids:
             return 0, wait
         ran = await self._claim_and_fire(ids, now)
-        return ran, 0.0 if len(ids) >= self._batch else wait
+        backlog = len(found) >= limit or len(ids) < len(due)  # more is due than this pass took
+        return ran, 0.0 if backlog else wait
 
     async def _claim_and_fire(self, ids: list[Any], now: int) -> int:
         token = new_id("lease")
@@ -265,18 +255,65 @@ class Scheduler:
             {"$set": {"due_ms": now + self._lease_ms, "owner": token}, "$inc": {"attempts": 1}},
         )
         claimed = [doc async for doc in self._timers.find({"_id": {"$in": ids}, "owner": token})]
+        batches: dict[str, list[dict[str, Any]]] = {}
+        for doc in claimed:
+            if doc["kind"] in self._batch_handlers:
+                batches.setdefault(doc["kind"], []).append(doc)
         gate = asyncio.Semaphore(self._concurrency)
 
-        async def fire(doc: dict[str, Any]) -> bool:
+        async def fire(doc: dict[str, Any]) -> int:
             async with gate:
                 if self._stopping.is_set():
                     await self._release(doc, token)
-                    return False
+                    return 0
                 await self._fire(doc, token)
-                return True
+                return 1
 
-        ran = await asyncio.gather(*(fire(doc) for doc in claimed))
+        # Each batch is one call bounded by one timeout, beside the per-timer rounds: still in the lease.
+        ran = await asyncio.gather(
+            *(fire(doc) for doc in claimed if doc["kind"] in self._handlers),
+            *(self._fire_batch(kind, docs, token) for kind, docs in batches.items()),
+        )
         return sum(ran)
+
+    async def _fire_batch(self, kind: str, docs: list[dict[str, Any]], token: str) -> int:
+        """Run one batch handler over `docs`; complete the done ones in one write, fail the others."""
+        if self._stopping.is_set():
+            for doc in docs:
+                await self._release(doc, token)
+            return 0
+        started = _now_ms()
+        self.stats.max_lateness_ms = max(self.stats.max_lateness_ms, started - min(d["at_ms"] for d in docs))
+        items = [
+            TimerItem(
+                tenant=doc["tenant_id"],
+                kind=kind,
+                key=doc["key"],
+                payload=dict(doc.get("payload") or {}),
+                at_ms=int(doc["at_ms"]),
+                attempt=int(doc.get("attempts", 1)),
+            )
+            for doc in docs
+        ]
+        results: list[Exception | None]
+        try:
+            results = list(await asyncio.wait_for(self._batch_handlers[kind](items), self._timeout))
+            if len(results) != len(items):
+                raise RuntimeError(f"batch handler of {kind} answered {len(results)} of {len(items)} timers")
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # the whole batch failed: each timer is retried on its own schedule
+            results = [err] * len(items)
+        done = [doc["_id"] for doc, result in zip(docs, results, strict=True) if result is None]
+        if done:
+            self.stats.fired += len(done)
+            # `owner` alone guards it: whatever moved a timer since the claim also reset its owner.
+            await self._timers.delete_many({"_id": {"$in": done}, "owner": token})
+        for doc, result in zip(docs, results, strict=True):
+            if result is not None:
+                guard = {"_id": doc["_id"], "owner": token, "version": doc["version"]}
+                await self._failed(doc, guard, result)
+        return len(docs)
 
     async def _fire(self, doc: dict[str, Any], token: str) -> None:
         guard = {"_id": doc["_id"], "owner": token, "version": doc["version"]}
@@ -357,7 +394,7 @@ class Scheduler:
 
     def start(self) -> None:
         """Poll and fire in the background until `stop()`; does nothing without registered handlers."""
-        if not self._handlers or self._task is not None:
+        if not self.kinds or self._task is not None:
             return
         self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name=f"scheduler:{self._service}")

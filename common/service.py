@@ -31,7 +31,7 @@ from common.logs import setup_logging
 from common.mongo import IndexSpec, ensure_indexes, open_client
 from common.outbox import Outbox, outbox_indexes
 from common.readiness import HealthWatchdog
-from common.scheduler import Scheduler, TimerHandler, scheduler_indexes
+from common.scheduler import Scheduler, TimerBatchHandler, TimerHandler, scheduler_indexes
 from common.telemetry import setup_tracing
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ class ServiceParts:
     consumers: list[bus.Consumer] = field(default_factory=list)
     # Timer kind -> handler(tenant, key, payload), fired by runtime.scheduler (common/scheduler.py).
     timers: dict[str, TimerHandler] = field(default_factory=dict)
+    # Timer kind -> handler(items) fired a whole claimed batch at a time (`Scheduler.register_batch`).
+    batch_timers: dict[str, TimerBatchHandler] = field(default_factory=dict)
     # Awaited once at start, after the timers are registered and before anything is served or fired
     # (e.g. tags schedules its one-time expiry sweep); keep them short: start-up waits for them.
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -159,6 +161,8 @@ async def start_service(definition: ServiceDefinition, settings: Settings) -> Ru
         parts = definition.build(runtime)
         for kind, handler in parts.timers.items():
             runtime.scheduler.register(kind, handler)
+        for kind, batch_handler in parts.batch_timers.items():
+            runtime.scheduler.register_batch(kind, batch_handler)
         for hook in parts.on_start:
             await hook()
 

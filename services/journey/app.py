@@ -63,7 +63,9 @@ def build(runtime: Runtime) -> ServiceParts:
             # Other services' events on the timeline: intent, tags, leads (services/journey/timeline_feed.py).
             *timeline_consumers(store, recorder, definitions),
         ],
-        timers={**reminders.handlers(), STALE_KIND: stale.fire},
+        timers={STALE_KIND: stale.fire},
+        # Reminders are many at once (10,000 due in a minute): one handler call per claimed batch.
+        batch_timers=reminders.batch_handlers(),
     )
 
 

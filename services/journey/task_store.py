@@ -8,10 +8,12 @@ integer epoch milliseconds (`due_ms`), indexed for the owner's list and the cust
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from common.mongo import IndexSpec
 from common.outbox import Pending, pending_document, pending_set
@@ -28,6 +30,17 @@ TASK_INDEXES = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class TaskChange:
+    """One guarded `update` of a batch (`TaskStore.update_many`)."""
+
+    tenant: str
+    task_id: str
+    version: int
+    updates: dict[str, Any]
+    items: Sequence[Pending]
+
+
 class TaskStore:
     """Tasks of every tenant, always read and written by (tenant, id)."""
 
@@ -36,6 +49,11 @@ class TaskStore:
 
     async def get(self, tenant: str, task_id: str) -> dict[str, Any] | None:
         return await self._tasks.find_one({"_id": task_key(tenant, task_id), "tenant_id": tenant})
+
+    async def get_many(self, tenant: str, task_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The tasks of `tenant` among `task_ids`, by task id (unknown ones are absent): one query."""
+        query = {"_id": {"$in": [task_key(tenant, t) for t in task_ids]}, "tenant_id": tenant}
+        return {doc["id"]: doc async for doc in self._tasks.find(query)}
 
     async def insert(self, doc: dict[str, Any], items: Sequence[Pending]) -> bool:
         try:
@@ -52,6 +70,27 @@ class TaskStore:
             {"$set": {**updates, "version": version + 1, **pending_set(items)}},
         )
         return result.modified_count == 1
+
+    async def update_many(self, changes: Sequence[TaskChange]) -> int:
+        """Several `update`s, each under its own version guard, in one round trip; how many applied.
+
+        A change whose guard was lost is not applied and nothing says which: the caller re-reads
+        (reminders look for their own outbox event in the task).
+        """
+        if not changes:
+            return 0
+        ops = [
+            UpdateOne(
+                {"_id": task_key(c.tenant, c.task_id), "tenant_id": c.tenant, "version": c.version},
+                {"$set": {**c.updates, "version": c.version + 1, **pending_set(c.items)}},
+            )
+            for c in changes
+        ]
+        try:
+            result = await self._tasks.bulk_write(ops, ordered=False)
+        except BulkWriteError as err:  # some writes failed outright; the others stand
+            return int(err.details.get("nModified", 0))
+        return int(result.modified_count)
 
     async def move_customer(self, tenant: str, from_customer: str, to_customer: str) -> int:
         """Give every task of `from_customer` to `to_customer` (a merge), open and closed alike: owner,

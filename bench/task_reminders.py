@@ -10,7 +10,14 @@ rate, and the window starts when the creation will have finished with a 30 % mar
 after their due time anyway are counted and reported). A subscriber on core NATS listens to
 `<root>.evt.bench.journey.task_due` as the gateway's subscription does. Lateness = event arrival −
 the task's due time; the handler's share (`reminded_at` − due) is printed beside it, and duplicates
-and missing reminders are counted (the count must be exactly `--tasks`, none twice).
+and missing reminders are counted (the count must be exactly `--tasks`, none twice). Halfway through
+the window replica two is stopped and a new process started in its place (`--no-restart` skips it),
+so the count also covers a restart. Printed beside the lateness: CPU seconds of this process (the
+bench, leads and both replicas share it), of nx-27017 and of nats-server over the window and while
+idle, the load average, and the MongoDB commands (and write statements) per reminder.
+
+The figure before reminders became a batch kind is this bench run on main's code of the time (the
+per-timer handler); docs/scheduler.md keeps both.
 
 Baseline, in the same run, on the same servers, right after the tasks' window: the bare scheduler
 (`common.scheduler`, as bench/scheduler.py measures it, with the same settings) firing the same
@@ -39,6 +46,7 @@ from typing import Any
 import nats
 from crm.journey.v1 import journey_pb2, journey_pb2_grpc
 from nats.aio.msg import Msg
+from pymongo import monitoring
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
 
@@ -52,6 +60,39 @@ from services.journey.app import DEFINITION
 KIND = "bench.remind"
 PILOT_SHARE = 0.02
 MARGIN = 1.3
+
+
+class Commands(monitoring.CommandListener):
+    """Every MongoDB command of this process (both replicas, leads, the bench), by name, with the
+    statements a write carries (a bulk write of 50 updates is one `update` command, 50 statements)."""
+
+    def __init__(self) -> None:
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.statements: collections.Counter[str] = collections.Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.counts[event.command_name] += 1
+        for field in ("updates", "deletes", "documents"):
+            if field in event.command:
+                self.statements[event.command_name] += len(event.command[field])
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def snapshot(self) -> tuple[collections.Counter[str], collections.Counter[str]]:
+        return collections.Counter(self.counts), collections.Counter(self.statements)
+
+    def since(self, before: tuple[collections.Counter[str], collections.Counter[str]], per: int) -> str:
+        counts, statements = self.counts - before[0], self.statements - before[1]
+        parts = [
+            f"{name} {n / per:.2f}"
+            + (f" ({statements[name] / per:.2f} statements)" if statements[name] else "")
+            for name, n in counts.most_common()
+        ]
+        return "  MongoDB commands per reminder: " + ", ".join(parts)
 
 
 def pct(values: list[float], p: int) -> float:
@@ -120,6 +161,8 @@ async def baseline(db: Any, dues: list[float], concurrency: int) -> tuple[list[f
 
 
 async def main(opts: argparse.Namespace) -> None:
+    commands = Commands()
+    monitoring.register(commands)  # every client created from here on: the services' own included
     with bench_servers() as servers:
         async with service_beside_leads(servers, DEFINITION) as svc:
             settings = svc.running.runtime.settings
@@ -171,10 +214,27 @@ async def main(opts: argparse.Namespace) -> None:
 
                     created_in = await create_all()
                     print(f"created {opts.tasks} tasks in {created_in:.1f} s", flush=True)
+                    idle_cpu, idle_began = process_cpu(), time.time()
                     await asyncio.sleep(max(0.0, dues[0] - time.time()))
+                    idle_cpu_line = cpu_line(idle_cpu, process_cpu(), max(0.1, time.time() - idle_began))
                     window_cpu, window_began, window_load = process_cpu(), time.time(), load()
+                    window_commands = commands.snapshot()
+                    restarted = ""
+                    if opts.restart:
+                        # Halfway through, replica two stops (finishing or handing back what it claimed)
+                        # and a new process takes its place: no reminder may be lost or sent twice.
+                        await asyncio.sleep(max(0.0, dues[len(dues) // 2] - time.time()))
+                        began = time.perf_counter()
+                        await second.stop()
+                        stopped_in = time.perf_counter() - began
+                        second = await start_service(DEFINITION, replace(settings, grpc_port=0))
+                        restarted = (
+                            f"replica two restarted halfway through the window (stopped in {stopped_in:.1f} s, "
+                            f"up again {time.perf_counter() - began:.1f} s after the stop began)"
+                        )
                     await until(lambda: len(arrivals) >= opts.tasks, within=dues[-1] - time.time() + 120)
                     window_cpu_line = cpu_line(window_cpu, process_cpu(), time.time() - window_began)
+                    commands_line = commands.since(window_commands, opts.tasks)
                     await asyncio.sleep(3)  # room for duplicates to show
                     received = list(arrivals)
                     service_settings = svc.running.runtime.scheduler.settings()
@@ -204,12 +264,16 @@ async def main(opts: argparse.Namespace) -> None:
     )
     print(f"  scheduler settings (each replica): {service_settings}; baseline: {scheduler_settings}")
     print(f"  task_due events: {len(ids)} distinct, {doubled} duplicate(s), missing {opts.tasks - len(ids)}")
+    if restarted:
+        print(f"  {restarted}")
     print("lateness (against the due time):")
     print(line(f"baseline: bare scheduler ({len(base)} fired)", base))
     print(base_cpu_line.replace("CPU over", "baseline CPU over"))
     print(line("task handler ran (reminded_at)", handler))
     print(line("task_due arrived on NATS", arrival))
     print(window_cpu_line.replace("CPU over", "tasks' window CPU over"))
+    print(idle_cpu_line.replace("CPU over", "idle CPU (tasks created, none due yet) over"))
+    print(commands_line)
     print(f"  at the window's start: {window_load}; at the end: {load()}")
 
 
@@ -247,6 +311,12 @@ if __name__ == "__main__":
     parser.add_argument("--window", type=float, default=60.0, help="seconds over which the tasks come due")
     parser.add_argument("--concurrency", type=int, default=16, help="CreateTask calls in flight")
     parser.add_argument("--customers", type=int, default=50)
+    parser.add_argument(
+        "--no-restart",
+        dest="restart",
+        action="store_false",
+        help="do not restart replica two halfway through the window",
+    )
     parser.add_argument(
         "--concurrency-baseline", type=int, default=16, help="the baseline scheduler's handlers"
     )

@@ -23,7 +23,10 @@ guarded by the claim (`owner`): re-scheduling, a retry and a release all reset `
 moved while its handler ran is not matched and keeps its new due time. A failed item is retried and
 dead-lettered exactly as a failed per-timer handler; a batch handler that raises fails every item of
 its batch. While a backlog exists a pass claims up to `batch_limit` timers of batch kinds (per-timer
-kinds stay at four rounds of `concurrency`, which is what the lease is sized for).
+kinds stay at four rounds of `concurrency`, which is what the lease is sized for). After a pass that
+fired batch timers and left no backlog, the next pass waits `batch_linger_seconds` (0.1 s) so a
+steady stream (167 reminders/s) is taken ~17 at a time instead of one or two per pass: each pass
+costs the same few round trips whatever its size, and the stand-in's CPU is what runs out first.
 
 Guarantees (per-timer and batch kinds alike). A due timer's handler is called by one replica at a
 time, at least once, and its completion is recorded once. A handler is called twice only if its
@@ -115,6 +118,7 @@ class Scheduler:
         max_backoff_seconds: float = 300.0,
         concurrency: int = 16,
         batch_limit: int = 256,
+        batch_linger_seconds: float = 0.1,
     ) -> None:
         # A batch is run `concurrency` at a time, each bounded by the handler timeout, so the whole
         # batch ends well inside the lease: a slow batch never lets another replica take a timer over.
@@ -133,6 +137,7 @@ class Scheduler:
         self._batch = concurrency * 4
         # A batch handler runs as one call bounded by one timeout, so its batch may be larger.
         self._batch_limit = max(batch_limit, self._batch)
+        self._linger = min(batch_linger_seconds, poll_seconds)
         self._handlers: dict[str, TimerHandler] = {}
         self._batch_handlers: dict[str, TimerBatchHandler] = {}
         self._task: asyncio.Task[None] | None = None
@@ -166,6 +171,7 @@ class Scheduler:
             "poll_seconds": self._poll,
             "batch": self._batch,
             "batch_limit": self._batch_limit,
+            "batch_linger_seconds": self._linger,
             "concurrency": self._concurrency,
             "lease_seconds": self._lease_ms / 1000,
             "handler_timeout_seconds": self._timeout,
@@ -244,8 +250,12 @@ class Scheduler:
         if not ids:
             return 0, wait
         ran = await self._claim_and_fire(ids, now)
-        backlog = len(found) >= limit or len(ids) < len(due)  # more is due than this pass took
-        return ran, 0.0 if backlog else wait
+        if len(found) >= limit or len(ids) < len(due):
+            return ran, 0.0  # a backlog: more is due than this pass took
+        if any(doc["kind"] in self._batch_handlers for doc in due):
+            # A stream of batch timers: let the next few gather rather than take them one pass each.
+            wait = max(wait, self._linger)
+        return ran, wait
 
     async def _claim_and_fire(self, ids: list[Any], now: int) -> int:
         token = new_id("lease")

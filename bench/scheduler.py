@@ -12,7 +12,12 @@ The same timers are then run through the alternative DESIGN §6 names, JetStream
 pull subscribers on one durable consumer), as the baseline in the same run. That prototype has no
 exactly-once bookkeeping of its own; see docs/scheduler.md for the comparison.
 
-    python bench/scheduler.py [--timers 10000] [--span 60] [--engines mongo,jetstream]
+`mongo-batch` runs the same engine with a batch handler (`Scheduler.register_batch`: the claimed timers
+of a pass in one call, completed in one `delete_many`, passes 0.1 s apart while timers stream in), the
+form task reminders use. Each MongoDB engine also prints the CPU seconds nx-27017 used while firing
+(when the bench started it).
+
+    python bench/scheduler.py [--timers 10000] [--span 60] [--engines mongo,mongo-batch,jetstream]
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from pymongo import AsyncMongoClient, monitoring
 
 from common.local_servers import start_mongo_standin, start_nats
 from common.mongo import ensure_indexes
-from common.scheduler import Scheduler, Timer, scheduler_indexes
+from common.scheduler import Scheduler, Timer, TimerItem, scheduler_indexes
 
 KIND = "bench.tick"
 LEAD_SECONDS = 20.0  # time to write every timer before the first is due (10,000 upserts take ~9 s here)
@@ -100,7 +105,19 @@ async def all_fired(outcome: Outcome, count: int, deadline: float) -> None:
         await asyncio.sleep(0.5)
 
 
-async def run_mongo(uri: str, count: int, span: float) -> None:
+def cpu_seconds(pid: int | None) -> float:
+    """CPU seconds (user + system) a process used so far; 0 when it is not ours to read."""
+    if pid is None:
+        return 0.0
+    text = Path(f"/proc/{pid}/stat").read_text()
+    fields = text[text.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run_mongo(
+    uri: str, count: int, span: float, *, batch: bool = False, pid: int | None = None
+) -> None:
+    name_of_run = "mongo-batch" if batch else "mongo (shipped)"
     db_name = f"bench_sched_{uuid.uuid4().hex[:8]}"
     counter = CommandCounter()
     clients: list[AsyncMongoClient[dict[str, Any]]] = [
@@ -119,7 +136,18 @@ async def run_mongo(uri: str, count: int, span: float) -> None:
 
                 return tick
 
-            scheduler.register(KIND, handler(name))
+            def batch_handler(replica: str) -> Any:
+                async def ticks(items: list[TimerItem]) -> list[Exception | None]:
+                    now = time.time()
+                    outcome.fired.extend((replica, item.key, now - item.payload["due"]) for item in items)
+                    return [None] * len(items)
+
+                return ticks
+
+            if batch:
+                scheduler.register_batch(KIND, batch_handler(name))
+            else:
+                scheduler.register(KIND, handler(name))
             replicas.append(scheduler)
         for scheduler in replicas:
             scheduler.start()
@@ -150,14 +178,22 @@ async def run_mongo(uri: str, count: int, span: float) -> None:
         )
         counter.counts.clear()
         deadline = start + span + GRACE_SECONDS
+        await asyncio.sleep(max(0.0, start - time.time()))
+        cpu_before = cpu_seconds(pid)
         await all_fired(outcome, count, deadline)
+        cpu_used = cpu_seconds(pid) - cpu_before
         elapsed = time.time() - start
         busy = {name: round(n / max(elapsed, 1e-9), 1) for name, n in sorted(counter.counts.items())}
         await asyncio.sleep(2)  # anything fired twice would show up now
         for scheduler in replicas:
             await scheduler.stop()
-        outcome.report("mongo (shipped)", count)
+        outcome.report(name_of_run, count)
         print(f"  MongoDB commands/s while firing (both replicas, incl. the bench's writes): {busy}")
+        if pid is not None:
+            print(
+                f"  nx-27017 CPU while firing: {cpu_used:.1f} s over {elapsed:.0f} s "
+                f"({cpu_used / count * 1000:.2f} ms per timer); load average {os.getloadavg()[0]:.2f}"
+            )
         left = await clients[0][db_name]["timers"].count_documents({})
         print(f"  timers left in the collection: {left}")
     finally:
@@ -234,7 +270,7 @@ async def main() -> None:
     )
     parser.add_argument("--timers", type=int, default=10_000)
     parser.add_argument("--span", type=float, default=60.0, help="seconds over which the timers come due")
-    parser.add_argument("--engines", default="mongo,jetstream")
+    parser.add_argument("--engines", default="mongo,mongo-batch,jetstream")
     args = parser.parse_args()
     engines = set(args.engines.split(","))
     print(
@@ -247,13 +283,17 @@ async def main() -> None:
             server = start_nats(Path(tmp) / "nats")
             stack.callback(server.stop)
             nats_url = server.url
-        if not mongo_uri and "mongo" in engines:
+        pid = None
+        if not mongo_uri and engines & {"mongo", "mongo-batch"}:
             standin = start_mongo_standin(Path(tmp) / "mongo")
             stack.callback(standin.stop)
-            mongo_uri = standin.url
+            mongo_uri, pid = standin.url, standin.process.pid
         if "mongo" in engines:
             assert mongo_uri
-            await run_mongo(mongo_uri, args.timers, args.span)
+            await run_mongo(mongo_uri, args.timers, args.span, pid=pid)
+        if "mongo-batch" in engines:
+            assert mongo_uri
+            await run_mongo(mongo_uri, args.timers, args.span, batch=True, pid=pid)
         if "jetstream" in engines:
             assert nats_url
             await run_jetstream(nats_url, args.timers, args.span)

@@ -1,7 +1,8 @@
 """MongoDB access for tasks: one document per task with its status, due time and pending items.
 
-A change is one `update_one` guarded by the version read; the reminder timers a new due time needs
-and the reminder events ride in the same write as outbox items (common/outbox.py). Due times are
+A change is one `update_one` guarded by the version read (reminders write a batch of such guarded
+updates in one `bulk_write`, `update_many`); the reminder timers a new due time needs and the
+reminder events ride in the same write as outbox items (common/outbox.py). Due times are
 integer epoch milliseconds (`due_ms`), indexed for the owner's list and the customer's tasks.
 """
 

@@ -11,7 +11,8 @@ replicas and restarts.
 
 A batch costs a fixed number of round trips, not several per reminder: one read of its tasks per
 tenant, one bulk write of the guarded updates, `Outbox.publish_many` (the publishes, then one bulk
-mark). A task changed between the read and the write (an edit, a merge) loses its guard: only those
+mark: a task read with nothing pending and written under its version holds only this event, so one
+update guarded by the write's outbox revision clears it, `alone=`). A task changed between the read and the write (an edit, a merge) loses its guard: only those
 tasks are read again — a task whose write did land is recognised by this firing's event in its
 outbox — and planned again, like the single write used to be retried.
 """
@@ -23,6 +24,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from common.ids import new_id
 from common.outbox import FIELD, Outbox, Pending, PendingEvent
 from common.scheduler import TimerBatchHandler, TimerItem
 from common.timeutil import from_ms, iso_utc
@@ -53,6 +55,7 @@ class TaskReminders:
         unsettled = set(range(len(items)))
         staged: dict[int, PendingEvent] = {}  # the event the last write attempt stored, per item
         written: list[tuple[str, list[Pending]]] = []
+        alone: dict[str, str] = {}  # task -> revision of a write that left only its own event pending
         for attempt in range(MAX_ATTEMPTS):
             docs = await self._read(items, unsettled)
             changes: dict[int, TaskChange] = {}
@@ -78,12 +81,16 @@ class TaskReminders:
                 for i, change in changes.items():
                     written.append((task_key(change.tenant, change.task_id), [staged.pop(i)]))
                     unsettled.discard(i)
+                    if not (docs[i].get(FIELD) or {}) and change.rev:
+                        # Read with nothing pending and written under its version: this event is all
+                        # the outbox holds, so one guarded update marks it sent (Outbox.publish_many).
+                        alone[task_key(change.tenant, change.task_id)] = change.rev
                 break
             # Some guards were lost: the next round re-reads what is unsettled and finds out which.
             await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         # Publish what was written (an exception above leaves it to the outbox relay, and the timers
         # to the scheduler's retry, which finds the reminders recorded and sends nothing twice).
-        await self._outbox.publish_many(TASKS, written)
+        await self._outbox.publish_many(TASKS, written, alone=alone)
         for i in unsettled:
             task_id, kind = items[i].payload.get("task_id"), items[i].kind
             results[i] = RuntimeError(f"task {task_id} kept changing while its {kind} reminder was recorded")
@@ -125,5 +132,6 @@ class TaskReminders:
             version=int(doc["version"]),
             updates=updates,
             items=[pending],
+            rev=new_id("rev"),
         )
         return change, pending

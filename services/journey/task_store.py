@@ -40,6 +40,8 @@ class TaskChange:
     version: int
     updates: dict[str, Any]
     items: Sequence[Pending]
+    # The outbox revision the write stamps (`pending_set(rev=...)`); None for a fresh one.
+    rev: str | None = None
 
 
 class TaskStore:
@@ -83,7 +85,7 @@ class TaskStore:
         ops = [
             UpdateOne(
                 {"_id": task_key(c.tenant, c.task_id), "tenant_id": c.tenant, "version": c.version},
-                {"$set": {**c.updates, "version": c.version + 1, **pending_set(c.items)}},
+                {"$set": {**c.updates, "version": c.version + 1, **pending_set(c.items, rev=c.rev)}},
             )
             for c in changes
         ]

@@ -3,7 +3,8 @@
 Many tasks due together each remind once with two replicas; a batch fired twice (a replica that died
 after writing, before the scheduler recorded completion) or by two racing callers (lost version
 guards) still sends each reminder once; a batch mixing tenants, a vanished task and a moved due time
-sends only what is due, each to its own tenant.
+sends only what is due, each to its own tenant; another write's event waiting in a task's outbox
+is never cleared with the reminder's.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import pytest
 from crm.journey.v1 import journey_pb2
 
 from common.config import Settings
+from common.outbox import pending_set
 from common.scheduler import TimerBatchHandler, TimerItem
 from common.service import RunningService, start_service
 from services.journey import tasks
 from services.journey.app import DEFINITION
+from services.journey.task_store import TASKS
 from tests.integration.journey.helpers import Journey
 from tests.integration.journey.work_helpers import create_task, watch
 from tests.support.rpc import metadata
@@ -118,3 +121,18 @@ async def test_a_mixed_batch_reminds_what_is_due_each_to_its_own_tenant(
     assert results == [None] * 5  # nothing to retry: what is not due is done too
     assert [e["data"]["task_id"] for e in acme.events] == [ours.id]
     assert [e["data"]["task_id"] for e in globex.events] == [theirs.id]
+
+
+async def test_a_reminder_written_beside_another_pending_event_leaves_that_event_to_be_published(
+    journey: Journey, replica: RunningService
+) -> None:
+    due = await watch(journey, "task_due")
+    task = await create_task(journey, await journey.customer(), due_in=3600)
+    # Another write's event still waits in the task's outbox (its writer died before publishing).
+    waiting = replica.runtime.outbox.event(tenant="acme", event="task_due", data={"task_id": "still-pending"})
+    await replica.runtime.db[TASKS].update_one({"_id": f"acme|{task.id}"}, {"$set": pending_set([waiting])})
+
+    assert await reminder_handler(replica)([due_item(task)]) == [None]
+    await due.wait_for(2, within=20)  # the reminder now, the waiting event by the outbox relay
+
+    assert sorted(e["data"]["task_id"] for e in due.events) == sorted([task.id, "still-pending"])

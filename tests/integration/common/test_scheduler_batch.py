@@ -251,3 +251,37 @@ async def test_a_kind_takes_one_kind_of_handler(db: AsyncDatabase[dict[str, Any]
     with pytest.raises(ValueError, match="must match"):
         scheduler.register_batch("Bad Kind", batch)
     assert scheduler.kinds == [KIND]
+
+
+async def test_a_batch_held_by_a_replica_that_died_fires_once_on_another_after_the_lease(
+    db: AsyncDatabase[dict[str, Any]], running: list[Scheduler]
+) -> None:
+    options = {**FAST, "lease_seconds": 2.0, "handler_timeout_seconds": 0.4}
+    claimed = asyncio.Event()
+
+    async def dies_midway(items: list[TimerItem]) -> list[Exception | None]:
+        claimed.set()
+        await asyncio.sleep(3600)
+        return [None] * len(items)
+
+    dying = Scheduler(db, **options)
+    dying.register_batch(KIND, dies_midway)
+    batches = Batches()
+    survivor = Scheduler(db, **options)
+    survivor.register_batch(KIND, batches.handler("survivor"))
+    running.extend([dying, survivor])
+    await dying.schedule_many(
+        [Timer(tenant="acme", kind=KIND, key=f"k{i}", due_at=soon(0)) for i in range(5)]
+    )
+    dying.start()
+    async with asyncio.timeout(10):
+        await claimed.wait()
+    claimed_at = time.time()
+    await dying.stop(grace=0)  # as good as a kill: nothing of the batch is completed
+    survivor.start()
+
+    await batches.wait_for(5)
+    assert time.time() - claimed_at >= 1.5  # not before the dead replica's lease ran out
+    await asyncio.sleep(0.5)
+    assert sorted(batches.keys()) == [f"k{i}" for i in range(5)]
+    assert await db[TIMERS].count_documents({}) == 0

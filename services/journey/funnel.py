@@ -107,8 +107,16 @@ def funnel_of_facts(
     high = 2**63 if to_ms is None else to_ms
     tally = _Tally(size)
     if basis == REACHED:
+
+        def locate(at: int) -> _Tally | None:
+            return tally if low <= at < high else None
+
         for row in rows:
-            _add_reached(row, size, lambda at: tally if low <= at < high else None)
+            entered = row[2] or 0
+            # Every instant of the row lies in [entered, entered + its largest offset]: most rows of
+            # a short period miss it entirely, and are skipped without deriving their reach.
+            if row[1] and entered < high and entered + _largest(row) >= low:
+                _add_reached(row, size, locate)
     else:
         for row in rows:
             if row[1] and low <= (row[2] or 0) < high:
@@ -218,6 +226,11 @@ class _Tally:
         return Funnel(
             journey=journey.key, version=journey.version, customers=self.customers, stages=tuple(stages)
         )
+
+
+def _largest(row: FactRow) -> int:
+    """The largest offset of a fact row (0 when it has none)."""
+    return max((offset for offset in row[3:] if offset is not None), default=0)
 
 
 def _add_reached(row: FactRow, size: int, locate: Locate) -> None:

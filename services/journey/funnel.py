@@ -4,21 +4,27 @@ Input per customer: `reached_ms`, the first time each stage was reached (stage k
 from the progress documents. With the stages of the journey's current version in order:
 - **furthest**: the deepest rank the customer reached. The funnel is cumulative: a customer counts in
   every stage up to its furthest, even after moving back, and even for a stage it skipped.
-- **entered**: the earliest time it reached any stage of the journey. The period filter [from, to)
-  selects a cohort by this instant: "the customers who came in during March, and how far they got".
-  So counts never grow down the funnel and conversions stay within 0..1, which a per-stage
-  "reached during March" count would not give (a customer who entered in February and signed in
-  March would count in "signed" but not in the stages above it).
+- **the period** [from, to) answers one of two questions, by its basis:
+  - ENTERED (the default): "how did March's leads do". **entered** is the earliest time the customer
+    reached any stage of the journey; the period selects a cohort by it, and each member counts up
+    to its furthest stage. Counts never grow down the funnel, conversions stay within 0..1.
+  - REACHED: "what happened in March". Stage k counts the customers whose first time at stage k or
+    a deeper one falls in the period (cumulative like the rest: passing a skipped stage happens when
+    a deeper one is reached). A customer who entered in February and signed in March counts at
+    "signed" in March but not at the top, so counts can grow and conversions can exceed 1.
 - **conversion** from stage k to k+1 is count[k+1] / count[k]; **from the top** count[k] / count[1]
   (0 where the divisor is 0).
 - **time between consecutive stages** k → k+1 is taken over the customers who actually reached both
   (a skipped stage has no time), as reached[k+1] − reached[k] when that is not negative: median and
-  90th percentile by nearest rank.
-Funnel over time: the cohort funnel per calendar week (ISO, Monday 00:00 UTC) or month (UTC) of
-`entered`, buckets between from and to, empty buckets included so a chart has no gaps.
+  90th percentile by nearest rank. Under ENTERED over the cohort; under REACHED over the customers
+  who reached stage k+1 itself in the period.
+Funnel over time: the funnel per calendar week (ISO, Monday 00:00 UTC) or month (UTC) between from
+and to, of entry (ENTERED) or of reach (REACHED: the stage-transition history), empty buckets
+included so a chart has no gaps; one pass puts each instant in its bucket.
 
-The maths runs over **fact rows** `[version, rank, entered_ms, *gaps_ms]` (`progress.FunnelFacts.row`, stored packed):
-what every progress write stores per journey, so the service reads small lists and never
+The maths runs over **fact rows** `[version, rank, entered_ms, *offsets_ms]` (`progress.FunnelFacts.row`,
+stored packed; offsets: when each rank 1..rank was first reached, ms after entered_ms, None when
+skipped): what every progress write stores per journey, so the service reads small lists and never
 re-derives them. `cumulative_funnel` / `funnel_over_time` take `reached` maps and derive the same
 rows with the same function (`progress.facts_from_ms`); `funnel_of_facts` / `funnel_over_time_of_facts`
 take stored rows.

@@ -111,13 +111,16 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def pending_set(events: Sequence[Pending]) -> dict[str, Any]:
-    """Fields to merge into the `$set` of an update that also stores `events` (empty when none)."""
+def pending_set(events: Sequence[Pending], *, rev: str | None = None) -> dict[str, Any]:
+    """Fields to merge into the `$set` of an update that also stores `events` (empty when none).
+
+    `rev`: the revision this write stamps (a fresh one when None); a writer that passes its own can
+    later let `publish_many` clear the outbox in one guarded write (its `alone` argument)."""
     if not events:
         return {}
     fields: dict[str, Any] = {f"{FIELD}.{e.id}": e.stored() for e in events}
     fields[DUE_MS] = _now_ms()
-    fields[REV] = new_id("rev")
+    fields[REV] = rev or new_id("rev")
     return fields
 
 
@@ -237,15 +240,30 @@ class Outbox:
                 err,
             )
 
-    async def publish_many(self, collection: str, items: Sequence[tuple[Any, Sequence[Pending]]]) -> None:
+    async def publish_many(
+        self,
+        collection: str,
+        items: Sequence[tuple[Any, Sequence[Pending]]],
+        *,
+        alone: Mapping[Any, str] | None = None,
+    ) -> set[Any]:
         """`publish` for many documents written together (e.g. one bulk write per consumer batch), in a
         fixed number of round trips instead of three per document: every pending insert in one
         `insert_many`, the events of all documents concurrently (each document's in its order, after
-        the inserts), then every document marked in one bulk write. Never raises, like `publish`.
+        the inserts), then every document marked. Never raises, like `publish`; returns the ids of the
+        documents whose items are all marked sent (empty when anything failed: the relay retries).
+
+        `alone` maps a document id to the revision (`pending_set(rev=...)`) of the write that stored
+        its items, for documents whose writer knows they held no other pending item before that write.
+        Such a document is marked in ONE update guarded by that revision: if it still matches, no
+        write added items since (every write that adds items stamps a new revision), so everything
+        pending is what was just published and the whole outbox is cleared. Documents where the guard
+        matched nothing (another writer added items) take the general path: unset each published item,
+        then clear the due time of those left empty (two updates and a read).
         """
         items = [(doc_id, events) for doc_id, events in items if events]
         if not items:
-            return
+            return set()
         try:
             inserts: dict[str, list[dict[str, Any]]] = {}
             for _, events in items:
@@ -266,24 +284,22 @@ class Outbox:
 
             await asyncio.gather(*(send(events) for _, events in items))
             coll = self._db[collection]
-            await coll.bulk_write(
-                [
-                    UpdateOne({"_id": doc_id}, {"$unset": {f"{FIELD}.{e.id}": "" for e in events}})
-                    for doc_id, events in items
-                ],
-                ordered=False,
-            )
-            emptied = [
-                UpdateOne(
-                    {"_id": doc["_id"], REV: doc.get(REV)}, {"$unset": {FIELD: "", DUE_MS: "", REV: ""}}
+            alone = alone or {}
+            sole = [(doc_id, alone[doc_id]) for doc_id, _ in items if doc_id in alone]
+            rest = [(doc_id, events) for doc_id, events in items if doc_id not in alone]
+            if sole:
+                result = await coll.bulk_write(
+                    [
+                        UpdateOne({"_id": doc_id, REV: rev}, {"$unset": {FIELD: "", DUE_MS: "", REV: ""}})
+                        for doc_id, rev in sole
+                    ],
+                    ordered=False,
                 )
-                async for doc in coll.find(
-                    {"_id": {"$in": [doc_id for doc_id, _ in items]}}, {FIELD: 1, REV: 1}
-                )
-                if not doc.get(FIELD)
-            ]
-            if emptied:
-                await coll.bulk_write(emptied, ordered=False)
+                if result.matched_count < len(sole):
+                    # Which guard missed is not reported per operation; the general path is idempotent.
+                    rest = list(items)
+            if rest:
+                await self._mark_many(coll, rest)
         except asyncio.CancelledError:
             raise
         except Exception as err:
@@ -293,6 +309,26 @@ class Outbox:
                 collection,
                 err,
             )
+            return set()
+        return {doc_id for doc_id, _ in items}
+
+    @staticmethod
+    async def _mark_many(coll: Any, items: Sequence[tuple[Any, Sequence[Pending]]]) -> None:
+        """Unset each document's published items, then clear the due time of those left empty."""
+        await coll.bulk_write(
+            [
+                UpdateOne({"_id": doc_id}, {"$unset": {f"{FIELD}.{e.id}": "" for e in events}})
+                for doc_id, events in items
+            ],
+            ordered=False,
+        )
+        emptied = [
+            UpdateOne({"_id": doc["_id"], REV: doc.get(REV)}, {"$unset": {FIELD: "", DUE_MS: "", REV: ""}})
+            async for doc in coll.find({"_id": {"$in": [doc_id for doc_id, _ in items]}}, {FIELD: 1, REV: 1})
+            if not doc.get(FIELD)
+        ]
+        if emptied:
+            await coll.bulk_write(emptied, ordered=False)
 
     async def publish_all(self, collection: str, doc_id: Any) -> None:
         """The fast path for a document whose events must reach the stream in the order they were

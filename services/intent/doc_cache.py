@@ -7,7 +7,9 @@ store.py), so a cached copy can only be *stale*, never wrong: when another repli
 writer) changed the document, the write's filter on `v` matches nothing, the engine re-reads the
 customer from the database and applies its change again (engine.py `_update`). Only fields the engine
 writes are cached; the outbox's pending events are left out (the relay removes them without a version
-bump, and no plan reads them).
+bump, and no plan reads them). Whether the document may still hold pending items is kept beside it
+(`clean`): a document known to hold none lets the next write's items be marked sent in one update
+(common/outbox.py `publish_many(alone=...)`).
 
 Bounded: least recently used customers are forgotten first (`INTENT_AGGREGATE_CACHE`, documents).
 """
@@ -27,6 +29,7 @@ class AggregateCache:
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
         self._docs: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._clean: set[tuple[str, str]] = set()
 
     def get_many(self, tenant: str, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The cached documents among `customer_ids` (the others must be read)."""
@@ -38,12 +41,27 @@ class AggregateCache:
                 found[cid] = doc
         return found
 
+    def clean(self, tenant: str, customer_id: str) -> bool:
+        """True when the cached document is known to hold no pending outbox item."""
+        return (tenant, customer_id) in self._clean
+
     def written(
-        self, tenant: str, customer_id: str, before: dict[str, Any] | None, fields: dict[str, Any]
+        self,
+        tenant: str,
+        customer_id: str,
+        before: dict[str, Any] | None,
+        fields: dict[str, Any],
+        *,
+        clean: bool = False,
     ) -> None:
-        """Record a won write: the document as read (`before`) with `fields` set on it."""
+        """Record a won write: the document as read (`before`) with `fields` set on it; `clean` when
+        no outbox item is left pending in it (all of this write's were marked sent, none were before)."""
         if self._capacity <= 0:
             return
+        if clean:
+            self._clean.add((tenant, customer_id))
+        else:
+            self._clean.discard((tenant, customer_id))
         doc = {k: v for k, v in (before or {}).items() if k not in (FIELD, DUE_MS, REV)}
         doc.update(
             (k, v) for k, v in fields.items() if not k.startswith(f"{FIELD}.") and k not in (DUE_MS, REV)
@@ -51,9 +69,11 @@ class AggregateCache:
         self._docs[(tenant, customer_id)] = doc
         self._docs.move_to_end((tenant, customer_id))
         while len(self._docs) > self._capacity:
-            self._docs.popitem(last=False)
+            key, _ = self._docs.popitem(last=False)
+            self._clean.discard(key)
 
     def forget(self, tenant: str, customer_ids: Sequence[str]) -> None:
         """Drop documents known to be stale (a lost compare-and-set)."""
         for cid in customer_ids:
             self._docs.pop((tenant, cid), None)
+            self._clean.discard((tenant, cid))

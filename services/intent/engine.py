@@ -35,6 +35,7 @@ from typing import Any
 from common.customers import KnownCustomers
 from common.errors import Unavailable
 from common.ids import new_id
+from common.outbox import FIELD as OUTBOX_FIELD
 from common.outbox import Outbox, Pending
 from common.scheduler import Scheduler, Timer
 from common.timeutil import as_utc, from_ms, to_ms, utcnow
@@ -264,9 +265,14 @@ class IntentEngine:
             # First attempt: the documents this process wrote last need no read (doc_cache.py); a stale
             # one loses the compare-and-set below and is read on the next attempt.
             docs = self._cache.get_many(tenant, todo) if attempt == 0 else {}
+            # Whose document holds no pending outbox item before this write (its items can then be
+            # marked sent in one update, common/outbox.py `publish_many(alone=...)`).
+            clean = {cid for cid in docs if self._cache.clean(tenant, cid)}
             missing = [cid for cid in todo if cid not in docs]
             if missing:
-                docs.update(await self._store.aggregates(tenant, missing))
+                read = await self._store.aggregates(tenant, missing)
+                docs.update(read)
+                clean.update(cid for cid in missing if not (read.get(cid) or {}).get(OUTBOX_FIELD))
             # Which ids the documents still hold as maybe-unstored are stored by now: those this process
             # stored are known; the rest (another replica's, or from before a crash) take one read.
             held = [i for d in docs.values() for i in d.get("recent_ids") or []]
@@ -300,16 +306,27 @@ class IntentEngine:
             # stored HIGH with no timer to bring it down.
             await self._scheduler.schedule_many(timers)
             won = await self._store.write_aggregates(tenant, writes)
-            await self._outbox.publish_many(
+            published = [w for w in writes if w.customer_id in won and w.pending]
+            marked = await self._outbox.publish_many(
                 SCORES,
-                [(score_doc_id(tenant, w.customer_id), w.pending) for w in writes if w.customer_id in won],
+                [(score_doc_id(tenant, w.customer_id), w.pending) for w in published],
+                alone={
+                    score_doc_id(tenant, w.customer_id): w.token for w in published if w.customer_id in clean
+                },
             )
             for w in writes:
                 if w.customer_id in won:
                     done[w.customer_id] = plans[w.customer_id]
                     self._log_level(tenant, plans[w.customer_id])
+                    left_clean = w.customer_id in clean and (
+                        not w.pending or score_doc_id(tenant, w.customer_id) in marked
+                    )
                     self._cache.written(
-                        tenant, w.customer_id, docs.get(w.customer_id), w.stored_fields(tenant)
+                        tenant,
+                        w.customer_id,
+                        docs.get(w.customer_id),
+                        w.stored_fields(tenant),
+                        clean=left_clean,
                     )
                 else:
                     self._cache.forget(tenant, [w.customer_id])

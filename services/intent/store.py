@@ -140,7 +140,7 @@ class IntentStore:
         ops = [
             UpdateOne(
                 {"_id": score_doc_id(tenant, w.customer_id), "v": w.version},
-                {"$set": {**w.stored_fields(tenant), **pending_set(w.pending)}},
+                {"$set": {**w.stored_fields(tenant), **pending_set(w.pending, rev=w.token)}},
                 upsert=w.version is None,
             )
             for w in writes

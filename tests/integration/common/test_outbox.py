@@ -229,3 +229,48 @@ async def test_a_document_carrying_a_pending_insert_can_be_replaced(
     assert await outbox.relay_once() == 2
     assert await mongo_client[f"{namespace}_test"]["history"].count_documents({}) == 1
     assert [e["id"] for e in await published(jsc, namespace)] == [event.id]
+
+
+async def test_a_write_alone_in_its_outbox_is_marked_sent_in_one_guarded_update(
+    js: tuple[NATS, JetStreamContext],
+    things: AsyncCollection[dict[str, Any]],
+    mongo_client: AsyncMongoClient[dict[str, Any]],
+    namespace: str,
+) -> None:
+    _, jsc = js
+    outbox = make_outbox(mongo_client, jsc, namespace, grace_seconds=0)
+    entry = outbox.insert("history", {"_id": "h1", "tenant_id": "acme"})
+    event = outbox.event(tenant="acme", event="made", data={"n": 1})
+    await things.insert_one({"_id": "a", "tenant_id": "acme", "n": 1})
+    await things.update_one({"_id": "a"}, {"$set": {"n": 2, **pending_set([entry, event], rev="rev-a")}})
+
+    marked = await outbox.publish_many(COLLECTION, [("a", [entry, event])], alone={"a": "rev-a"})
+
+    assert marked == {"a"}
+    assert await things.find_one({"_id": "a"}) == {"_id": "a", "tenant_id": "acme", "n": 2}
+    assert await mongo_client[f"{namespace}_test"]["history"].count_documents({}) == 1
+    assert [e["id"] for e in await published(jsc, namespace)] == [event.id]
+    assert await outbox.relay_once() == 0
+
+
+async def test_an_alone_guard_that_misses_leaves_the_other_writers_event_pending(
+    js: tuple[NATS, JetStreamContext],
+    things: AsyncCollection[dict[str, Any]],
+    mongo_client: AsyncMongoClient[dict[str, Any]],
+    namespace: str,
+) -> None:
+    _, jsc = js
+    outbox = make_outbox(mongo_client, jsc, namespace, grace_seconds=0)
+    first = outbox.event(tenant="acme", event="made", data={"n": 1})
+    await things.insert_one({"_id": "a", "tenant_id": "acme", "n": 1})
+    await things.update_one({"_id": "a"}, {"$set": {"n": 1, **pending_set([first], rev="rev-1")}})
+    # Another writer adds its event (a new revision) before the first one's events are marked sent.
+    second = outbox.event(tenant="acme", event="changed", data={"n": 2})
+    await things.update_one({"_id": "a"}, {"$set": {"n": 2, **pending_set([second])}})
+
+    assert await outbox.publish_many(COLLECTION, [("a", [first])], alone={"a": "rev-1"}) == {"a"}
+
+    doc = await things.find_one({"_id": "a"}) or {}
+    assert list(doc[FIELD]) == [second.id] and DUE_MS in doc  # still visible to the relay
+    assert await outbox.relay_once() == 1
+    assert [e["id"] for e in await published(jsc, namespace)] == [first.id, second.id]

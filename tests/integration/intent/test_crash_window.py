@@ -8,6 +8,7 @@ again and must store them without adding them twice, then forget them once they 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -87,3 +88,43 @@ async def test_signals_redelivered_after_a_crash_between_the_two_writes_count_on
             assert set(doc["recent_ids"]) <= {"c-2"}
     finally:
         await second.stop()
+
+
+async def test_items_left_pending_by_a_failed_publish_survive_the_next_write(
+    settings_for: Callable[..., Settings], nats_url: str, leads: Leads
+) -> None:
+    """A write whose publish failed leaves its history entry pending in the document; the next write of
+    the same customer (from this process's cached copy) must not clear it with its own: the relay
+    still applies it, so both score history entries exist."""
+    settings = settings_for("intent")
+    buyer = await leads.customer("acme")
+    async with service_under_test(DEFINITION, settings, nats_url=nats_url) as svc:
+        engine = engine_of(svc.running)
+        outbox: Any = engine._outbox  # type: ignore[attr-defined]
+        publish_many = outbox.publish_many
+
+        async def unreachable(*args: Any, **kwargs: Any) -> set[str]:
+            return set()  # what publish_many reports when NATS or MongoDB failed half-way
+
+        outbox.publish_many = unreachable
+        stub = intent_pb2_grpc.IntentServiceStub(svc.channel)
+        md = metadata("acme")
+        first = intent_pb2.Signal(id="p-0", customer_id=buyer, type="demo_request")
+        await stub.IngestSignals(intent_pb2.IngestSignalsRequest(signals=[first]), metadata=md)
+        scores: Any = svc.running.runtime.db[SCORES]
+        pending = (await scores.find_one({"_id": score_doc_id("acme", buyer)}) or {}).get("outbox") or {}
+        assert pending  # the first score's history entry waits for the relay
+        outbox.publish_many = publish_many
+
+        more = [intent_pb2.Signal(id=f"p-{i}", customer_id=buyer, type="demo_request") for i in range(1, 6)]
+        await stub.IngestSignals(intent_pb2.IngestSignalsRequest(signals=more), metadata=md)
+        after = (await scores.find_one({"_id": score_doc_id("acme", buyer)}) or {}).get("outbox") or {}
+        assert set(pending) <= set(after)  # the second write's publish left the first one's items alone
+
+        history: Any = svc.running.runtime.db["score_history"]
+        for _ in range(200):  # the relay picks it up after its grace period
+            if await history.count_documents({"tenant_id": "acme", "customer_id": buyer}) == 2:
+                break
+            await asyncio.sleep(0.05)
+        entries = [d async for d in history.find({"tenant_id": "acme", "customer_id": buyer})]
+        assert sorted(len(e["signal_ids"]) for e in entries) == [1, 5]

@@ -188,3 +188,57 @@ async def test_a_profile_fact_reaching_an_old_customer_before_the_migration_upgr
         await asyncio.sleep(0.5)
         # Never a drop to LOW from empty aggregates: at most the honest move from the old stored level.
         assert all(e["data"]["level"] != "low" for e in levels.events), levels.events
+
+
+async def test_new_signals_for_an_old_customer_before_the_migration_add_to_its_whole_history(
+    settings_for: Callable[..., Settings],
+    nats_url: str,
+    namespace: str,
+    mongo_client: AsyncMongoClient[dict[str, Any]],
+    leads: Leads,
+) -> None:
+    settings = settings_for("intent")
+    db = mongo_client[settings.database_name]
+    (cid,) = await leads.customers(1)
+    now = whole_ms(datetime.now(UTC))
+    await db["signals"].insert_many(
+        [old_signal("acme", cid, kind, whole_ms(now - age), n) for n, (kind, age) in enumerate(HISTORY)]
+    )
+    old = {"_id": f"acme|{cid}", "tenant_id": "acme", "customer_id": cid, "score": 71.2, "level": "high"}
+    await db["scores"].insert_one({**old, "computed_at": now - timedelta(hours=1)})
+    # The migration has not reached this customer yet (here: it is not scheduled at all).
+    await db[MIGRATIONS].insert_one({"_id": MARKER, "tenants": 0})
+
+    async with service_under_test(DEFINITION, settings, nats_url=nats_url) as svc:
+        stub = intent_pb2_grpc.IntentServiceStub(svc.channel)
+        levels = await subscribe(svc.nc, f"{namespace}.evt.acme.intent.level_changed")
+        # A partner's signal over NATS (the ingest consumer), then one through gRPC.
+        event = cloudevents.make_event(
+            type="com.partner.signal.v1",
+            source="partner/web",
+            tenant="acme",
+            data={"customer_id": cid, "type": "content_read"},
+        )
+        await bus.publish_event(svc.nc.jetstream(), f"{namespace}.in.acme.signals", event)
+
+        async def counted() -> bool:
+            doc = await db["scores"].find_one({"_id": f"acme|{cid}"})
+            return bool(doc and doc.get("applied") == 5)
+
+        await eventually(counted, within=15)
+        await stub.IngestSignals(
+            intent_pb2.IngestSignalsRequest(signals=[signal(cid, "content_read")]), metadata=metadata("acme")
+        )
+        doc = await db["scores"].find_one({"_id": f"acme|{cid}"})
+        assert doc is not None and "migrated_ms" in doc
+        got = await stub.GetScore(intent_pb2.GetScoreRequest(customer_id=cid), metadata=metadata("acme"))
+        # The four old signals inside the window, plus the two new ones (3 points each).
+        assert got.signal_count == 6
+        assert abs(got.raw_points - expected(cid, datetime.now(UTC)) - 6.0) < 0.05
+        history = await stub.ListScoreHistory(
+            intent_pb2.ListScoreHistoryRequest(customer_id=cid), metadata=metadata("acme")
+        )
+        assert history.entries[-1].previous_score == 71.2  # the old score is the first "before"
+        await asyncio.sleep(0.5)
+        # Never a drop to LOW from empty aggregates.
+        assert all(e["data"]["level"] != "low" for e in levels.events), levels.events

@@ -2,6 +2,8 @@
 
     python bench/funnel.py [--customers 1000000] [--quick] [--runs 3]
 
+Run it at `--customers 100000` on a shared box (1 M takes ~30 minutes to load on the stand-in).
+
 Starts nats-server and nx-27017 (unless NATS_URL / MONGODB_URI are set), leads and the journey
 service; defines an 11-stage car-dealer journey through DefineJourney, then loads `--customers`
 progress documents straight into the service's collection with `insert_many` in batches of 5,000
@@ -14,11 +16,17 @@ an hour or two between stages, one stage in ten skipped, 20 owners, 5 source cha
                  fact rows `[rank, entered_ms, *gaps]`) + `funnel_of_facts`: counts, conversions,
                  exact median / p90 between stages;
   service/owner  the same for one owner of 20 (indexed `owner_id`), and with a period filter;
+  REACHED        the same period by reach (per stage, who first reached it in March; the one scan,
+                 then `first_reach` per customer), in process and through gRPC, and the funnel over
+                 time by month by reach (the stage-transition history);
   baseline       the fastest direct aggregation we could write on the same collection for the counts
                  alone: `$match` tenant + `$group` by the stored furthest rank ($sum), cumulated in Python;
   before         what the service did before the facts were stored: `$push` of every `reached_ms`
                  map + the maths derived from them.
-The service's counts are checked against the baseline's.
+The service's counts are checked against the baseline's, and the REACHED funnel over the whole
+time against the ENTERED one (they must agree when the period holds everything). Every figure is
+printed with the load average at its end and the CPU seconds per run of each process (this one,
+which runs the journey service in process, and its children: nats-server and the stand-in).
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from crm.journey.v1 import journey_pb2, journey_pb2_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/<name>.py`
 
@@ -44,9 +53,16 @@ from common.grpc_client import open_channel
 from common.roles import ADMIN
 from services.journey.app import DEFINITION
 from services.journey.definitions import StageInput, build_journey
-from services.journey.funnel import cumulative_funnel, funnel_of_facts
+from services.journey.funnel import (
+    ENTERED,
+    MONTH,
+    REACHED,
+    cumulative_funnel,
+    funnel_of_facts,
+    funnel_over_time_of_facts,
+)
 from services.journey.progress import facts_from_ms
-from services.journey.store import PROGRESS, JourneyStore, funnel_bucket
+from services.journey.store import FACTS_KEPT, PROGRESS, JourneyStore, funnel_bucket
 
 TENANT = "bench"
 HOUR = 3_600_000
@@ -77,7 +93,7 @@ def progress_doc(i: int, rng: random.Random, version: int) -> dict[str, Any]:
         "owner_id": f"rep-{i % 20}",
         "source_channel": f"src-{i % 5}",
         "version": 1,
-        "fx": 1,
+        "fx": FACTS_KEPT,
         "rot_ms": 2**53,
         "timer_ms": 0,
         "j": {
@@ -101,12 +117,44 @@ def load() -> str:
     return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
-async def timed(runs: int, fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def processes() -> dict[str, int]:
+    """This process (the bench and the journey service in it) and its children (nats-server, the
+    stand-in), by name."""
+    me = os.getpid()
+    pids = {"bench+journey": me}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if int(text.rsplit(")", 1)[1].split()[1]) == me:
+            pids[text[text.index("(") + 1 : text.rindex(")")]] = int(stat.parent.name)
+    return pids
+
+
+NOTES: dict[str, str] = {}  # figure name -> "cpu/run ...; load ..."
+
+
+async def timed(runs: int, fn: Callable[[], Awaitable[Any]], name: str = "") -> tuple[float, Any]:
+    """p50 wall seconds of `runs` calls; records the CPU seconds per run of each process under `name`."""
+    pids = processes()
+    before = {n: cpu_seconds(pid) for n, pid in pids.items()}
     samples, result = [], None
     for _ in range(runs):
         started = time.perf_counter()
         result = await fn()
         samples.append(time.perf_counter() - started)
+    cpu = ", ".join(f"{n} {(cpu_seconds(pid) - before[n]) / runs:.2f}" for n, pid in pids.items())
+    NOTES[name] = f"cpu s/run: {cpu}; load {os.getloadavg()[0]:.2f}"
     return statistics.median(samples), result
 
 
@@ -148,17 +196,33 @@ async def main(customers: int, runs: int) -> None:
                 store = JourneyStore(db)
 
                 async def service(
-                    owner: str = "", from_ms: int | None = None, to_ms: int | None = None
+                    owner: str = "",
+                    from_ms: int | None = None,
+                    to_ms: int | None = None,
+                    basis: str = ENTERED,
                 ) -> Any:
                     facts, others = await store.funnel_facts(
                         TENANT, "cars", version=cars.version, owner_id=owner
                     )
                     assert not others, "every document carries facts of the current version"
-                    return funnel_of_facts(cars, facts, from_ms=from_ms, to_ms=to_ms)
+                    return funnel_of_facts(cars, facts, from_ms=from_ms, to_ms=to_ms, basis=basis)
 
-                async def grpc_funnel() -> Any:
+                async def by_month_reached() -> Any:
+                    facts, _ = await store.funnel_facts(TENANT, "cars", version=cars.version)
+                    return funnel_over_time_of_facts(
+                        cars,
+                        facts,
+                        interval=MONTH,
+                        from_ms=START,
+                        to_ms=START + 181 * 24 * HOUR,
+                        basis=REACHED,
+                    )
+
+                async def grpc_funnel(**fields: Any) -> Any:
                     return await stub.GetFunnel(
-                        journey_pb2.GetFunnelRequest(journey="cars"), metadata=svc.metadata, timeout=600
+                        journey_pb2.GetFunnelRequest(journey="cars", **fields),
+                        metadata=svc.metadata,
+                        timeout=600,
                     )
 
                 async def baseline() -> list[int]:
@@ -180,12 +244,23 @@ async def main(customers: int, runs: int) -> None:
                     return cumulative_funnel(cars, rows)
 
                 march = (START + 59 * 24 * HOUR, START + 90 * 24 * HOUR)
-                t_grpc, reply = await timed(runs, grpc_funnel)
-                t_service, funnel = await timed(runs, service)
-                t_owner, by_owner = await timed(runs, lambda: service("rep-3"))
-                t_period, in_march = await timed(runs, lambda: service("", *march))
-                t_base, counts = await timed(runs, baseline)
-                t_before, old = await timed(runs, before)
+                reached_march = {
+                    "from": Timestamp(seconds=march[0] // 1000),
+                    "to": Timestamp(seconds=march[1] // 1000),
+                    "period_basis": journey_pb2.FUNNEL_PERIOD_BASIS_REACHED,
+                }
+                t_grpc, reply = await timed(runs, grpc_funnel, "grpc")
+                t_service, funnel = await timed(runs, service, "service")
+                t_owner, by_owner = await timed(runs, lambda: service("rep-3"), "owner")
+                t_period, in_march = await timed(runs, lambda: service("", *march), "entered")
+                t_reached, reached = await timed(runs, lambda: service("", *march, basis=REACHED), "reached")
+                t_reached_grpc, reached_reply = await timed(
+                    runs, lambda: grpc_funnel(**reached_march), "reached_grpc"
+                )
+                t_months, months = await timed(runs, by_month_reached, "months")
+                everything = await service(basis=REACHED)
+                t_base, counts = await timed(runs, baseline, "baseline")
+                t_before, old = await timed(runs, before, "before")
                 started = time.perf_counter()
                 facts, _ = await store.funnel_facts(TENANT, "cars", version=cars.version)
                 t_read = time.perf_counter() - started
@@ -195,23 +270,44 @@ async def main(customers: int, runs: int) -> None:
     assert [s.count for s in funnel.stages] == counts, "the service and the aggregation disagree"
     assert [s.count for s in reply.stages] == counts, "gRPC and the aggregation disagree"
     assert old == funnel, "the stored facts and the reached maps give different funnels"
+    assert everything == funnel, "REACHED over all time differs from ENTERED"
+    assert [s.count for s in reached_reply.stages] == [s.count for s in reached.stages]
+    n = {k: "    " + v for k, v in NOTES.items()}
     print(f"funnel over {customers:,} customers, p50 of {runs} runs each:")
     print(f"  service through gRPC (GetFunnel, counts+conversions+timings): {t_grpc:7.2f} s")
+    print(n["grpc"])
     print(f"  service in process:                                        {t_service:7.2f} s")
+    print(n["service"])
     print(f"    of which the $group/$push read {t_read:.2f} s, the maths {t_maths:.2f} s (one run)")
     print(
         f"  service, one owner of 20 (indexed):                        {t_owner:7.2f} s ({by_owner.customers:,})"
     )
+    print(n["owner"])
     print(
-        f"  service, entered in March:                                 {t_period:7.2f} s ({in_march.customers:,})"
+        f"  service, ENTERED in March (cohort):                        {t_period:7.2f} s ({in_march.customers:,})"
     )
+    print(n["entered"])
+    print(
+        f"  service, REACHED in March (per stage):                     {t_reached:7.2f} s ({reached.customers:,})"
+    )
+    print(n["reached"])
+    print(f"  service through gRPC, REACHED in March:                    {t_reached_grpc:7.2f} s")
+    print(n["reached_grpc"])
+    print(
+        f"  service, REACHED per month over 6 months:                  {t_months:7.2f} s ({len(months)} months)"
+    )
+    print(n["months"])
     print(f"  baseline $group by furthest rank (counts only):            {t_base:7.2f} s")
+    print(n["baseline"])
     print(f"  before: $push of every reached_ms map + maths:             {t_before:7.2f} s")
+    print(n["before"])
     print(
         f"  service / baseline: in process {t_service / t_base:.2f}x, gRPC {t_grpc / t_base:.2f}x; "
         f"before / baseline {t_before / t_base:.2f}x"
     )
     print("  counts:", ", ".join(f"{s.key} {s.count:,}" for s in funnel.stages))
+    print("  ENTERED in March:", ", ".join(f"{s.key} {s.count:,}" for s in in_march.stages))
+    print("  REACHED in March:", ", ".join(f"{s.key} {s.count:,}" for s in reached.stages))
     print(
         "  median h from previous:",
         ", ".join(f"{(s.median_ms_from_previous or 0) / HOUR:.1f}" for s in funnel.stages),

@@ -26,11 +26,13 @@ from gateway.types.journey_definitions import (
     Funnel,
     FunnelInterval,
     FunnelPeriod,
+    FunnelPeriodBasis,
     JourneyDefinition,
     StaleDeal,
     StaleDealConnection,
     StaleDealEdge,
     UpdateJourneyInput,
+    period_basis_to_proto,
 )
 from gateway.types.pagination import PageInfo
 from gateway.validation import require_page_size
@@ -86,8 +88,9 @@ class JourneyQuery:
         return JourneyDefinition.from_proto(await call_journey(info, "GetJourney", request))
 
     @strawberry.field(
-        description="The cumulative funnel of a journey (the default if none is named): customers who "
-        "entered it in [from, to), how far they got, conversions and time between stages",
+        description="The cumulative funnel of a journey (the default if none is named): by default the "
+        "customers who entered it in [from, to) and how far they got (periodBasis ENTERED), or per "
+        "stage who reached it in [from, to) (REACHED); conversions and time between stages",
         extensions=requires("Query.funnel"),
     )
     async def funnel(
@@ -98,15 +101,20 @@ class JourneyQuery:
         to: datetime | None = None,
         owner_id: str | None = None,
         source_channel: str | None = None,
+        period_basis: FunnelPeriodBasis = FunnelPeriodBasis.ENTERED,
     ) -> Funnel:
         request = journey_pb2.GetFunnelRequest(
-            journey=journey or "", owner_id=owner_id or "", source_channel=source_channel or ""
+            journey=journey or "",
+            owner_id=owner_id or "",
+            source_channel=source_channel or "",
+            period_basis=period_basis_to_proto(period_basis),
         )
         _window(request, from_, to)
         return Funnel.from_proto(await call_journey(info, "GetFunnel", request))
 
     @strawberry.field(
-        description="The funnel per week or month in which customers entered the journey",
+        description="The funnel per week or month in which customers entered the journey (ENTERED), or "
+        "in which each stage was reached (REACHED: the stage-transition history)",
         extensions=requires("Query.funnelOverTime"),
     )
     async def funnel_over_time(
@@ -118,12 +126,14 @@ class JourneyQuery:
         journey: str | None = None,
         owner_id: str | None = None,
         source_channel: str | None = None,
+        period_basis: FunnelPeriodBasis = FunnelPeriodBasis.ENTERED,
     ) -> list[FunnelPeriod]:
         request = journey_pb2.GetFunnelOverTimeRequest(
             journey=journey or "",
             interval=interval.value,
             owner_id=owner_id or "",
             source_channel=source_channel or "",
+            period_basis=period_basis_to_proto(period_basis),
         )
         _window(request, from_, to)
         reply = await call_journey(info, "GetFunnelOverTime", request)

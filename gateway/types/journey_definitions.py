@@ -31,6 +31,22 @@ class FunnelInterval(Enum):
     MONTH = journey_pb2.FUNNEL_INTERVAL_MONTH
 
 
+@strawberry.enum(description="What a funnel's period [from, to) selects (docs/journeys.md, The funnel)")
+class FunnelPeriodBasis(Enum):
+    ENTERED = strawberry.enum_value(
+        journey_pb2.FUNNEL_PERIOD_BASIS_ENTERED,
+        description="The customers who entered the journey in the period (a cohort: how did March's "
+        "leads do), each counted up to the furthest stage it reached by now; conversions stay within 0..1",
+    )
+    REACHED = strawberry.enum_value(
+        journey_pb2.FUNNEL_PERIOD_BASIS_REACHED,
+        description="Per stage, the customers who first reached that stage or a later one in the period "
+        "(what happened in March), wherever they entered; a customer who entered in February and "
+        "signed in March counts at signed in March, so conversions can exceed 1. Times from the "
+        "previous stage are those of the customers who reached this stage in the period",
+    )
+
+
 def _kind(value: int) -> StageKind:
     return StageKind(value) if value in StageKind._value2member_map_ else StageKind.STAGE
 
@@ -122,24 +138,46 @@ class UpdateJourneyInput:
         return journey_pb2.UpdateJourneyRequest(journey=journey, expected_version=self.expected_version or 0)
 
 
+def period_basis_to_proto(basis: FunnelPeriodBasis) -> journey_pb2.FunnelPeriodBasis:
+    """The request's value of `basis` (typed: strawberry's enum_value hides the raw value from mypy)."""
+    if basis is FunnelPeriodBasis.REACHED:
+        return journey_pb2.FUNNEL_PERIOD_BASIS_REACHED
+    return journey_pb2.FUNNEL_PERIOD_BASIS_ENTERED
+
+
 @strawberry.type(description="One stage of a funnel: customers who reached it or a later stage")
 class FunnelStage:
-    key: str
-    name: str
-    kind: StageKind
-    count: int
-    conversion_from_previous: float
-    conversion_from_top: float
-    median_seconds_from_previous: float | None
-    p90_seconds_from_previous: float | None
+    key: str = strawberry.field(description="The stage's key in the journey")
+    name: str = strawberry.field(description="The stage's display name")
+    kind: StageKind = strawberry.field(description="An ordinary step, or won by contract / by payment")
+    count: int = strawberry.field(
+        description="ENTERED: customers of the period's cohort who reached this stage or a later one; "
+        "REACHED: customers who first reached this stage or a later one within the period"
+    )
+    conversion_from_previous: float = strawberry.field(
+        description="count / the previous stage's count (0 when that is 0); above 1 is possible under REACHED"
+    )
+    conversion_from_top: float = strawberry.field(
+        description="count / the first stage's count (0 when that is 0); above 1 is possible under REACHED"
+    )
+    median_seconds_from_previous: float | None = strawberry.field(
+        description="Median time from the previous stage over the customers who reached both (under "
+        "REACHED: and reached this one in the period); null when none did"
+    )
+    p90_seconds_from_previous: float | None = strawberry.field(
+        description="90th percentile (nearest rank) of the same times; null when none"
+    )
 
 
-@strawberry.type(description="The cumulative funnel of the customers who entered the journey in the period")
+@strawberry.type(description="The cumulative funnel of the customers in the period (see FunnelPeriodBasis)")
 class Funnel:
-    journey: str
-    version: int
-    customers: int
-    stages: list[FunnelStage]
+    journey: str = strawberry.field(description="The journey's key")
+    version: int = strawberry.field(description="The journey version the customers were measured against")
+    customers: int = strawberry.field(
+        description="ENTERED: customers who entered in the period; REACHED: customers who reached "
+        "any stage in the period"
+    )
+    stages: list[FunnelStage] = strawberry.field(description="The journey's stages in order")
 
     @classmethod
     def from_proto(cls, message: journey_pb2.Funnel) -> Funnel:

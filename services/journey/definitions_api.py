@@ -21,7 +21,9 @@ from services.journey.deal_stale import StaleDeals
 from services.journey.definition_store import DefinitionStore
 from services.journey.definitions import build_journey
 from services.journey.funnel import (
+    ENTERED,
     MONTH,
+    REACHED,
     WEEK,
     FactRow,
     fact_rows,
@@ -34,6 +36,11 @@ from services.journey.templates import TEMPLATES, Journey
 
 MAX_BATCH = 200
 _INTERVALS = {journey_pb2.FUNNEL_INTERVAL_WEEK: WEEK, journey_pb2.FUNNEL_INTERVAL_MONTH: MONTH}
+_BASES: dict[int, str] = {
+    journey_pb2.FUNNEL_PERIOD_BASIS_UNSPECIFIED: ENTERED,
+    journey_pb2.FUNNEL_PERIOD_BASIS_ENTERED: ENTERED,
+    journey_pb2.FUNNEL_PERIOD_BASIS_REACHED: REACHED,
+}
 
 
 def own_deals_only(call: CallContext) -> bool:
@@ -98,12 +105,14 @@ class JourneyDefinitionsApi:
         self, request: journey_pb2.GetFunnelRequest, context: grpc.aio.ServicerContext
     ) -> journey_pb2.Funnel:
         tenant = current_call().tenant
+        basis = _basis(request.period_basis)
         journey = await self._journey_or_default(tenant, request.journey)
         from_ms = _ms(getattr(request, "from")) if request.HasField("from") else None
         to_ms = _ms(request.to) if request.HasField("to") else None
         _require_order(from_ms, to_ms)
         rows = await self._funnel_rows(tenant, journey, request.owner_id, request.source_channel)
-        return convert.funnel_to_proto(funnel_of_facts(journey, rows, from_ms=from_ms, to_ms=to_ms))
+        funnel = funnel_of_facts(journey, rows, from_ms=from_ms, to_ms=to_ms, basis=basis)
+        return convert.funnel_to_proto(funnel)
 
     async def GetFunnelOverTime(
         self, request: journey_pb2.GetFunnelOverTimeRequest, context: grpc.aio.ServicerContext
@@ -112,6 +121,7 @@ class JourneyDefinitionsApi:
         interval = _INTERVALS.get(request.interval)
         if interval is None:
             raise InvalidArgument("interval must be WEEK or MONTH", field="interval")
+        basis = _basis(request.period_basis)
         if not request.HasField("from") or not request.HasField("to"):
             raise InvalidArgument(
                 "from and to are required", field="from" if not request.HasField("from") else "to"
@@ -123,7 +133,7 @@ class JourneyDefinitionsApi:
         rows = await self._funnel_rows(tenant, journey, request.owner_id, request.source_channel)
         try:
             buckets = funnel_over_time_of_facts(
-                journey, rows, interval=interval, from_ms=from_ms, to_ms=to_ms
+                journey, rows, interval=interval, from_ms=from_ms, to_ms=to_ms, basis=basis
             )
         except ValueError as err:
             raise InvalidArgument(f"{err}; narrow from/to or use MONTH", field="from") from None
@@ -187,6 +197,13 @@ def _validated(message: journey_pb2.JourneyDefinition, *, version: int) -> Journ
     return build_journey(
         key=message.key, name=message.name, stages=convert.stage_inputs(message), version=version
     )
+
+
+def _basis(value: int) -> str:
+    basis = _BASES.get(value)
+    if basis is None:
+        raise InvalidArgument("period_basis must be ENTERED or REACHED", field="period_basis")
+    return basis
 
 
 def _require_order(from_ms: int | None, to_ms: int | None) -> None:

@@ -19,7 +19,8 @@ A customer has one ProgressState per journey it has progress in (`CustomerProgre
 the journey `version` it was last measured against and that version's stage order (`remeasure`).
 
 `funnel_facts` derives from a state what the funnel reads across customers (furthest rank, entry
-time, time between consecutive stages) so the funnel is a scan of small stored values, not a
+time, and when each stage was first reached, as offsets from the entry) so the funnel is a scan of
+small stored values, not a
 re-derivation from every customer's `reached` map. It is the one place these facts are computed:
 every writer stores them through `store.state_document`, whatever produced the state (a touchpoint,
 a stale-deal mark, a merge of two customers' progress).
@@ -99,19 +100,32 @@ class FunnelFacts:
     """What the funnel needs of one customer in one journey version, derived from its `reached`.
 
     `rank`: the furthest rank reached among the version's stages (0: none, the customer is not in
-    the funnel); `entered_ms`: the earliest time it reached any of them (the period filter's
-    instant, 0 when rank is 0); `gaps_ms[i]`: the time from stage i+1 to stage i+2 (ranks) when it
-    reached both and the later one was not reached earlier, else None; one per rank 2..`rank`.
+    the funnel); `entered_ms`: the earliest time it reached any of them (the ENTERED period's
+    instant, 0 when rank is 0); `offsets_ms[i]`: when it first reached the stage of rank i+1, in ms
+    after `entered_ms` (None: skipped), one per rank 1..`rank`. One value per stage is all both
+    period bases need: the gaps between consecutive stages and the first time each rank or a deeper
+    one was reached (the REACHED period's instants) both follow from it (`gaps_ms`, `reach_ms`).
     """
 
     version: int
     rank: int
     entered_ms: int
-    gaps_ms: tuple[int | None, ...]
+    offsets_ms: tuple[int | None, ...]
+
+    @property
+    def gaps_ms(self) -> tuple[int | None, ...]:
+        """Per rank 2..`rank`: the time from the previous stage when it reached both and the later
+        one was not reached earlier, else None."""
+        return tuple(stage_gaps(self.offsets_ms))
+
+    @property
+    def reach_ms(self) -> tuple[int, ...]:
+        """Per rank 1..`rank`: the first time (epoch ms) it reached that rank or a deeper one."""
+        return tuple(self.entered_ms + offset for offset in first_reach(self.offsets_ms))
 
     def row(self) -> list[int | None]:
-        """`[version, rank, entered_ms, *gaps_ms]`, the fact row the funnel's maths reads."""
-        return [self.version, self.rank, self.entered_ms, *self.gaps_ms]
+        """`[version, rank, entered_ms, *offsets_ms]`, the fact row the funnel's maths reads."""
+        return [self.version, self.rank, self.entered_ms, *self.offsets_ms]
 
     def packed(self) -> str:
         """The stored form: the row as decimal numbers joined by commas, "" for None.
@@ -128,6 +142,29 @@ def unpack_facts(text: str) -> list[int | None]:
     return [int(part) if part else None for part in text.split(",")]
 
 
+def stage_gaps(offsets: Sequence[int | None]) -> list[int | None]:
+    """Per consecutive pair of stages: later − earlier when both were reached and that is not
+    negative (a stage reached before the one above it has no time from it), else None."""
+    return [
+        after - before if before is not None and after is not None and after >= before else None
+        for before, after in pairwise(offsets)
+    ]
+
+
+def first_reach(offsets: Sequence[int | None]) -> list[int]:
+    """Per rank, the earliest offset of that stage or any deeper one (a suffix minimum: never
+    decreasing down the funnel, since the deeper ranks are a subset). The last offset of a fact
+    row is never None (it is the furthest stage reached)."""
+    reach: list[int] = []
+    low: int | None = None
+    for offset in reversed(offsets):
+        if offset is not None and (low is None or offset < low):
+            low = offset
+        reach.append(0 if low is None else low)
+    reach.reverse()
+    return reach
+
+
 def funnel_facts(state: ProgressState) -> FunnelFacts | None:
     """The funnel facts of `state` against the version it was measured against; None when that
     version's stage order is unknown (an old document not re-measured since)."""
@@ -142,13 +179,11 @@ def facts_from_ms(stage_keys: Sequence[str], reached_ms: Mapping[str, int], *, v
     ranked = [reached_ms.get(key) for key in stage_keys]
     times = [(i, t) for i, t in enumerate(ranked) if t is not None]
     if not times:
-        return FunnelFacts(version=version, rank=0, entered_ms=0, gaps_ms=())
+        return FunnelFacts(version=version, rank=0, entered_ms=0, offsets_ms=())
     furthest = times[-1][0]
-    gaps = tuple(
-        after - before if before is not None and after is not None and after >= before else None
-        for before, after in pairwise(ranked[: furthest + 1])
-    )
-    return FunnelFacts(version=version, rank=furthest + 1, entered_ms=min(t for _, t in times), gaps_ms=gaps)
+    entered = min(t for _, t in times)
+    offsets = tuple(None if t is None else t - entered for t in ranked[: furthest + 1])
+    return FunnelFacts(version=version, rank=furthest + 1, entered_ms=entered, offsets_ms=offsets)
 
 
 @dataclass(frozen=True, kw_only=True)

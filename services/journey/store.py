@@ -225,12 +225,13 @@ class JourneyStore:
         of those measured against `version`, and the `reached_ms` maps of the others, from which
         the caller derives their rows with the same function (so they are never wrong, only slower).
 
-        One scan: a `$match` + `$group`/`$push` of the fact rows by the stored `fb` bucket (the
-        stand-in runs the group inside SQLite, several times faster than decoding the documents for
-        a `find`; FUNNEL_BUCKETS groups keep each result far below 16 MB for a million customers).
-        "The others" are read only when they exist: documents written before the facts were kept
-        (no `fx`, found by the `(tenant_id, fx)` index), and rows of another version (seen in the
-        scan; they occur after a journey changes, until each customer's next write re-measures it).
+        One scan: a `$match` (with `fx` = FACTS_KEPT: facts in the current format) + `$group`/`$push`
+        of the fact rows by the stored `fb` bucket (the stand-in runs the group inside SQLite,
+        several times faster than decoding the documents for a `find`; FUNNEL_BUCKETS groups keep
+        each result far below 16 MB for a million customers). "The others" are read only when they
+        exist: documents without current facts (no `fx`, an older format, or 0: found by the
+        `(tenant_id, fx)` index), and rows of another version (seen in the scan; they occur after a
+        journey changes, until each customer's next write re-measures it).
         """
         query: dict[str, Any] = {"tenant_id": tenant}
         if owner_id:
@@ -238,7 +239,10 @@ class JourneyStore:
         if source_channel:
             query["source_channel"] = source_channel
         state = f"j.{journey}"
-        scan = [{"$match": query}, {"$group": {"_id": "$fb", "f": {"$push": f"${state}.f"}}}]
+        scan = [
+            {"$match": {**query, "fx": FACTS_KEPT}},
+            {"$group": {"_id": "$fb", "f": {"$push": f"${state}.f"}}},
+        ]
         facts: list[list[int | None]] = []
         stale_versions = False
         prefix = f"{version},"
@@ -251,7 +255,7 @@ class JourneyStore:
                 else:
                     stale_versions = True
         others = {f"{state}.latest": {"$exists": True}}
-        reached = await self._reached({**query, "fx": None, **others}, state)
+        reached = await self._reached({**query, "fx": {"$in": OLDER_FACTS}, **others}, state)
         if stale_versions:
             reached += await self._reached(
                 {**query, "fx": FACTS_KEPT, **others, f"{state}.fv": {"$ne": version}}, state
@@ -340,9 +344,14 @@ class JourneyStore:
 
 _LEGACY_FIELDS = ("journey", "reached_ms", "furthest_rank", "latest")
 FUNNEL_BUCKETS = 64
-# `fx` of a document all of whose journeys carry their funnel facts; 0 while one does not (a state
-# loaded from an old document and not re-measured since); absent on documents written before.
-FACTS_KEPT = 1
+# `fx` of a document all of whose journeys carry their funnel facts in the current format; 0 while
+# one does not (a state loaded from an old document and not re-measured since); absent on documents
+# written before facts were kept. Formats: 1 `version,rank,entered_ms,gap2..gapR`; 2 (current)
+# `version,rank,entered_ms,offset1..offsetR` (when each stage was reached, which the REACHED period
+# basis needs and the gaps follow from). A document of an older format is read from its `reached_ms`
+# (as if it had no facts) until its next write stores the current ones.
+FACTS_KEPT = 2
+OLDER_FACTS: list[int | None] = [None, *range(FACTS_KEPT)]
 
 
 def funnel_bucket(customer_id: str) -> int:

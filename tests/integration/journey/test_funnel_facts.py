@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import grpc
+import pytest
 from crm.journey.v1 import journey_pb2
 from pymongo import AsyncMongoClient
 
 from common.config import Settings
+from common.grpc_client import field_violations
 from services.journey.store import PROGRESS, progress_id
 from services.journey.touchpoints import to_millis
 from tests.integration.journey.helpers import Journey, at
@@ -55,9 +58,9 @@ def legacy_document(tenant: str, customer_id: str, reached: dict[str, int]) -> d
     }
 
 
-async def funnel(journey: Journey, tenant: str = "acme") -> list[tuple[str, int, int]]:
+async def funnel(journey: Journey, tenant: str = "acme", **fields: Any) -> list[tuple[str, int, int]]:
     reply = await journey.stub.GetFunnel(
-        journey_pb2.GetFunnelRequest(journey="cars"), metadata=metadata(tenant)
+        journey_pb2.GetFunnelRequest(journey="cars", **fields), metadata=metadata(tenant)
     )
     return [(s.key, s.count, s.median_ms_from_previous // MINUTE) for s in reply.stages]
 
@@ -77,8 +80,8 @@ async def test_stored_facts_old_documents_and_older_versions_count_alike(
         await journey.record(signer, kind, minutes=minutes)
     await journey.record(caller, "call_inbound", minutes=5)
     stored = await progress.find_one({"_id": progress_id("acme", signer)})
-    assert stored is not None and stored["fx"] == 1
-    assert stored["j"]["cars"]["f"] == f"1,3,{to_millis(at(0))},{60 * MINUTE},{60 * MINUTE}"
+    assert stored is not None and stored["fx"] == 2
+    assert stored["j"]["cars"]["f"] == f"1,3,{to_millis(at(0))},0,{60 * MINUTE},{120 * MINUTE}"
     # An old document (visit 30 minutes after the call), and one of another tenant that must not count.
     t0 = to_millis(at(0))
     await progress.insert_one(legacy_document("acme", "cus_legacy", {"call": t0, "visit": t0 + 30 * MINUTE}))
@@ -107,3 +110,81 @@ async def test_stored_facts_old_documents_and_older_versions_count_alike(
         ("visit", 2, 0),
         ("signed", 1, 60),
     ]
+
+
+async def test_facts_of_the_older_format_are_read_from_reached_and_rewritten_on_the_next_write(
+    journey: Journey, mongo_client: AsyncMongoClient[dict[str, Any]], settings_for: Callable[..., Settings]
+) -> None:
+    progress = mongo_client[settings_for("journey").database_name][PROGRESS]
+    await journey.stub.DefineJourney(
+        journey_pb2.DefineJourneyRequest(journey=cars(STAGES)), metadata=metadata()
+    )
+    buyer = await journey.customer()
+    await journey.record(buyer, "call_inbound", minutes=0)
+    t0 = to_millis(at(0))
+    # As the service stored it before format 2: `fx` 1 and a gap row (here deliberately wrong, to
+    # show it is not read); `reached_ms` says call 0, visit 30 min, signed 90 min.
+    await progress.update_one(
+        {"_id": progress_id("acme", buyer)},
+        {
+            "$set": {
+                "fx": 1,
+                "j.cars.f": f"1,3,{t0},{999 * MINUTE},{999 * MINUTE}",
+                "j.cars.reached_ms": {"call": t0, "visit": t0 + 30 * MINUTE, "signed": t0 + 90 * MINUTE},
+            }
+        },
+    )
+    assert await funnel(journey) == [("call", 1, 0), ("visit", 1, 30), ("signed", 1, 60)]
+    window = {"from": at(60), "to": at(120)}
+    reached = await funnel(journey, period_basis=journey_pb2.FUNNEL_PERIOD_BASIS_REACHED, **window)
+    assert reached == [("call", 0, 0), ("visit", 0, 0), ("signed", 1, 60)]
+    assert await funnel(journey, **window) == [("call", 0, 0), ("visit", 0, 0), ("signed", 0, 0)]
+
+    await journey.record(buyer, "call_inbound", minutes=200)  # the next write stores format 2
+    stored = await progress.find_one({"_id": progress_id("acme", buyer)})
+    assert stored is not None and stored["fx"] == 2
+    assert stored["j"]["cars"]["f"] == f"1,3,{t0},0,{30 * MINUTE},{90 * MINUTE}"
+    assert await funnel(journey, period_basis=journey_pb2.FUNNEL_PERIOD_BASIS_REACHED, **window) == reached
+
+
+@pytest.mark.parametrize(
+    ("rpc", "request_fields", "field"),
+    [
+        ("GetFunnel", {"period_basis": 7}, "period_basis"),
+        (
+            "GetFunnelOverTime",
+            {"period_basis": 7, "interval": journey_pb2.FUNNEL_INTERVAL_WEEK, "from": at(0), "to": at(60)},
+            "period_basis",
+        ),
+        (
+            "GetFunnel",
+            {"period_basis": journey_pb2.FUNNEL_PERIOD_BASIS_REACHED, "from": at(60), "to": at(60)},
+            "to",
+        ),
+        (
+            "GetFunnelOverTime",
+            {
+                "period_basis": journey_pb2.FUNNEL_PERIOD_BASIS_REACHED,
+                "interval": journey_pb2.FUNNEL_INTERVAL_MONTH,
+                "from": at(60),
+                "to": at(0),
+            },
+            "to",
+        ),
+    ],
+)
+async def test_an_unknown_period_basis_or_an_empty_period_is_invalid_and_changes_nothing(
+    journey: Journey, rpc: str, request_fields: dict[str, Any], field: str
+) -> None:
+    await journey.stub.DefineJourney(
+        journey_pb2.DefineJourneyRequest(journey=cars(STAGES)), metadata=metadata()
+    )
+    buyer = await journey.customer()
+    await journey.record(buyer, "call_inbound", minutes=0)
+    before = await funnel(journey)
+    request = getattr(journey_pb2, f"{rpc}Request")(journey="cars", **request_fields)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await getattr(journey.stub, rpc)(request, metadata=metadata())
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in field_violations(err.value)] == [field]
+    assert await funnel(journey) == before == [("call", 1, 0), ("visit", 0, 0), ("signed", 0, 0)]

@@ -16,7 +16,7 @@ from services.journey.touchpoints import from_millis
 from tests.unit.journey.test_funnel import DEMO, EXAMPLE, HOUR, T0
 
 
-def test_a_state_measured_against_its_version_stores_rank_entry_and_gaps() -> None:
+def test_a_state_measured_against_its_version_stores_rank_entry_and_when_each_stage_was_reached() -> None:
     reached = {"call": T0, "signed": T0 + 10 * HOUR, "gone": T0 - HOUR}  # "gone": a stage v1 does not list
     state = ProgressState(
         journey="demo",
@@ -27,8 +27,10 @@ def test_a_state_measured_against_its_version_stores_rank_entry_and_gaps() -> No
     facts = funnel_facts(state)
     assert facts is not None
     assert (facts.rank, facts.entered_ms, facts.gaps_ms) == (4, T0, (None, None, None))
-    assert state_document(state)["f"] == f"1,4,{T0},,,"
-    assert unpack_facts(state_document(state)["f"]) == [1, 4, T0, None, None, None]
+    # Signed 10 h after the call; visit and test drive skipped: reached "visit or deeper" at 10 h too.
+    assert facts.reach_ms == (T0, T0 + 10 * HOUR, T0 + 10 * HOUR, T0 + 10 * HOUR)
+    assert state_document(state)["f"] == f"1,4,{T0},0,,,{10 * HOUR}"
+    assert unpack_facts(state_document(state)["f"]) == [1, 4, T0, 0, None, None, 10 * HOUR]
 
 
 def test_a_state_whose_stage_order_is_unknown_stores_no_facts() -> None:

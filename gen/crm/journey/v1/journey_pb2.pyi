@@ -71,6 +71,12 @@ class FunnelInterval(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FUNNEL_INTERVAL_UNSPECIFIED: _ClassVar[FunnelInterval]
     FUNNEL_INTERVAL_WEEK: _ClassVar[FunnelInterval]
     FUNNEL_INTERVAL_MONTH: _ClassVar[FunnelInterval]
+
+class FunnelPeriodBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FUNNEL_PERIOD_BASIS_UNSPECIFIED: _ClassVar[FunnelPeriodBasis]
+    FUNNEL_PERIOD_BASIS_ENTERED: _ClassVar[FunnelPeriodBasis]
+    FUNNEL_PERIOD_BASIS_REACHED: _ClassVar[FunnelPeriodBasis]
 TIMELINE_ENTRY_KIND_UNSPECIFIED: TimelineEntryKind
 TIMELINE_ENTRY_KIND_TOUCHPOINT: TimelineEntryKind
 TIMELINE_ENTRY_KIND_INTENT_SURGE: TimelineEntryKind
@@ -109,6 +115,9 @@ STAGE_KIND_WON_PAYMENT: StageKind
 FUNNEL_INTERVAL_UNSPECIFIED: FunnelInterval
 FUNNEL_INTERVAL_WEEK: FunnelInterval
 FUNNEL_INTERVAL_MONTH: FunnelInterval
+FUNNEL_PERIOD_BASIS_UNSPECIFIED: FunnelPeriodBasis
+FUNNEL_PERIOD_BASIS_ENTERED: FunnelPeriodBasis
+FUNNEL_PERIOD_BASIS_REACHED: FunnelPeriodBasis
 
 class Touchpoint(_message.Message):
     __slots__ = ("id", "customer_id", "type", "channel", "occurred_at", "actor", "notes", "stage", "kind", "summary", "source_event_id", "refs")
@@ -606,17 +615,19 @@ class SetDefaultJourneyRequest(_message.Message):
     def __init__(self, key: _Optional[str] = ...) -> None: ...
 
 class GetFunnelRequest(_message.Message):
-    __slots__ = ("journey", "to", "owner_id", "source_channel")
+    __slots__ = ("journey", "to", "owner_id", "source_channel", "period_basis")
     JOURNEY_FIELD_NUMBER: _ClassVar[int]
     FROM_FIELD_NUMBER: _ClassVar[int]
     TO_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_BASIS_FIELD_NUMBER: _ClassVar[int]
     journey: str
     to: _timestamp_pb2.Timestamp
     owner_id: str
     source_channel: str
-    def __init__(self, journey: _Optional[str] = ..., to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner_id: _Optional[str] = ..., source_channel: _Optional[str] = ..., **kwargs) -> None: ...
+    period_basis: FunnelPeriodBasis
+    def __init__(self, journey: _Optional[str] = ..., to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner_id: _Optional[str] = ..., source_channel: _Optional[str] = ..., period_basis: _Optional[_Union[FunnelPeriodBasis, str]] = ..., **kwargs) -> None: ...
 
 class FunnelStage(_message.Message):
     __slots__ = ("key", "name", "kind", "count", "conversion_from_previous", "conversion_from_top", "has_timing", "median_ms_from_previous", "p90_ms_from_previous")
@@ -653,19 +664,21 @@ class Funnel(_message.Message):
     def __init__(self, journey: _Optional[str] = ..., version: _Optional[int] = ..., customers: _Optional[int] = ..., stages: _Optional[_Iterable[_Union[FunnelStage, _Mapping]]] = ...) -> None: ...
 
 class GetFunnelOverTimeRequest(_message.Message):
-    __slots__ = ("journey", "interval", "to", "owner_id", "source_channel")
+    __slots__ = ("journey", "interval", "to", "owner_id", "source_channel", "period_basis")
     JOURNEY_FIELD_NUMBER: _ClassVar[int]
     INTERVAL_FIELD_NUMBER: _ClassVar[int]
     FROM_FIELD_NUMBER: _ClassVar[int]
     TO_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_BASIS_FIELD_NUMBER: _ClassVar[int]
     journey: str
     interval: FunnelInterval
     to: _timestamp_pb2.Timestamp
     owner_id: str
     source_channel: str
-    def __init__(self, journey: _Optional[str] = ..., interval: _Optional[_Union[FunnelInterval, str]] = ..., to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner_id: _Optional[str] = ..., source_channel: _Optional[str] = ..., **kwargs) -> None: ...
+    period_basis: FunnelPeriodBasis
+    def __init__(self, journey: _Optional[str] = ..., interval: _Optional[_Union[FunnelInterval, str]] = ..., to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner_id: _Optional[str] = ..., source_channel: _Optional[str] = ..., period_basis: _Optional[_Union[FunnelPeriodBasis, str]] = ..., **kwargs) -> None: ...
 
 class FunnelBucket(_message.Message):
     __slots__ = ("start", "end", "funnel")

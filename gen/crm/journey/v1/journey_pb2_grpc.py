@@ -299,14 +299,15 @@ class JourneyServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetFunnel(self, request, context):
-        """The cumulative funnel of the customers who entered the journey in [from, to).
+        """The cumulative funnel of the customers who entered the journey in [from, to), or (period_basis
+        REACHED) of what was reached in it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetFunnelOverTime(self, request, context):
-        """The same funnel per week or month of entry.
+        """The same funnel per week or month of entry (or of reach).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -147,6 +147,20 @@ async def test_signals_and_scores_from_before_the_aggregates_score_by_the_formul
         assert abs(got.raw_points - expected(scored, datetime.now(UTC)) - 3.0) < 0.05
 
 
+async def unmigrated_customer(db: Any, leads: Leads) -> str:
+    """A customer of acme with the old signals and an old-shape score (71.2, high), which the
+    migration has not reached yet (here: it is not scheduled at all)."""
+    (cid,) = await leads.customers(1)
+    now = whole_ms(datetime.now(UTC))
+    await db["signals"].insert_many(
+        [old_signal("acme", cid, kind, whole_ms(now - age), n) for n, (kind, age) in enumerate(HISTORY)]
+    )
+    old = {"_id": f"acme|{cid}", "tenant_id": "acme", "customer_id": cid, "score": 71.2, "level": "high"}
+    await db["scores"].insert_one({**old, "computed_at": now - timedelta(hours=1)})
+    await db[MIGRATIONS].insert_one({"_id": MARKER, "tenants": 0})
+    return cid
+
+
 async def test_a_profile_fact_reaching_an_old_customer_before_the_migration_upgrades_it_first(
     settings_for: Callable[..., Settings],
     nats_url: str,
@@ -156,15 +170,7 @@ async def test_a_profile_fact_reaching_an_old_customer_before_the_migration_upgr
 ) -> None:
     settings = settings_for("intent")
     db = mongo_client[settings.database_name]
-    (cid,) = await leads.customers(1)
-    now = whole_ms(datetime.now(UTC))
-    await db["signals"].insert_many(
-        [old_signal("acme", cid, kind, whole_ms(now - age), n) for n, (kind, age) in enumerate(HISTORY)]
-    )
-    old = {"_id": f"acme|{cid}", "tenant_id": "acme", "customer_id": cid, "score": 71.2, "level": "high"}
-    await db["scores"].insert_one({**old, "computed_at": now - timedelta(hours=1)})
-    # The migration has not reached this customer yet (here: it is not scheduled at all).
-    await db[MIGRATIONS].insert_one({"_id": MARKER, "tenants": 0})
+    cid = await unmigrated_customer(db, leads)
 
     async with service_under_test(DEFINITION, settings, nats_url=nats_url) as svc:
         stub = intent_pb2_grpc.IntentServiceStub(svc.channel)
@@ -199,15 +205,7 @@ async def test_new_signals_for_an_old_customer_before_the_migration_add_to_its_w
 ) -> None:
     settings = settings_for("intent")
     db = mongo_client[settings.database_name]
-    (cid,) = await leads.customers(1)
-    now = whole_ms(datetime.now(UTC))
-    await db["signals"].insert_many(
-        [old_signal("acme", cid, kind, whole_ms(now - age), n) for n, (kind, age) in enumerate(HISTORY)]
-    )
-    old = {"_id": f"acme|{cid}", "tenant_id": "acme", "customer_id": cid, "score": 71.2, "level": "high"}
-    await db["scores"].insert_one({**old, "computed_at": now - timedelta(hours=1)})
-    # The migration has not reached this customer yet (here: it is not scheduled at all).
-    await db[MIGRATIONS].insert_one({"_id": MARKER, "tenants": 0})
+    cid = await unmigrated_customer(db, leads)
 
     async with service_under_test(DEFINITION, settings, nats_url=nats_url) as svc:
         stub = intent_pb2_grpc.IntentServiceStub(svc.channel)

@@ -2,7 +2,7 @@
 
     python bench/funnel.py [--customers 1000000] [--quick] [--runs 3]
 
-Run it at `--customers 100000` on a shared box (1 M takes ~30 minutes to load on the stand-in).
+Run it at `--customers 100000` on a shared box (1 M took 6 minutes to load on a quiet box, ~30 on a busy one).
 
 Starts nats-server and nx-27017 (unless NATS_URL / MONGODB_URI are set), leads and the journey
 service; defines an 11-stage car-dealer journey through DefineJourney, then loads `--customers`

@@ -37,6 +37,24 @@ def level_at(state: IntentState, *, model: IntentModel, now_ms: int, fit: float)
     )
 
 
+def level_holds_until(
+    state: IntentState, *, model: IntentModel, now_ms: int, fit: float, until_ms: int
+) -> bool:
+    """Whether the level at `now_ms` still holds at every instant before `until_ms` (> now_ms).
+
+    The level only steps down with time, so one evaluation at `until_ms - 1` answers it: then
+    `next_level_change` is at or after `until_ms`.
+    """
+    if until_ms <= now_ms:
+        return False
+    at = until_ms - 1
+    return (
+        at == now_ms
+        or _RANK[level_at(state, model=model, now_ms=at, fit=fit)]
+        >= _RANK[level_at(state, model=model, now_ms=now_ms, fit=fit)]
+    )
+
+
 def next_level_change(state: IntentState, *, model: IntentModel, now_ms: int, fit: float) -> int | None:
     """The first whole millisecond after `now_ms` at which the level is below the level at `now_ms`.
 

@@ -316,7 +316,15 @@ class IntentEngine:
                 prune(state, model=model, now_ms=at)
                 seen = {**(doc or {}), **facts} if facts else doc
                 plans[cid] = plan(
-                    state, seen, model=model, now_ms=at, cause=cause, added=added, stored=stored
+                    state,
+                    seen,
+                    model=model,
+                    now_ms=at,
+                    cause=cause,
+                    added=added,
+                    stored=stored,
+                    # After a lost compare-and-set the pending timer may be another write's: not relied on.
+                    timer_ms=int((doc or {}).get(RESCORE_AT) or 0) if attempt == 0 else 0,
                 )
                 # After a lost compare-and-set this call's earlier timer may have replaced the winner's:
                 # schedule again, whatever the document says.

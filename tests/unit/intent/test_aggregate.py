@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.intent.aggregate import IntentState, Term, add, prune, state_from_document, state_to_document
-from services.intent.decay import level_at, next_level_change
+from services.intent.decay import level_at, level_holds_until, next_level_change
 from services.intent.model import DAY_MS, HOUR_MS, FitRule, IntentModel, SignalTypeRule
 from services.intent.scoring import ScoreResult, score_signals, score_state
 
@@ -102,6 +102,26 @@ def test_the_decay_timer_fires_at_the_first_millisecond_the_level_falls(seed: in
     assert level_at(state, model=model, now_ms=when - 1, fit=fit) == today
     reference = score_signals("c", terms, model=model, now_ms=when, profile=PROFILE)
     assert reference.level == level_at(state, model=model, now_ms=when, fit=fit)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_pending_timer_is_relied_on_exactly_when_the_level_holds_until_it(seed: int) -> None:
+    """`level_holds_until` (one evaluation) agrees with the bisection: it holds until `until` exactly
+    when the level's first fall is at or after `until`."""
+    rng = random.Random(5000 + seed)
+    model = MODELS[seed % len(MODELS)]
+    state = IntentState(customer_id="cus_x")
+    add(state, [t for t in random_terms(rng, model, 60) if t.at_ms <= NOW_MS], model=model)
+    fit = model.fit_multiplier(PROFILE)
+    when = next_level_change(state, model=model, now_ms=NOW_MS, fit=fit)
+    for until in (
+        NOW_MS,
+        NOW_MS + 1,
+        NOW_MS + rng.randrange(1, 30 * DAY_MS),
+        *((when - 1, when, when + 1) if when else ()),
+    ):
+        holds = level_holds_until(state, model=model, now_ms=NOW_MS, fit=fit, until_ms=until)
+        assert holds == (until > NOW_MS and (when is None or when >= until)), (until, when)
 
 
 def test_top_signals_are_ordered_by_contribution_not_recency() -> None:

@@ -4,16 +4,17 @@ Shared by the gRPC servicer, the NATS ingest consumer and the timers, so every p
 stores, scores and announces the same way (`planning.plan`).
 
 **Hot path.** A batch of signals costs: one read of which ids are stored already, one read of the
-touched customers' aggregate documents, one compare-and-set `bulk_write` of them (each with its events
-and history entry, common/outbox.py, published in a fixed number of round trips), one `insert_many` of
-the new raw signals — whatever the batch size and however long the customers' histories. No history
-is read.
+touched customers' aggregate documents (none when this process wrote them last), one compare-and-set
+`bulk_write` of them (each with its events and history entry, common/outbox.py, published in a fixed
+number of round trips), and the new raw signals in `insert_many` commands of `INSERT_CHUNK`
+(services/intent/store.py) — however long the customers' histories. No history is read.
 
 **Exactly once.** A stored signal id is a duplicate and never added again. A signal is stored only
 after the aggregate write that added it; a crash in between leaves it unstored, so its redelivery finds
 it new, but the aggregate's `recent_ids` (the ids it added and has not yet seen stored) shows it is
 already in: it is stored without being added twice. Each write drops from `recent_ids` the ids found
-stored by then (one `_id` read per batch), so the list holds about one batch, not a history. Two
+stored by then, so the list holds a batch or two, not a history: ids this process stored are known, ids
+it is still storing (a batch in flight) are kept without asking, and only the rest take one `_id` read. Two
 replicas adding the same new id at once: the compare-and-set loser re-reads the aggregate, sees the id
 in `recent_ids` and skips it.
 
@@ -27,11 +28,13 @@ import asyncio
 import itertools
 import logging
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from common.consumers import YIELD_EVERY
 from common.customers import KnownCustomers
 from common.errors import Unavailable
 from common.ids import new_id
@@ -54,6 +57,9 @@ from services.intent.store import HISTORY, SCORES, AggregateWrite, IntentStore, 
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+# Customers planned between two yields to the event loop (~0.5-1 ms each), so another batch's database
+# commands are not held back by this one's CPU work.
+PLAN_YIELD_EVERY = 32
 RESCORE_AT = "rescore_ms"  # when the customer's pending `intent.rescore` timer is due (`_rescore_timer`)
 # (state as read, document as read, current model) -> (new state, terms added) or None to skip. A step
 # may return a third element: document fields it sets (profile, owner_id, last_contact_ms; the facts
@@ -96,6 +102,9 @@ class IntentEngine:
         self._locks = KeyedLocks()
         # Signal keys (`<tenant>|<id>`) this process stored: dropping them from `recent_ids` needs no read.
         self._stored_here = StoredIds()
+        # Signal keys this process is adding and storing right now (by batch count): not stored yet, so
+        # a write that meets them in `recent_ids` keeps them there without asking the database.
+        self._storing: Counter[str] = Counter()
         self._cache = AggregateCache(config.aggregate_cache)
 
     async def ingest_raw(self, tenant: str, raws: Sequence[RawSignal], field: str) -> IngestOutcome:
@@ -117,9 +126,17 @@ class IntentEngine:
             pending.setdefault(s.customer_id, []).append(s)
         if pending:
             received = {s.id: to_ms(now) for s in new}
-            await self._add(tenant, pending, received, now_ms=to_ms(now))
-            await self._store.insert_signals(tenant, new, received_at=now)
-            self._stored_here.add(tenant, [s.id for s in new])
+            keys = [f"{tenant}|{s.id}" for s in new]
+            self._storing.update(keys)
+            try:
+                await self._add(tenant, pending, received, now_ms=to_ms(now))
+                await self._store.insert_signals(tenant, new, received_at=now)
+                self._stored_here.add(tenant, [s.id for s in new])
+            finally:
+                self._storing.subtract(keys)
+                for k in keys:
+                    if self._storing[k] <= 0:
+                        del self._storing[k]
             if self._on_stored is not None:
                 await self._on_stored(tenant, new)
         return IngestOutcome(
@@ -138,6 +155,10 @@ class IntentEngine:
         outcomes: list[Exception | None] = [None] * len(events)
         good: list[tuple[int, list[Signal]]] = []
         for i, event in enumerate(events):
+            if i and i % YIELD_EVERY == 0:
+                await asyncio.sleep(
+                    0
+                )  # the batch in flight sends its next write meanwhile (common/consumers.py)
             try:
                 raws, field = raws_from_event_data(event["data"])
                 signals = validate_batch(
@@ -277,11 +298,14 @@ class IntentEngine:
             # stored are known; the rest (another replica's, or from before a crash) take one read.
             held = [i for d in docs.values() for i in d.get("recent_ids") or []]
             stored = self._stored_here.known(tenant, held)
-            stored |= await self._store.stored_ids(tenant, [i for i in held if i not in stored])
+            unknown = [i for i in held if i not in stored and f"{tenant}|{i}" not in self._storing]
+            stored |= await self._store.stored_ids(tenant, unknown)
             writes: list[AggregateWrite] = []
             plans: dict[str, Plan] = {}
             timers: list[Timer] = []
-            for cid in todo:
+            for index, cid in enumerate(todo):
+                if index and index % PLAN_YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
                 doc = docs.get(cid)
                 changed = await step(state_from_document(cid, doc), doc, model)
                 if changed is None:

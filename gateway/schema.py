@@ -18,6 +18,7 @@ from crm.journey.v1 import journey_pb2
 from crm.leads.v1 import leads_pb2
 from crm.tags.v1 import tags_pb2
 from strawberry.federation.schema import FederationAny
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from common.config import GatewaySettings
@@ -37,6 +38,7 @@ from gateway.paging import page_after
 from gateway.permissions import check_operation, requires
 from gateway.pool_schema import PoolMutation, PoolQuery, PoolSubscription
 from gateway.recovery_schema import RecoveryQuery
+from gateway.scalars import SCALAR_MAP
 from gateway.segment_schema import SegmentMutation, SegmentQuery, SegmentSubscription
 from gateway.subscriptions import caller_events
 from gateway.types.customer import Customer, CustomerConnection, CustomerEdge
@@ -230,8 +232,15 @@ class GatewaySchema(LimitedSchema):
 
 
 def build_schema(settings: GatewaySettings, *, metrics: GatewayMetrics | None = None) -> GatewaySchema:
-    """The federation schema with limits from `settings`; `metrics` None leaves metrics off (printing)."""
-    schema = GatewaySchema(query=Query, mutation=Mutation, subscription=Subscription)
+    """The federation schema with limits from `settings`; `metrics` None leaves metrics off (printing).
+
+    `SCALAR_MAP` makes every `DateTime` output, subscriptions included, read `...T19:18:06.123Z`."""
+    schema = GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    )
     schema.document_rules = document_rules(
         max_depth=settings.max_query_depth, max_aliases=settings.max_aliases
     )

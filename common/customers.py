@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import Any
 
 import grpc
@@ -68,15 +68,7 @@ class KnownCustomers:
         position in `ids` (e.g. `signals[{index}].customer_id`), or one name per id. Raises
         Unavailable when leads does not answer: the caller stores nothing unchecked.
         """
-        missing = await self.missing(tenant, ids)
-        for index, customer_id in enumerate(ids):
-            if customer_id in missing:
-                where = field.format(index=index) if isinstance(field, str) else field[index]
-                raise NotFound(
-                    f"{where}: customer {customer_id} does not exist in this tenant; create it through leads first",
-                    field=where,
-                    metadata={"customer_id": customer_id},
-                )
+        refuse_missing(ids, await self.missing(tenant, ids), field=field)
 
     async def warm(self, tenant: str, ids: Iterable[str]) -> None:
         """Learn which of `ids` exist with one round trip, so later `require` calls need none.
@@ -140,6 +132,18 @@ class KnownCustomers:
                 f"cannot check customers: the leads service answered {err.code().name} ({err.details()})"
             ) from None
         return {c.id for c in reply.customers}
+
+
+def refuse_missing(ids: Sequence[str], missing: Container[str], *, field: str | Sequence[str]) -> None:
+    """Raise NotFound naming the first of `ids` in `missing` (as `KnownCustomers.require` does)."""
+    for index, customer_id in enumerate(ids):
+        if customer_id in missing:
+            where = field.format(index=index) if isinstance(field, str) else field[index]
+            raise NotFound(
+                f"{where}: customer {customer_id} does not exist in this tenant; create it through leads first",
+                field=where,
+                metadata={"customer_id": customer_id},
+            )
 
 
 def customer_ids_in(data: Any, *, key: str = "customer_id") -> list[str]:

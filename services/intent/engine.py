@@ -35,8 +35,8 @@ from datetime import datetime
 from typing import Any
 
 from common.consumers import YIELD_EVERY
-from common.customers import KnownCustomers
-from common.errors import Unavailable
+from common.customers import KnownCustomers, refuse_missing
+from common.errors import NotFound, Unavailable
 from common.ids import new_id
 from common.outbox import FIELD as OUTBOX_FIELD
 from common.outbox import Outbox, Pending
@@ -153,12 +153,11 @@ class IntentEngine:
         """
         now = self._clock()
         outcomes: list[Exception | None] = [None] * len(events)
-        good: list[tuple[int, list[Signal]]] = []
+        checked: list[tuple[int, list[Signal], str]] = []
         for i, event in enumerate(events):
             if i and i % YIELD_EVERY == 0:
-                await asyncio.sleep(
-                    0
-                )  # the batch in flight sends its next write meanwhile (common/consumers.py)
+                # Let the batch in flight send its next write meanwhile (common/consumers.py).
+                await asyncio.sleep(0)
             try:
                 raws, field = raws_from_event_data(event["data"])
                 signals = validate_batch(
@@ -167,9 +166,27 @@ class IntentEngine:
                     config=self._config,
                     field=field,
                 )
-                where = "data.customer_id" if field == "data" else f"{field}[{{index}}].customer_id"
-                await self._customers.require(tenant, [s.customer_id for s in signals], field=where)
             except Exception as err:
+                outcomes[i] = err
+                continue
+            checked.append(
+                (i, signals, "data.customer_id" if field == "data" else f"{field}[{{index}}].customer_id")
+            )
+        # Which customers leads does not have, for the whole batch at once (common/customers.py: cached,
+        # so usually no round trip); an event naming one fails alone, with `require`'s error.
+        try:
+            missing = await self._customers.missing(
+                tenant, [s.customer_id for _, signals, _ in checked for s in signals]
+            )
+        except Exception as err:
+            for i, _, _ in checked:
+                outcomes[i] = err
+            return outcomes
+        good: list[tuple[int, list[Signal]]] = []
+        for i, signals, where in checked:
+            try:
+                refuse_missing([s.customer_id for s in signals], missing, field=where)
+            except NotFound as err:
                 outcomes[i] = err
                 continue
             good.append((i, signals))

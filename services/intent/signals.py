@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -210,7 +210,18 @@ def with_event_ids(raws: list[RawSignal], event_id: str, *, items: bool) -> list
     for i, raw in enumerate(raws):
         candidate = f"ce:{event_id}:{i}" if items else f"ce:{event_id}"
         if not raw.id and CLIENT_ID_RE.match(candidate):
-            raw = replace(raw, id=candidate)
+            raw = RawSignal(  # not dataclasses.replace: ~5x slower, and this runs once per ingested signal
+                id=candidate,
+                customer_id=raw.customer_id,
+                type=raw.type,
+                party=raw.party,
+                topic=raw.topic,
+                occurred_at=raw.occurred_at,
+                properties=raw.properties,
+                source=raw.source,
+                matched_on=raw.matched_on,
+                matched_value=raw.matched_value,
+            )
         out.append(raw)
     return out
 

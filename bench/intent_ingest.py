@@ -18,7 +18,10 @@ interpreter. On Linux the CPU seconds each process spent in each phase are print
 machine wall-clock rates swing, CPU seconds much less. A correctness check follows each phase: every
 signal stored once and counted once in its customer's aggregate.
 
-    python bench/intent_ingest.py [--signals 20000] [--customers 200] [--history 200]
+With `--runs N` the whole measurement is repeated on fresh servers and a summary gives each figure's
+median and range: on a shared 2-core box one run's ratio swings by ±20 %.
+
+    python bench/intent_ingest.py [--signals 20000] [--customers 200] [--history 200] [--runs 1]
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import argparse
 import asyncio
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -217,7 +221,18 @@ def cpu_line(phase: Phase, names: tuple[str, ...] = ("intent", "mongodb", "nats"
     return "cpu " + ", ".join(f"{n} {phase.cpu.get(n, 0.0):5.1f}s" for n in names)
 
 
-async def run(stack: ChaosStack, opts: argparse.Namespace) -> list[str]:
+@dataclass
+class Run:
+    """One run's figures, for the summary over `--runs`."""
+
+    inserted: Phase
+    published: Phase
+    fresh: Phase
+    deep: Phase
+    load: float
+
+
+async def run(stack: ChaosStack, opts: argparse.Namespace, out: list[Run]) -> list[str]:
     import nats
 
     async def connect(user: str) -> Any:
@@ -259,6 +274,7 @@ async def run(stack: ChaosStack, opts: argparse.Namespace) -> list[str]:
         await admin.close()
         await client.close()
     history = (already + opts.signals + top_up) // opts.customers
+    out.append(Run(inserted, published, fresh, deep, os.getloadavg()[0]))
     lines = [
         f"intent ingest bench, {utcnow():%Y-%m-%d %H:%M} UTC, nx-27017 + nats-server, services as processes; "
         f"load average {os.getloadavg()[0]:.1f} at the end",
@@ -285,19 +301,55 @@ async def run(stack: ChaosStack, opts: argparse.Namespace) -> list[str]:
     return lines
 
 
+def summary(runs: list[Run]) -> list[str]:
+    """Median and range of each figure over the runs: one run's ratio swings with the shared box."""
+
+    def spread(values: list[float], fmt: str) -> str:
+        return f"{format(statistics.median(values), fmt)} ({format(min(values), fmt)}–{format(max(values), fmt)})"
+
+    def cpu(phases: list[Phase], name: str) -> str:
+        return spread([p.cpu.get(name, 0.0) for p in phases], ".1f")
+
+    inserted = [r.inserted for r in runs]
+    fresh, deep = [r.fresh for r in runs], [r.deep for r in runs]
+    return [
+        f"summary over {len(runs)} runs (median (min–max)); load average at the ends "
+        f"{', '.join(f'{r.load:.1f}' for r in runs)}:",
+        f"  raw insert_many                  {spread([p.rate for p in inserted], ',.0f')} docs/s, "
+        f"stand-in CPU {cpu(inserted, 'mongodb')} s",
+        f"  raw publish_async                {spread([r.published.rate for r in runs], ',.0f')} msg/s",
+        f"  end to end, no history           {spread([p.rate for p in fresh], ',.0f')} signals/s = "
+        f"{spread([r.fresh.rate / r.inserted.rate for r in runs], '.2f')}x insert_many; "
+        f"CPU intent {cpu(fresh, 'intent')} s, stand-in {cpu(fresh, 'mongodb')} s",
+        f"  end to end, with history         {spread([p.rate for p in deep], ',.0f')} signals/s = "
+        f"{spread([r.deep.rate / r.inserted.rate for r in runs], '.2f')}x insert_many; "
+        f"CPU intent {cpu(deep, 'intent')} s, stand-in {cpu(deep, 'mongodb')} s",
+        f"  history's cost                   {spread([100 * (1 - r.deep.rate / r.fresh.rate) for r in runs], '+.0f')} %",
+        f"  runs at or above 0.5x: no history {sum(r.fresh.rate >= 0.5 * r.inserted.rate for r in runs)}/{len(runs)}, "
+        f"with history {sum(r.deep.rate >= 0.5 * r.inserted.rate for r in runs)}/{len(runs)}",
+    ]
+
+
 async def main(opts: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = ChaosStack(workdir=Path(tmp), tenant=TENANT)
-        try:
-            stack.start_infrastructure()
-            for service in ("leads", "intent"):
-                stack.start_service(service)
-            for service in ("leads", "intent"):
-                await stack.wait_serving(service)
-            lines = await run(stack, opts)
-        finally:
-            stack.stop_all()
-    print("\n".join(lines))
+    runs: list[Run] = []
+    for number in range(opts.runs):
+        # A fresh stack each run (new servers, empty databases), so runs are alike and independent.
+        with tempfile.TemporaryDirectory() as tmp:
+            stack = ChaosStack(workdir=Path(tmp), tenant=TENANT)
+            try:
+                stack.start_infrastructure()
+                for service in ("leads", "intent"):
+                    stack.start_service(service)
+                for service in ("leads", "intent"):
+                    await stack.wait_serving(service)
+                lines = await run(stack, opts, runs)
+            finally:
+                stack.stop_all()
+        if opts.runs > 1:
+            print(f"--- run {number + 1} of {opts.runs}")
+        print("\n".join(lines), flush=True)
+    if opts.runs > 1:
+        print("\n".join(summary(runs)))
 
 
 if __name__ == "__main__":
@@ -307,4 +359,5 @@ if __name__ == "__main__":
     parser.add_argument("--signals", type=int, default=20_000)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--history", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=1, help="repeat on fresh servers; print medians")
     asyncio.run(main(parser.parse_args()))

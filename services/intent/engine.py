@@ -416,6 +416,7 @@ class IntentEngine:
             fields={**(facts or {}), **p.fields},
             pending=pending,
             token=new_id("rev"),
+            before=doc,
         )
 
     def _log_level(self, tenant: str, p: Plan) -> None:

@@ -15,7 +15,7 @@ replicas adding signals to one customer never lose each other's: the loser re-re
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -162,7 +162,7 @@ class IntentStore:
         ops = [
             UpdateOne(
                 {"_id": score_doc_id(tenant, w.customer_id), "v": w.version},
-                {"$set": {**w.stored_fields(tenant), **pending_set(w.pending, rev=w.token)}},
+                {"$set": {**w.changed_fields(tenant), **pending_set(w.pending, rev=w.token)}},
                 upsert=w.version is None,
             )
             for w in writes
@@ -196,7 +196,7 @@ class IntentStore:
 class AggregateWrite:
     """One customer's compare-and-set write: the fields to set, events/inserts to store with them."""
 
-    __slots__ = ("customer_id", "fields", "pending", "token", "version")
+    __slots__ = ("before", "customer_id", "fields", "pending", "token", "version")
 
     def __init__(
         self,
@@ -206,12 +206,26 @@ class AggregateWrite:
         fields: dict[str, Any],
         pending: Sequence[Pending],
         token: str,
+        before: Mapping[str, Any] | None = None,
     ) -> None:
         self.customer_id = customer_id
         self.version = version
         self.fields = {**fields, "rev_token": token}
         self.pending = list(pending)
         self.token = token
+        self.before = before  # the document as read, at `version`
+
+    def changed_fields(self, tenant: str) -> dict[str, Any]:
+        """`stored_fields` without those the document (as read, at `version`) already holds.
+
+        The compare-and-set on `v` means the stored document is the one read, so an equal field need not
+        be sent: the stand-in's update costs grow with each field set (~25 % of an aggregate write here).
+        """
+        fields = self.stored_fields(tenant)
+        if self.before is None or self.version is None:
+            return fields
+        before = self.before
+        return {k: v for k, v in fields.items() if k not in before or before[k] != v}
 
     def stored_fields(self, tenant: str) -> dict[str, Any]:
         """What the write sets besides its pending events (and what the document then holds)."""

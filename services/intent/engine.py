@@ -128,9 +128,25 @@ class IntentEngine:
             received = {s.id: to_ms(now) for s in new}
             keys = [f"{tenant}|{s.id}" for s in new]
             self._storing.update(keys)
+            inserts: list[asyncio.Task[int]] = []
+
+            def store_added(customer_ids: list[str]) -> None:
+                # Their aggregate writes won: store their signals now, while the write's events are
+                # published and marked, instead of after the whole update.
+                batch = [s for cid in customer_ids for s in pending.get(cid, ())]
+                if batch:
+                    inserts.append(
+                        asyncio.create_task(self._store.insert_signals(tenant, batch, received_at=now))
+                    )
+
             try:
-                await self._add(tenant, pending, received, now_ms=to_ms(now))
-                await self._store.insert_signals(tenant, new, received_at=now)
+                try:
+                    await self._add(tenant, pending, received, now_ms=to_ms(now), on_written=store_added)
+                finally:
+                    results = await asyncio.gather(*inserts, return_exceptions=True)
+                for result in results:
+                    if isinstance(result, BaseException):
+                        raise result
                 self._stored_here.add(tenant, [s.id for s in new])
             finally:
                 self._storing.subtract(keys)
@@ -232,7 +248,13 @@ class IntentEngine:
         return out
 
     async def _add(
-        self, tenant: str, pending: dict[str, list[Signal]], received: dict[str, int], *, now_ms: int
+        self,
+        tenant: str,
+        pending: dict[str, list[Signal]],
+        received: dict[str, int],
+        *,
+        now_ms: int,
+        on_written: Callable[[list[str]], None] | None = None,
     ) -> None:
         async def step(state: IntentState, doc: dict[str, Any] | None, model: IntentModel) -> StepResult:
             seen = set((doc or {}).get("recent_ids") or [])
@@ -251,7 +273,7 @@ class IntentEngine:
             add(state, terms, model=model)
             return (state, terms, extra) if extra else (state, terms)
 
-        await self.update(tenant, list(pending), step, cause="signals", now_ms=now_ms)
+        await self.update(tenant, list(pending), step, cause="signals", now_ms=now_ms, on_written=on_written)
 
     async def rebuild(
         self,
@@ -284,15 +306,31 @@ class IntentEngine:
         return state
 
     async def update(
-        self, tenant: str, customer_ids: Sequence[str], step: Step, *, cause: str, now_ms: int | None = None
+        self,
+        tenant: str,
+        customer_ids: Sequence[str],
+        step: Step,
+        *,
+        cause: str,
+        now_ms: int | None = None,
+        on_written: Callable[[list[str]], None] | None = None,
     ) -> dict[str, Plan]:
-        """Read, change (`step`), plan and compare-and-set each customer's aggregate; retry the losers."""
+        """Read, change (`step`), plan and compare-and-set each customer's aggregate; retry the losers.
+
+        `on_written` is told, after each compare-and-set round, which customers' writes won in it."""
         todo = list(dict.fromkeys(customer_ids))
         async with self._locks.hold(f"{tenant}|{cid}" for cid in todo):
-            return await self._update(tenant, todo, step, cause=cause, now_ms=now_ms)
+            return await self._update(tenant, todo, step, cause=cause, now_ms=now_ms, on_written=on_written)
 
     async def _update(
-        self, tenant: str, todo: list[str], step: Step, *, cause: str, now_ms: int | None
+        self,
+        tenant: str,
+        todo: list[str],
+        step: Step,
+        *,
+        cause: str,
+        now_ms: int | None,
+        on_written: Callable[[list[str]], None] | None = None,
     ) -> dict[str, Plan]:
         done: dict[str, Plan] = {}
         for attempt in range(MAX_ATTEMPTS):
@@ -355,6 +393,8 @@ class IntentEngine:
             # stored HIGH with no timer to bring it down.
             await self._scheduler.schedule_many(timers)
             won = await self._store.write_aggregates(tenant, writes)
+            if on_written is not None:
+                on_written([w.customer_id for w in writes if w.customer_id in won])
             published = [w for w in writes if w.customer_id in won and w.pending]
             marked = await self._outbox.publish_many(
                 SCORES,

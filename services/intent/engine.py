@@ -25,23 +25,20 @@ re-reads and re-applies its signals, up to `MAX_ATTEMPTS` times, then fails (the
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import random
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from common.consumers import YIELD_EVERY
 from common.customers import KnownCustomers, refuse_missing
 from common.errors import NotFound, Unavailable
 from common.ids import new_id
 from common.outbox import FIELD as OUTBOX_FIELD
 from common.outbox import Outbox, Pending
 from common.scheduler import Scheduler, Timer
-from common.timeutil import as_utc, from_ms, to_ms, utcnow
+from common.timeutil import to_ms, utcnow
 from services.intent.aggregate import IntentState, Term, add, prune, state_from_document, term_of
 from services.intent.config import IntentConfig
 from services.intent.decay import RESCORE_KIND
@@ -50,17 +47,23 @@ from services.intent.locks import KeyedLocks
 from services.intent.migrations import migrate_customer, predates_engine
 from services.intent.model import IntentModel
 from services.intent.models import ModelSource
-from services.intent.planning import LEVEL_CHANGED, Plan, plan
+from services.intent.planning import LEVEL_CHANGED, RESCORE_AT, Plan, plan, rescore_timer
 from services.intent.scoring import LOW, ScoreResult, score_state
-from services.intent.signals import RawSignal, Signal, raws_from_event_data, validate_batch, with_event_ids
-from services.intent.store import HISTORY, SCORES, AggregateWrite, IntentStore, score_doc_id
+from services.intent.signals import RawSignal, Signal, signal_from_document, validate_batch, validate_events
+from services.intent.store import (
+    HISTORY,
+    SCORES,
+    AggregateWrite,
+    IntentStore,
+    score_doc_id,
+)
+from services.intent.stored_ids import InFlightIds, StoredIds
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 # Customers planned between two yields to the event loop (~0.5-1 ms each), so another batch's database
 # commands are not held back by this one's CPU work.
 PLAN_YIELD_EVERY = 32
-RESCORE_AT = "rescore_ms"  # when the customer's pending `intent.rescore` timer is due (`_rescore_timer`)
 # (state as read, document as read, current model) -> (new state, terms added) or None to skip. A step
 # may return a third element: document fields it sets (profile, owner_id, last_contact_ms; the facts
 # other services own), which `plan` sees in place of the stored ones and the same write stores.
@@ -102,9 +105,9 @@ class IntentEngine:
         self._locks = KeyedLocks()
         # Signal keys (`<tenant>|<id>`) this process stored: dropping them from `recent_ids` needs no read.
         self._stored_here = StoredIds()
-        # Signal keys this process is adding and storing right now (by batch count): not stored yet, so
-        # a write that meets them in `recent_ids` keeps them there without asking the database.
-        self._storing: Counter[str] = Counter()
+        # Signal ids a batch of this process is adding and storing right now: not stored yet, so a write
+        # that meets them in `recent_ids` keeps them there without asking the database.
+        self._storing = InFlightIds()
         self._cache = AggregateCache(config.aggregate_cache)
 
     async def ingest_raw(self, tenant: str, raws: Sequence[RawSignal], field: str) -> IngestOutcome:
@@ -126,8 +129,6 @@ class IntentEngine:
             pending.setdefault(s.customer_id, []).append(s)
         if pending:
             received = {s.id: to_ms(now) for s in new}
-            keys = [f"{tenant}|{s.id}" for s in new]
-            self._storing.update(keys)
             inserts: list[asyncio.Task[int]] = []
 
             def store_added(customer_ids: list[str]) -> None:
@@ -139,7 +140,7 @@ class IntentEngine:
                         asyncio.create_task(self._store.insert_signals(tenant, batch, received_at=now))
                     )
 
-            try:
+            with self._storing.holding(tenant, [s.id for s in new]):
                 try:
                     await self._add(tenant, pending, received, now_ms=to_ms(now), on_written=store_added)
                 finally:
@@ -148,11 +149,6 @@ class IntentEngine:
                     if isinstance(result, BaseException):
                         raise result
                 self._stored_here.add(tenant, [s.id for s in new])
-            finally:
-                self._storing.subtract(keys)
-                for k in keys:
-                    if self._storing[k] <= 0:
-                        del self._storing[k]
             if self._on_stored is not None:
                 await self._on_stored(tenant, new)
         return IngestOutcome(
@@ -168,26 +164,7 @@ class IntentEngine:
         dead-lettered); the rest are coalesced into one ingest — one aggregate write per customer.
         """
         now = self._clock()
-        outcomes: list[Exception | None] = [None] * len(events)
-        checked: list[tuple[int, list[Signal], str]] = []
-        for i, event in enumerate(events):
-            if i and i % YIELD_EVERY == 0:
-                # Let the batch in flight send its next write meanwhile (common/consumers.py).
-                await asyncio.sleep(0)
-            try:
-                raws, field = raws_from_event_data(event["data"])
-                signals = validate_batch(
-                    with_event_ids(raws, str(event.get("id") or ""), items=field == "items"),
-                    now=now,
-                    config=self._config,
-                    field=field,
-                )
-            except Exception as err:
-                outcomes[i] = err
-                continue
-            checked.append(
-                (i, signals, "data.customer_id" if field == "data" else f"{field}[{{index}}].customer_id")
-            )
+        outcomes, checked = await validate_events(events, now=now, config=self._config)
         # Which customers leads does not have, for the whole batch at once (common/customers.py: cached,
         # so usually no round trip); an event naming one fails alone, with `require`'s error.
         try:
@@ -298,7 +275,9 @@ class IntentEngine:
         add(
             state,
             [
-                term_of(_signal(d), model=model, received_ms=int(d.get("received_ms") or d["at_ms"]))
+                term_of(
+                    signal_from_document(d), model=model, received_ms=int(d.get("received_ms") or d["at_ms"])
+                )
                 for d in reversed(docs)
             ],
             model=model,
@@ -353,7 +332,7 @@ class IntentEngine:
             # stored are known; the rest (another replica's, or from before a crash) take one read.
             held = [i for d in docs.values() for i in d.get("recent_ids") or []]
             stored = self._stored_here.known(tenant, held)
-            unknown = [i for i in held if i not in stored and f"{tenant}|{i}" not in self._storing]
+            unknown = [i for i in held if i not in stored and not self._storing.has(tenant, i)]
             stored |= await self._store.stored_ids(tenant, unknown)
             writes: list[AggregateWrite] = []
             plans: dict[str, Plan] = {}
@@ -383,7 +362,7 @@ class IntentEngine:
                 )
                 # After a lost compare-and-set this call's earlier timer may have replaced the winner's:
                 # schedule again, whatever the document says.
-                timer = _rescore_timer(tenant, cid, doc, plans[cid], now_ms=at, keep=attempt == 0)
+                timer = rescore_timer(tenant, cid, doc, plans[cid], now_ms=at, keep=attempt == 0)
                 if timer is not None:
                     timers.append(timer)
                 if timer is not None or plans[cid].next_change_ms is None:
@@ -469,56 +448,3 @@ class IntentEngine:
                     data["level"],
                     extra={"fields": {"tenant_id": tenant, "crm.customer.id": data["customer_id"]}},
                 )
-
-
-class StoredIds:
-    """The signal ids this process stored lately (bounded; the oldest are forgotten first)."""
-
-    def __init__(self, capacity: int = 200_000) -> None:
-        self._capacity = capacity
-        self._keys: dict[str, None] = {}  # insertion-ordered: a bounded FIFO set
-
-    def add(self, tenant: str, ids: Sequence[str]) -> None:
-        for i in ids:
-            self._keys[f"{tenant}|{i}"] = None
-        excess = len(self._keys) - self._capacity
-        if excess > 0:
-            for key in list(itertools.islice(self._keys, excess)):
-                del self._keys[key]
-
-    def known(self, tenant: str, ids: Sequence[str]) -> set[str]:
-        return {i for i in ids if f"{tenant}|{i}" in self._keys}
-
-
-def _rescore_timer(
-    tenant: str, customer_id: str, doc: dict[str, Any] | None, p: Plan, *, now_ms: int, keep: bool
-) -> Timer | None:
-    """The decay timer this write must (re)schedule, or None when the pending one already fires in time.
-
-    A timer that fires *earlier* than the level can drop is harmless (`rescore_due` re-plans and sets
-    the next one), so a pending timer due after now and no later than the new change time is kept: a
-    busy customer's signals then cost no timer write at all. `rescore_ms` on the document records the
-    pending timer's due time (0: none known); it is written with the same compare-and-set write as the
-    plan. `keep` False schedules whatever the document says.
-    """
-    if p.next_change_ms is None:
-        return None
-    pending = int((doc or {}).get(RESCORE_AT) or 0)
-    if keep and now_ms < pending <= p.next_change_ms:
-        return None
-    return Timer(tenant=tenant, kind=RESCORE_KIND, key=customer_id, due_at=from_ms(p.next_change_ms))
-
-
-def _signal(doc: dict[str, Any]) -> Signal:
-    return Signal(
-        id=doc["signal_id"],
-        customer_id=doc["customer_id"],
-        type=doc["type"],
-        party=doc.get("party", "first"),
-        topic=doc.get("topic", ""),
-        occurred_at=as_utc(doc["occurred_at"]),
-        properties=dict(doc.get("properties") or {}),
-        source=doc.get("source", ""),
-        matched_on=doc.get("matched_on", ""),
-        matched_value=doc.get("matched_value", ""),
-    )

@@ -12,8 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.timers import Timer
+from common.timeutil import from_ms
 from services.intent.aggregate import IntentState, Term, state_to_document
-from services.intent.decay import level_holds_until, next_level_change
+from services.intent.decay import RESCORE_KIND, level_holds_until, next_level_change
 from services.intent.model import DAY_MS, IntentModel
 from services.intent.scoring import LOW, ScoreResult, describe_reason, is_level_change, score_state
 from services.intent.store import RECENT_IDS
@@ -23,6 +25,9 @@ HISTORY_STEP = 5.0  # a score move at least this large is worth a history entry 
 CAUSES = ("signals", "decay", "model", "profile", "contact")
 LEVEL_CHANGED = "level_changed"
 SURGED = "surged"
+RESCORE_AT = (
+    "rescore_ms"  # the document field: when its pending `intent.rescore` timer is due (`rescore_timer`)
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -217,3 +222,22 @@ def _history_reason(cause: str, added: Sequence[Term], reason: str, *, model: In
     if cause == "profile":
         return f"profile fit ×{fit:g}; {reason}"
     return reason
+
+
+def rescore_timer(
+    tenant: str, customer_id: str, doc: dict[str, Any] | None, p: Plan, *, now_ms: int, keep: bool
+) -> Timer | None:
+    """The decay timer this write must (re)schedule, or None when the pending one already fires in time.
+
+    A timer that fires *earlier* than the level can drop is harmless (`rescore_due` re-plans and sets
+    the next one), so a pending timer due after now and no later than the new change time is kept: a
+    busy customer's signals then cost no timer write at all. `rescore_ms` on the document records the
+    pending timer's due time (0: none known); it is written with the same compare-and-set write as the
+    plan. `keep` False schedules whatever the document says.
+    """
+    if p.next_change_ms is None:
+        return None
+    pending = int((doc or {}).get(RESCORE_AT) or 0)
+    if keep and now_ms < pending <= p.next_change_ms:
+        return None
+    return Timer(tenant=tenant, kind=RESCORE_KIND, key=customer_id, due_at=from_ms(p.next_change_ms))

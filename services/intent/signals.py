@@ -7,8 +7,9 @@ Validation covers the whole batch before anything is written: bad input changes 
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -74,6 +75,41 @@ def validate_batch(
             f"{field} has {len(raws)} signals; at most {MAX_BATCH} are allowed per call", field=field
         )
     return [validate_signal(raw, now=now, config=config, field=f"{field}[{i}]") for i, raw in enumerate(raws)]
+
+
+# Events validated between two yields to the event loop (`validate_events`; as common/consumers.py's
+# YIELD_EVERY does while decoding).
+EVENTS_PER_YIELD = 256
+# One ingest event's signals, validated, with its index in the batch and how its customer ids are named.
+CheckedEvent = tuple[int, list[Signal], str]
+
+
+async def validate_events(
+    events: Sequence[dict[str, Any]], *, now: datetime, config: IntentConfig
+) -> tuple[list[Exception | None], list[CheckedEvent]]:
+    """Each ingest CloudEvent of a pulled batch validated alone: its error (or None) per event, and the
+    signals of those that passed. Yields to the event loop now and then: a 4,000-event batch takes ~0.1 s
+    of CPU, and the batch in flight should send its next database command meanwhile (common/consumers.py)."""
+    outcomes: list[Exception | None] = [None] * len(events)
+    checked: list[CheckedEvent] = []
+    for i, event in enumerate(events):
+        if i and i % EVENTS_PER_YIELD == 0:
+            await asyncio.sleep(0)
+        try:
+            raws, field = raws_from_event_data(event["data"])
+            signals = validate_batch(
+                with_event_ids(raws, str(event.get("id") or ""), items=field == "items"),
+                now=now,
+                config=config,
+                field=field,
+            )
+        except Exception as err:
+            outcomes[i] = err
+            continue
+        checked.append(
+            (i, signals, "data.customer_id" if field == "data" else f"{field}[{{index}}].customer_id")
+        )
+    return outcomes, checked
 
 
 def validate_signal(raw: RawSignal, *, now: datetime, config: IntentConfig, field: str) -> Signal:
@@ -250,3 +286,19 @@ def _json_time(value: Any, *, field: str) -> datetime | None:
     if not isinstance(value, str):
         raise InvalidArgument(f"{field} must be an ISO-8601 string", field=field)
     return parse_iso_instant(value, field=field)
+
+
+def signal_from_document(doc: Mapping[str, Any]) -> Signal:
+    """A stored signal document as the Signal it was stored from (re-scores rebuild from these)."""
+    return Signal(
+        id=doc["signal_id"],
+        customer_id=doc["customer_id"],
+        type=doc["type"],
+        party=doc.get("party", "first"),
+        topic=doc.get("topic", ""),
+        occurred_at=as_utc(doc["occurred_at"]),
+        properties=dict(doc.get("properties") or {}),
+        source=doc.get("source", ""),
+        matched_on=doc.get("matched_on", ""),
+        matched_value=doc.get("matched_value", ""),
+    )

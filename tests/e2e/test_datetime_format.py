@@ -4,7 +4,6 @@ with, in queries, mutations and subscriptions; and DateTime inputs accept what t
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
@@ -14,9 +13,9 @@ import nats
 from pymongo import AsyncMongoClient
 from websockets.asyncio.client import connect
 
-from common import cloudevents
 from common.timeutil import as_utc, from_ms
 from tests.e2e.graphql import ASSIGN_TAGS, create_customer, eventually, ok
+from tests.e2e.work_support import until_subscribed
 from tests.support.stack import Stack
 
 WIRE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -121,30 +120,9 @@ async def test_a_subscription_sends_its_datetimes_in_utc_with_z(stack: Stack) ->
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": REMINDERS}}))
             # No "subscribed" ack in the protocol: publish until one reminder arrives.
-            for n in range(40):
-                event = cloudevents.make_event(
-                    type="crm.journey.task_due.v1",
-                    source="e2e",
-                    tenant="acme",
-                    subject="cus_ping",
-                    data={
-                        "task_id": f"ping-{n}",
-                        "customer_id": "cus_ping",
-                        "kind": "call",
-                        "owner_id": "e2e-user",
-                        "due_at": "2026-01-01T08:00:00.250+08:00",
-                        "notes": "ping",
-                    },
-                )
-                await nc.publish(f"{stack.namespace}.evt.acme.journey.task_due", cloudevents.encode(event))
-                await nc.flush()
-                try:
-                    message = json.loads(await asyncio.wait_for(ws.recv(), 0.25))
-                except TimeoutError:
-                    continue
-                break
-            else:
-                raise AssertionError("taskReminders never delivered a reminder")
+            message = await until_subscribed(
+                ws, nc, stack, "cus_ping", due_at="2026-01-01T08:00:00.250+08:00"
+            )
     finally:
         await nc.close()
     assert message["type"] == "next", message

@@ -41,8 +41,15 @@ async def prepare_work(admin: httpx.AsyncClient, customer_id: str) -> None:
         )
 
 
-async def until_subscribed(ws: ClientConnection, nc: NATS, stack: Stack, customer_id: str) -> None:
-    """Publish reminders for the e2e user until one arrives over the subscription."""
+async def until_subscribed(
+    ws: ClientConnection,
+    nc: NATS,
+    stack: Stack,
+    customer_id: str,
+    *,
+    due_at: str = "2026-01-01T00:00:00.000Z",
+) -> dict[str, Any]:
+    """Publish reminders for the e2e user until one arrives over the subscription; returns that message."""
     for n in range(40):
         event = cloudevents.make_event(
             type="crm.journey.task_due.v1",
@@ -54,7 +61,7 @@ async def until_subscribed(ws: ClientConnection, nc: NATS, stack: Stack, custome
                 "customer_id": customer_id,
                 "kind": "call",
                 "owner_id": "e2e-user",
-                "due_at": "2026-01-01T00:00:00.000Z",
+                "due_at": due_at,
                 "notes": "ping",
             },
         )
@@ -66,5 +73,5 @@ async def until_subscribed(ws: ClientConnection, nc: NATS, stack: Stack, custome
             continue
         assert message["type"] == "next", message
         if message["payload"]["data"]["taskReminders"]["notes"] == "ping":
-            return
+            return message
     raise AssertionError("taskReminders never delivered a ping")
